@@ -1,0 +1,2 @@
+//! Configuration: two front-ends, one model.
+pub mod model;

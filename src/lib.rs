@@ -1,0 +1,5 @@
+//! tinyvrrpd: a minimal VRRP daemon. The library holds everything so tests and fuzzers
+//! reach it; `main.rs` is a thin CLI over it.
+pub mod config;
+pub mod vrrp;
+pub mod wire;

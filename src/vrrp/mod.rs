@@ -1,0 +1,2 @@
+//! The VRRP protocol core: pure, sans-IO.
+pub mod timers;
