@@ -1,2 +1,3 @@
 //! The VRRP protocol core: pure, sans-IO.
+pub mod machine;
 pub mod timers;

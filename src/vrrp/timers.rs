@@ -86,16 +86,28 @@ mod tests {
     #[test]
     fn v3_skew_time_scales_with_the_interval() {
         let one_s = Centis(100).as_duration();
-        assert_eq!(skew_time(Version::V3, 100, one_s), Duration::from_micros(609_375));
+        assert_eq!(
+            skew_time(Version::V3, 100, one_s),
+            Duration::from_micros(609_375)
+        );
         let tenth = Centis(10).as_duration();
-        assert_eq!(skew_time(Version::V3, 100, tenth), Duration::from_micros(60_937));
+        assert_eq!(
+            skew_time(Version::V3, 100, tenth),
+            Duration::from_micros(60_937)
+        );
     }
 
     #[test]
     fn v2_skew_time_is_a_fraction_of_one_second_whatever_the_interval() {
         let three_s = Centis(300).as_duration();
-        assert_eq!(skew_time(Version::V2, 100, three_s), Duration::from_micros(609_375));
-        assert_eq!(skew_time(Version::V2, 150, three_s), Duration::from_micros(414_062));
+        assert_eq!(
+            skew_time(Version::V2, 100, three_s),
+            Duration::from_micros(609_375)
+        );
+        assert_eq!(
+            skew_time(Version::V2, 150, three_s),
+            Duration::from_micros(414_062)
+        );
     }
 
     #[test]
@@ -117,6 +129,9 @@ mod tests {
         let b = Instant::from_micros(20);
         assert_eq!(a - b, Duration::ZERO);
         assert_eq!(b - a, Duration::from_micros(10));
-        assert_eq!(Instant::from_micros(u64::MAX) + Duration::from_secs(1), Instant::from_micros(u64::MAX));
+        assert_eq!(
+            Instant::from_micros(u64::MAX) + Duration::from_secs(1),
+            Instant::from_micros(u64::MAX)
+        );
     }
 }

@@ -1,0 +1,565 @@
+//! The VRRP state machine of one virtual router (RFC 5798 §6.4, RFC 9568 §6.4; v2 per
+//! RFC 3768). Sans-IO: the caller passes every event with `now` and drains the resulting
+//! actions with [`Machine::poll_action`]; [`Machine::poll_timeout`] is the next instant at
+//! which [`Machine::handle_timeout`] must be called. Nothing here reads a clock or touches
+//! a socket, so every timing rule is tested in virtual time.
+//!
+//! RFC 9568 renames Master to Active; the code keeps RFC 5798's Master/Backup because
+//! that is what keepalived logs and what users grep for.
+
+use super::timers::{Centis, Instant, master_down_interval, skew_time};
+use crate::config::model::{InitialState, Instance};
+use crate::wire::Version;
+use core::fmt;
+use core::time::Duration;
+use heapless::Deque;
+use std::net::IpAddr;
+
+/// Priority of the address owner (RFC 5798 §5.2.4): it becomes Master at once.
+pub const PRIORITY_OWNER: u8 = 255;
+/// Priority 0: the Master is resigning (RFC 5798 §5.2.4).
+pub const PRIORITY_STOP: u8 = 0;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Initialize,
+    Backup,
+    Master,
+    /// Not in the RFC: keepalived's state for an instance whose interface or tracked
+    /// checks failed. It holds no VIPs and sends no adverts.
+    Fault,
+}
+
+impl State {
+    /// The word keepalived uses in its log lines (`Entering MASTER STATE`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Initialize => "INIT",
+            State::Backup => "BACKUP",
+            State::Master => "MASTER",
+            State::Fault => "FAULT",
+        }
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why the machine entered its current state, for the log line and the state dump.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    Startup,
+    /// Master_Down_Timer fired: no advert from a master for Master_Down_Interval.
+    MasterDown,
+    /// A master advertised a higher priority (or equal priority, higher address).
+    HigherPriorityMaster,
+    Shutdown,
+    Fault,
+    FaultCleared,
+}
+
+/// Work for the caller. The machine never performs IO itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Transition {
+        from: State,
+        to: State,
+        why: Reason,
+    },
+    /// Send one advertisement carrying this priority (0 when resigning).
+    SendAdvert {
+        priority: u8,
+    },
+    AddVips,
+    RemoveVips,
+    /// One burst of gratuitous ARPs (and, later, unsolicited NAs) for every VIP.
+    SendGarp,
+    /// A Master heard a lower-priority Master and answered with an advert at once so that
+    /// the other side steps down (keepalived's "forcing new election").
+    LowerPriorityMaster {
+        src: IpAddr,
+        priority: u8,
+    },
+}
+
+/// Why an advert that reached this virtual router was discarded (RFC 5798 §7.1, RFC 3768
+/// §7.1). Wire-level failures (TTL, checksum, length) are the codec's `Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Discard {
+    Vrid {
+        got: u8,
+    },
+    Version {
+        got: Version,
+    },
+    /// Unicast mode listens to configured peers only.
+    NotPeer,
+    /// v2: authentication type or password differs from ours.
+    Auth,
+    /// v2: the advert interval must match ours (RFC 3768 §7.1).
+    Interval {
+        got: Centis,
+    },
+    /// Our own advert came back to us.
+    OwnAdvert,
+}
+
+impl Discard {
+    /// Stable short name for counters and rate limiting.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Discard::Vrid { .. } => "vrid",
+            Discard::Version { .. } => "version",
+            Discard::NotPeer => "not_peer",
+            Discard::Auth => "auth",
+            Discard::Interval { .. } => "interval",
+            Discard::OwnAdvert => "own",
+        }
+    }
+}
+
+impl fmt::Display for Discard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Discard::Vrid { got } => write!(f, "VRID {got} does not match ours"),
+            Discard::Version { got } => {
+                write!(f, "VRRP version {} does not match ours", *got as u8)
+            }
+            Discard::NotPeer => f.write_str("sender is not a configured unicast_peer"),
+            Discard::Auth => f.write_str("authentication mismatch (auth_type/auth_pass differ)"),
+            Discard::Interval { got } => write!(
+                f,
+                "advert interval {}.{:02}s does not match ours",
+                got.0 / 100,
+                got.0 % 100
+            ),
+            Discard::OwnAdvert => f.write_str("our own advert looped back"),
+        }
+    }
+}
+
+/// A received advertisement after the codec validated it, reduced to what the machine
+/// decides on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Advert {
+    pub src: IpAddr,
+    pub version: Version,
+    pub vrid: u8,
+    pub priority: u8,
+    /// Centiseconds for v3; v2's seconds × 100.
+    pub interval: Centis,
+    /// v2 simple password (auth type 1); None for auth type 0 and for v3.
+    pub auth: Option<[u8; 8]>,
+}
+
+/// What the machine needs from an instance's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Params {
+    pub vrid: u8,
+    pub priority: u8,
+    pub version: Version,
+    pub advert_interval: Centis,
+    pub preempt: bool,
+    pub preempt_delay: Duration,
+    pub initial_state: InitialState,
+    pub auth: Option<[u8; 8]>,
+    /// Non-empty = unicast mode: only these senders are listened to.
+    pub unicast_peers: Vec<IpAddr>,
+    pub garp_master_delay: Duration,
+}
+
+impl Params {
+    pub fn from_instance(inst: &Instance) -> Params {
+        Params {
+            vrid: inst.vrid,
+            priority: inst.priority,
+            version: inst.version,
+            advert_interval: inst.advert_interval,
+            preempt: inst.preempt,
+            preempt_delay: inst.preempt_delay,
+            initial_state: inst.initial_state,
+            auth: inst.auth_pass,
+            unicast_peers: inst.unicast_peers.clone(),
+            garp_master_delay: inst.garp_master_delay,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Timer {
+    /// RFC Adver_Timer: next advert while Master.
+    Adver = 0,
+    /// RFC Master_Down_Timer: take over while Backup.
+    MasterDown = 1,
+    /// keepalived's garp_master_delay: the second gratuitous ARP burst.
+    Garp = 2,
+}
+const TIMERS: [Timer; 3] = [Timer::Adver, Timer::MasterDown, Timer::Garp];
+
+/// Per-instance counters for the state dump and status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub adverts_rx: u64,
+    pub adverts_tx: u64,
+    pub priority_zero_rx: u64,
+    pub priority_zero_tx: u64,
+    pub became_master: u64,
+    pub discarded: u64,
+}
+
+/// Enough room for the longest burst one event produces (become Master: transition,
+/// add VIPs, advert, GARP) with margin; the caller drains after every call.
+const ACTION_QUEUE: usize = 8;
+
+pub struct Machine {
+    params: Params,
+    /// Our primary address: the tie-breaker between equal priorities (RFC 5798 §6.4.3).
+    local_addr: IpAddr,
+    state: State,
+    timers: [Option<Instant>; 3],
+    /// RFC Master_Adver_Interval: v3 Backups adopt the Master's advertised interval.
+    master_adver_interval: Duration,
+    /// keepalived's preempt_delay: set when a lower-priority Master is first seen;
+    /// preemption waits until then.
+    preempt_at: Option<Instant>,
+    master_seen: Option<(IpAddr, u8)>,
+    reason: Reason,
+    counters: Counters,
+    actions: Deque<Action, ACTION_QUEUE>,
+}
+
+impl Machine {
+    pub fn new(params: Params, local_addr: IpAddr) -> Machine {
+        let master_adver_interval = params.advert_interval.as_duration();
+        Machine {
+            params,
+            local_addr,
+            state: State::Initialize,
+            timers: [None; 3],
+            master_adver_interval,
+            preempt_at: None,
+            master_seen: None,
+            reason: Reason::Startup,
+            counters: Counters::default(),
+            actions: Deque::new(),
+        }
+    }
+
+    pub fn state(&self) -> State {
+        self.state
+    }
+    pub fn reason(&self) -> Reason {
+        self.reason
+    }
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+    pub fn priority(&self) -> u8 {
+        self.params.priority
+    }
+    pub fn local_addr(&self) -> IpAddr {
+        self.local_addr
+    }
+    pub fn master_seen(&self) -> Option<(IpAddr, u8)> {
+        self.master_seen
+    }
+    pub fn master_adver_interval(&self) -> Duration {
+        self.master_adver_interval
+    }
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// Next instant at which `handle_timeout` has work; None when no timer is armed.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.iter().flatten().min().copied()
+    }
+
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// RFC 5798 §6.4.1 Startup event.
+    pub fn start(&mut self, now: Instant) {
+        if self.state == State::Initialize {
+            self.begin(now, Reason::Startup);
+        }
+    }
+
+    fn begin(&mut self, now: Instant, why: Reason) {
+        if self.params.priority == PRIORITY_OWNER {
+            self.become_master(now, why);
+        } else {
+            self.enter_backup(now, why);
+            if self.params.initial_state == InitialState::Master {
+                // keepalived's `state MASTER`: listen for one advert interval (plus the
+                // smallest skew) for another Master, then take over. Preempts a
+                // lower-priority Master after a restart in ~1 interval instead of 3.
+                let wait = self.master_adver_interval
+                    + skew_time(self.params.version, 255, self.master_adver_interval);
+                self.arm(Timer::MasterDown, now + wait);
+            }
+        }
+    }
+
+    /// RFC 5798 §6.4.2/§6.4.3 Shutdown event: a Master resigns with a priority-0 advert
+    /// so that a Backup takes over after Skew_Time instead of Master_Down_Interval.
+    pub fn shutdown(&mut self, _now: Instant) {
+        if self.state == State::Master {
+            self.send_advert(PRIORITY_STOP);
+            self.push(Action::RemoveVips);
+        }
+        self.timers = [None; 3];
+        self.set_state(State::Initialize, Reason::Shutdown);
+    }
+
+    /// Enter or leave Fault (interface down, failed tracking). Leaving restarts the
+    /// election from Backup: a link bounce must never leave the instance stuck.
+    pub fn set_fault(&mut self, now: Instant, fault: bool) {
+        match (fault, self.state) {
+            (true, State::Fault) | (false, State::Backup | State::Master | State::Initialize) => {}
+            (true, _) => {
+                if self.state == State::Master {
+                    self.send_advert(PRIORITY_STOP);
+                    self.push(Action::RemoveVips);
+                }
+                self.timers = [None; 3];
+                self.master_seen = None;
+                self.set_state(State::Fault, Reason::Fault);
+            }
+            (false, State::Fault) => self.begin(now, Reason::FaultCleared),
+        }
+    }
+
+    /// Apply a reloaded configuration without disturbing the current role: an unchanged
+    /// instance keeps its state and VIPs. A Master announces a new priority at once so a
+    /// lowered priority lets a better Backup preempt without waiting an interval.
+    pub fn update_params(&mut self, now: Instant, params: Params) {
+        let old = core::mem::replace(&mut self.params, params);
+        if old == self.params {
+            return;
+        }
+        if self.state == State::Master {
+            if old.advert_interval != self.params.advert_interval {
+                self.master_adver_interval = self.params.advert_interval.as_duration();
+            }
+            if old.priority != self.params.priority
+                || old.advert_interval != self.params.advert_interval
+            {
+                self.send_advert(self.params.priority);
+                self.arm(
+                    Timer::Adver,
+                    now + self.params.advert_interval.as_duration(),
+                );
+            }
+            if self.params.garp_master_delay.is_zero() {
+                self.timers[Timer::Garp as usize] = None;
+            }
+        } else if self.state == State::Backup && old.version != self.params.version {
+            self.master_adver_interval = self.params.advert_interval.as_duration();
+            self.arm(Timer::MasterDown, now + self.master_down_interval());
+        }
+        if self.params.preempt_delay.is_zero() || !self.params.preempt {
+            self.preempt_at = None;
+        }
+    }
+
+    /// RFC 5798 §6.4.2 (Backup) and §6.4.3 (Master): an advertisement for this VRID.
+    pub fn handle_advert(&mut self, now: Instant, adv: &Advert) -> Result<(), Discard> {
+        if let Err(d) = self.check(adv) {
+            self.counters.discarded += 1;
+            return Err(d);
+        }
+        self.counters.adverts_rx += 1;
+        if adv.priority == PRIORITY_STOP {
+            self.counters.priority_zero_rx += 1;
+        }
+        match self.state {
+            State::Initialize | State::Fault => {}
+            State::Backup => self.backup_rx(now, adv),
+            State::Master => self.master_rx(now, adv),
+        }
+        Ok(())
+    }
+
+    /// RFC 5798 §7.1 receive checks that depend on this instance's configuration, in
+    /// the RFC's order.
+    fn check(&self, adv: &Advert) -> Result<(), Discard> {
+        let p = &self.params;
+        if adv.vrid != p.vrid {
+            return Err(Discard::Vrid { got: adv.vrid });
+        }
+        if adv.version != p.version {
+            return Err(Discard::Version { got: adv.version });
+        }
+        if adv.src == self.local_addr {
+            return Err(Discard::OwnAdvert);
+        }
+        if !p.unicast_peers.is_empty() && !p.unicast_peers.contains(&adv.src) {
+            return Err(Discard::NotPeer);
+        }
+        if p.version == Version::V2 {
+            if adv.auth != p.auth {
+                return Err(Discard::Auth);
+            }
+            if adv.interval != p.advert_interval {
+                return Err(Discard::Interval { got: adv.interval });
+            }
+        }
+        Ok(())
+    }
+
+    fn backup_rx(&mut self, now: Instant, adv: &Advert) {
+        let own = self.params.priority;
+        if adv.priority == PRIORITY_STOP {
+            // The Master resigned: take over after Skew_Time only.
+            let skew = skew_time(self.params.version, own, self.master_adver_interval);
+            self.arm(Timer::MasterDown, now + skew);
+            return;
+        }
+        let preempt_held =
+            !self.params.preempt_delay.is_zero() && self.preempt_at.is_none_or(|at| now < at);
+        if !self.params.preempt || adv.priority >= own || preempt_held {
+            if self.params.version == Version::V3 {
+                self.master_adver_interval = adv.interval.as_duration();
+            }
+            self.arm(Timer::MasterDown, now + self.master_down_interval());
+            self.master_seen = Some((adv.src, adv.priority));
+            if !self.params.preempt_delay.is_zero() {
+                if adv.priority >= own {
+                    self.preempt_at = None;
+                } else if self.preempt_at.is_none() {
+                    self.preempt_at = Some(now + self.params.preempt_delay);
+                }
+            }
+        }
+        // Otherwise a lower-priority Master is ignored and Master_Down_Timer runs out:
+        // that is preemption (RFC 5798 §6.4.2 "Discard the ADVERTISEMENT").
+    }
+
+    fn master_rx(&mut self, now: Instant, adv: &Advert) {
+        let own = self.params.priority;
+        if adv.priority == PRIORITY_STOP {
+            // Another router resigned while we are Master: reassert at once.
+            self.send_advert(own);
+            self.arm(
+                Timer::Adver,
+                now + self.params.advert_interval.as_duration(),
+            );
+        } else if adv.priority > own || (adv.priority == own && adv.src > self.local_addr) {
+            if self.params.version == Version::V3 {
+                self.master_adver_interval = adv.interval.as_duration();
+            }
+            self.timers[Timer::Adver as usize] = None;
+            self.timers[Timer::Garp as usize] = None;
+            self.push(Action::RemoveVips);
+            self.enter_backup(now, Reason::HigherPriorityMaster);
+            self.master_seen = Some((adv.src, adv.priority));
+        } else {
+            self.push(Action::LowerPriorityMaster {
+                src: adv.src,
+                priority: adv.priority,
+            });
+            self.send_advert(own);
+        }
+    }
+
+    /// Fire every timer due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        for t in TIMERS {
+            let Some(due) = self.timers[t as usize] else {
+                continue;
+            };
+            if due > now {
+                continue;
+            }
+            self.timers[t as usize] = None;
+            match (t, self.state) {
+                (Timer::MasterDown, State::Backup) => self.become_master(now, Reason::MasterDown),
+                (Timer::Adver, State::Master) => {
+                    self.send_advert(self.params.priority);
+                    // Schedule from the deadline, not from `now`, so a late wake-up does
+                    // not drift the advert rhythm; never schedule into the past.
+                    let interval = self.params.advert_interval.as_duration();
+                    let next = due + interval;
+                    self.arm(Timer::Adver, if next > now { next } else { now + interval });
+                }
+                (Timer::Garp, State::Master) => self.push(Action::SendGarp),
+                _ => {}
+            }
+        }
+    }
+
+    fn master_down_interval(&self) -> Duration {
+        master_down_interval(
+            self.params.version,
+            self.params.priority,
+            self.master_adver_interval,
+        )
+    }
+
+    fn enter_backup(&mut self, now: Instant, why: Reason) {
+        self.master_adver_interval = match (self.params.version, self.state) {
+            // Keep an interval adopted from the Master we just yielded to.
+            (Version::V3, State::Master) => self.master_adver_interval,
+            _ => self.params.advert_interval.as_duration(),
+        };
+        self.set_state(State::Backup, why);
+        self.arm(Timer::MasterDown, now + self.master_down_interval());
+    }
+
+    /// RFC 5798 §6.4.1/§6.4.2: send an advert, announce the VIPs, become Master.
+    fn become_master(&mut self, now: Instant, why: Reason) {
+        self.set_state(State::Master, why);
+        self.counters.became_master += 1;
+        self.master_seen = None;
+        self.preempt_at = None;
+        self.timers[Timer::MasterDown as usize] = None;
+        self.push(Action::AddVips);
+        self.send_advert(self.params.priority);
+        self.push(Action::SendGarp);
+        self.arm(
+            Timer::Adver,
+            now + self.params.advert_interval.as_duration(),
+        );
+        if !self.params.garp_master_delay.is_zero() {
+            self.arm(Timer::Garp, now + self.params.garp_master_delay);
+        }
+    }
+
+    fn set_state(&mut self, to: State, why: Reason) {
+        let from = self.state;
+        self.state = to;
+        self.reason = why;
+        if from != to {
+            self.push(Action::Transition { from, to, why });
+        }
+    }
+
+    fn send_advert(&mut self, priority: u8) {
+        self.counters.adverts_tx += 1;
+        if priority == PRIORITY_STOP {
+            self.counters.priority_zero_tx += 1;
+        }
+        self.push(Action::SendAdvert { priority });
+    }
+
+    fn arm(&mut self, t: Timer, at: Instant) {
+        self.timers[t as usize] = Some(at);
+    }
+
+    fn push(&mut self, a: Action) {
+        // The caller drains after every event, so the queue holds one event's burst at
+        // most; dropping the oldest rather than panicking keeps a misuse survivable.
+        if self.actions.is_full() {
+            self.actions.pop_front();
+        }
+        let _ = self.actions.push_back(a);
+    }
+}
+
+#[cfg(test)]
+mod tests;

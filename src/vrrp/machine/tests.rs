@@ -1,0 +1,818 @@
+use super::*;
+use std::net::Ipv4Addr;
+
+const N1: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 11));
+const N2: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 12));
+const N3: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 13));
+const PASS: [u8; 8] = *b"mysecret";
+
+fn t(ms: u64) -> Instant {
+    Instant::from_micros(ms * 1000)
+}
+fn us(us: u64) -> Instant {
+    Instant::from_micros(us)
+}
+
+fn params(priority: u8) -> Params {
+    Params {
+        vrid: 1,
+        priority,
+        version: Version::V2,
+        advert_interval: Centis(100),
+        preempt: true,
+        preempt_delay: Duration::ZERO,
+        initial_state: InitialState::Backup,
+        auth: Some(PASS),
+        unicast_peers: vec![],
+        garp_master_delay: Duration::from_secs(5),
+    }
+}
+
+fn v3(priority: u8, interval_cs: u16) -> Params {
+    Params {
+        version: Version::V3,
+        advert_interval: Centis(interval_cs),
+        auth: None,
+        ..params(priority)
+    }
+}
+
+fn advert(src: IpAddr, priority: u8) -> Advert {
+    Advert {
+        src,
+        version: Version::V2,
+        vrid: 1,
+        priority,
+        interval: Centis(100),
+        auth: Some(PASS),
+    }
+}
+
+fn drain(m: &mut Machine) -> Vec<Action> {
+    std::iter::from_fn(|| m.poll_action()).collect()
+}
+
+fn started(p: Params, at: Instant) -> Machine {
+    let mut m = Machine::new(p, N1);
+    m.start(at);
+    drain(&mut m);
+    m
+}
+
+/// Drive a Backup to Master by letting its down timer run out.
+fn master(p: Params) -> Machine {
+    let mut m = started(p, t(0));
+    let due = m.poll_timeout().unwrap();
+    m.handle_timeout(due);
+    assert_eq!(m.state(), State::Master);
+    drain(&mut m);
+    m
+}
+
+#[test]
+fn address_owner_becomes_master_at_startup() {
+    let mut m = Machine::new(params(255), N1);
+    m.start(t(0));
+    assert_eq!(m.state(), State::Master);
+    let acts = drain(&mut m);
+    assert_eq!(
+        acts,
+        vec![
+            Action::Transition {
+                from: State::Initialize,
+                to: State::Master,
+                why: Reason::Startup
+            },
+            Action::AddVips,
+            Action::SendAdvert { priority: 255 },
+            Action::SendGarp,
+        ]
+    );
+}
+
+#[test]
+fn non_owner_starts_as_backup_with_master_down_interval() {
+    let mut m = Machine::new(params(100), N1);
+    m.start(t(0));
+    assert_eq!(m.state(), State::Backup);
+    assert_eq!(
+        drain(&mut m),
+        vec![Action::Transition {
+            from: State::Initialize,
+            to: State::Backup,
+            why: Reason::Startup
+        }]
+    );
+    // 3 * 1 s + (256 - 100) / 256 s
+    assert_eq!(m.poll_timeout(), Some(us(3_609_375)));
+}
+
+#[test]
+fn backup_becomes_master_when_master_down_timer_fires() {
+    let mut m = started(params(100), t(0));
+    m.handle_timeout(us(3_609_374));
+    assert_eq!(
+        m.state(),
+        State::Backup,
+        "one microsecond early must not take over"
+    );
+    m.handle_timeout(us(3_609_375));
+    assert_eq!(m.state(), State::Master);
+    assert_eq!(
+        drain(&mut m),
+        vec![
+            Action::Transition {
+                from: State::Backup,
+                to: State::Master,
+                why: Reason::MasterDown
+            },
+            Action::AddVips,
+            Action::SendAdvert { priority: 100 },
+            Action::SendGarp,
+        ]
+    );
+}
+
+#[test]
+fn master_advertises_every_advert_interval() {
+    let mut m = master(v3(100, 10));
+    let start = m.poll_timeout().unwrap();
+    let mut sent = 0;
+    let mut now = start;
+    for _ in 0..20 {
+        now = m.poll_timeout().unwrap();
+        m.handle_timeout(now);
+        sent += drain(&mut m)
+            .iter()
+            .filter(|a| matches!(a, Action::SendAdvert { priority: 100 }))
+            .count();
+    }
+    assert_eq!(sent, 20);
+    // 19 intervals of 100 ms between the first and the last advert.
+    assert_eq!(now - start, Duration::from_millis(1900));
+}
+
+#[test]
+fn master_advert_rhythm_does_not_drift_after_a_late_wakeup() {
+    let mut m = master(v3(100, 100));
+    let due = m.poll_timeout().unwrap();
+    m.handle_timeout(due + Duration::from_millis(30));
+    assert_eq!(m.poll_timeout(), Some(due + Duration::from_secs(1)));
+    // Woken so late that the next deadline has passed too: never arm a timer in the past.
+    let due = m.poll_timeout().unwrap();
+    let late = due + Duration::from_millis(2500);
+    m.handle_timeout(late);
+    assert!(m.poll_timeout().unwrap() > late);
+}
+
+#[test]
+fn second_garp_burst_follows_after_garp_master_delay() {
+    let mut m = started(params(100), t(0));
+    let became = m.poll_timeout().unwrap();
+    m.handle_timeout(became);
+    drain(&mut m);
+    let mut garps = vec![];
+    let mut now = became;
+    while now < became + Duration::from_secs(12) {
+        now = m.poll_timeout().unwrap();
+        m.handle_timeout(now);
+        if drain(&mut m).contains(&Action::SendGarp) {
+            garps.push(now - became);
+        }
+    }
+    assert_eq!(garps, vec![Duration::from_secs(5)]);
+}
+
+#[test]
+fn garp_master_delay_zero_sends_no_second_burst() {
+    let mut m = master(Params {
+        garp_master_delay: Duration::ZERO,
+        ..params(100)
+    });
+    for _ in 0..10 {
+        let now = m.poll_timeout().unwrap();
+        m.handle_timeout(now);
+        assert!(!drain(&mut m).contains(&Action::SendGarp));
+    }
+}
+
+#[test]
+fn backup_receiving_priority_zero_takes_over_after_skew_time() {
+    let mut m = started(params(100), t(0));
+    m.handle_advert(t(1000), &advert(N2, 150)).unwrap();
+    m.handle_advert(t(1500), &advert(N2, 0)).unwrap();
+    assert_eq!(
+        m.poll_timeout(),
+        Some(t(1500) + Duration::from_micros(609_375))
+    );
+    m.handle_timeout(m.poll_timeout().unwrap());
+    assert_eq!(m.state(), State::Master);
+}
+
+#[test]
+fn master_shutdown_sends_priority_zero_then_removes_vips() {
+    let mut m = master(params(150));
+    m.shutdown(t(10_000));
+    assert_eq!(
+        drain(&mut m),
+        vec![
+            Action::SendAdvert { priority: 0 },
+            Action::RemoveVips,
+            Action::Transition {
+                from: State::Master,
+                to: State::Initialize,
+                why: Reason::Shutdown
+            },
+        ]
+    );
+    assert_eq!(m.poll_timeout(), None);
+}
+
+#[test]
+fn backup_shutdown_sends_nothing_and_disarms_timers() {
+    let mut m = started(params(100), t(0));
+    m.shutdown(t(1));
+    assert_eq!(
+        drain(&mut m),
+        vec![Action::Transition {
+            from: State::Backup,
+            to: State::Initialize,
+            why: Reason::Shutdown
+        }]
+    );
+    assert_eq!(m.poll_timeout(), None);
+}
+
+#[test]
+fn v3_backup_adopts_the_masters_advert_interval() {
+    let mut m = started(v3(100, 100), t(0));
+    let mut adv = advert(N2, 150);
+    adv.version = Version::V3;
+    adv.auth = None;
+    adv.interval = Centis(10);
+    m.handle_advert(t(500), &adv).unwrap();
+    assert_eq!(m.master_adver_interval(), Duration::from_millis(100));
+    // 3 * 100 ms + 156/256 * 100 ms
+    assert_eq!(
+        m.poll_timeout(),
+        Some(t(500) + Duration::from_micros(360_937))
+    );
+}
+
+#[test]
+fn v2_discards_an_advert_with_a_different_interval() {
+    let mut m = started(params(100), t(0));
+    let mut adv = advert(N2, 150);
+    adv.interval = Centis(200);
+    assert_eq!(
+        m.handle_advert(t(100), &adv),
+        Err(Discard::Interval { got: Centis(200) })
+    );
+    assert_eq!(
+        m.poll_timeout(),
+        Some(us(3_609_375)),
+        "a discarded advert must not reset the timer"
+    );
+    assert_eq!(m.counters().discarded, 1);
+}
+
+#[test]
+fn discards_an_advert_for_another_vrid() {
+    let mut m = started(params(100), t(0));
+    let mut adv = advert(N2, 150);
+    adv.vrid = 2;
+    assert_eq!(m.handle_advert(t(1), &adv), Err(Discard::Vrid { got: 2 }));
+}
+
+#[test]
+fn discards_an_advert_of_another_version() {
+    let mut m = started(params(100), t(0));
+    let mut adv = advert(N2, 150);
+    adv.version = Version::V3;
+    assert_eq!(
+        m.handle_advert(t(1), &adv),
+        Err(Discard::Version { got: Version::V3 })
+    );
+}
+
+#[test]
+fn v2_discards_a_wrong_or_missing_password() {
+    let mut m = started(params(100), t(0));
+    let mut adv = advert(N2, 150);
+    adv.auth = Some(*b"wrong\0\0\0");
+    assert_eq!(m.handle_advert(t(1), &adv), Err(Discard::Auth));
+    adv.auth = None;
+    assert_eq!(m.handle_advert(t(2), &adv), Err(Discard::Auth));
+    let mut open = started(
+        Params {
+            auth: None,
+            ..params(100)
+        },
+        t(0),
+    );
+    assert_eq!(
+        open.handle_advert(t(3), &advert(N2, 150)),
+        Err(Discard::Auth)
+    );
+}
+
+#[test]
+fn unicast_mode_listens_to_configured_peers_only() {
+    let mut m = started(
+        Params {
+            unicast_peers: vec![N2],
+            ..params(100)
+        },
+        t(0),
+    );
+    assert_eq!(
+        m.handle_advert(t(1), &advert(N3, 200)),
+        Err(Discard::NotPeer)
+    );
+    assert_eq!(m.handle_advert(t(2), &advert(N2, 150)), Ok(()));
+}
+
+#[test]
+fn discards_its_own_advert() {
+    let mut m = started(params(100), t(0));
+    assert_eq!(
+        m.handle_advert(t(1), &advert(N1, 100)),
+        Err(Discard::OwnAdvert)
+    );
+}
+
+#[test]
+fn backup_preempts_lower_priority_master() {
+    let mut m = started(params(150), t(0));
+    let first_due = m.poll_timeout().unwrap();
+    // A lower-priority master keeps advertising: its adverts are discarded, so the down
+    // timer is not reset and we take over when it fires.
+    for s in 1..=3 {
+        m.handle_advert(t(s * 1000), &advert(N2, 100)).unwrap();
+    }
+    assert_eq!(m.poll_timeout(), Some(first_due));
+    m.handle_timeout(first_due);
+    assert_eq!(m.state(), State::Master);
+}
+
+#[test]
+fn backup_accepts_higher_or_equal_priority_master() {
+    let mut m = started(params(100), t(0));
+    m.handle_advert(t(3000), &advert(N2, 100)).unwrap();
+    assert_eq!(
+        m.poll_timeout(),
+        Some(t(3000) + Duration::from_micros(3_609_375))
+    );
+    assert_eq!(m.master_seen(), Some((N2, 100)));
+}
+
+#[test]
+fn nopreempt_backup_accepts_lower_priority_master() {
+    let mut m = started(
+        Params {
+            preempt: false,
+            ..params(150)
+        },
+        t(0),
+    );
+    for s in 1..=10 {
+        m.handle_advert(t(s * 1000), &advert(N2, 100)).unwrap();
+        m.handle_timeout(t(s * 1000));
+    }
+    assert_eq!(m.state(), State::Backup);
+    assert_eq!(m.master_seen(), Some((N2, 100)));
+}
+
+#[test]
+fn preempt_delay_holds_preemption_until_the_delay_has_passed() {
+    let p = Params {
+        preempt_delay: Duration::from_secs(10),
+        ..params(150)
+    };
+    let mut m = started(p, t(0));
+    let mut now = t(0);
+    let mut became = None;
+    for s in 1..=20u64 {
+        now = t(s * 1000);
+        m.handle_timeout(now);
+        if m.state() == State::Master {
+            became = Some(now);
+            break;
+        }
+        m.handle_advert(now, &advert(N2, 100)).unwrap();
+    }
+    // First lower-priority advert at 1 s starts the 10 s delay; adverts until 11 s are
+    // accepted; from then they are discarded and the down timer (3.41 s) runs out.
+    let became = became.expect("never preempted");
+    assert!(
+        became > t(11_000) && became <= t(15_000),
+        "preempted at {became:?} (now {now:?})"
+    );
+}
+
+#[test]
+fn preempt_delay_restarts_when_a_higher_priority_master_appears() {
+    let p = Params {
+        preempt_delay: Duration::from_secs(10),
+        ..params(150)
+    };
+    let mut m = started(p, t(0));
+    m.handle_advert(t(1000), &advert(N2, 100)).unwrap();
+    m.handle_advert(t(2000), &advert(N3, 200)).unwrap();
+    // The delay restarts from the next lower-priority advert.
+    m.handle_advert(t(3000), &advert(N2, 100)).unwrap();
+    m.handle_advert(t(12_500), &advert(N2, 100)).unwrap();
+    assert_eq!(
+        m.poll_timeout(),
+        Some(t(12_500) + Duration::from_micros(3_414_062))
+    );
+}
+
+#[test]
+fn master_yields_to_a_higher_priority_master() {
+    let mut m = master(params(100));
+    m.handle_advert(t(20_000), &advert(N2, 150)).unwrap();
+    assert_eq!(m.state(), State::Backup);
+    assert_eq!(
+        drain(&mut m),
+        vec![
+            Action::RemoveVips,
+            Action::Transition {
+                from: State::Master,
+                to: State::Backup,
+                why: Reason::HigherPriorityMaster
+            },
+        ]
+    );
+    assert_eq!(
+        m.poll_timeout(),
+        Some(t(20_000) + Duration::from_micros(3_609_375))
+    );
+}
+
+#[test]
+fn equal_priority_tie_breaks_on_the_higher_primary_address() {
+    // We are .11: a master at .12 with the same priority wins.
+    let mut m = master(params(100));
+    m.handle_advert(t(20_000), &advert(N2, 100)).unwrap();
+    assert_eq!(m.state(), State::Backup);
+    // We are .12: a master at .11 with the same priority loses.
+    let mut m = Machine::new(params(100), N2);
+    m.start(t(0));
+    m.handle_timeout(m.poll_timeout().unwrap());
+    drain(&mut m);
+    m.handle_advert(t(20_000), &advert(N1, 100)).unwrap();
+    assert_eq!(m.state(), State::Master);
+}
+
+#[test]
+fn master_answers_a_lower_priority_master_with_an_advert() {
+    let mut m = master(params(150));
+    m.handle_advert(t(20_000), &advert(N2, 100)).unwrap();
+    assert_eq!(m.state(), State::Master);
+    assert_eq!(
+        drain(&mut m),
+        vec![
+            Action::LowerPriorityMaster {
+                src: N2,
+                priority: 100
+            },
+            Action::SendAdvert { priority: 150 }
+        ]
+    );
+}
+
+#[test]
+fn master_reasserts_when_another_router_resigns() {
+    let mut m = master(Params {
+        garp_master_delay: Duration::ZERO,
+        ..params(150)
+    });
+    m.handle_advert(t(20_000), &advert(N2, 0)).unwrap();
+    assert_eq!(drain(&mut m), vec![Action::SendAdvert { priority: 150 }]);
+    assert_eq!(m.poll_timeout(), Some(t(21_000)));
+}
+
+#[test]
+fn initial_state_master_takes_over_after_one_interval_without_a_master() {
+    let p = Params {
+        initial_state: InitialState::Master,
+        ..params(150)
+    };
+    let m = started(p, t(0));
+    assert_eq!(m.state(), State::Backup);
+    // 1 s + (1/256) s
+    assert_eq!(m.poll_timeout(), Some(us(1_003_906)));
+}
+
+#[test]
+fn initial_state_master_still_yields_to_a_higher_priority_master() {
+    let p = Params {
+        initial_state: InitialState::Master,
+        ..params(100)
+    };
+    let mut m = started(p, t(0));
+    m.handle_advert(t(500), &advert(N2, 150)).unwrap();
+    m.handle_timeout(us(1_003_906));
+    assert_eq!(m.state(), State::Backup);
+}
+
+#[test]
+fn fault_removes_vips_and_clearing_it_restarts_the_election() {
+    let mut m = master(params(150));
+    m.set_fault(t(20_000), true);
+    assert_eq!(m.state(), State::Fault);
+    assert_eq!(
+        drain(&mut m),
+        vec![
+            Action::SendAdvert { priority: 0 },
+            Action::RemoveVips,
+            Action::Transition {
+                from: State::Master,
+                to: State::Fault,
+                why: Reason::Fault
+            },
+        ]
+    );
+    assert_eq!(m.poll_timeout(), None, "a faulted instance sends nothing");
+    assert_eq!(m.handle_advert(t(20_500), &advert(N2, 100)), Ok(()));
+    assert_eq!(m.state(), State::Fault);
+    m.set_fault(t(21_000), false);
+    assert_eq!(m.state(), State::Backup);
+    assert_eq!(m.reason(), Reason::FaultCleared);
+    assert_eq!(
+        m.poll_timeout(),
+        Some(t(21_000) + Duration::from_micros(3_414_062))
+    );
+}
+
+#[test]
+fn reload_with_unchanged_params_changes_nothing() {
+    let mut m = master(params(150));
+    let due = m.poll_timeout();
+    m.update_params(t(5000), params(150));
+    assert_eq!(m.state(), State::Master);
+    assert_eq!(drain(&mut m), vec![]);
+    assert_eq!(m.poll_timeout(), due);
+}
+
+#[test]
+fn reload_with_new_priority_keeps_master_and_advertises_it_at_once() {
+    let mut m = master(params(150));
+    m.update_params(t(5000), params(120));
+    assert_eq!(m.state(), State::Master);
+    assert_eq!(drain(&mut m), vec![Action::SendAdvert { priority: 120 }]);
+    assert_eq!(m.priority(), 120);
+}
+
+/// Two or more machines wired back to back over a lossless, zero-latency virtual link.
+struct Net {
+    nodes: Vec<Node>,
+    now: Instant,
+}
+
+struct Node {
+    m: Machine,
+    up: bool,
+    has_vip: bool,
+}
+
+impl Net {
+    fn new(specs: &[(IpAddr, Params)]) -> Net {
+        let nodes = specs
+            .iter()
+            .map(|(addr, p)| Node {
+                m: Machine::new(p.clone(), *addr),
+                up: false,
+                has_vip: false,
+            })
+            .collect();
+        Net { nodes, now: t(0) }
+    }
+
+    fn start(&mut self, i: usize) {
+        self.nodes[i].up = true;
+        self.nodes[i].m.start(self.now);
+        self.flush(i);
+    }
+
+    fn stop(&mut self, i: usize) {
+        self.nodes[i].m.shutdown(self.now);
+        self.flush(i);
+        self.nodes[i].up = false;
+    }
+
+    /// Crash: no priority-0 advert, and (like a SIGKILLed process) nobody removes the
+    /// VIP for it, so it no longer counts as an owner we can observe.
+    fn kill(&mut self, i: usize) {
+        self.nodes[i].up = false;
+        self.nodes[i].has_vip = false;
+        self.nodes[i].m = Machine::new(
+            self.nodes[i].m.params().clone(),
+            self.nodes[i].m.local_addr(),
+        );
+    }
+
+    fn flush(&mut self, i: usize) {
+        while let Some(a) = self.nodes[i].m.poll_action() {
+            match a {
+                Action::AddVips => self.nodes[i].has_vip = true,
+                Action::RemoveVips => self.nodes[i].has_vip = false,
+                Action::SendAdvert { priority } => {
+                    let p = self.nodes[i].m.params();
+                    let adv = Advert {
+                        src: self.nodes[i].m.local_addr(),
+                        version: p.version,
+                        vrid: p.vrid,
+                        priority,
+                        interval: p.advert_interval,
+                        auth: p.auth,
+                    };
+                    for j in 0..self.nodes.len() {
+                        if j != i && self.nodes[j].up {
+                            let now = self.now;
+                            let _ = self.nodes[j].m.handle_advert(now, &adv);
+                            self.flush(j);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Advance virtual time to `until`, firing timers in order.
+    fn run_until(&mut self, until: Instant) {
+        loop {
+            let next = (0..self.nodes.len())
+                .filter(|&i| self.nodes[i].up)
+                .filter_map(|i| self.nodes[i].m.poll_timeout().map(|t| (t, i)))
+                .min();
+            match next {
+                Some((at, i)) if at <= until => {
+                    assert!(at >= self.now, "timer armed in the past");
+                    self.now = at;
+                    self.nodes[i].m.handle_timeout(at);
+                    self.flush(i);
+                }
+                _ => break,
+            }
+        }
+        self.now = until;
+    }
+
+    fn masters(&self) -> Vec<usize> {
+        (0..self.nodes.len())
+            .filter(|&i| self.nodes[i].up && self.nodes[i].m.state() == State::Master)
+            .collect()
+    }
+
+    fn vip_owners(&self) -> Vec<usize> {
+        (0..self.nodes.len())
+            .filter(|&i| self.nodes[i].has_vip)
+            .collect()
+    }
+
+    /// Run until node `i` owns the VIP; return how long that took.
+    fn time_until_owner(&mut self, i: usize, limit: Duration) -> Duration {
+        let from = self.now;
+        while self.now < from + limit {
+            let step = self.now + Duration::from_millis(1);
+            self.run_until(step);
+            if self.vip_owners() == vec![i] {
+                return self.now - from;
+            }
+        }
+        panic!("node {i} did not take the VIP within {limit:?}");
+    }
+}
+
+fn seed_pair(version: Version, interval_cs: u16, nopreempt: bool) -> Net {
+    let mk = |prio, state, peer| Params {
+        version,
+        advert_interval: Centis(interval_cs),
+        auth: if version == Version::V2 {
+            Some(PASS)
+        } else {
+            None
+        },
+        initial_state: state,
+        unicast_peers: vec![peer],
+        preempt: !nopreempt,
+        ..params(prio)
+    };
+    Net::new(&[
+        (N1, mk(150, InitialState::Master, N2)),
+        (N2, mk(100, InitialState::Backup, N1)),
+    ])
+}
+
+#[test]
+fn seed_pair_elects_syslog1_and_fails_over_on_graceful_stop_within_skew_time() {
+    let mut net = seed_pair(Version::V2, 100, false);
+    net.start(0);
+    net.start(1);
+    net.run_until(t(10_000));
+    assert_eq!(net.masters(), vec![0]);
+    assert_eq!(net.vip_owners(), vec![0]);
+    net.stop(0);
+    let took = net.time_until_owner(1, Duration::from_secs(5));
+    // Skew_Time of priority 100 at v2: 609 ms.
+    assert!(
+        took <= Duration::from_millis(610),
+        "graceful failover took {took:?}"
+    );
+}
+
+#[test]
+fn seed_pair_fails_over_on_crash_within_master_down_interval() {
+    let mut net = seed_pair(Version::V2, 100, false);
+    net.start(0);
+    net.start(1);
+    net.run_until(t(10_000) + Duration::from_micros(1));
+    net.kill(0);
+    let took = net.time_until_owner(1, Duration::from_secs(10));
+    assert!(
+        took <= Duration::from_micros(3_609_375 + 1000),
+        "crash failover took {took:?}"
+    );
+}
+
+#[test]
+fn seed_pair_restarted_master_preempts_within_about_one_interval() {
+    let mut net = seed_pair(Version::V2, 100, false);
+    net.start(0);
+    net.start(1);
+    net.run_until(t(10_000));
+    net.stop(0);
+    net.run_until(t(20_000));
+    assert_eq!(net.masters(), vec![1]);
+    net.start(0);
+    let took = net.time_until_owner(0, Duration::from_secs(10));
+    assert!(
+        took <= Duration::from_millis(1010),
+        "preemption took {took:?}"
+    );
+    assert_eq!(net.masters(), vec![0]);
+}
+
+#[test]
+fn seed_pair_with_nopreempt_keeps_the_backup_as_master() {
+    let mut net = seed_pair(Version::V2, 100, true);
+    // nopreempt nodes start as BACKUP (keepalived requires it for nopreempt).
+    for n in &mut net.nodes {
+        let p = Params {
+            initial_state: InitialState::Backup,
+            ..n.m.params().clone()
+        };
+        n.m = Machine::new(p, n.m.local_addr());
+    }
+    net.start(1);
+    net.run_until(t(10_000));
+    assert_eq!(net.masters(), vec![1]);
+    net.start(0);
+    net.run_until(t(60_000));
+    assert_eq!(net.masters(), vec![1]);
+    assert_eq!(net.vip_owners(), vec![1]);
+}
+
+#[test]
+fn v3_pair_at_100ms_converges_and_fails_over_fast() {
+    let mut net = seed_pair(Version::V3, 10, false);
+    net.start(0);
+    net.start(1);
+    net.run_until(t(2000));
+    assert_eq!(net.masters(), vec![0]);
+    net.kill(0);
+    let took = net.time_until_owner(1, Duration::from_secs(2));
+    assert!(
+        took <= Duration::from_millis(362),
+        "v3 crash failover took {took:?}"
+    );
+}
+
+#[test]
+fn three_nodes_never_keep_two_masters() {
+    let mk = |prio| Params {
+        auth: None,
+        ..params(prio)
+    };
+    let mut net = Net::new(&[(N1, mk(100)), (N2, mk(100)), (N3, mk(200))]);
+    for i in 0..3 {
+        net.start(i);
+    }
+    for step in 1..=60u64 {
+        net.run_until(t(step * 500));
+        assert!(
+            net.masters().len() <= 1 || step < 10,
+            "two masters at {step}"
+        );
+    }
+    assert_eq!(net.masters(), vec![2]);
+    net.stop(2);
+    net.run_until(t(40_000));
+    // Two equal-priority backups share the same down timer; with zero latency the first
+    // to fire wins and the other accepts its equal-priority advert.
+    assert_eq!(net.masters().len(), 1);
+    assert_eq!(net.vip_owners(), net.masters());
+}
