@@ -1,3 +1,4 @@
 //! The VRRP protocol core: pure, sans-IO.
 pub mod machine;
+pub mod ratelimit;
 pub mod timers;

@@ -1,0 +1,594 @@
+//! The poll loop: wires the OS layer to the VRRP machines. Nothing clever lives here —
+//! decisions are the machine's, bytes are the codec's, syscalls are `os`'s.
+
+use crate::config::model::{Config, Instance};
+use crate::os::arp::LinkSender;
+use crate::os::iface::{self, Iface};
+use crate::os::netlink::{AddrOp, Netlink, Outcome};
+use crate::os::signals::{Signal, Signals};
+use crate::os::socket::{VRRP_GROUP_V4, VrrpSocket};
+use crate::os::{self, clock};
+use crate::vrrp::machine::{Action, Advert, Discard, Machine, Params, State};
+use crate::vrrp::ratelimit::LogLimiter;
+use crate::vrrp::timers::{Centis, Instant};
+use crate::wire::{self, arp, packet};
+use log::{debug, error, info, warn};
+use std::fmt::Write as _;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+
+/// Datagrams read per socket per wake-up: enough to drain normal traffic, bounded so a
+/// flood on one interface cannot delay timers (adverts) for long.
+const RX_BUDGET: usize = 64;
+/// Largest VRRP datagram we accept: IPv4 header with options + 255 IPv6 addresses.
+const RX_BUF: usize = 4200;
+
+/// Where the daemon gets its configuration and writes its state dump.
+pub struct Paths {
+    pub config: PathBuf,
+    pub dump: PathBuf,
+}
+
+/// One interface carrying VRRP: its socket and addresses.
+struct Link {
+    name: String,
+    iface: Iface,
+    sock: VrrpSocket,
+}
+
+/// One virtual router at runtime.
+struct Router {
+    cfg: Instance,
+    m: Machine,
+    link: usize,
+    /// Source of our adverts: unicast_src_ip or the interface's primary address.
+    src: Ipv4Addr,
+    /// The VIPs in advert wire form, built once per (re)configuration.
+    wire_addrs: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Stopped by SIGTERM/SIGINT after resigning and removing VIPs.
+    Stopped,
+}
+
+pub struct Daemon {
+    paths: Paths,
+    links: Vec<Link>,
+    routers: Vec<Router>,
+    netlink: Netlink,
+    link_tx: LinkSender,
+    signals: Signals,
+    limiter: LogLimiter,
+    pfds: Vec<libc::pollfd>,
+    rx: Box<[u8; RX_BUF]>,
+    /// Datagrams that failed the codec's checks, per link, by reason.
+    rx_errors: Vec<(String, &'static str, u64)>,
+}
+
+/// Build-time errors that stop the daemon before it touches any address.
+#[derive(Debug)]
+pub struct StartError(pub String);
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn err<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> StartError + '_ {
+    move |e| StartError(format!("{what}: {e}"))
+}
+
+impl Daemon {
+    pub fn new(config: Config, paths: Paths) -> Result<Daemon, StartError> {
+        let mut d = Daemon {
+            paths,
+            links: Vec::new(),
+            routers: Vec::new(),
+            netlink: Netlink::open().map_err(err("cannot open rtnetlink"))?,
+            link_tx: LinkSender::open().map_err(err("cannot open AF_PACKET socket"))?,
+            signals: Signals::open().map_err(err("cannot set up signals"))?,
+            limiter: LogLimiter::default(),
+            pfds: Vec::new(),
+            rx: Box::new([0; RX_BUF]),
+            rx_errors: Vec::new(),
+        };
+        let mut routers = Vec::new();
+        for inst in &config.instances {
+            routers.push(d.build_router(inst)?);
+        }
+        let now = clock::now();
+        for mut r in routers {
+            // A node that starts is a Backup: VIPs left by a crashed predecessor (SIGKILL)
+            // must go before anyone sees two owners.
+            for vip in &r.cfg.vips {
+                if let Ok(Outcome::Done) = d.vip_op(&r, AddrOp::Del, vip) {
+                    info!("({}) removed stale VIP {}/{} left by a previous run", r.cfg.name, vip.addr, vip.prefix_len);
+                }
+            }
+            info!(
+                "({}) starting: interface {}, VRID {}, priority {}, VRRPv{}, {}",
+                r.cfg.name,
+                r.cfg.interface,
+                r.cfg.vrid,
+                r.cfg.priority,
+                r.cfg.version as u8,
+                if r.cfg.is_unicast() { "unicast" } else { "multicast" }
+            );
+            r.m.start(now);
+            d.routers.push(r);
+            let i = d.routers.len() - 1;
+            d.drain(i, now);
+        }
+        d.sync_links();
+        Ok(d)
+    }
+
+    /// Find or open the link for `name`.
+    fn link_for(&mut self, name: &str) -> Result<usize, StartError> {
+        if let Some(i) = self.links.iter().position(|l| l.name == name) {
+            return Ok(i);
+        }
+        let iface = iface::lookup(name).map_err(|e| StartError(format!("interface {name}: {e}")))?;
+        let sock = VrrpSocket::open_v4(name, iface.index)
+            .map_err(|e| StartError(format!("interface {name}: cannot open VRRP socket: {e}")))?;
+        self.links.push(Link { name: name.to_string(), iface, sock });
+        Ok(self.links.len() - 1)
+    }
+
+    fn build_router(&mut self, inst: &Instance) -> Result<Router, StartError> {
+        let link = self.link_for(&inst.interface)?;
+        let src = match inst.unicast_src {
+            Some(IpAddr::V4(a)) => a,
+            Some(IpAddr::V6(_)) => {
+                return Err(StartError(format!("({}) IPv6 instances are not supported yet", inst.name)));
+            }
+            None => iface::primary_ipv4(&inst.interface).map_err(|e| {
+                StartError(format!(
+                    "({}) interface {} has no IPv4 address to send adverts from ({e}); add one or set unicast_src_ip",
+                    inst.name, inst.interface
+                ))
+            })?,
+        };
+        for vip in &inst.vips {
+            if let Some(dev) = &vip.dev {
+                self.link_for(dev)?;
+            }
+        }
+        let addrs: Vec<IpAddr> = inst.vips.iter().map(|v| v.addr).collect();
+        let mut wire_addrs = vec![0u8; addrs.len() * 16];
+        let n = packet::write_addrs(&mut wire_addrs, &addrs)
+            .map_err(|e| StartError(format!("({}) virtual_ipaddress: {e}", inst.name)))?;
+        wire_addrs.truncate(n);
+        Ok(Router {
+            cfg: inst.clone(),
+            m: Machine::new(Params::from_instance(inst), IpAddr::V4(src)),
+            link,
+            src,
+            wire_addrs,
+        })
+    }
+
+    /// Join the multicast group where a multicast instance needs it, leave it elsewhere,
+    /// close links nothing uses, and rebuild the poll set.
+    fn sync_links(&mut self) {
+        let mut used = vec![false; self.links.len()];
+        for r in &self.routers {
+            used[r.link] = true;
+            for vip in &r.cfg.vips {
+                if let Some(i) = vip.dev.as_ref().and_then(|d| self.links.iter().position(|l| &l.name == d)) {
+                    used[i] = true;
+                }
+            }
+        }
+        // Remove unused links from the end backwards so router indices stay valid.
+        for i in (0..self.links.len()).rev() {
+            if !used[i] {
+                self.links.remove(i);
+                for r in &mut self.routers {
+                    if r.link > i {
+                        r.link -= 1;
+                    }
+                }
+            }
+        }
+        for (i, l) in self.links.iter_mut().enumerate() {
+            let multicast = self.routers.iter().any(|r| r.link == i && !r.cfg.is_unicast());
+            let res = if multicast { l.sock.join_group() } else { l.sock.leave_group() };
+            if let Err(e) = res {
+                warn!("{}: cannot change membership of {VRRP_GROUP_V4}: {e}", l.name);
+            }
+        }
+        self.pfds.clear();
+        self.pfds.push(os::pollfd(self.signals.raw_fd()));
+        self.pfds.extend(self.links.iter().map(|l| os::pollfd(l.sock.raw_fd())));
+    }
+
+    /// Run until told to stop. Returns after every VIP is removed.
+    pub fn run(&mut self) -> io::Result<Exit> {
+        loop {
+            let now = clock::now();
+            for i in 0..self.routers.len() {
+                if self.routers[i].m.poll_timeout().is_some_and(|t| t <= now) {
+                    self.routers[i].m.handle_timeout(now);
+                    self.drain(i, now);
+                }
+            }
+            let next = self.routers.iter().filter_map(|r| r.m.poll_timeout()).min();
+            let timeout = next.map(|t| t.saturating_since(clock::now()).as_micros() as u64);
+            os::poll(&mut self.pfds, timeout)?;
+            if os::readable(&self.pfds[0]) {
+                while let Some(sig) = self.signals.read()? {
+                    match sig {
+                        Signal::Terminate => {
+                            self.shutdown();
+                            return Ok(Exit::Stopped);
+                        }
+                        Signal::Reload => self.reload(),
+                        Signal::Dump => self.dump(),
+                    }
+                }
+            }
+            for li in 0..self.links.len() {
+                if os::readable(&self.pfds[li + 1]) {
+                    self.receive(li);
+                }
+            }
+        }
+    }
+
+    fn receive(&mut self, li: usize) {
+        for _ in 0..RX_BUDGET {
+            let n = match self.links[li].sock.recv(&mut self.rx[..]) {
+                Ok(Some(d)) => d.len(),
+                Ok(None) => return,
+                Err(e) => {
+                    debug!("{}: receive error: {e}", self.links[li].name);
+                    return;
+                }
+            };
+            let now = clock::now();
+            self.datagram(li, n, now);
+        }
+    }
+
+    fn datagram(&mut self, li: usize, len: usize, now: Instant) {
+        let (ip, repr) = match wire::ipv4::parse_vrrp(&self.rx[..len]) {
+            Ok(x) => x,
+            Err(e) => {
+                let src = wire::ipv4::parse(&self.rx[..len]).map(|(ip, _)| ip.src).unwrap_or(Ipv4Addr::UNSPECIFIED);
+                let name = self.links[li].name.clone();
+                self.count_rx_error(&name, e.kind());
+                if self.limiter.admit(now, IpAddr::V4(src), e.kind()).is_some() {
+                    warn!("{name}: dropped VRRP packet from {src}: {e}");
+                }
+                return;
+            }
+        };
+        let Some(ri) = self.routers.iter().position(|r| r.link == li && r.cfg.vrid == repr.vrid) else {
+            // Other VRIDs on a shared LAN are normal in multicast mode: not a warning.
+            if self.limiter.admit(now, IpAddr::V4(ip.src), "vrid").is_some() {
+                debug!("{}: advert from {} for VRID {} that no instance here serves", self.links[li].name, ip.src, repr.vrid);
+            }
+            self.count_rx_error(&self.links[li].name.clone(), "vrid");
+            return;
+        };
+        let adv = Advert {
+            src: IpAddr::V4(ip.src),
+            version: repr.version,
+            vrid: repr.vrid,
+            priority: repr.priority,
+            interval: Centis(repr.interval_cs),
+            auth: match repr.auth {
+                packet::Auth::Pass(p) => Some(p),
+                packet::Auth::None => None,
+            },
+        };
+        match self.routers[ri].m.handle_advert(now, &adv) {
+            Ok(()) => self.drain(ri, now),
+            Err(Discard::OwnAdvert) => {}
+            Err(d) => {
+                if let Some(suppressed) = self.limiter.admit(now, adv.src, d.kind()) {
+                    let more = if suppressed > 0 { format!(" ({suppressed} more since last report)") } else { String::new() };
+                    warn!("({}) dropped advert from {}: {d}{more}", self.routers[ri].cfg.name, adv.src);
+                }
+            }
+        }
+    }
+
+    fn count_rx_error(&mut self, link: &str, kind: &'static str) {
+        match self.rx_errors.iter_mut().find(|e| e.0 == link && e.1 == kind) {
+            Some(e) => e.2 += 1,
+            None => self.rx_errors.push((link.to_string(), kind, 1)),
+        }
+    }
+
+    /// Carry out every action router `i` queued.
+    fn drain(&mut self, i: usize, now: Instant) {
+        while let Some(a) = self.routers[i].m.poll_action() {
+            self.execute(i, a, now);
+        }
+    }
+
+    fn execute(&mut self, i: usize, a: Action, now: Instant) {
+        let name = &self.routers[i].cfg.name;
+        match a {
+            Action::Transition { to, why, .. } => {
+                info!("({name}) Entering {to} STATE");
+                debug!("({name}) reason: {why:?}");
+            }
+            Action::SendAdvert { priority } => self.send_advert(i, priority, now),
+            Action::AddVips => {
+                let r = &self.routers[i];
+                for vip in &r.cfg.vips {
+                    match self.vip_op(r, AddrOp::Add, vip) {
+                        Ok(_) => debug!("({}) added VIP {}/{}", r.cfg.name, vip.addr, vip.prefix_len),
+                        Err(e) => error!("({}) cannot add VIP {}/{}: {e}", r.cfg.name, vip.addr, vip.prefix_len),
+                    }
+                }
+            }
+            Action::RemoveVips => {
+                let r = &self.routers[i];
+                for vip in &r.cfg.vips {
+                    if let Err(e) = self.vip_op(r, AddrOp::Del, vip) {
+                        error!("({}) cannot remove VIP {}/{}: {e}", r.cfg.name, vip.addr, vip.prefix_len);
+                    }
+                }
+            }
+            Action::SendGarp => self.send_garp(i, None),
+            Action::LowerPriorityMaster { src, priority } => {
+                let own = self.routers[i].m.priority();
+                info!("({name}) Received advert from {src} with lower priority {priority}, ours {own}, forcing new election");
+            }
+        }
+    }
+
+    fn vip_op(&self, r: &Router, op: AddrOp, vip: &crate::config::model::Vip) -> io::Result<Outcome> {
+        // The address we advertise from is the interface's own, never a VIP to remove
+        // (an address owner, priority 255, lists its real address as the VIP).
+        if op == AddrOp::Del && vip.addr == IpAddr::V4(r.src) {
+            return Ok(Outcome::Unchanged);
+        }
+        let dev = vip.dev.as_deref().unwrap_or(&r.cfg.interface);
+        let ifindex = self.links.iter().find(|l| l.name == dev).map_or(self.links[r.link].iface.index, |l| l.iface.index);
+        self.netlink.addr(op, ifindex, vip.addr, vip.prefix_len, vip.label.as_deref())
+    }
+
+    fn send_advert(&mut self, i: usize, priority: u8, now: Instant) {
+        let r = &self.routers[i];
+        let repr = packet::Repr {
+            version: r.cfg.version,
+            vrid: r.cfg.vrid,
+            priority,
+            interval_cs: r.cfg.advert_interval.0,
+            auth: match r.cfg.auth_pass {
+                Some(p) => packet::Auth::Pass(p),
+                None => packet::Auth::None,
+            },
+            addrs: &r.wire_addrs,
+        };
+        let mut buf = [0u8; 1100];
+        let dsts: &[IpAddr] = &r.cfg.unicast_peers;
+        let multicast = [IpAddr::V4(VRRP_GROUP_V4)];
+        let dsts = if dsts.is_empty() { &multicast[..] } else { dsts };
+        let mut failures: heapless::Vec<(IpAddr, io::ErrorKind), 8> = heapless::Vec::new();
+        for dst in dsts {
+            let IpAddr::V4(dst4) = *dst else { continue };
+            let res = repr
+                .emit(&mut buf, IpAddr::V4(r.src), *dst)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))
+                .and_then(|n| self.links[r.link].sock.send(r.src, dst4, &buf[..n]));
+            if let Err(e) = res {
+                let _ = failures.push((*dst, e.kind()));
+                debug!("({}) advert to {dst} failed: {e}", r.cfg.name);
+            }
+        }
+        let name = r.cfg.name.clone();
+        for (dst, kind) in failures {
+            if self.limiter.admit(now, dst, "send").is_some() {
+                warn!("({name}) cannot send advert to {dst}: {kind}");
+            }
+        }
+    }
+
+    /// Gratuitous ARP for every IPv4 VIP of router `i` (or only those in `only`).
+    fn send_garp(&self, i: usize, only: Option<&[IpAddr]>) {
+        let r = &self.routers[i];
+        for vip in &r.cfg.vips {
+            let IpAddr::V4(a) = vip.addr else { continue };
+            if only.is_some_and(|o| !o.contains(&vip.addr)) {
+                continue;
+            }
+            let dev = vip.dev.as_deref().unwrap_or(&r.cfg.interface);
+            let Some(link) = self.links.iter().find(|l| l.name == dev) else { continue };
+            let frame = arp::gratuitous_arp(link.iface.mac, a);
+            for _ in 0..r.cfg.garp_master_repeat {
+                if let Err(e) = self.link_tx.send_frame(link.iface.index, &frame) {
+                    warn!("({}) gratuitous ARP for {a} on {dev} failed: {e}", r.cfg.name);
+                    break;
+                }
+            }
+        }
+        debug!("({}) sent gratuitous ARP burst", r.cfg.name);
+    }
+
+    /// SIGTERM: every Master resigns (priority 0) and removes its VIPs.
+    pub fn shutdown(&mut self) {
+        let now = clock::now();
+        for i in 0..self.routers.len() {
+            self.routers[i].m.shutdown(now);
+            self.drain(i, now);
+        }
+        info!("stopped");
+    }
+
+    /// SIGHUP: parse the file again; on any error keep running the old configuration.
+    /// Otherwise diff: unchanged instances keep state and VIPs, changed ones are updated
+    /// in place, only instances whose identity changed are restarted.
+    fn reload(&mut self) {
+        let path = self.paths.config.display().to_string();
+        let text = match std::fs::read_to_string(&self.paths.config) {
+            Ok(t) => t,
+            Err(e) => {
+                error!("reload: cannot read {path}: {e}; keeping the running configuration");
+                return;
+            }
+        };
+        let new = match crate::config::parse(&path, &text) {
+            Ok(c) => c,
+            Err(errors) => {
+                for e in &errors {
+                    error!("reload: {e}");
+                }
+                error!("reload: {} error(s); keeping the running configuration", errors.len());
+                return;
+            }
+        };
+        let now = clock::now();
+        // Build every new router first so a runtime failure (missing interface) also
+        // leaves the running configuration untouched.
+        let mut fresh = Vec::new();
+        for inst in &new.instances {
+            let keep = self.routers.iter().position(|r| same_identity(&r.cfg, inst));
+            if keep.is_none() {
+                match self.build_router(inst) {
+                    Ok(r) => fresh.push(r),
+                    Err(e) => {
+                        error!("reload: {e}; keeping the running configuration");
+                        self.sync_links();
+                        return;
+                    }
+                }
+            }
+        }
+        let (mut kept, mut removed) = (0, 0);
+        let mut i = 0;
+        while i < self.routers.len() {
+            match new.instances.iter().find(|n| same_identity(&self.routers[i].cfg, n)) {
+                Some(inst) => {
+                    self.update_router(i, inst, now);
+                    kept += 1;
+                    i += 1;
+                }
+                None => {
+                    info!("({}) removed from configuration", self.routers[i].cfg.name);
+                    self.routers[i].m.shutdown(now);
+                    self.drain(i, now);
+                    self.routers.remove(i);
+                    removed += 1;
+                }
+            }
+        }
+        let added = fresh.len();
+        for mut r in fresh {
+            r.m.start(now);
+            self.routers.push(r);
+            let i = self.routers.len() - 1;
+            self.drain(i, now);
+        }
+        self.sync_links();
+        info!("reloaded {path}: {kept} kept, {added} added, {removed} removed");
+    }
+
+    /// Apply a changed configuration to a running router without a state change: VIPs
+    /// present in both old and new stay on the interface (no flap).
+    fn update_router(&mut self, i: usize, inst: &Instance, now: Instant) {
+        if self.routers[i].cfg == *inst {
+            return;
+        }
+        let old = std::mem::replace(&mut self.routers[i].cfg, inst.clone());
+        let addrs: Vec<IpAddr> = inst.vips.iter().map(|v| v.addr).collect();
+        let mut wire_addrs = vec![0u8; addrs.len() * 16];
+        if let Ok(n) = packet::write_addrs(&mut wire_addrs, &addrs) {
+            wire_addrs.truncate(n);
+            self.routers[i].wire_addrs = wire_addrs;
+        }
+        if self.routers[i].m.state() == State::Master {
+            let r = &self.routers[i];
+            for vip in old.vips.iter().filter(|v| !inst.vips.contains(v)) {
+                let _ = self.vip_op(r, AddrOp::Del, vip);
+            }
+            let added: Vec<IpAddr> =
+                inst.vips.iter().filter(|v| !old.vips.contains(v)).map(|v| v.addr).collect();
+            for vip in inst.vips.iter().filter(|v| !old.vips.contains(v)) {
+                if let Err(e) = self.vip_op(r, AddrOp::Add, vip) {
+                    error!("({}) cannot add VIP {}/{}: {e}", r.cfg.name, vip.addr, vip.prefix_len);
+                }
+            }
+            if !added.is_empty() {
+                self.send_garp(i, Some(&added));
+            }
+        }
+        self.routers[i].m.update_params(now, Params::from_instance(inst));
+        self.drain(i, now);
+        info!("({}) configuration updated", inst.name);
+    }
+
+    /// SIGUSR1: write the state of every instance to the dump file.
+    fn dump(&self) {
+        let text = self.render_state();
+        let tmp = self.paths.dump.with_extension("tmp");
+        let res = std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, &self.paths.dump));
+        match res {
+            Ok(()) => info!("state written to {}", self.paths.dump.display()),
+            Err(e) => error!("cannot write state to {}: {e}", self.paths.dump.display()),
+        }
+    }
+
+    pub fn render_state(&self) -> String {
+        let mut s = String::new();
+        for r in &self.routers {
+            let m = &r.m;
+            let c = m.counters();
+            let _ = writeln!(s, "VRRP Instance: {}", r.cfg.name);
+            let _ = writeln!(s, "  State: {}", m.state());
+            let _ = writeln!(s, "  Interface: {}", r.cfg.interface);
+            let _ = writeln!(s, "  Virtual Router ID: {}", r.cfg.vrid);
+            let _ = writeln!(s, "  Version: {}", r.cfg.version as u8);
+            let _ = writeln!(s, "  Priority: {}", m.priority());
+            let _ = writeln!(s, "  Advert interval: {}", centis_text(r.cfg.advert_interval));
+            let _ = writeln!(s, "  Source address: {}", r.src);
+            match m.master_seen() {
+                Some((a, p)) => {
+                    let _ = writeln!(s, "  Master seen: {a} priority {p}");
+                }
+                None if m.state() == State::Master => {
+                    let _ = writeln!(s, "  Master seen: self");
+                }
+                None => {
+                    let _ = writeln!(s, "  Master seen: none");
+                }
+            }
+            let _ = writeln!(s, "  Preempt: {}", if r.cfg.preempt { "yes" } else { "no" });
+            for v in &r.cfg.vips {
+                let _ = writeln!(s, "  VIP: {}/{} dev {}", v.addr, v.prefix_len, v.dev.as_deref().unwrap_or(&r.cfg.interface));
+            }
+            let _ = writeln!(
+                s,
+                "  Counters: adverts_rx={} adverts_tx={} priority0_rx={} priority0_tx={} became_master={} discarded={}",
+                c.adverts_rx, c.adverts_tx, c.priority_zero_rx, c.priority_zero_tx, c.became_master, c.discarded
+            );
+        }
+        for (link, kind, n) in &self.rx_errors {
+            let _ = writeln!(s, "Dropped on {link}: {kind}={n}");
+        }
+        s
+    }
+}
+
+/// Instances are the same virtual router across a reload when these match; anything else
+/// may change in place.
+fn same_identity(a: &Instance, b: &Instance) -> bool {
+    a.name == b.name
+        && a.interface == b.interface
+        && a.vrid == b.vrid
+        && a.version == b.version
+        && a.unicast_src == b.unicast_src
+}
+
+fn centis_text(c: Centis) -> String {
+    format!("{}.{:02}s", c.0 / 100, c.0 % 100)
+}

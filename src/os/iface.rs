@@ -1,0 +1,65 @@
+//! Interface facts by ioctl: index, hardware address, primary IPv4 address.
+use super::{cvt, socket};
+use std::io;
+use std::net::Ipv4Addr;
+use std::os::fd::AsRawFd;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Iface {
+    pub index: u32,
+    pub mac: [u8; 6],
+}
+
+fn ifreq(name: &str) -> io::Result<libc::ifreq> {
+    // SAFETY: ifreq is plain old data; all-zero is a valid value.
+    let mut req: libc::ifreq = unsafe { core::mem::zeroed() };
+    let bytes = name.as_bytes();
+    if bytes.is_empty() || bytes.len() >= req.ifr_name.len() || bytes.contains(&0) {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "bad interface name"));
+    }
+    for (d, s) in req.ifr_name.iter_mut().zip(bytes) {
+        *d = *s as libc::c_char;
+    }
+    Ok(req)
+}
+
+fn ioctl(name: &str, request: libc::Ioctl) -> io::Result<libc::ifreq> {
+    let mut req = ifreq(name)?;
+    let sock = socket(libc::AF_INET, libc::SOCK_DGRAM, 0)?;
+    // SAFETY: the request is one of the SIOCGIF* reads that fill the ifreq we pass.
+    cvt(unsafe { libc::ioctl(sock.as_raw_fd(), request, &mut req) })?;
+    Ok(req)
+}
+
+pub fn lookup(name: &str) -> io::Result<Iface> {
+    let req = ioctl(name, libc::SIOCGIFINDEX)?;
+    // SAFETY: SIOCGIFINDEX filled the ifindex member of the union.
+    let index = unsafe { req.ifr_ifru.ifru_ifindex } as u32;
+    let req = ioctl(name, libc::SIOCGIFHWADDR)?;
+    // SAFETY: SIOCGIFHWADDR filled the hwaddr member.
+    let hw = unsafe { req.ifr_ifru.ifru_hwaddr };
+    let mut mac = [0u8; 6];
+    for (d, s) in mac.iter_mut().zip(hw.sa_data.iter()) {
+        *d = *s as u8;
+    }
+    Ok(Iface { index, mac })
+}
+
+/// The interface's primary IPv4 address: the source of multicast adverts and the
+/// tie-breaker between equal priorities.
+pub fn primary_ipv4(name: &str) -> io::Result<Ipv4Addr> {
+    let req = ioctl(name, libc::SIOCGIFADDR)?;
+    // SAFETY: SIOCGIFADDR filled ifru_addr with a sockaddr_in for AF_INET.
+    let sa = unsafe { req.ifr_ifru.ifru_addr };
+    // SAFETY: sockaddr and sockaddr_in have the same size; AF_INET data is a sockaddr_in.
+    let sin: libc::sockaddr_in = unsafe { core::mem::transmute_copy(&sa) };
+    Ok(Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr)))
+}
+
+/// Whether the interface is administratively and operationally up (IFF_UP|IFF_RUNNING).
+pub fn is_up(name: &str) -> io::Result<bool> {
+    let req = ioctl(name, libc::SIOCGIFFLAGS)?;
+    // SAFETY: SIOCGIFFLAGS filled the flags member.
+    let flags = unsafe { req.ifr_ifru.ifru_flags } as libc::c_int;
+    Ok(flags & libc::IFF_UP != 0 && flags & libc::IFF_RUNNING != 0)
+}

@@ -1,0 +1,197 @@
+//! Adding and removing addresses through rtnetlink (RTM_NEWADDR / RTM_DELADDR).
+//! The message bytes are built by pure functions so they are unit-tested without root.
+use super::{cvt, cvt_size, socket};
+use std::io;
+use std::net::IpAddr;
+use std::os::fd::{AsRawFd, OwnedFd};
+
+const NLMSG_HDRLEN: usize = 16;
+const IFA_ADDRESS: u16 = 1;
+const IFA_LOCAL: u16 = 2;
+const IFA_LABEL: u16 = 3;
+const IFA_F_NODAD: u8 = 0x02;
+const NLMSG_ERROR: u16 = 2;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddrOp {
+    Add,
+    Del,
+}
+
+/// What the kernel said: done, or nothing to do (already there / already gone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    Unchanged,
+}
+
+fn push_attr(buf: &mut Vec<u8>, ty: u16, data: &[u8]) {
+    let len = 4 + data.len();
+    buf.extend_from_slice(&(len as u16).to_ne_bytes());
+    buf.extend_from_slice(&ty.to_ne_bytes());
+    buf.extend_from_slice(data);
+    buf.resize(buf.len().next_multiple_of(4), 0);
+}
+
+/// One RTM_NEWADDR/RTM_DELADDR request with an ACK requested.
+pub fn addr_message(
+    op: AddrOp,
+    seq: u32,
+    ifindex: u32,
+    addr: IpAddr,
+    prefix_len: u8,
+    label: Option<&str>,
+) -> Vec<u8> {
+    let (ty, flags) = match op {
+        AddrOp::Add => (libc::RTM_NEWADDR, libc::NLM_F_CREATE | libc::NLM_F_EXCL),
+        AddrOp::Del => (libc::RTM_DELADDR, 0),
+    };
+    let flags = (flags | libc::NLM_F_REQUEST | libc::NLM_F_ACK) as u16;
+    let mut buf = Vec::with_capacity(64);
+    buf.extend_from_slice(&[0; NLMSG_HDRLEN]);
+    let (family, ifa_flags, bytes): (u8, u8, Vec<u8>) = match addr {
+        IpAddr::V4(a) => (libc::AF_INET as u8, 0, a.octets().to_vec()),
+        // A VIP moving between routers must be usable at once, not after DAD.
+        IpAddr::V6(a) => (libc::AF_INET6 as u8, IFA_F_NODAD, a.octets().to_vec()),
+    };
+    buf.extend_from_slice(&[family, prefix_len, ifa_flags, libc::RT_SCOPE_UNIVERSE]);
+    buf.extend_from_slice(&ifindex.to_ne_bytes());
+    push_attr(&mut buf, IFA_LOCAL, &bytes);
+    push_attr(&mut buf, IFA_ADDRESS, &bytes);
+    if let Some(l) = label {
+        let mut z = l.as_bytes().to_vec();
+        z.push(0);
+        push_attr(&mut buf, IFA_LABEL, &z);
+    }
+    let len = buf.len() as u32;
+    buf[0..4].copy_from_slice(&len.to_ne_bytes());
+    buf[4..6].copy_from_slice(&ty.to_ne_bytes());
+    buf[6..8].copy_from_slice(&flags.to_ne_bytes());
+    buf[8..12].copy_from_slice(&seq.to_ne_bytes());
+    debug_assert_eq!(buf.len() % 4, 0);
+    buf
+}
+
+/// The errno of the NLMSG_ERROR answering `seq` (0 = success); None if the reply is
+/// something else.
+pub fn ack_errno(reply: &[u8], seq: u32) -> Option<i32> {
+    let mut off = 0;
+    while off + NLMSG_HDRLEN + 4 <= reply.len() {
+        let len = u32::from_ne_bytes(reply[off..off + 4].try_into().ok()?) as usize;
+        let ty = u16::from_ne_bytes(reply[off + 4..off + 6].try_into().ok()?);
+        let rseq = u32::from_ne_bytes(reply[off + 8..off + 12].try_into().ok()?);
+        if len < NLMSG_HDRLEN || off + len > reply.len() {
+            return None;
+        }
+        if ty == NLMSG_ERROR && rseq == seq {
+            let e = i32::from_ne_bytes(reply[off + 16..off + 20].try_into().ok()?);
+            return Some(-e);
+        }
+        off += len.next_multiple_of(4);
+    }
+    None
+}
+
+pub struct Netlink {
+    fd: OwnedFd,
+    /// A Cell so requests take &self: the daemon is single-threaded and the sequence
+    /// number is the only state a request changes.
+    seq: core::cell::Cell<u32>,
+}
+
+impl Netlink {
+    pub fn open() -> io::Result<Netlink> {
+        let fd = socket(libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_ROUTE)?;
+        Ok(Netlink { fd, seq: core::cell::Cell::new(1) })
+    }
+
+    /// Add or remove one address and wait for the kernel's answer. Adding an address that
+    /// is there already, or removing one that is gone, is `Unchanged`, not an error.
+    pub fn addr(
+        &self,
+        op: AddrOp,
+        ifindex: u32,
+        addr: IpAddr,
+        prefix_len: u8,
+        label: Option<&str>,
+    ) -> io::Result<Outcome> {
+        let seq = self.seq.get().wrapping_add(1);
+        self.seq.set(seq);
+        let msg = addr_message(op, seq, ifindex, addr, prefix_len, label);
+        // SAFETY: a zeroed sockaddr_nl addresses the kernel (pid 0).
+        let mut kernel: libc::sockaddr_nl = unsafe { core::mem::zeroed() };
+        kernel.nl_family = libc::AF_NETLINK as u16;
+        // SAFETY: msg and kernel are valid for the lengths given.
+        cvt_size(unsafe {
+            libc::sendto(
+                self.fd.as_raw_fd(),
+                msg.as_ptr().cast(),
+                msg.len(),
+                0,
+                (&kernel as *const libc::sockaddr_nl).cast(),
+                core::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
+            )
+        })?;
+        let mut reply = [0u8; 1024];
+        // The socket is non-blocking; the kernel answers address requests synchronously,
+        // but wait briefly on poll in case it has not queued the ACK yet.
+        for _ in 0..50 {
+            let mut pfd = libc::pollfd { fd: self.fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+            // SAFETY: one valid pollfd.
+            cvt(unsafe { libc::poll(&mut pfd, 1, 100) })?;
+            // SAFETY: reply is valid for writes of its length.
+            let n = unsafe { libc::recv(self.fd.as_raw_fd(), reply.as_mut_ptr().cast(), reply.len(), 0) };
+            let n = match cvt_size(n) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(e) => return Err(e),
+            };
+            match ack_errno(&reply[..n], seq) {
+                Some(0) => return Ok(Outcome::Done),
+                Some(libc::EEXIST) if op == AddrOp::Add => return Ok(Outcome::Unchanged),
+                Some(libc::EADDRNOTAVAIL | libc::ENOENT | libc::ESRCH) if op == AddrOp::Del => {
+                    return Ok(Outcome::Unchanged);
+                }
+                Some(e) => return Err(io::Error::from_raw_os_error(e)),
+                None => continue,
+            }
+        }
+        Err(io::Error::new(io::ErrorKind::TimedOut, "no netlink answer"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    #[test]
+    fn add_message_carries_local_address_and_label_padded_to_four_bytes() {
+        let m = addr_message(AddrOp::Add, 7, 3, IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10)), 24, Some("eth0:vip"));
+        assert_eq!(m.len() as u32, u32::from_ne_bytes(m[0..4].try_into().unwrap()));
+        assert_eq!(u16::from_ne_bytes(m[4..6].try_into().unwrap()), libc::RTM_NEWADDR);
+        assert_eq!(u32::from_ne_bytes(m[8..12].try_into().unwrap()), 7);
+        assert_eq!(&m[16..20], &[libc::AF_INET as u8, 24, 0, 0]);
+        assert_eq!(u32::from_ne_bytes(m[20..24].try_into().unwrap()), 3);
+        // IFA_LOCAL
+        assert_eq!(&m[24..32], &[8, 0, 2, 0, 192, 0, 2, 10]);
+        // IFA_ADDRESS
+        assert_eq!(&m[32..40], &[8, 0, 1, 0, 192, 0, 2, 10]);
+        // IFA_LABEL "eth0:vip\0" = 9 bytes + 4 header = 13, padded to 16
+        assert_eq!(&m[40..44], &[13, 0, 3, 0]);
+        assert_eq!(&m[44..53], b"eth0:vip\0");
+        assert_eq!(m.len(), 56);
+    }
+
+    #[test]
+    fn ack_is_found_by_sequence_and_negated() {
+        let mut reply = vec![0u8; 36];
+        reply[0..4].copy_from_slice(&36u32.to_ne_bytes());
+        reply[4..6].copy_from_slice(&NLMSG_ERROR.to_ne_bytes());
+        reply[8..12].copy_from_slice(&9u32.to_ne_bytes());
+        reply[16..20].copy_from_slice(&(-libc::EEXIST).to_ne_bytes());
+        assert_eq!(ack_errno(&reply, 9), Some(libc::EEXIST));
+        assert_eq!(ack_errno(&reply, 8), None);
+        assert_eq!(ack_errno(&reply[..10], 9), None);
+    }
+}

@@ -1,0 +1,60 @@
+//! The command line without root: -t on valid and broken configs, -v, -h, bad flags.
+mod common;
+
+use common::*;
+
+#[test]
+fn config_test_accepts_both_seed_configs_in_both_formats() {
+    for f in ["syslog1.conf", "syslog2.conf", "syslog1.kv", "syslog2.kv"] {
+        let path = config_path(f);
+        let (code, out) = run_cli(&["-t", "-f", path.to_str().unwrap()]);
+        assert_eq!(code, 0, "{f}: {out}");
+        assert!(out.contains("configuration OK (1 instance)"), "{f}: {out}");
+    }
+}
+
+#[test]
+fn config_test_rejects_a_broken_config_with_file_and_line() {
+    let dir = std::env::temp_dir().join(format!("tinyvrrpd-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("broken.conf");
+    std::fs::write(
+        &bad,
+        "vrrp_instance VI_1 {\n  interface enp0s1\n  virtual_router_id 300\n  virtual_ipaddress {\n    192.0.2.10/24\n  }\n}\n",
+    )
+    .unwrap();
+    let (code, out) = run_cli(&["--config-test", "--use-file", bad.to_str().unwrap()]);
+    assert_eq!(code, 4, "{out}");
+    assert!(out.contains("broken.conf:3:"), "{out}");
+    assert!(out.contains("virtual_router_id"), "{out}");
+
+    let ipvs = dir.join("ipvs.conf");
+    let seed = std::fs::read_to_string(config_path("syslog1.conf")).unwrap();
+    std::fs::write(&ipvs, format!("{seed}\nvirtual_server 192.0.2.10 514 {{\n  delay_loop 6\n}}\n")).unwrap();
+    let (code, out) = run_cli(&["-t", "-f", ipvs.to_str().unwrap()]);
+    assert_eq!(code, 4, "{out}");
+    assert!(out.contains("not supported by tinyvrrpd"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn config_test_reports_a_missing_file() {
+    let (code, out) = run_cli(&["-t", "-f", "/nonexistent/tinyvrrpd.conf"]);
+    assert_eq!(code, 4, "{out}");
+    assert!(out.contains("cannot read /nonexistent/tinyvrrpd.conf"), "{out}");
+}
+
+#[test]
+fn version_help_and_bad_flags() {
+    let (code, out) = run_cli(&["-v"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("tinyvrrpd "), "{out}");
+    let (code, out) = run_cli(&["--help"]);
+    assert_eq!(code, 0);
+    for flag in ["--use-file", "--config-test", "--dont-fork", "--log-console", "--log-detail", "--pid", "--version"] {
+        assert!(out.contains(flag), "help lacks {flag}: {out}");
+    }
+    let (code, out) = run_cli(&["--bogus"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("Unrecognized option"), "{out}");
+}

@@ -1,0 +1,237 @@
+//! Harness for integration tests: a lab of network namespaces (tests/lab.sh) and real
+//! tinyvrrpd processes in them. Everything is torn down on drop, panics included;
+//! processes are stopped by PID.
+#![allow(dead_code)]
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_tinyvrrpd");
+pub const VIP: &str = "192.0.2.10";
+
+/// Namespace tests run one at a time: they measure failover times, and two labs
+/// competing for a 2-core machine would only add noise.
+static LAB_LOCK: Mutex<()> = Mutex::new(());
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+pub fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn config_path(name: &str) -> PathBuf {
+    manifest_dir().join("tests/configs").join(name)
+}
+
+/// Root and `ip` are needed. Without them the test is skipped with a message, except in
+/// CI (CI=true), where a skip would hide that nothing ran.
+pub fn can_run_lab() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let ip = Command::new("ip").arg("-V").output().is_ok();
+    if root && ip {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("namespace tests need root and iproute2 (root={root}, ip={ip})");
+    }
+    eprintln!("skipping: namespace tests need root and iproute2");
+    false
+}
+
+pub struct Lab {
+    pub name: String,
+    pub dir: PathBuf,
+    _guard: std::sync::MutexGuard<'static, ()>,
+    nodes: Vec<Node>,
+}
+
+pub struct Node {
+    pub host: char,
+    pub child: Option<Child>,
+    pub log: PathBuf,
+    pub pid_file: PathBuf,
+    pub config: PathBuf,
+    runs: u32,
+}
+
+impl Lab {
+    pub fn new() -> Lab {
+        let guard = LAB_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+        let name = format!("tv{}-{}", std::process::id() % 100_000, NEXT.fetch_add(1, Ordering::SeqCst));
+        let dir = std::env::temp_dir().join(format!("tinyvrrpd-{name}"));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        lab_sh("up", &name);
+        Lab { name, dir, _guard: guard, nodes: Vec::new() }
+    }
+
+    pub fn ns(&self, host: char) -> String {
+        format!("{}-{}", self.name, host)
+    }
+
+    /// Start (or restart) tinyvrrpd on `host` with `config`, in the foreground, logging
+    /// to the console, with its own pid file.
+    pub fn start(&mut self, host: char, config: &Path) {
+        let idx = match self.nodes.iter().position(|n| n.host == host) {
+            Some(i) => i,
+            None => {
+                self.nodes.push(Node {
+                    host,
+                    child: None,
+                    log: self.dir.join(format!("{host}.log")),
+                    pid_file: self.dir.join(format!("{host}.pid")),
+                    config: config.to_path_buf(),
+                    runs: 0,
+                });
+                self.nodes.len() - 1
+            }
+        };
+        let ns = self.ns(host);
+        let node = &mut self.nodes[idx];
+        assert!(node.child.is_none(), "{host} is already running");
+        node.runs += 1;
+        node.config = config.to_path_buf();
+        let log = fs::OpenOptions::new().create(true).append(true).open(&node.log).unwrap();
+        let child = Command::new("ip")
+            .args(["netns", "exec", &ns, BIN, "-n", "-l", "-D", "-f"])
+            .arg(config)
+            .arg("-p")
+            .arg(&node.pid_file)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("spawn tinyvrrpd");
+        node.child = Some(child);
+    }
+
+    fn node(&mut self, host: char) -> &mut Node {
+        self.nodes.iter_mut().find(|n| n.host == host).expect("unknown node")
+    }
+
+    pub fn signal(&mut self, host: char, sig: libc::c_int) {
+        let child = self.node(host).child.as_ref().expect("not running");
+        // `ip netns exec` execs the daemon, so the child's PID is the daemon's.
+        // SAFETY: kill(2) on a PID we spawned and have not reaped.
+        assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, sig) }, 0);
+    }
+
+    /// Send `sig` and wait for the process to exit; returns its exit code.
+    pub fn stop(&mut self, host: char, sig: libc::c_int) -> Option<i32> {
+        self.signal(host, sig);
+        let mut child = self.node(host).child.take().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(st) = child.try_wait().unwrap() {
+                return st.code();
+            }
+            assert!(Instant::now() < deadline, "{host} did not exit after signal {sig}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    pub fn log(&self, host: char) -> String {
+        let mut s = String::new();
+        if let Some(n) = self.nodes.iter().find(|n| n.host == host) {
+            if let Ok(mut f) = fs::File::open(&n.log) {
+                let _ = f.read_to_string(&mut s);
+            }
+        }
+        s
+    }
+
+    pub fn has_vip(&self, host: char) -> bool {
+        has_addr(&self.ns(host), VIP)
+    }
+
+    /// Poll until `host` alone holds the VIP (among a and b); returns how long it took.
+    pub fn wait_sole_owner(&self, host: char, limit: Duration) -> Duration {
+        let other = if host == 'a' { 'b' } else { 'a' };
+        let start = Instant::now();
+        loop {
+            if self.has_vip(host) && !self.has_vip(other) {
+                return start.elapsed();
+            }
+            if start.elapsed() > limit {
+                panic!(
+                    "{host} did not become the sole VIP owner within {limit:?}\n--- a.log\n{}\n--- b.log\n{}",
+                    self.log('a'),
+                    self.log('b')
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Poll until the log of `host` contains `needle` (count ≥ n).
+    pub fn wait_log(&self, host: char, needle: &str, n: usize, limit: Duration) {
+        let start = Instant::now();
+        while self.log(host).matches(needle).count() < n {
+            if start.elapsed() > limit {
+                panic!("{host}'s log lacks {n}× {needle:?} after {limit:?}:\n{}", self.log(host));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn write_config(&self, file: &str, text: &str) -> PathBuf {
+        let p = self.dir.join(file);
+        fs::write(&p, text).unwrap();
+        p
+    }
+
+    pub fn pid_file(&self, host: char) -> PathBuf {
+        self.dir.join(format!("{host}.pid"))
+    }
+
+    pub fn ping_vip_from_client(&self) -> bool {
+        Command::new("ip")
+            .args(["netns", "exec", &self.ns('c'), "ping", "-c", "1", "-W", "1", VIP])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        for n in &mut self.nodes {
+            if let Some(mut c) = n.child.take() {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+        }
+        lab_sh("down", &self.name);
+        if !std::thread::panicking() {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+fn lab_sh(cmd: &str, name: &str) {
+    let st = Command::new("bash")
+        .arg(manifest_dir().join("tests/lab.sh"))
+        .args([cmd, name])
+        .status()
+        .expect("run tests/lab.sh");
+    assert!(st.success(), "tests/lab.sh {cmd} {name} failed");
+}
+
+pub fn has_addr(ns: &str, addr: &str) -> bool {
+    let out = Command::new("ip").args(["-n", ns, "-4", "-o", "addr", "show", "dev", "enp0s1"]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).split_whitespace().any(|w| w.split('/').next() == Some(addr))
+}
+
+/// Run `tinyvrrpd ARGS` to completion (for -t, -v, -h); returns (exit code, stdout+stderr).
+pub fn run_cli(args: &[&str]) -> (i32, String) {
+    let out = Command::new(BIN).args(args).output().expect("run tinyvrrpd");
+    let mut s = String::from_utf8_lossy(&out.stdout).into_owned();
+    s.push_str(&String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap_or(-1), s)
+}
