@@ -302,11 +302,17 @@ fn instance_stmt(s: &Stmt, b: &mut Builder) {
                 // starts at each address where an option name would otherwise be.
                 let mut start = 0;
                 let mut i = 1;
-                while i <= words.len() {
-                    if i == words.len() || looks_like_address(&words[i].text) {
-                        let entry: Vec<&str> =
-                            words[start..i].iter().map(|w| w.text.as_str()).collect();
+                loop {
+                    let end = i >= words.len();
+                    if end || looks_like_address(&words[i].text) {
+                        let entry: Vec<&str> = words[start..i.min(words.len())]
+                            .iter()
+                            .map(|w| w.text.as_str())
+                            .collect();
                         b.set(key, &entry, words[start].line);
+                        if end {
+                            break;
+                        }
                         start = i;
                         i += 1;
                     } else {
@@ -530,6 +536,25 @@ mod tests {
             errors(text),
             ["keepalived.conf:4: expected '{' after unicast_peer: unicast_peer { ... }"]
         );
+    }
+
+    #[test]
+    fn vip_option_without_value_is_an_error_not_a_dropped_address() {
+        let text = "vrrp_instance V {\ninterface eth0\nvirtual_router_id 1\n\
+                    virtual_ipaddress {\n192.0.2.10 dev\n}\n}\n";
+        assert_eq!(
+            errors(text),
+            ["keepalived.conf:5: expected a value after 'dev' in virtual_ipaddress"]
+        );
+    }
+
+    #[test]
+    fn every_truncation_of_a_valid_file_fails_cleanly_or_parses() {
+        let text = include_str!("testdata/seed-syslog1-master.conf");
+        for (cut, _) in text.char_indices() {
+            let _ = parse("t", &text[..cut]);
+            let _ = crate::config::kv::parse("t", &text[..cut]);
+        }
     }
 
     #[test]

@@ -18,6 +18,15 @@ pub enum Format {
     Keepalived,
 }
 
+impl core::fmt::Display for Format {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Format::KeyValue => "key=value",
+            Format::Keepalived => "keepalived.conf",
+        })
+    }
+}
+
 /// key=value if the first line that is neither blank nor a comment reads
 /// `identifier = ...`; keepalived.conf otherwise (it never has `=` in that place).
 pub fn detect(text: &str) -> Format {
@@ -184,6 +193,47 @@ virtual_ipaddress = 192.0.2.10/24 dev enp0s1
         assert_eq!(a.line, 2);
         a.line = b.line;
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn every_key_means_the_same_in_both_formats() {
+        let kv = "router_id = lb1\nvrrp_version = 3\ninstance = VI_9\nstate = master\ninterface = eth1\n\
+                  virtual_router_id = 42\npriority = 255\nadvert_int = 0.25\nnopreempt = yes\n\
+                  preempt_delay = 1.5\nunicast_src_ip = 192.0.2.1\nunicast_peer = 192.0.2.2 192.0.2.3\n\
+                  virtual_ipaddress = 192.0.2.10/24 dev eth1 label eth1:v\nvirtual_ipaddress = 192.0.2.11\n\
+                  garp_master_delay = 0\ngarp_master_repeat = 2\n";
+        let ka = "global_defs {\n router_id lb1\n vrrp_version 3\n}\nvrrp_instance VI_9 {\n state MASTER\n\
+                  interface eth1\n virtual_router_id 42\n priority 255\n advert_int 0.25\n nopreempt\n\
+                  preempt_delay 1.5\n unicast_src_ip 192.0.2.1\n unicast_peer {\n  192.0.2.2\n  192.0.2.3\n }\n\
+                  virtual_ipaddress {\n  192.0.2.10/24 dev eth1 label eth1:v\n  192.0.2.11\n }\n\
+                  garp_master_delay 0\n garp_master_repeat 2\n}\n";
+        let (kv, ka) = (ok(kv), ok(ka));
+        assert_eq!(kv.router_id, ka.router_id);
+        let (mut a, b) = (kv.instances[0].clone(), ka.instances[0].clone());
+        a.line = b.line;
+        assert_eq!(a, b);
+        assert_eq!(
+            (b.version, b.advert_interval, b.preempt),
+            (Version::V3, Centis(25), false)
+        );
+        assert_eq!(b.preempt_delay, Duration::from_millis(1500));
+        assert_eq!(
+            (b.garp_master_delay, b.garp_master_repeat),
+            (Duration::ZERO, 2)
+        );
+        assert_eq!((b.vips.len(), b.unicast_peers.len()), (2, 2));
+    }
+
+    #[test]
+    fn unsupported_vip_options_are_named_at_their_line() {
+        let text = "vrrp_instance V {\ninterface eth0\nvirtual_router_id 1\nvirtual_ipaddress {\n\
+                    192.0.2.10/24 brd 192.0.2.255 dev eth0 scope global\n}\n}\n";
+        assert_eq!(
+            errors("keepalived.conf", text),
+            [
+                "keepalived.conf:5: virtual_ipaddress option 'brd' is not supported by tinyvrrpd (only dev and label)"
+            ]
+        );
     }
 
     #[test]
@@ -386,6 +436,23 @@ virtual_ipaddress = 192.0.2.10/24 dev enp0s1
             errors("keepalived.conf", "# nothing\n"),
             ["keepalived.conf:1: no VRRP instance is configured"]
         );
+    }
+
+    #[test]
+    fn arbitrary_input_never_panics() {
+        // A tiny deterministic fuzz over the characters the tokenizers care about.
+        const ALPHABET: &[u8] = b"{}\"#!\\ \t\r\n=/.:01239abvdelvrrp_instanceauth_typePASS";
+        let mut seed: u32 = 0x2545_f491;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..(seed % 80) {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                text.push(ALPHABET[(seed >> 16) as usize % ALPHABET.len()] as char);
+            }
+            let _ = parse("fuzz", &text);
+            let _ = parse("fuzz", &format!("vrrp_instance V {{\n{text}\n}}"));
+            let _ = parse("fuzz", &format!("instance = V\n{text}"));
+        }
     }
 
     #[test]
