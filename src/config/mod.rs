@@ -1,2 +1,465 @@
-//! Configuration: two front-ends, one model.
+//! Configuration: two front-ends, one model. Pure: text in, a validated [`Config`] or
+//! every error found out; the daemon reads the file.
+mod build;
+pub mod error;
+pub mod keepalived;
+pub mod kv;
 pub mod model;
+
+pub use error::ConfigError;
+pub use model::Config;
+
+/// The two accepted syntaxes, told apart by [`detect`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// tinyvrrpd's native `key = value` lines.
+    KeyValue,
+    /// The keepalived.conf subset.
+    Keepalived,
+}
+
+impl core::fmt::Display for Format {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Format::KeyValue => "key=value",
+            Format::Keepalived => "keepalived.conf",
+        })
+    }
+}
+
+/// key=value if the first line that is neither blank nor a comment reads
+/// `identifier = ...`; keepalived.conf otherwise (it never has `=` in that place).
+pub fn detect(text: &str) -> Format {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !(l.is_empty() || l.starts_with(['#', '!'])));
+    let Some(l) = first else {
+        return Format::Keepalived;
+    };
+    let ident = l
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(l.len());
+    if ident > 0 && l[ident..].trim_start().starts_with('=') {
+        Format::KeyValue
+    } else {
+        Format::Keepalived
+    }
+}
+
+/// Parses either format (see [`detect`]). `file` only names the source in errors.
+pub fn parse(file: &str, text: &str) -> Result<Config, Vec<ConfigError>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    match detect(text) {
+        Format::KeyValue => kv::parse(file, text),
+        Format::Keepalived => keepalived::parse(file, text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::model::{InitialState, Instance, Vip};
+    use super::*;
+    use crate::vrrp::timers::Centis;
+    use crate::wire::Version;
+    use core::time::Duration;
+    use std::net::IpAddr;
+
+    /// The two keepalived.conf files of the seed article, byte for byte (the markdown
+    /// indentation removed; the odd characters in one comment are the article's own).
+    const SEED_MASTER: &str = include_str!("testdata/seed-syslog1-master.conf");
+    const SEED_BACKUP: &str = include_str!("testdata/seed-syslog2-backup.conf");
+
+    /// The seed article's MASTER node in the native format, with documentation addresses.
+    const KV_MASTER: &str = "\
+# syslog1
+instance = VI_1
+state = MASTER
+interface = enp0s1
+virtual_router_id = 1
+priority = 150            # higher priority becomes MASTER
+advert_int = 1
+unicast_src_ip = 192.0.2.11
+unicast_peer = 192.0.2.12
+auth_type = PASS
+auth_pass = mysecret
+virtual_ipaddress = 192.0.2.10/24 dev enp0s1
+";
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    fn ok(text: &str) -> Config {
+        parse("test.conf", text).unwrap_or_else(|e| panic!("{e:#?}"))
+    }
+
+    fn errors(file: &str, text: &str) -> Vec<String> {
+        parse(file, text)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    fn seed_instance(
+        net: &str,
+        state: InitialState,
+        priority: u8,
+        src: u8,
+        peer: u8,
+        line: u32,
+    ) -> Instance {
+        Instance {
+            initial_state: state,
+            interface: "enp0s1".into(),
+            vrid: 1,
+            priority,
+            advert_interval: Centis(100),
+            unicast_src: Some(ip(&format!("{net}.{src}"))),
+            unicast_peers: vec![ip(&format!("{net}.{peer}"))],
+            auth_pass: Some(*b"mysecret"),
+            vips: vec![Vip {
+                addr: ip(&format!("{net}.10")),
+                prefix_len: 24,
+                dev: Some("enp0s1".into()),
+                label: None,
+            }],
+            ..Instance::with_defaults("VI_1", line)
+        }
+    }
+
+    /// keepalived.conf with `vrrp_instance V` on line 1 and the given extra lines inside.
+    fn ka(extra: &str) -> String {
+        format!(
+            "vrrp_instance V {{\ninterface eth0\nvirtual_router_id 1\n{extra}virtual_ipaddress {{\n192.0.2.10/24\n}}\n}}\n"
+        )
+    }
+
+    #[test]
+    fn seed_article_configs_parse_verbatim() {
+        let master = ok(SEED_MASTER);
+        assert_eq!(master.router_id, None);
+        assert_eq!(
+            master.instances,
+            [seed_instance(
+                "10.0.0",
+                InitialState::Master,
+                150,
+                11,
+                12,
+                7
+            )]
+        );
+        let backup = ok(SEED_BACKUP);
+        assert_eq!(
+            backup.instances,
+            [seed_instance(
+                "10.0.0",
+                InitialState::Backup,
+                100,
+                12,
+                11,
+                7
+            )]
+        );
+        let i = &master.instances[0];
+        assert_eq!(
+            (i.version, i.preempt, i.preempt_delay),
+            (Version::V2, true, Duration::ZERO)
+        );
+        assert_eq!(
+            (i.garp_master_delay, i.garp_master_repeat),
+            (Duration::from_secs(5), 5)
+        );
+    }
+
+    #[test]
+    fn seed_article_configs_with_documentation_addresses() {
+        let master = ok(&SEED_MASTER.replace("10.0.0.", "192.0.2."));
+        let expected = seed_instance("192.0.2", InitialState::Master, 150, 11, 12, 7);
+        assert_eq!(master.instances, [expected]);
+        let backup = ok(&SEED_BACKUP.replace("10.0.0.", "192.0.2."));
+        let expected = seed_instance("192.0.2", InitialState::Backup, 100, 12, 11, 7);
+        assert_eq!(backup.instances, [expected]);
+    }
+
+    #[test]
+    fn key_value_form_of_the_seed_gives_an_equal_model() {
+        let kv = ok(KV_MASTER);
+        let ka = ok(&SEED_MASTER.replace("10.0.0.", "192.0.2."));
+        let (mut a, b) = (kv.instances[0].clone(), ka.instances[0].clone());
+        assert_eq!(a.line, 2);
+        a.line = b.line;
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn every_key_means_the_same_in_both_formats() {
+        let kv = "router_id = lb1\nvrrp_version = 3\ninstance = VI_9\nstate = master\ninterface = eth1\n\
+                  virtual_router_id = 42\npriority = 255\nadvert_int = 0.25\nnopreempt = yes\n\
+                  preempt_delay = 1.5\nunicast_src_ip = 192.0.2.1\nunicast_peer = 192.0.2.2 192.0.2.3\n\
+                  virtual_ipaddress = 192.0.2.10/24 dev eth1 label eth1:v\nvirtual_ipaddress = 192.0.2.11\n\
+                  garp_master_delay = 0\ngarp_master_repeat = 2\n";
+        let ka = "global_defs {\n router_id lb1\n vrrp_version 3\n}\nvrrp_instance VI_9 {\n state MASTER\n\
+                  interface eth1\n virtual_router_id 42\n priority 255\n advert_int 0.25\n nopreempt\n\
+                  preempt_delay 1.5\n unicast_src_ip 192.0.2.1\n unicast_peer {\n  192.0.2.2\n  192.0.2.3\n }\n\
+                  virtual_ipaddress {\n  192.0.2.10/24 dev eth1 label eth1:v\n  192.0.2.11\n }\n\
+                  garp_master_delay 0\n garp_master_repeat 2\n}\n";
+        let (kv, ka) = (ok(kv), ok(ka));
+        assert_eq!(kv.router_id, ka.router_id);
+        let (mut a, b) = (kv.instances[0].clone(), ka.instances[0].clone());
+        a.line = b.line;
+        assert_eq!(a, b);
+        assert_eq!(
+            (b.version, b.advert_interval, b.preempt),
+            (Version::V3, Centis(25), false)
+        );
+        assert_eq!(b.preempt_delay, Duration::from_millis(1500));
+        assert_eq!(
+            (b.garp_master_delay, b.garp_master_repeat),
+            (Duration::ZERO, 2)
+        );
+        assert_eq!((b.vips.len(), b.unicast_peers.len()), (2, 2));
+    }
+
+    #[test]
+    fn unsupported_vip_options_are_named_at_their_line() {
+        let text = "vrrp_instance V {\ninterface eth0\nvirtual_router_id 1\nvirtual_ipaddress {\n\
+                    192.0.2.10/24 brd 192.0.2.255 dev eth0 scope global\n}\n}\n";
+        assert_eq!(
+            errors("keepalived.conf", text),
+            [
+                "keepalived.conf:5: virtual_ipaddress option 'brd' is not supported by tinyvrrpd (only dev and label)"
+            ]
+        );
+    }
+
+    #[test]
+    fn detect_tells_the_formats_apart() {
+        assert_eq!(detect(KV_MASTER), Format::KeyValue);
+        assert_eq!(detect("\n! c\n  # c\nrouter_id=x\n"), Format::KeyValue);
+        assert_eq!(detect(SEED_MASTER), Format::Keepalived);
+        assert_eq!(
+            detect("global_defs {\n router_id a=b\n}"),
+            Format::Keepalived
+        );
+        assert_eq!(detect(""), Format::Keepalived);
+    }
+
+    #[test]
+    fn crlf_line_endings_are_tolerated_in_both_formats() {
+        let ka = ok(&SEED_MASTER.replace('\n', "\r\n"));
+        assert_eq!(ka.instances, ok(SEED_MASTER).instances);
+        let kv = ok(&KV_MASTER.replace('\n', "\r\n"));
+        assert_eq!(kv.instances, ok(KV_MASTER).instances);
+    }
+
+    #[test]
+    fn two_instances_on_different_vrids() {
+        let text = "global_defs {\n router_id lb1\n}\n\
+            vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.10\n }\n}\n\
+            vrrp_instance VI_2 {\n interface eth0\n virtual_router_id 2\n priority 90\n virtual_ipaddress {\n 192.0.2.20\n }\n}\n";
+        let c = ok(text);
+        assert_eq!(c.router_id.as_deref(), Some("lb1"));
+        let ids: Vec<_> = c
+            .instances
+            .iter()
+            .map(|i| (i.name.as_str(), i.vrid, i.line))
+            .collect();
+        assert_eq!(ids, [("VI_1", 1, 4), ("VI_2", 2, 11)]);
+    }
+
+    #[test]
+    fn v2_refuses_fractional_advert_int() {
+        assert_eq!(
+            errors("keepalived.conf", &ka("advert_int 0.5\n")),
+            [
+                "keepalived.conf:4: advert_int 0.5 is not whole seconds: VRRPv2 needs 1-255 (set version 3 for fractions)"
+            ]
+        );
+    }
+
+    #[test]
+    fn v3_advert_int_is_at_most_40_95_seconds() {
+        assert_eq!(
+            errors("keepalived.conf", &ka("version 3\nadvert_int 41\n")),
+            ["keepalived.conf:5: advert_int 41 is too long for VRRPv3: expected 0.01-40.95"]
+        );
+        let c = ok(&ka("version 3\nadvert_int 40.95\n"));
+        assert_eq!(c.instances[0].advert_interval, Centis(4095));
+    }
+
+    #[test]
+    fn v3_refuses_authentication() {
+        let text = ka("version 3\nauthentication {\nauth_type PASS\nauth_pass x\n}\n");
+        assert_eq!(
+            errors("keepalived.conf", &text),
+            ["keepalived.conf:6: authentication is VRRPv2-only; remove it or set version 2"]
+        );
+        let kv = "vrrp_version = 3\ninstance = A\ninterface = eth0\nvirtual_router_id = 1\n\
+                  virtual_ipaddress = 192.0.2.10\nauth_pass = x\n";
+        assert_eq!(
+            errors("tinyvrrpd.conf", kv),
+            ["tinyvrrpd.conf:6: authentication is VRRPv2-only; remove it or set version 2"]
+        );
+    }
+
+    #[test]
+    fn auth_type_and_auth_pass_need_each_other() {
+        assert_eq!(
+            errors(
+                "keepalived.conf",
+                &ka("authentication {\nauth_type PASS\n}\n")
+            ),
+            ["keepalived.conf:5: auth_type PASS needs an auth_pass"]
+        );
+        assert_eq!(
+            errors("keepalived.conf", &ka("authentication {\nauth_pass x\n}\n")),
+            ["keepalived.conf:5: auth_pass needs auth_type PASS"]
+        );
+    }
+
+    #[test]
+    fn long_auth_pass_and_ah_are_refused_at_their_line() {
+        let text = ka("authentication {\nauth_type AH\nauth_pass 123456789\n}\n");
+        assert_eq!(
+            errors("keepalived.conf", &text),
+            [
+                "keepalived.conf:5: auth_type AH is not supported by tinyvrrpd",
+                "keepalived.conf:6: auth_pass is longer than 8 characters",
+            ]
+        );
+    }
+
+    #[test]
+    fn ipv6_is_refused_for_vips_and_unicast_addresses() {
+        let text = ka(
+            "unicast_src_ip 2001:db8::1\nunicast_peer {\n2001:db8::2\n}\nvirtual_ipaddress {\nfe80::1/64\n}\n",
+        );
+        assert_eq!(
+            errors("keepalived.conf", &text),
+            [
+                "keepalived.conf:4: IPv6 instances are not supported yet",
+                "keepalived.conf:6: IPv6 instances are not supported yet",
+                "keepalived.conf:9: IPv6 instances are not supported yet",
+            ]
+        );
+    }
+
+    #[test]
+    fn unicast_src_ip_without_peers_is_an_error() {
+        assert_eq!(
+            errors("keepalived.conf", &ka("unicast_src_ip 192.0.2.11\n")),
+            ["keepalived.conf:4: unicast_src_ip is set but there is no unicast_peer"]
+        );
+    }
+
+    #[test]
+    fn vip_prefix_longer_than_32_is_an_error() {
+        let text = "vrrp_instance V {\ninterface eth0\nvirtual_router_id 1\nvirtual_ipaddress {\n192.0.2.10/33\n}\n}\n";
+        assert_eq!(
+            errors("keepalived.conf", text),
+            [
+                "keepalived.conf:5: expected a prefix length 0-32 in virtual_ipaddress, found \"/33\""
+            ]
+        );
+    }
+
+    #[test]
+    fn vip_label_must_start_with_its_device() {
+        let text = "vrrp_instance V {\ninterface eth0\nvirtual_router_id 1\nvirtual_ipaddress {\n\
+                    192.0.2.10/24 label eth0:1\n192.0.2.11/24 dev eth1 label eth1:a\n192.0.2.12 label vip\n}\n}\n";
+        assert_eq!(
+            errors("keepalived.conf", text),
+            ["keepalived.conf:7: label \"vip\" must be eth0 or eth0:SUFFIX, at most 15 characters"]
+        );
+    }
+
+    #[test]
+    fn priority_255_address_owner_is_allowed() {
+        assert_eq!(ok(&ka("priority 255\n")).instances[0].priority, 255);
+    }
+
+    #[test]
+    fn instance_without_interface_vrid_or_vip_is_reported_at_its_line() {
+        let text = "\n\nvrrp_instance EMPTY {\n}\n";
+        assert_eq!(
+            errors("keepalived.conf", text),
+            [
+                "keepalived.conf:3: instance EMPTY has no interface",
+                "keepalived.conf:3: instance EMPTY has no virtual_router_id (1-255)",
+                "keepalived.conf:3: instance EMPTY has no virtual_ipaddress",
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicate_names_and_interface_vrid_pairs_are_errors() {
+        let one = |name: &str, vrid: u8| {
+            format!(
+                "instance = {name}\ninterface = eth0\nvirtual_router_id = {vrid}\nvirtual_ipaddress = 192.0.2.{vrid}\n"
+            )
+        };
+        let text = [one("A", 1), one("B", 1), one("A", 2)].concat();
+        assert_eq!(
+            errors("tinyvrrpd.conf", &text),
+            [
+                "tinyvrrpd.conf:7: virtual_router_id 1 on eth0 is already used by instance A (line 1)",
+                "tinyvrrpd.conf:9: instance name A is already used on line 1",
+            ]
+        );
+        // The same VRID on another interface is a different virtual router.
+        let other_if = one("B", 1).replace("eth0", "eth1");
+        assert_eq!(ok(&[one("A", 1), other_if].concat()).instances.len(), 2);
+    }
+
+    #[test]
+    fn all_errors_are_reported_at_once_in_line_order() {
+        let text = "instance = A\ninterface = eth0\nvirtual_router_id = 300\npriority = high\n\
+                    advert_int = 0.5\nvirtual_ipaddress = 192.0.2.10\nbogus = 1\n";
+        assert_eq!(
+            errors("tinyvrrpd.conf", text),
+            [
+                "tinyvrrpd.conf:3: expected a number 1-255 for virtual_router_id, found \"300\"",
+                "tinyvrrpd.conf:4: expected a number 1-255 for priority, found \"high\"",
+                "tinyvrrpd.conf:5: advert_int 0.5 is not whole seconds: VRRPv2 needs 1-255 (set version 3 for fractions)",
+                "tinyvrrpd.conf:7: unknown key 'bogus'",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_empty_file_configures_nothing_and_says_so() {
+        assert_eq!(
+            errors("keepalived.conf", "# nothing\n"),
+            ["keepalived.conf:1: no VRRP instance is configured"]
+        );
+    }
+
+    #[test]
+    fn arbitrary_input_never_panics() {
+        // A tiny deterministic fuzz over the characters the tokenizers care about.
+        const ALPHABET: &[u8] = b"{}\"#!\\ \t\r\n=/.:01239abvdelvrrp_instanceauth_typePASS";
+        let mut seed: u32 = 0x2545_f491;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..(seed % 80) {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                text.push(ALPHABET[(seed >> 16) as usize % ALPHABET.len()] as char);
+            }
+            let _ = parse("fuzz", &text);
+            let _ = parse("fuzz", &format!("vrrp_instance V {{\n{text}\n}}"));
+            let _ = parse("fuzz", &format!("instance = V\n{text}"));
+        }
+    }
+
+    #[test]
+    fn byte_order_mark_is_skipped() {
+        assert_eq!(
+            ok(&format!("\u{feff}{KV_MASTER}")).instances,
+            ok(KV_MASTER).instances
+        );
+    }
+}

@@ -1,0 +1,720 @@
+//! The one place where configuration keywords get their meaning. Both front-ends
+//! (key=value and keepalived.conf) feed `(keyword, args, line)` into a [`Builder`], so each
+//! keyword is parsed, range-checked and worded in exactly one place; `finish` then
+//! cross-checks the instances and turns them into the validated [`Config`].
+//!
+//! Numbers with fractions ("0.1", "2.5") are parsed as decimal text into integer units,
+//! never through floats: 0.1 s must become exactly 10 cs.
+
+use super::error::ConfigError;
+use super::model::{Config, InitialState, Instance, Vip};
+use crate::vrrp::timers::Centis;
+use crate::wire::Version;
+use core::time::Duration;
+use std::net::IpAddr;
+
+/// Instance keywords, named as keepalived names them. The index is the slot in
+/// `Draft::seen`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Key {
+    State,
+    Interface,
+    VirtualRouterId,
+    Priority,
+    AdvertInt,
+    Version,
+    Nopreempt,
+    PreemptDelay,
+    UnicastSrcIp,
+    UnicastPeer,
+    AuthType,
+    AuthPass,
+    VirtualIpaddress,
+    GarpMasterDelay,
+    GarpMasterRepeat,
+}
+
+const INSTANCE_KEYS: [(&str, Key); 15] = [
+    ("state", Key::State),
+    ("interface", Key::Interface),
+    ("virtual_router_id", Key::VirtualRouterId),
+    ("priority", Key::Priority),
+    ("advert_int", Key::AdvertInt),
+    ("version", Key::Version),
+    ("nopreempt", Key::Nopreempt),
+    ("preempt_delay", Key::PreemptDelay),
+    ("unicast_src_ip", Key::UnicastSrcIp),
+    ("unicast_peer", Key::UnicastPeer),
+    ("auth_type", Key::AuthType),
+    ("auth_pass", Key::AuthPass),
+    ("virtual_ipaddress", Key::VirtualIpaddress),
+    ("garp_master_delay", Key::GarpMasterDelay),
+    ("garp_master_repeat", Key::GarpMasterRepeat),
+];
+
+/// keepalived keywords we know but do not implement. They are named in errors so a user
+/// learns it is a gap, not a typo; they are never ignored silently (an ignored
+/// `track_script` would mean a failover that never happens).
+const NOT_YET: &[&str] = &[
+    "vrrp_script",
+    "vrrp_sync_group",
+    "vrrp_track_process",
+    "track_group",
+    "track_script",
+    "track_interface",
+    "track_process",
+    "track_file",
+    "track_bfd",
+    "notify",
+    "notify_master",
+    "notify_backup",
+    "notify_fault",
+    "notify_stop",
+    "notify_deleted",
+    "notify_master_rx_lower_pri",
+    "notify_priority_changes",
+    "smtp_alert",
+    "use_vmac",
+    "vmac_xmit_base",
+    "use_ipvlan",
+    "virtual_ipaddress_excluded",
+    "virtual_routes",
+    "virtual_rules",
+    "static_ipaddress",
+    "static_routes",
+    "static_rules",
+    "include",
+    "accept",
+    "no_accept",
+    "preempt",
+    "mcast_src_ip",
+    "mcast_dst_ip",
+    "dont_track_primary",
+    "garp_master_refresh",
+    "garp_master_refresh_repeat",
+    "garp_lower_prio_delay",
+    "garp_lower_prio_repeat",
+    "lower_prio_no_advert",
+    "higher_prio_send_advert",
+    "unicast_ttl",
+    "strict_mode",
+    "skip_check_adv_addr",
+    "native_ipv6",
+    "linkbeat_use_polling",
+    "promote_secondaries",
+    "debug",
+];
+
+const IPV6_NOT_YET: &str = "IPv6 instances are not supported yet";
+
+pub(crate) fn is_instance_key(key: &str) -> bool {
+    INSTANCE_KEYS.iter().any(|(k, _)| *k == key)
+}
+
+pub(crate) fn is_global_key(key: &str) -> bool {
+    key == "router_id" || key == "vrrp_version"
+}
+
+/// The error for a keyword nobody handles; `noun` is "key" or "keyword" after the format.
+pub(crate) fn unknown(noun: &str, key: &str) -> String {
+    if NOT_YET.contains(&key) {
+        format!("'{key}' is not supported by tinyvrrpd yet")
+    } else {
+        format!("unknown {noun} '{key}'")
+    }
+}
+
+/// An instance while its keywords arrive: the model plus what validation needs to know
+/// about where each setting came from.
+struct Draft {
+    inst: Instance,
+    /// `version` as written; None falls back to the global `vrrp_version`.
+    version: Option<Version>,
+    auth_type: bool,
+    /// Line of the last occurrence of each keyword (0 = never seen, even if it failed to
+    /// parse: validation then stays quiet instead of piling a second error on the first).
+    seen: [u32; INSTANCE_KEYS.len()],
+    vip_lines: Vec<u32>,
+}
+
+impl Draft {
+    fn seen(&self, key: Key) -> u32 {
+        self.seen[key as usize]
+    }
+
+    /// The shared keyword applier: every instance setting of both formats passes here.
+    fn apply(&mut self, key: Key, name: &str, args: &[&str], line: u32) -> Result<(), String> {
+        self.seen[key as usize] = line;
+        let inst = &mut self.inst;
+        match key {
+            Key::State => {
+                let s = one(name, args)?;
+                inst.initial_state = if s.eq_ignore_ascii_case("MASTER") {
+                    InitialState::Master
+                } else if s.eq_ignore_ascii_case("BACKUP") {
+                    InitialState::Backup
+                } else {
+                    return Err(format!(
+                        "expected MASTER or BACKUP for state, found \"{s}\""
+                    ));
+                };
+            }
+            Key::Interface => {
+                let s = one(name, args)?;
+                // IFNAMSIZ is 16 including the terminating NUL.
+                if s.len() > 15 {
+                    return Err(format!(
+                        "interface name \"{s}\" is longer than 15 characters"
+                    ));
+                }
+                inst.interface = s.to_string();
+            }
+            Key::VirtualRouterId => inst.vrid = number(name, args, 1, 255)? as u8,
+            Key::Priority => inst.priority = number(name, args, 1, 255)? as u8,
+            Key::AdvertInt => {
+                // Up to 255 s so VRRPv2 fits; the per-version range is checked in `finish`
+                // because `version` may come after `advert_int`.
+                inst.advert_interval =
+                    Centis(seconds(name, args, 2, 1, 25_500, "0.01-255")? as u16);
+            }
+            Key::Version => self.version = Some(version(name, args)?),
+            Key::Nopreempt => {
+                // keepalived: the bare keyword; key=value: `nopreempt = yes|no`.
+                inst.preempt = !match args {
+                    [] => true,
+                    [v] => boolean(v).ok_or_else(|| {
+                        format!(
+                            "expected yes, no, true, false, 1 or 0 for nopreempt, found \"{v}\""
+                        )
+                    })?,
+                    _ => {
+                        return Err(format!(
+                            "expected one value for nopreempt, found \"{}\"",
+                            args.join(" ")
+                        ));
+                    }
+                };
+            }
+            Key::PreemptDelay => {
+                let ms = seconds(name, args, 3, 0, 1_000_000, "0-1000")?;
+                inst.preempt_delay = Duration::from_millis(ms);
+            }
+            Key::UnicastSrcIp => inst.unicast_src = Some(ipv4(name, one(name, args)?)?),
+            Key::UnicastPeer => {
+                if args.is_empty() {
+                    return Err("expected an IPv4 address for unicast_peer".into());
+                }
+                for a in args {
+                    let ip = ipv4(name, a)?;
+                    if inst.unicast_peers.contains(&ip) {
+                        return Err(format!("unicast_peer {ip} is listed twice"));
+                    }
+                    inst.unicast_peers.push(ip);
+                }
+            }
+            Key::AuthType => match one(name, args)? {
+                s if s.eq_ignore_ascii_case("PASS") => self.auth_type = true,
+                s if s.eq_ignore_ascii_case("AH") => {
+                    return Err("auth_type AH is not supported by tinyvrrpd".into());
+                }
+                s => return Err(format!("expected PASS for auth_type, found \"{s}\"")),
+            },
+            Key::AuthPass => {
+                let s = one(name, args)?;
+                // keepalived silently truncates to the 8 bytes the v2 header carries; a
+                // truncated secret that still "works" hides a typo, so refuse instead.
+                if s.len() > 8 {
+                    return Err("auth_pass is longer than 8 characters".into());
+                }
+                if s.is_empty() {
+                    return Err("expected 1-8 characters for auth_pass, found \"\"".into());
+                }
+                let mut pass = [0u8; 8];
+                pass[..s.len()].copy_from_slice(s.as_bytes());
+                inst.auth_pass = Some(pass);
+            }
+            Key::VirtualIpaddress => {
+                inst.vips.push(vip(args)?);
+                self.vip_lines.push(line);
+            }
+            Key::GarpMasterDelay => {
+                inst.garp_master_delay = Duration::from_secs(number(name, args, 0, 1000)?);
+            }
+            Key::GarpMasterRepeat => inst.garp_master_repeat = number(name, args, 1, 255)? as u8,
+        }
+        Ok(())
+    }
+}
+
+fn one<'a>(key: &str, args: &[&'a str]) -> Result<&'a str, String> {
+    match args {
+        [v] => Ok(v),
+        [] => Err(format!("expected a value for {key}")),
+        _ => Err(format!(
+            "expected one value for {key}, found \"{}\"",
+            args.join(" ")
+        )),
+    }
+}
+
+fn number(key: &str, args: &[&str], min: u64, max: u64) -> Result<u64, String> {
+    let s = one(key, args)?;
+    match s.parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) && s.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
+        _ => Err(format!(
+            "expected a number {min}-{max} for {key}, found \"{s}\""
+        )),
+    }
+}
+
+/// Seconds with an optional fraction, in units of 10^-`scale` s, within `min..=max`.
+fn seconds(
+    key: &str,
+    args: &[&str],
+    scale: usize,
+    min: u64,
+    max: u64,
+    range: &str,
+) -> Result<u64, String> {
+    let s = one(key, args)?;
+    match fixed_point(s, scale) {
+        Some(v) if (min..=max).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "expected seconds {range} for {key} (at most {scale} decimals), found \"{s}\""
+        )),
+    }
+}
+
+/// "2.5" at scale 2 → 250. Digits beyond `scale` are allowed only if they are zeros,
+/// so nothing is ever rounded.
+fn fixed_point(s: &str, scale: usize) -> Option<u64> {
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if (whole.is_empty() && frac.is_empty()) || !digits(whole) || !digits(frac) {
+        return None;
+    }
+    if frac.len() > scale && frac.bytes().skip(scale).any(|b| b != b'0') {
+        return None;
+    }
+    let mut v: u64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    for i in 0..scale {
+        let d = frac.as_bytes().get(i).map_or(0, |b| u64::from(b - b'0'));
+        v = v.checked_mul(10)?.checked_add(d)?;
+    }
+    Some(v)
+}
+
+/// `version` and the global `vrrp_version`.
+fn version(key: &str, args: &[&str]) -> Result<Version, String> {
+    match one(key, args)? {
+        "2" => Ok(Version::V2),
+        "3" => Ok(Version::V3),
+        s => Err(format!("expected 2 or 3 for {key}, found \"{s}\"")),
+    }
+}
+
+fn boolean(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "yes" | "true" | "1" => Some(true),
+        "no" | "false" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+fn ipv4(key: &str, s: &str) -> Result<IpAddr, String> {
+    match s.parse::<IpAddr>() {
+        Ok(ip) if ip.is_ipv4() => Ok(ip),
+        Ok(_) => Err(IPV6_NOT_YET.into()),
+        Err(_) => Err(format!("expected an IPv4 address for {key}, found \"{s}\"")),
+    }
+}
+
+/// `ADDR[/PLEN] [dev IF] [label L]`.
+fn vip(args: &[&str]) -> Result<Vip, String> {
+    let Some((first, mut rest)) = args.split_first() else {
+        return Err("expected an address for virtual_ipaddress".into());
+    };
+    let (addr, plen) = match first.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (*first, None),
+    };
+    let addr = ipv4("virtual_ipaddress", addr)?;
+    let prefix_len = match plen {
+        None => 32,
+        Some(p) => match p.parse::<u8>() {
+            Ok(n) if n <= 32 && p.bytes().all(|b| b.is_ascii_digit()) => n,
+            _ => {
+                return Err(format!(
+                    "expected a prefix length 0-32 in virtual_ipaddress, found \"/{p}\""
+                ));
+            }
+        },
+    };
+    let mut vip = Vip {
+        addr,
+        prefix_len,
+        dev: None,
+        label: None,
+    };
+    while let [opt, tail @ ..] = rest {
+        let slot = match *opt {
+            "dev" => &mut vip.dev,
+            "label" => &mut vip.label,
+            o => {
+                return Err(format!(
+                    "virtual_ipaddress option '{o}' is not supported by tinyvrrpd (only dev and label)"
+                ));
+            }
+        };
+        let Some((value, tail)) = tail.split_first() else {
+            return Err(format!(
+                "expected a value after '{opt}' in virtual_ipaddress"
+            ));
+        };
+        *slot = Some(value.to_string());
+        rest = tail;
+    }
+    Ok(vip)
+}
+
+/// Collects globals, instances and errors from a front-end, then validates.
+pub(crate) struct Builder<'f> {
+    file: &'f str,
+    router_id: Option<String>,
+    vrrp_version: Option<Version>,
+    drafts: Vec<Draft>,
+    errors: Vec<ConfigError>,
+}
+
+impl<'f> Builder<'f> {
+    pub(crate) fn new(file: &'f str) -> Self {
+        Builder {
+            file,
+            router_id: None,
+            vrrp_version: None,
+            drafts: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub(crate) fn error(&mut self, line: u32, message: String) {
+        self.errors.push(ConfigError {
+            file: self.file.to_string(),
+            line,
+            message,
+        });
+    }
+
+    pub(crate) fn has_instance(&self) -> bool {
+        !self.drafts.is_empty()
+    }
+
+    /// `router_id NAME` and `vrrp_version 2|3`.
+    pub(crate) fn global(&mut self, key: &str, args: &[&str], line: u32) {
+        let result = match key {
+            "router_id" => one(key, args).map(|s| self.router_id = Some(s.to_string())),
+            "vrrp_version" => version(key, args).map(|v| self.vrrp_version = Some(v)),
+            _ => Err(unknown("keyword", key)),
+        };
+        if let Err(message) = result {
+            self.error(line, message);
+        }
+    }
+
+    /// Starts a new instance; the following `set` calls apply to it.
+    pub(crate) fn instance(&mut self, name: &str, line: u32) {
+        self.drafts.push(Draft {
+            inst: Instance::with_defaults(name, line),
+            version: None,
+            auth_type: false,
+            seen: [0; INSTANCE_KEYS.len()],
+            vip_lines: Vec::new(),
+        });
+    }
+
+    /// Applies an instance keyword to the current instance. Returns false if `key` is not
+    /// an instance keyword, so the front-end can word the "unknown" error its own way.
+    pub(crate) fn set(&mut self, key: &str, args: &[&str], line: u32) -> bool {
+        let Some(&(_, k)) = INSTANCE_KEYS.iter().find(|(name, _)| *name == key) else {
+            return false;
+        };
+        let result = match self.drafts.last_mut() {
+            Some(d) => d.apply(k, key, args, line),
+            None => Err(format!("'{key}' must follow the start of an instance")),
+        };
+        if let Err(message) = result {
+            self.error(line, message);
+        }
+        true
+    }
+
+    /// Cross-checks everything that needs more than one keyword, collecting every error.
+    pub(crate) fn finish(mut self) -> Result<Config, Vec<ConfigError>> {
+        if self.drafts.is_empty() && self.errors.is_empty() {
+            self.error(1, "no VRRP instance is configured".into());
+        }
+        let drafts = core::mem::take(&mut self.drafts);
+        let mut instances: Vec<Instance> = Vec::with_capacity(drafts.len());
+        for mut d in drafts {
+            d.inst.version = d.version.or(self.vrrp_version).unwrap_or(Version::V2);
+            self.validate(&d, &instances);
+            instances.push(d.inst);
+        }
+        if !self.errors.is_empty() {
+            self.errors.sort_by_key(|e| e.line);
+            return Err(self.errors);
+        }
+        Ok(Config {
+            router_id: self.router_id,
+            instances,
+        })
+    }
+
+    fn validate(&mut self, d: &Draft, earlier: &[Instance]) {
+        let i = &d.inst;
+        let at = |key: Key| match d.seen(key) {
+            0 => i.line,
+            l => l,
+        };
+        let name = &i.name;
+        if d.seen(Key::Interface) == 0 {
+            self.error(i.line, format!("instance {name} has no interface"));
+        }
+        if d.seen(Key::VirtualRouterId) == 0 {
+            self.error(
+                i.line,
+                format!("instance {name} has no virtual_router_id (1-255)"),
+            );
+        }
+        if d.seen(Key::VirtualIpaddress) == 0 {
+            self.error(i.line, format!("instance {name} has no virtual_ipaddress"));
+        }
+        if let Some(e) = earlier.iter().find(|e| e.name == *name) {
+            self.error(
+                i.line,
+                format!("instance name {name} is already used on line {}", e.line),
+            );
+        }
+        if i.vrid != 0 && !i.interface.is_empty() {
+            if let Some(e) = earlier
+                .iter()
+                .find(|e| e.vrid == i.vrid && e.interface == i.interface)
+            {
+                let msg = format!(
+                    "virtual_router_id {} on {} is already used by instance {} (line {})",
+                    i.vrid, i.interface, e.name, e.line
+                );
+                self.error(at(Key::VirtualRouterId), msg);
+            }
+        }
+        // A `version` that failed to parse already has its error; checking against the
+        // fallback version would only add noise.
+        let version_known = d.version.is_some() || d.seen(Key::Version) == 0;
+        let cs = i.advert_interval.0;
+        if version_known && i.version == Version::V2 && cs % 100 != 0 {
+            let msg = format!(
+                "advert_int {} is not whole seconds: VRRPv2 needs 1-255 (set version 3 for fractions)",
+                fmt_centis(cs)
+            );
+            self.error(at(Key::AdvertInt), msg);
+        }
+        if version_known && i.version == Version::V3 && cs > 4095 {
+            let msg = format!(
+                "advert_int {} is too long for VRRPv3: expected 0.01-40.95",
+                fmt_centis(cs)
+            );
+            self.error(at(Key::AdvertInt), msg);
+        }
+        let (auth_type, auth_pass) = (d.seen(Key::AuthType), d.seen(Key::AuthPass));
+        if version_known && i.version == Version::V3 && (auth_type != 0 || auth_pass != 0) {
+            let line = if auth_type != 0 { auth_type } else { auth_pass };
+            self.error(
+                line,
+                "authentication is VRRPv2-only; remove it or set version 2".into(),
+            );
+        } else if auth_type != 0 && auth_pass == 0 {
+            self.error(auth_type, "auth_type PASS needs an auth_pass".into());
+        } else if auth_pass != 0 && auth_type == 0 {
+            self.error(auth_pass, "auth_pass needs auth_type PASS".into());
+        }
+        if i.unicast_src.is_some() && d.seen(Key::UnicastPeer) == 0 {
+            self.error(
+                at(Key::UnicastSrcIp),
+                "unicast_src_ip is set but there is no unicast_peer".into(),
+            );
+        }
+        for (vip, &line) in i.vips.iter().zip(&d.vip_lines) {
+            let (Some(label), dev) = (&vip.label, vip.dev.as_ref().unwrap_or(&i.interface)) else {
+                continue;
+            };
+            // The kernel only takes labels of the form DEV or DEV:SUFFIX, within IFNAMSIZ.
+            let fits = label == dev
+                || label
+                    .strip_prefix(dev.as_str())
+                    .is_some_and(|s| s.starts_with(':'));
+            if !fits || label.len() > 15 {
+                let msg = format!(
+                    "label \"{label}\" must be {dev} or {dev}:SUFFIX, at most 15 characters"
+                );
+                self.error(line, msg);
+            }
+        }
+    }
+}
+
+/// 250 → "2.5", 10 → "0.1", 105 → "1.05", 300 → "3".
+fn fmt_centis(cs: u16) -> String {
+    let (whole, frac) = (cs / 100, cs % 100);
+    match frac {
+        0 => format!("{whole}"),
+        f if f % 10 == 0 => format!("{whole}.{}", f / 10),
+        f => format!("{whole}.{f:02}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apply(key: &str, args: &[&str]) -> Result<Instance, String> {
+        let mut b = Builder::new("t.conf");
+        b.instance("VI_1", 1);
+        assert!(b.set(key, args, 2));
+        match b.errors.pop() {
+            Some(e) => Err(e.message),
+            None => Ok(b.drafts.pop().unwrap().inst),
+        }
+    }
+
+    #[test]
+    fn fractional_seconds_parse_exactly_without_floats() {
+        assert_eq!(fixed_point("1", 2), Some(100));
+        assert_eq!(fixed_point("0.1", 2), Some(10));
+        assert_eq!(fixed_point("2.5", 2), Some(250));
+        assert_eq!(fixed_point("40.95", 2), Some(4095));
+        assert_eq!(fixed_point(".5", 2), Some(50));
+        assert_eq!(fixed_point("1.500", 2), Some(150));
+        assert_eq!(fixed_point("0.29", 2), Some(29));
+        assert_eq!(fixed_point("0.125", 2), None);
+        assert_eq!(fixed_point("1e2", 2), None);
+        assert_eq!(fixed_point("-1", 2), None);
+        assert_eq!(fixed_point(".", 2), None);
+        assert_eq!(fixed_point("", 2), None);
+        assert_eq!(fixed_point("99999999999999999999", 2), None);
+    }
+
+    #[test]
+    fn advert_int_outside_parse_range_is_rejected_with_the_range() {
+        assert_eq!(
+            apply("advert_int", &["0"]).unwrap_err(),
+            "expected seconds 0.01-255 for advert_int (at most 2 decimals), found \"0\""
+        );
+        assert!(apply("advert_int", &["256"]).is_err());
+        assert_eq!(
+            apply("advert_int", &["255"]).unwrap().advert_interval,
+            Centis(25_500)
+        );
+    }
+
+    #[test]
+    fn preempt_delay_takes_fractional_seconds_up_to_1000() {
+        let i = apply("preempt_delay", &["2.5"]).unwrap();
+        assert_eq!(i.preempt_delay, Duration::from_millis(2500));
+        assert!(apply("preempt_delay", &["1000.001"]).is_err());
+    }
+
+    #[test]
+    fn nopreempt_bare_means_true_and_takes_yes_no() {
+        assert!(!apply("nopreempt", &[]).unwrap().preempt);
+        assert!(!apply("nopreempt", &["yes"]).unwrap().preempt);
+        assert!(apply("nopreempt", &["no"]).unwrap().preempt);
+        assert!(apply("nopreempt", &["0"]).unwrap().preempt);
+        assert!(apply("nopreempt", &["maybe"]).is_err());
+    }
+
+    #[test]
+    fn virtual_router_id_out_of_range_says_what_was_expected() {
+        assert_eq!(
+            apply("virtual_router_id", &["300"]).unwrap_err(),
+            "expected a number 1-255 for virtual_router_id, found \"300\""
+        );
+        assert!(apply("virtual_router_id", &["0"]).is_err());
+        assert!(apply("priority", &["-1"]).is_err());
+        assert_eq!(apply("priority", &["255"]).unwrap().priority, 255);
+    }
+
+    #[test]
+    fn auth_type_ah_and_long_auth_pass_are_refused() {
+        assert_eq!(
+            apply("auth_type", &["AH"]).unwrap_err(),
+            "auth_type AH is not supported by tinyvrrpd"
+        );
+        assert_eq!(
+            apply("auth_pass", &["123456789"]).unwrap_err(),
+            "auth_pass is longer than 8 characters"
+        );
+        assert_eq!(
+            apply("auth_pass", &["12345678"]).unwrap().auth_pass,
+            Some(*b"12345678")
+        );
+        assert_eq!(
+            apply("auth_pass", &["abc"]).unwrap().auth_pass,
+            Some(*b"abc\0\0\0\0\0")
+        );
+    }
+
+    #[test]
+    fn vip_prefix_defaults_to_32_and_options_other_than_dev_and_label_are_named() {
+        let v = &apply("virtual_ipaddress", &["192.0.2.10"]).unwrap().vips[0];
+        assert_eq!(
+            (v.prefix_len, v.dev.as_deref(), v.label.as_deref()),
+            (32, None, None)
+        );
+        let v = &apply(
+            "virtual_ipaddress",
+            &["192.0.2.10/24", "dev", "eth0", "label", "eth0:1"],
+        )
+        .unwrap()
+        .vips[0];
+        assert_eq!(
+            (v.prefix_len, v.dev.as_deref(), v.label.as_deref()),
+            (24, Some("eth0"), Some("eth0:1"))
+        );
+        assert_eq!(
+            apply("virtual_ipaddress", &["192.0.2.10/33"]).unwrap_err(),
+            "expected a prefix length 0-32 in virtual_ipaddress, found \"/33\""
+        );
+        assert_eq!(
+            apply(
+                "virtual_ipaddress",
+                &["192.0.2.10/24", "brd", "192.0.2.255"]
+            )
+            .unwrap_err(),
+            "virtual_ipaddress option 'brd' is not supported by tinyvrrpd (only dev and label)"
+        );
+        assert!(apply("virtual_ipaddress", &["192.0.2.10", "dev"]).is_err());
+    }
+
+    #[test]
+    fn ipv6_addresses_are_refused_everywhere() {
+        for key in ["virtual_ipaddress", "unicast_src_ip", "unicast_peer"] {
+            assert_eq!(
+                apply(key, &["2001:db8::1"]).unwrap_err(),
+                IPV6_NOT_YET,
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
+    fn centiseconds_print_as_the_user_wrote_them() {
+        assert_eq!(fmt_centis(250), "2.5");
+        assert_eq!(fmt_centis(10), "0.1");
+        assert_eq!(fmt_centis(105), "1.05");
+        assert_eq!(fmt_centis(300), "3");
+    }
+}
