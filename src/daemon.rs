@@ -106,7 +106,10 @@ impl Daemon {
             // must go before anyone sees two owners.
             for vip in &r.cfg.vips {
                 if let Ok(Outcome::Done) = d.vip_op(&r, AddrOp::Del, vip) {
-                    info!("({}) removed stale VIP {}/{} left by a previous run", r.cfg.name, vip.addr, vip.prefix_len);
+                    info!(
+                        "({}) removed stale VIP {}/{} left by a previous run",
+                        r.cfg.name, vip.addr, vip.prefix_len
+                    );
                 }
             }
             info!(
@@ -116,7 +119,11 @@ impl Daemon {
                 r.cfg.vrid,
                 r.cfg.priority,
                 r.cfg.version as u8,
-                if r.cfg.is_unicast() { "unicast" } else { "multicast" }
+                if r.cfg.is_unicast() {
+                    "unicast"
+                } else {
+                    "multicast"
+                }
             );
             r.m.start(now);
             d.routers.push(r);
@@ -132,10 +139,15 @@ impl Daemon {
         if let Some(i) = self.links.iter().position(|l| l.name == name) {
             return Ok(i);
         }
-        let iface = iface::lookup(name).map_err(|e| StartError(format!("interface {name}: {e}")))?;
+        let iface =
+            iface::lookup(name).map_err(|e| StartError(format!("interface {name}: {e}")))?;
         let sock = VrrpSocket::open_v4(name, iface.index)
             .map_err(|e| StartError(format!("interface {name}: cannot open VRRP socket: {e}")))?;
-        self.links.push(Link { name: name.to_string(), iface, sock });
+        self.links.push(Link {
+            name: name.to_string(),
+            iface,
+            sock,
+        });
         Ok(self.links.len() - 1)
     }
 
@@ -179,7 +191,11 @@ impl Daemon {
         for r in &self.routers {
             used[r.link] = true;
             for vip in &r.cfg.vips {
-                if let Some(i) = vip.dev.as_ref().and_then(|d| self.links.iter().position(|l| &l.name == d)) {
+                if let Some(i) = vip
+                    .dev
+                    .as_ref()
+                    .and_then(|d| self.links.iter().position(|l| &l.name == d))
+                {
                     used[i] = true;
                 }
             }
@@ -196,15 +212,26 @@ impl Daemon {
             }
         }
         for (i, l) in self.links.iter_mut().enumerate() {
-            let multicast = self.routers.iter().any(|r| r.link == i && !r.cfg.is_unicast());
-            let res = if multicast { l.sock.join_group() } else { l.sock.leave_group() };
+            let multicast = self
+                .routers
+                .iter()
+                .any(|r| r.link == i && !r.cfg.is_unicast());
+            let res = if multicast {
+                l.sock.join_group()
+            } else {
+                l.sock.leave_group()
+            };
             if let Err(e) = res {
-                warn!("{}: cannot change membership of {VRRP_GROUP_V4}: {e}", l.name);
+                warn!(
+                    "{}: cannot change membership of {VRRP_GROUP_V4}: {e}",
+                    l.name
+                );
             }
         }
         self.pfds.clear();
         self.pfds.push(os::pollfd(self.signals.raw_fd()));
-        self.pfds.extend(self.links.iter().map(|l| os::pollfd(l.sock.raw_fd())));
+        self.pfds
+            .extend(self.links.iter().map(|l| os::pollfd(l.sock.raw_fd())));
     }
 
     /// Run until told to stop. Returns after every VIP is removed.
@@ -259,7 +286,9 @@ impl Daemon {
         let (ip, repr) = match wire::ipv4::parse_vrrp(&self.rx[..len]) {
             Ok(x) => x,
             Err(e) => {
-                let src = wire::ipv4::parse(&self.rx[..len]).map(|(ip, _)| ip.src).unwrap_or(Ipv4Addr::UNSPECIFIED);
+                let src = wire::ipv4::parse(&self.rx[..len])
+                    .map(|(ip, _)| ip.src)
+                    .unwrap_or(Ipv4Addr::UNSPECIFIED);
                 let name = self.links[li].name.clone();
                 self.count_rx_error(&name, e.kind());
                 if self.limiter.admit(now, IpAddr::V4(src), e.kind()).is_some() {
@@ -268,10 +297,21 @@ impl Daemon {
                 return;
             }
         };
-        let Some(ri) = self.routers.iter().position(|r| r.link == li && r.cfg.vrid == repr.vrid) else {
+        let Some(ri) = self
+            .routers
+            .iter()
+            .position(|r| r.link == li && r.cfg.vrid == repr.vrid)
+        else {
             // Other VRIDs on a shared LAN are normal in multicast mode: not a warning.
-            if self.limiter.admit(now, IpAddr::V4(ip.src), "vrid").is_some() {
-                debug!("{}: advert from {} for VRID {} that no instance here serves", self.links[li].name, ip.src, repr.vrid);
+            if self
+                .limiter
+                .admit(now, IpAddr::V4(ip.src), "vrid")
+                .is_some()
+            {
+                debug!(
+                    "{}: advert from {} for VRID {} that no instance here serves",
+                    self.links[li].name, ip.src, repr.vrid
+                );
             }
             self.count_rx_error(&self.links[li].name.clone(), "vrid");
             return;
@@ -292,15 +332,26 @@ impl Daemon {
             Err(Discard::OwnAdvert) => {}
             Err(d) => {
                 if let Some(suppressed) = self.limiter.admit(now, adv.src, d.kind()) {
-                    let more = if suppressed > 0 { format!(" ({suppressed} more since last report)") } else { String::new() };
-                    warn!("({}) dropped advert from {}: {d}{more}", self.routers[ri].cfg.name, adv.src);
+                    let more = if suppressed > 0 {
+                        format!(" ({suppressed} more since last report)")
+                    } else {
+                        String::new()
+                    };
+                    warn!(
+                        "({}) dropped advert from {}: {d}{more}",
+                        self.routers[ri].cfg.name, adv.src
+                    );
                 }
             }
         }
     }
 
     fn count_rx_error(&mut self, link: &str, kind: &'static str) {
-        match self.rx_errors.iter_mut().find(|e| e.0 == link && e.1 == kind) {
+        match self
+            .rx_errors
+            .iter_mut()
+            .find(|e| e.0 == link && e.1 == kind)
+        {
             Some(e) => e.2 += 1,
             None => self.rx_errors.push((link.to_string(), kind, 1)),
         }
@@ -325,8 +376,13 @@ impl Daemon {
                 let r = &self.routers[i];
                 for vip in &r.cfg.vips {
                     match self.vip_op(r, AddrOp::Add, vip) {
-                        Ok(_) => debug!("({}) added VIP {}/{}", r.cfg.name, vip.addr, vip.prefix_len),
-                        Err(e) => error!("({}) cannot add VIP {}/{}: {e}", r.cfg.name, vip.addr, vip.prefix_len),
+                        Ok(_) => {
+                            debug!("({}) added VIP {}/{}", r.cfg.name, vip.addr, vip.prefix_len)
+                        }
+                        Err(e) => error!(
+                            "({}) cannot add VIP {}/{}: {e}",
+                            r.cfg.name, vip.addr, vip.prefix_len
+                        ),
                     }
                 }
             }
@@ -334,27 +390,42 @@ impl Daemon {
                 let r = &self.routers[i];
                 for vip in &r.cfg.vips {
                     if let Err(e) = self.vip_op(r, AddrOp::Del, vip) {
-                        error!("({}) cannot remove VIP {}/{}: {e}", r.cfg.name, vip.addr, vip.prefix_len);
+                        error!(
+                            "({}) cannot remove VIP {}/{}: {e}",
+                            r.cfg.name, vip.addr, vip.prefix_len
+                        );
                     }
                 }
             }
             Action::SendGarp => self.send_garp(i, None),
             Action::LowerPriorityMaster { src, priority } => {
                 let own = self.routers[i].m.priority();
-                info!("({name}) Received advert from {src} with lower priority {priority}, ours {own}, forcing new election");
+                info!(
+                    "({name}) Received advert from {src} with lower priority {priority}, ours {own}, forcing new election"
+                );
             }
         }
     }
 
-    fn vip_op(&self, r: &Router, op: AddrOp, vip: &crate::config::model::Vip) -> io::Result<Outcome> {
+    fn vip_op(
+        &self,
+        r: &Router,
+        op: AddrOp,
+        vip: &crate::config::model::Vip,
+    ) -> io::Result<Outcome> {
         // The address we advertise from is the interface's own, never a VIP to remove
         // (an address owner, priority 255, lists its real address as the VIP).
         if op == AddrOp::Del && vip.addr == IpAddr::V4(r.src) {
             return Ok(Outcome::Unchanged);
         }
         let dev = vip.dev.as_deref().unwrap_or(&r.cfg.interface);
-        let ifindex = self.links.iter().find(|l| l.name == dev).map_or(self.links[r.link].iface.index, |l| l.iface.index);
-        self.netlink.addr(op, ifindex, vip.addr, vip.prefix_len, vip.label.as_deref())
+        let ifindex = self
+            .links
+            .iter()
+            .find(|l| l.name == dev)
+            .map_or(self.links[r.link].iface.index, |l| l.iface.index);
+        self.netlink
+            .addr(op, ifindex, vip.addr, vip.prefix_len, vip.label.as_deref())
     }
 
     fn send_advert(&mut self, i: usize, priority: u8, now: Instant) {
@@ -373,7 +444,11 @@ impl Daemon {
         let mut buf = [0u8; 1100];
         let dsts: &[IpAddr] = &r.cfg.unicast_peers;
         let multicast = [IpAddr::V4(VRRP_GROUP_V4)];
-        let dsts = if dsts.is_empty() { &multicast[..] } else { dsts };
+        let dsts = if dsts.is_empty() {
+            &multicast[..]
+        } else {
+            dsts
+        };
         let mut failures: heapless::Vec<(IpAddr, io::ErrorKind), 8> = heapless::Vec::new();
         for dst in dsts {
             let IpAddr::V4(dst4) = *dst else { continue };
@@ -403,11 +478,16 @@ impl Daemon {
                 continue;
             }
             let dev = vip.dev.as_deref().unwrap_or(&r.cfg.interface);
-            let Some(link) = self.links.iter().find(|l| l.name == dev) else { continue };
+            let Some(link) = self.links.iter().find(|l| l.name == dev) else {
+                continue;
+            };
             let frame = arp::gratuitous_arp(link.iface.mac, a);
             for _ in 0..r.cfg.garp_master_repeat {
                 if let Err(e) = self.link_tx.send_frame(link.iface.index, &frame) {
-                    warn!("({}) gratuitous ARP for {a} on {dev} failed: {e}", r.cfg.name);
+                    warn!(
+                        "({}) gratuitous ARP for {a} on {dev} failed: {e}",
+                        r.cfg.name
+                    );
                     break;
                 }
             }
@@ -443,7 +523,10 @@ impl Daemon {
                 for e in &errors {
                     error!("reload: {e}");
                 }
-                error!("reload: {} error(s); keeping the running configuration", errors.len());
+                error!(
+                    "reload: {} error(s); keeping the running configuration",
+                    errors.len()
+                );
                 return;
             }
         };
@@ -452,7 +535,10 @@ impl Daemon {
         // leaves the running configuration untouched.
         let mut fresh = Vec::new();
         for inst in &new.instances {
-            let keep = self.routers.iter().position(|r| same_identity(&r.cfg, inst));
+            let keep = self
+                .routers
+                .iter()
+                .position(|r| same_identity(&r.cfg, inst));
             if keep.is_none() {
                 match self.build_router(inst) {
                     Ok(r) => fresh.push(r),
@@ -467,7 +553,11 @@ impl Daemon {
         let (mut kept, mut removed) = (0, 0);
         let mut i = 0;
         while i < self.routers.len() {
-            match new.instances.iter().find(|n| same_identity(&self.routers[i].cfg, n)) {
+            match new
+                .instances
+                .iter()
+                .find(|n| same_identity(&self.routers[i].cfg, n))
+            {
                 Some(inst) => {
                     self.update_router(i, inst, now);
                     kept += 1;
@@ -511,18 +601,27 @@ impl Daemon {
             for vip in old.vips.iter().filter(|v| !inst.vips.contains(v)) {
                 let _ = self.vip_op(r, AddrOp::Del, vip);
             }
-            let added: Vec<IpAddr> =
-                inst.vips.iter().filter(|v| !old.vips.contains(v)).map(|v| v.addr).collect();
+            let added: Vec<IpAddr> = inst
+                .vips
+                .iter()
+                .filter(|v| !old.vips.contains(v))
+                .map(|v| v.addr)
+                .collect();
             for vip in inst.vips.iter().filter(|v| !old.vips.contains(v)) {
                 if let Err(e) = self.vip_op(r, AddrOp::Add, vip) {
-                    error!("({}) cannot add VIP {}/{}: {e}", r.cfg.name, vip.addr, vip.prefix_len);
+                    error!(
+                        "({}) cannot add VIP {}/{}: {e}",
+                        r.cfg.name, vip.addr, vip.prefix_len
+                    );
                 }
             }
             if !added.is_empty() {
                 self.send_garp(i, Some(&added));
             }
         }
-        self.routers[i].m.update_params(now, Params::from_instance(inst));
+        self.routers[i]
+            .m
+            .update_params(now, Params::from_instance(inst));
         self.drain(i, now);
         info!("({}) configuration updated", inst.name);
     }
@@ -549,7 +648,11 @@ impl Daemon {
             let _ = writeln!(s, "  Virtual Router ID: {}", r.cfg.vrid);
             let _ = writeln!(s, "  Version: {}", r.cfg.version as u8);
             let _ = writeln!(s, "  Priority: {}", m.priority());
-            let _ = writeln!(s, "  Advert interval: {}", centis_text(r.cfg.advert_interval));
+            let _ = writeln!(
+                s,
+                "  Advert interval: {}",
+                centis_text(r.cfg.advert_interval)
+            );
             let _ = writeln!(s, "  Source address: {}", r.src);
             match m.master_seen() {
                 Some((a, p)) => {
@@ -564,12 +667,23 @@ impl Daemon {
             }
             let _ = writeln!(s, "  Preempt: {}", if r.cfg.preempt { "yes" } else { "no" });
             for v in &r.cfg.vips {
-                let _ = writeln!(s, "  VIP: {}/{} dev {}", v.addr, v.prefix_len, v.dev.as_deref().unwrap_or(&r.cfg.interface));
+                let _ = writeln!(
+                    s,
+                    "  VIP: {}/{} dev {}",
+                    v.addr,
+                    v.prefix_len,
+                    v.dev.as_deref().unwrap_or(&r.cfg.interface)
+                );
             }
             let _ = writeln!(
                 s,
                 "  Counters: adverts_rx={} adverts_tx={} priority0_rx={} priority0_tx={} became_master={} discarded={}",
-                c.adverts_rx, c.adverts_tx, c.priority_zero_rx, c.priority_zero_tx, c.became_master, c.discarded
+                c.adverts_rx,
+                c.adverts_tx,
+                c.priority_zero_rx,
+                c.priority_zero_tx,
+                c.became_master,
+                c.discarded
             );
         }
         for (link, kind, n) in &self.rx_errors {

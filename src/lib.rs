@@ -3,6 +3,6 @@
 pub mod config;
 pub mod daemon;
 pub mod log;
-pub mod vrrp;
 pub mod os;
+pub mod vrrp;
 pub mod wire;

@@ -19,7 +19,12 @@ impl Log for Logger {
         if self.console {
             let (h, m, s, ms) = crate::os::clock::wall_time_of_day();
             let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "{h:02}:{m:02}:{s:02}.{ms:03} {}: {}", level_word(r.level()), r.args());
+            let _ = writeln!(
+                err,
+                "{h:02}:{m:02}:{s:02}.{ms:03} {}: {}",
+                level_word(r.level()),
+                r.args()
+            );
         }
         if self.syslog {
             let prio = match r.level() {
@@ -52,5 +57,9 @@ pub fn init(console: bool, syslog: bool, detail: bool) {
     }
     // Leaked once: the logger lives as long as the process.
     let _ = log::set_logger(Box::leak(Box::new(Logger { console, syslog })));
-    log::set_max_level(if detail { LevelFilter::Debug } else { LevelFilter::Info });
+    log::set_max_level(if detail {
+        LevelFilter::Debug
+    } else {
+        LevelFilter::Info
+    });
 }

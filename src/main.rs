@@ -14,8 +14,17 @@ const DEFAULT_PID: &str = "/run/tinyvrrpd.pid";
 
 fn options() -> getopts::Options {
     let mut o = getopts::Options::new();
-    o.optopt("f", "use-file", "configuration file (key=value or keepalived.conf)", "FILE");
-    o.optflag("t", "config-test", "check the configuration and exit (0 = valid)");
+    o.optopt(
+        "f",
+        "use-file",
+        "configuration file (key=value or keepalived.conf)",
+        "FILE",
+    );
+    o.optflag(
+        "t",
+        "config-test",
+        "check the configuration and exit (0 = valid)",
+    );
     o.optflag("n", "dont-fork", "stay in the foreground");
     o.optflag("l", "log-console", "log to the console (stderr) too");
     o.optflag("D", "log-detail", "detailed (debug) logging");
@@ -52,7 +61,10 @@ fn main() -> ExitCode {
         None => match DEFAULT_CONFIGS.iter().find(|p| Path::new(p).exists()) {
             Some(p) => PathBuf::from(p),
             None => {
-                eprintln!("tinyvrrpd: no configuration file: give -f FILE or create {}", DEFAULT_CONFIGS[0]);
+                eprintln!(
+                    "tinyvrrpd: no configuration file: give -f FILE or create {}",
+                    DEFAULT_CONFIGS[0]
+                );
                 return ExitCode::from(EXIT_CONFIG);
             }
         },
@@ -87,8 +99,15 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_RUNTIME);
         }
     };
-    let paths = Paths { config: config_path, dump: pid_path.with_extension("data") };
-    log::info!("tinyvrrpd {} starting with {}", env!("CARGO_PKG_VERSION"), paths.config.display());
+    let paths = Paths {
+        config: config_path,
+        dump: pid_path.with_extension("data"),
+    };
+    log::info!(
+        "tinyvrrpd {} starting with {}",
+        env!("CARGO_PKG_VERSION"),
+        paths.config.display()
+    );
     let mut daemon = match Daemon::new(config, paths) {
         Ok(d) => d,
         Err(e) => {
@@ -109,7 +128,8 @@ fn main() -> ExitCode {
 /// Read and parse the configuration, printing every error as FILE:LINE: message.
 fn load(path: &Path) -> Result<Config, ()> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| eprintln!("tinyvrrpd: cannot read {name}: {e}"))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| eprintln!("tinyvrrpd: cannot read {name}: {e}"))?;
     config::parse(&name, &text).map_err(|errors| {
         for e in &errors {
             eprintln!("{e}");

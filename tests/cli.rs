@@ -30,7 +30,11 @@ fn config_test_rejects_a_broken_config_with_file_and_line() {
 
     let ipvs = dir.join("ipvs.conf");
     let seed = std::fs::read_to_string(config_path("syslog1.conf")).unwrap();
-    std::fs::write(&ipvs, format!("{seed}\nvirtual_server 192.0.2.10 514 {{\n  delay_loop 6\n}}\n")).unwrap();
+    std::fs::write(
+        &ipvs,
+        format!("{seed}\nvirtual_server 192.0.2.10 514 {{\n  delay_loop 6\n}}\n"),
+    )
+    .unwrap();
     let (code, out) = run_cli(&["-t", "-f", ipvs.to_str().unwrap()]);
     assert_eq!(code, 4, "{out}");
     assert!(out.contains("not supported by tinyvrrpd"), "{out}");
@@ -41,7 +45,10 @@ fn config_test_rejects_a_broken_config_with_file_and_line() {
 fn config_test_reports_a_missing_file() {
     let (code, out) = run_cli(&["-t", "-f", "/nonexistent/tinyvrrpd.conf"]);
     assert_eq!(code, 4, "{out}");
-    assert!(out.contains("cannot read /nonexistent/tinyvrrpd.conf"), "{out}");
+    assert!(
+        out.contains("cannot read /nonexistent/tinyvrrpd.conf"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -51,7 +58,15 @@ fn version_help_and_bad_flags() {
     assert!(out.starts_with("tinyvrrpd "), "{out}");
     let (code, out) = run_cli(&["--help"]);
     assert_eq!(code, 0);
-    for flag in ["--use-file", "--config-test", "--dont-fork", "--log-console", "--log-detail", "--pid", "--version"] {
+    for flag in [
+        "--use-file",
+        "--config-test",
+        "--dont-fork",
+        "--log-console",
+        "--log-detail",
+        "--pid",
+        "--version",
+    ] {
         assert!(out.contains(flag), "help lacks {flag}: {out}");
     }
     let (code, out) = run_cli(&["--bogus"]);

@@ -10,7 +10,9 @@ pub struct LinkSender {
 impl LinkSender {
     pub fn open() -> io::Result<LinkSender> {
         // Protocol 0: this socket only sends, the kernel queues nothing for it to read.
-        Ok(LinkSender { fd: socket(libc::AF_PACKET, libc::SOCK_RAW, 0)? })
+        Ok(LinkSender {
+            fd: socket(libc::AF_PACKET, libc::SOCK_RAW, 0)?,
+        })
     }
 
     /// Send a complete Ethernet frame (header included) out of `ifindex` to broadcast.

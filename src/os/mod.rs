@@ -13,15 +13,28 @@ use std::io;
 
 /// Turn a -1 return into the errno as `io::Error`.
 pub(crate) fn cvt(ret: libc::c_int) -> io::Result<libc::c_int> {
-    if ret < 0 { Err(io::Error::last_os_error()) } else { Ok(ret) }
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret)
+    }
 }
 
 pub(crate) fn cvt_size(ret: libc::ssize_t) -> io::Result<usize> {
-    if ret < 0 { Err(io::Error::last_os_error()) } else { Ok(ret as usize) }
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret as usize)
+    }
 }
 
 /// setsockopt for plain-old-data option values.
-pub(crate) fn setsockopt<T>(fd: libc::c_int, level: libc::c_int, name: libc::c_int, val: &T) -> io::Result<()> {
+pub(crate) fn setsockopt<T>(
+    fd: libc::c_int,
+    level: libc::c_int,
+    name: libc::c_int,
+    val: &T,
+) -> io::Result<()> {
     // SAFETY: `val` points to a live T of the size we pass; the kernel copies it.
     cvt(unsafe {
         libc::setsockopt(
@@ -36,10 +49,15 @@ pub(crate) fn setsockopt<T>(fd: libc::c_int, level: libc::c_int, name: libc::c_i
 }
 
 /// A socket(2) wrapped in an OwnedFd, close-on-exec and non-blocking.
-pub(crate) fn socket(domain: libc::c_int, ty: libc::c_int, proto: libc::c_int) -> io::Result<std::os::fd::OwnedFd> {
+pub(crate) fn socket(
+    domain: libc::c_int,
+    ty: libc::c_int,
+    proto: libc::c_int,
+) -> io::Result<std::os::fd::OwnedFd> {
     use std::os::fd::FromRawFd;
     // SAFETY: plain syscall; a non-negative return is a fresh descriptor we now own.
-    let fd = cvt(unsafe { libc::socket(domain, ty | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK, proto) })?;
+    let fd =
+        cvt(unsafe { libc::socket(domain, ty | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK, proto) })?;
     // SAFETY: fd was just returned by socket(2) and is owned by nobody else.
     Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
 }
@@ -54,9 +72,18 @@ pub fn poll(pfds: &mut [libc::pollfd], timeout_us: Option<u64>) -> io::Result<()
         tv_sec: (us / 1_000_000) as libc::time_t,
         tv_nsec: ((us % 1_000_000) * 1000) as libc::c_long,
     });
-    let tsp = ts.as_ref().map_or(core::ptr::null(), |t| t as *const libc::timespec);
+    let tsp = ts
+        .as_ref()
+        .map_or(core::ptr::null(), |t| t as *const libc::timespec);
     // SAFETY: pfds is a valid array of its length; tsp is null or points to a live timespec.
-    let r = unsafe { libc::ppoll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, tsp, core::ptr::null()) };
+    let r = unsafe {
+        libc::ppoll(
+            pfds.as_mut_ptr(),
+            pfds.len() as libc::nfds_t,
+            tsp,
+            core::ptr::null(),
+        )
+    };
     match cvt(r) {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(()),
@@ -65,7 +92,11 @@ pub fn poll(pfds: &mut [libc::pollfd], timeout_us: Option<u64>) -> io::Result<()
 }
 
 pub fn pollfd(fd: std::os::fd::RawFd) -> libc::pollfd {
-    libc::pollfd { fd, events: libc::POLLIN, revents: 0 }
+    libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    }
 }
 
 pub fn readable(p: &libc::pollfd) -> bool {

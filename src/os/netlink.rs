@@ -102,7 +102,10 @@ pub struct Netlink {
 impl Netlink {
     pub fn open() -> io::Result<Netlink> {
         let fd = socket(libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_ROUTE)?;
-        Ok(Netlink { fd, seq: core::cell::Cell::new(1) })
+        Ok(Netlink {
+            fd,
+            seq: core::cell::Cell::new(1),
+        })
     }
 
     /// Add or remove one address and wait for the kernel's answer. Adding an address that
@@ -136,11 +139,22 @@ impl Netlink {
         // The socket is non-blocking; the kernel answers address requests synchronously,
         // but wait briefly on poll in case it has not queued the ACK yet.
         for _ in 0..50 {
-            let mut pfd = libc::pollfd { fd: self.fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+            let mut pfd = libc::pollfd {
+                fd: self.fd.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
             // SAFETY: one valid pollfd.
             cvt(unsafe { libc::poll(&mut pfd, 1, 100) })?;
             // SAFETY: reply is valid for writes of its length.
-            let n = unsafe { libc::recv(self.fd.as_raw_fd(), reply.as_mut_ptr().cast(), reply.len(), 0) };
+            let n = unsafe {
+                libc::recv(
+                    self.fd.as_raw_fd(),
+                    reply.as_mut_ptr().cast(),
+                    reply.len(),
+                    0,
+                )
+            };
             let n = match cvt_size(n) {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
@@ -167,9 +181,22 @@ mod tests {
 
     #[test]
     fn add_message_carries_local_address_and_label_padded_to_four_bytes() {
-        let m = addr_message(AddrOp::Add, 7, 3, IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10)), 24, Some("eth0:vip"));
-        assert_eq!(m.len() as u32, u32::from_ne_bytes(m[0..4].try_into().unwrap()));
-        assert_eq!(u16::from_ne_bytes(m[4..6].try_into().unwrap()), libc::RTM_NEWADDR);
+        let m = addr_message(
+            AddrOp::Add,
+            7,
+            3,
+            IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10)),
+            24,
+            Some("eth0:vip"),
+        );
+        assert_eq!(
+            m.len() as u32,
+            u32::from_ne_bytes(m[0..4].try_into().unwrap())
+        );
+        assert_eq!(
+            u16::from_ne_bytes(m[4..6].try_into().unwrap()),
+            libc::RTM_NEWADDR
+        );
         assert_eq!(u32::from_ne_bytes(m[8..12].try_into().unwrap()), 7);
         assert_eq!(&m[16..20], &[libc::AF_INET as u8, 24, 0, 0]);
         assert_eq!(u32::from_ne_bytes(m[20..24].try_into().unwrap()), 3);

@@ -38,7 +38,9 @@ impl Signals {
         // SAFETY: set is initialised; a non-negative return is a new fd we own.
         let fd = cvt(unsafe { libc::signalfd(-1, &set, libc::SFD_CLOEXEC | libc::SFD_NONBLOCK) })?;
         // SAFETY: fd is fresh from signalfd(2).
-        Ok(Signals { fd: unsafe { OwnedFd::from_raw_fd(fd) } })
+        Ok(Signals {
+            fd: unsafe { OwnedFd::from_raw_fd(fd) },
+        })
     }
 
     pub fn raw_fd(&self) -> RawFd {
@@ -52,7 +54,13 @@ impl Signals {
             let mut info: libc::signalfd_siginfo = unsafe { core::mem::zeroed() };
             let size = core::mem::size_of::<libc::signalfd_siginfo>();
             // SAFETY: info is valid for writes of `size` bytes.
-            let n = unsafe { libc::read(self.fd.as_raw_fd(), (&mut info as *mut libc::signalfd_siginfo).cast(), size) };
+            let n = unsafe {
+                libc::read(
+                    self.fd.as_raw_fd(),
+                    (&mut info as *mut libc::signalfd_siginfo).cast(),
+                    size,
+                )
+            };
             match cvt_size(n) {
                 Ok(n) if n == size => {
                     return Ok(Some(match info.ssi_signo as libc::c_int {

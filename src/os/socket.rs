@@ -39,14 +39,23 @@ impl VrrpSocket {
         // Larger receive buffer: a burst of adverts (or junk) must not crowd out the
         // master's adverts while we sleep.
         setsockopt(raw, libc::SOL_SOCKET, libc::SO_RCVBUF, &(256 * 1024i32))?;
-        Ok(VrrpSocket { fd, ifindex, joined: false })
+        Ok(VrrpSocket {
+            fd,
+            ifindex,
+            joined: false,
+        })
     }
 
     /// Join 224.0.0.18 on this interface (needed by multicast-mode instances only).
     pub fn join_group(&mut self) -> io::Result<()> {
         if !self.joined {
             let m = mreqn(VRRP_GROUP_V4, self.ifindex);
-            setsockopt(self.fd.as_raw_fd(), libc::IPPROTO_IP, libc::IP_ADD_MEMBERSHIP, &m)?;
+            setsockopt(
+                self.fd.as_raw_fd(),
+                libc::IPPROTO_IP,
+                libc::IP_ADD_MEMBERSHIP,
+                &m,
+            )?;
             self.joined = true;
         }
         Ok(())
@@ -55,7 +64,12 @@ impl VrrpSocket {
     pub fn leave_group(&mut self) -> io::Result<()> {
         if self.joined {
             let m = mreqn(VRRP_GROUP_V4, self.ifindex);
-            setsockopt(self.fd.as_raw_fd(), libc::IPPROTO_IP, libc::IP_DROP_MEMBERSHIP, &m)?;
+            setsockopt(
+                self.fd.as_raw_fd(),
+                libc::IPPROTO_IP,
+                libc::IP_DROP_MEMBERSHIP,
+                &m,
+            )?;
             self.joined = false;
         }
         Ok(())
@@ -68,9 +82,19 @@ impl VrrpSocket {
     /// One datagram, IPv4 header included; None when nothing is queued.
     pub fn recv<'a>(&self, buf: &'a mut [u8]) -> io::Result<Option<&'a [u8]>> {
         // SAFETY: buf is valid for writes of its length.
-        let n = unsafe { libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), libc::MSG_TRUNC) };
+        let n = unsafe {
+            libc::recv(
+                self.fd.as_raw_fd(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                libc::MSG_TRUNC,
+            )
+        };
         match cvt_size(n) {
-            Ok(n) if n > buf.len() => Err(io::Error::new(io::ErrorKind::InvalidData, "oversized datagram")),
+            Ok(n) if n > buf.len() => Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "oversized datagram",
+            )),
             Ok(n) => Ok(Some(&buf[..n])),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
             Err(e) => Err(e),
@@ -85,16 +109,22 @@ impl VrrpSocket {
         let (mut sin, mut msg): (libc::sockaddr_in, libc::msghdr) = unsafe { core::mem::zeroed() };
         sin.sin_family = libc::AF_INET as libc::sa_family_t;
         sin.sin_addr.s_addr = u32::from(dst).to_be();
-        let mut iov = libc::iovec { iov_base: payload.as_ptr() as *mut _, iov_len: payload.len() };
+        let mut iov = libc::iovec {
+            iov_base: payload.as_ptr() as *mut _,
+            iov_len: payload.len(),
+        };
         let info = libc::in_pktinfo {
             ipi_ifindex: self.ifindex as libc::c_int,
-            ipi_spec_dst: libc::in_addr { s_addr: u32::from(src).to_be() },
+            ipi_spec_dst: libc::in_addr {
+                s_addr: u32::from(src).to_be(),
+            },
             ipi_addr: libc::in_addr { s_addr: 0 },
         };
         // u64 elements keep the control buffer aligned for cmsghdr.
         let mut cbuf = [0u64; 8];
         // SAFETY: CMSG_SPACE is a pure size computation.
-        let space = unsafe { libc::CMSG_SPACE(core::mem::size_of::<libc::in_pktinfo>() as u32) } as usize;
+        let space =
+            unsafe { libc::CMSG_SPACE(core::mem::size_of::<libc::in_pktinfo>() as u32) } as usize;
         msg.msg_name = (&mut sin as *mut libc::sockaddr_in).cast();
         msg.msg_namelen = core::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
         msg.msg_iov = &mut iov;
@@ -117,7 +147,9 @@ impl VrrpSocket {
 
 fn mreqn(group: Ipv4Addr, ifindex: u32) -> libc::ip_mreqn {
     libc::ip_mreqn {
-        imr_multiaddr: libc::in_addr { s_addr: u32::from(group).to_be() },
+        imr_multiaddr: libc::in_addr {
+            s_addr: u32::from(group).to_be(),
+        },
         imr_address: libc::in_addr { s_addr: 0 },
         imr_ifindex: ifindex as libc::c_int,
     }

@@ -32,7 +32,9 @@ impl LogLimiter {
         if self.seen.is_full() {
             // Forget the entry logged longest ago; a flood of forged sources can only
             // make us log more often, never stop logging a real peer for long.
-            let oldest = (0..self.seen.len()).min_by_key(|&i| self.seen[i].2).unwrap_or(0);
+            let oldest = (0..self.seen.len())
+                .min_by_key(|&i| self.seen[i].2)
+                .unwrap_or(0);
             self.seen.swap_remove(oldest);
         }
         let _ = self.seen.push((peer, reason, now, 0));
@@ -79,6 +81,9 @@ mod tests {
         }
         assert_eq!(l.admit(s(40), P, "ttl"), Some(0));
         // 198.51.100.0 was evicted, so it is logged again at once.
-        assert_eq!(l.admit(s(41), IpAddr::V4(Ipv4Addr::new(198, 51, 100, 0)), "ttl"), Some(0));
+        assert_eq!(
+            l.admit(s(41), IpAddr::V4(Ipv4Addr::new(198, 51, 100, 0)), "ttl"),
+            Some(0)
+        );
     }
 }

@@ -62,12 +62,21 @@ pub struct Node {
 impl Lab {
     pub fn new() -> Lab {
         let guard = LAB_LOCK.lock().unwrap_or_else(|p| p.into_inner());
-        let name = format!("tv{}-{}", std::process::id() % 100_000, NEXT.fetch_add(1, Ordering::SeqCst));
+        let name = format!(
+            "tv{}-{}",
+            std::process::id() % 100_000,
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
         let dir = std::env::temp_dir().join(format!("tinyvrrpd-{name}"));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         lab_sh("up", &name);
-        Lab { name, dir, _guard: guard, nodes: Vec::new() }
+        Lab {
+            name,
+            dir,
+            _guard: guard,
+            nodes: Vec::new(),
+        }
     }
 
     pub fn ns(&self, host: char) -> String {
@@ -96,7 +105,11 @@ impl Lab {
         assert!(node.child.is_none(), "{host} is already running");
         node.runs += 1;
         node.config = config.to_path_buf();
-        let log = fs::OpenOptions::new().create(true).append(true).open(&node.log).unwrap();
+        let log = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&node.log)
+            .unwrap();
         let child = Command::new("ip")
             .args(["netns", "exec", &ns, BIN, "-n", "-l", "-D", "-f"])
             .arg(config)
@@ -111,7 +124,10 @@ impl Lab {
     }
 
     fn node(&mut self, host: char) -> &mut Node {
-        self.nodes.iter_mut().find(|n| n.host == host).expect("unknown node")
+        self.nodes
+            .iter_mut()
+            .find(|n| n.host == host)
+            .expect("unknown node")
     }
 
     pub fn signal(&mut self, host: char, sig: libc::c_int) {
@@ -130,7 +146,10 @@ impl Lab {
             if let Some(st) = child.try_wait().unwrap() {
                 return st.code();
             }
-            assert!(Instant::now() < deadline, "{host} did not exit after signal {sig}");
+            assert!(
+                Instant::now() < deadline,
+                "{host} did not exit after signal {sig}"
+            );
             std::thread::sleep(Duration::from_millis(10));
         }
     }
@@ -173,7 +192,10 @@ impl Lab {
         let start = Instant::now();
         while self.log(host).matches(needle).count() < n {
             if start.elapsed() > limit {
-                panic!("{host}'s log lacks {n}× {needle:?} after {limit:?}:\n{}", self.log(host));
+                panic!(
+                    "{host}'s log lacks {n}× {needle:?} after {limit:?}:\n{}",
+                    self.log(host)
+                );
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -191,7 +213,17 @@ impl Lab {
 
     pub fn ping_vip_from_client(&self) -> bool {
         Command::new("ip")
-            .args(["netns", "exec", &self.ns('c'), "ping", "-c", "1", "-W", "1", VIP])
+            .args([
+                "netns",
+                "exec",
+                &self.ns('c'),
+                "ping",
+                "-c",
+                "1",
+                "-W",
+                "1",
+                VIP,
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
@@ -224,13 +256,21 @@ fn lab_sh(cmd: &str, name: &str) {
 }
 
 pub fn has_addr(ns: &str, addr: &str) -> bool {
-    let out = Command::new("ip").args(["-n", ns, "-4", "-o", "addr", "show", "dev", "enp0s1"]).output().unwrap();
-    String::from_utf8_lossy(&out.stdout).split_whitespace().any(|w| w.split('/').next() == Some(addr))
+    let out = Command::new("ip")
+        .args(["-n", ns, "-4", "-o", "addr", "show", "dev", "enp0s1"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .any(|w| w.split('/').next() == Some(addr))
 }
 
 /// Run `tinyvrrpd ARGS` to completion (for -t, -v, -h); returns (exit code, stdout+stderr).
 pub fn run_cli(args: &[&str]) -> (i32, String) {
-    let out = Command::new(BIN).args(args).output().expect("run tinyvrrpd");
+    let out = Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run tinyvrrpd");
     let mut s = String::from_utf8_lossy(&out.stdout).into_owned();
     s.push_str(&String::from_utf8_lossy(&out.stderr));
     (out.status.code().unwrap_or(-1), s)

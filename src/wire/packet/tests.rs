@@ -1,0 +1,294 @@
+use super::*;
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+// Golden vectors: bytes and checksums computed independently (Python, RFC 1071 and the
+// RFC 5798 §5.2.8 pseudo-header), not by this encoder.
+const V2_PASS: [u8; 20] = [
+    0x21, 0x01, 0x96, 0x01, 0x01, 0x01, 0xdc, 0x2b, 0xc0, 0x00, 0x02, 0x0a, 0x6d, 0x79, 0x73, 0x65,
+    0x63, 0x72, 0x65, 0x74,
+];
+const V3_IPV4: [u8; 12] = [
+    0x31, 0x01, 0x64, 0x01, 0x00, 0x64, 0x05, 0xf4, 0xc0, 0x00, 0x02, 0x0a,
+];
+const V3_IPV6: [u8; 24] = [
+    0x31, 0x01, 0x64, 0x01, 0x00, 0x64, 0x3e, 0xb1, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10,
+];
+
+fn v2_src_dst() -> (IpAddr, IpAddr) {
+    (ip("192.0.2.11"), ip("192.0.2.12"))
+}
+
+#[test]
+fn v2_password_advert_parses_field_by_field() {
+    let (s, d) = v2_src_dst();
+    let r = parse(&V2_PASS, s, d).unwrap();
+    assert_eq!(r.version, Version::V2);
+    assert_eq!(r.vrid, 1);
+    assert_eq!(r.priority, 150);
+    assert_eq!(r.interval_cs, 100);
+    assert_eq!(r.auth, Auth::Pass(*b"mysecret"));
+    assert_eq!(
+        r.addr_iter(false).collect::<Vec<_>>(),
+        vec![ip("192.0.2.10")]
+    );
+}
+
+#[test]
+fn v2_checksum_ignores_the_ip_addresses() {
+    // v2 has no pseudo-header: the same bytes are valid whatever the IP header says.
+    assert!(parse(&V2_PASS, ip("198.51.100.1"), ip("224.0.0.18")).is_ok());
+}
+
+#[test]
+fn v3_ipv4_advert_parses_with_the_pseudo_header_checksum() {
+    let (s, d) = (ip("192.0.2.11"), ip("224.0.0.18"));
+    let r = parse(&V3_IPV4, s, d).unwrap();
+    assert_eq!(
+        (r.version, r.vrid, r.priority, r.interval_cs),
+        (Version::V3, 1, 100, 100)
+    );
+    assert_eq!(r.auth, Auth::None);
+    // The same bytes from another source fail: the pseudo-header covers the addresses.
+    assert!(matches!(
+        parse(&V3_IPV4, ip("192.0.2.13"), d),
+        Err(Error::Checksum { .. })
+    ));
+}
+
+#[test]
+fn v3_ipv6_advert_parses_with_the_pseudo_header_checksum() {
+    let r = parse(&V3_IPV6, ip("fe80::1"), ip("ff02::12")).unwrap();
+    assert_eq!(
+        (r.version, r.vrid, r.priority, r.interval_cs),
+        (Version::V3, 1, 100, 100)
+    );
+    assert_eq!(
+        r.addr_iter(true).collect::<Vec<_>>(),
+        vec![ip("2001:db8::10")]
+    );
+}
+
+#[test]
+fn emit_reproduces_the_golden_vectors_byte_for_byte() {
+    let cases: [(&[u8], IpAddr, IpAddr); 3] = [
+        (&V2_PASS, ip("192.0.2.11"), ip("192.0.2.12")),
+        (&V3_IPV4, ip("192.0.2.11"), ip("224.0.0.18")),
+        (&V3_IPV6, ip("fe80::1"), ip("ff02::12")),
+    ];
+    for (golden, s, d) in cases {
+        let r = parse(golden, s, d).unwrap();
+        let mut buf = [0u8; 64];
+        let n = r.emit(&mut buf, s, d).unwrap();
+        assert_eq!(&buf[..n], golden);
+        assert_eq!(n, r.buffer_len());
+    }
+}
+
+#[test]
+fn round_trips_zero_one_and_many_addresses_in_both_versions_and_families() {
+    for (v6, version) in [
+        (false, Version::V2),
+        (false, Version::V3),
+        (true, Version::V3),
+    ] {
+        for count in [0usize, 1, 2, 255] {
+            let list: Vec<IpAddr> = (0..count)
+                .map(|i| {
+                    if v6 {
+                        ip(&format!("2001:db8::{:x}", i + 1))
+                    } else {
+                        ip(&format!("198.51.100.{}", i % 256))
+                    }
+                })
+                .collect();
+            let mut wire = vec![0u8; count * 16];
+            let n = write_addrs(&mut wire, &list).unwrap();
+            let repr = Repr {
+                version,
+                vrid: 42,
+                priority: 200,
+                interval_cs: 300,
+                auth: if version == Version::V2 {
+                    Auth::Pass(*b"pw\0\0\0\0\0\0")
+                } else {
+                    Auth::None
+                },
+                addrs: &wire[..n],
+            };
+            let (s, d) = if v6 {
+                (ip("fe80::2"), ip("ff02::12"))
+            } else {
+                (ip("192.0.2.12"), ip("224.0.0.18"))
+            };
+            let mut buf = vec![0u8; repr.buffer_len()];
+            repr.emit(&mut buf, s, d).unwrap();
+            let back = parse(&buf, s, d).unwrap();
+            assert_eq!(back, repr);
+            assert_eq!(back.addr_iter(v6).collect::<Vec<_>>(), list);
+        }
+    }
+}
+
+#[test]
+fn every_truncation_is_an_error_not_a_panic() {
+    let (s, d) = v2_src_dst();
+    for n in 0..V2_PASS.len() {
+        assert!(
+            matches!(parse(&V2_PASS[..n], s, d), Err(Error::Truncated { .. })),
+            "prefix {n}"
+        );
+    }
+}
+
+#[test]
+fn extra_bytes_after_the_addresses_are_a_length_error() {
+    let mut b = V3_IPV4.to_vec();
+    b.extend_from_slice(&[0, 0, 0, 0]);
+    assert_eq!(
+        parse(&b, ip("192.0.2.11"), ip("224.0.0.18")),
+        Err(Error::Length {
+            expected: 12,
+            got: 16
+        })
+    );
+}
+
+#[test]
+fn rejects_unknown_versions_and_types() {
+    let (s, d) = v2_src_dst();
+    let mut b = V2_PASS;
+    b[0] = 0x41;
+    assert_eq!(parse(&b, s, d), Err(Error::Version(4)));
+    b[0] = 0x22;
+    assert_eq!(parse(&b, s, d), Err(Error::Type(2)));
+}
+
+#[test]
+fn rejects_a_flipped_bit_as_a_checksum_mismatch() {
+    let (s, d) = v2_src_dst();
+    let mut b = V2_PASS;
+    b[2] ^= 0x01;
+    assert_eq!(
+        parse(&b, s, d),
+        Err(Error::Checksum {
+            expected: 0xdb2b,
+            got: 0xdc2b
+        })
+    );
+}
+
+#[test]
+fn rejects_v2_over_ipv6_and_mixed_families() {
+    assert_eq!(
+        parse(&V2_PASS, ip("fe80::1"), ip("ff02::12")),
+        Err(Error::V2OverIpv6)
+    );
+    assert_eq!(
+        parse(&V3_IPV4, ip("192.0.2.11"), ip("ff02::12")),
+        Err(Error::FamilyMismatch)
+    );
+}
+
+/// Fix up the v2 checksum after editing a header byte.
+fn resum(mut b: [u8; 20]) -> [u8; 20] {
+    b[6] = 0;
+    b[7] = 0;
+    let c = checksum::finish(checksum::sum(0, &b));
+    b[6..8].copy_from_slice(&c.to_be_bytes());
+    b
+}
+
+#[test]
+fn rejects_a_zero_interval() {
+    let (s, d) = v2_src_dst();
+    let mut b = V2_PASS;
+    b[5] = 0;
+    assert_eq!(parse(&resum(b), s, d), Err(Error::ZeroInterval));
+}
+
+#[test]
+fn rejects_ip_authentication_header_auth_type() {
+    let (s, d) = v2_src_dst();
+    let mut b = V2_PASS;
+    b[4] = 2;
+    assert_eq!(parse(&resum(b), s, d), Err(Error::UnsupportedAuth(2)));
+}
+
+#[test]
+fn address_count_larger_than_the_data_is_truncated() {
+    let (s, d) = v2_src_dst();
+    let mut b = V2_PASS;
+    b[3] = 3;
+    assert_eq!(
+        parse(&resum(b), s, d),
+        Err(Error::Truncated { need: 28, got: 20 })
+    );
+}
+
+#[test]
+fn emit_refuses_what_the_version_cannot_carry() {
+    let (s, d) = v2_src_dst();
+    let mut buf = [0u8; 64];
+    let half_second = Repr {
+        version: Version::V2,
+        vrid: 1,
+        priority: 1,
+        interval_cs: 50,
+        auth: Auth::None,
+        addrs: &[],
+    };
+    assert_eq!(
+        half_second.emit(&mut buf, s, d),
+        Err(Error::BadInterval(50))
+    );
+    let v3_too_long = Repr {
+        version: Version::V3,
+        interval_cs: 4096,
+        ..half_second
+    };
+    assert_eq!(
+        v3_too_long.emit(&mut buf, s, d),
+        Err(Error::BadInterval(4096))
+    );
+    let ok = Repr {
+        version: Version::V3,
+        interval_cs: 1,
+        ..half_second
+    };
+    assert_eq!(ok.emit(&mut buf[..7], s, d), Err(Error::BufferTooSmall));
+    let odd = Repr {
+        addrs: &[1, 2, 3],
+        ..ok
+    };
+    assert_eq!(odd.emit(&mut buf, s, d), Err(Error::TooManyAddrs));
+}
+
+#[test]
+fn arbitrary_bytes_never_panic_the_parsers() {
+    // xorshift: deterministic, no crates.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut buf = [0u8; 200];
+    for _ in 0..20_000 {
+        let len = (next() % 200) as usize;
+        for b in buf[..len].iter_mut() {
+            *b = next() as u8;
+        }
+        // Bias toward plausible headers so deeper paths are reached.
+        if len > 0 && next() % 2 == 0 {
+            buf[0] = if next() % 2 == 0 { 0x21 } else { 0x31 };
+        }
+        let _ = parse(&buf[..len], ip("192.0.2.1"), ip("224.0.0.18"));
+        let _ = parse(&buf[..len], ip("fe80::1"), ip("ff02::12"));
+        let _ = crate::wire::ipv4::parse_vrrp(&buf[..len]);
+    }
+}
