@@ -35,6 +35,18 @@ struct Link {
     name: String,
     iface: Iface,
     sock: VrrpSocket,
+    /// Datagrams dropped before reaching an instance, by reason (codec error kind or
+    /// "vrid"); a handful of distinct reasons, so a small vector.
+    dropped: Vec<(&'static str, u64)>,
+}
+
+impl Link {
+    fn count_drop(&mut self, kind: &'static str) {
+        match self.dropped.iter_mut().find(|e| e.0 == kind) {
+            Some(e) => e.1 += 1,
+            None => self.dropped.push((kind, 1)),
+        }
+    }
 }
 
 /// One virtual router at runtime.
@@ -64,8 +76,6 @@ pub struct Daemon {
     limiter: LogLimiter,
     pfds: Vec<libc::pollfd>,
     rx: Box<[u8; RX_BUF]>,
-    /// Datagrams that failed the codec's checks, per link, by reason.
-    rx_errors: Vec<(String, &'static str, u64)>,
 }
 
 /// Build-time errors that stop the daemon before it touches any address.
@@ -94,7 +104,6 @@ impl Daemon {
             limiter: LogLimiter::default(),
             pfds: Vec::new(),
             rx: Box::new([0; RX_BUF]),
-            rx_errors: Vec::new(),
         };
         let mut routers = Vec::new();
         for inst in &config.instances {
@@ -147,6 +156,7 @@ impl Daemon {
             name: name.to_string(),
             iface,
             sock,
+            dropped: Vec::new(),
         });
         Ok(self.links.len() - 1)
     }
@@ -289,10 +299,12 @@ impl Daemon {
                 let src = wire::ipv4::parse(&self.rx[..len])
                     .map(|(ip, _)| ip.src)
                     .unwrap_or(Ipv4Addr::UNSPECIFIED);
-                let name = self.links[li].name.clone();
-                self.count_rx_error(&name, e.kind());
+                self.links[li].count_drop(e.kind());
                 if self.limiter.admit(now, IpAddr::V4(src), e.kind()).is_some() {
-                    warn!("{name}: dropped VRRP packet from {src}: {e}");
+                    warn!(
+                        "{}: dropped VRRP packet from {src}: {e}",
+                        self.links[li].name
+                    );
                 }
                 return;
             }
@@ -313,7 +325,7 @@ impl Daemon {
                     self.links[li].name, ip.src, repr.vrid
                 );
             }
-            self.count_rx_error(&self.links[li].name.clone(), "vrid");
+            self.links[li].count_drop("vrid");
             return;
         };
         let adv = Advert {
@@ -346,17 +358,6 @@ impl Daemon {
         }
     }
 
-    fn count_rx_error(&mut self, link: &str, kind: &'static str) {
-        match self
-            .rx_errors
-            .iter_mut()
-            .find(|e| e.0 == link && e.1 == kind)
-        {
-            Some(e) => e.2 += 1,
-            None => self.rx_errors.push((link.to_string(), kind, 1)),
-        }
-    }
-
     /// Carry out every action router `i` queued.
     fn drain(&mut self, i: usize, now: Instant) {
         while let Some(a) = self.routers[i].m.poll_action() {
@@ -367,6 +368,12 @@ impl Daemon {
     fn execute(&mut self, i: usize, a: Action, now: Instant) {
         let name = &self.routers[i].cfg.name;
         match a {
+            // Initialize is only re-entered on shutdown; keepalived logs no state there.
+            Action::Transition {
+                from,
+                to: State::Initialize,
+                ..
+            } => info!("({name}) stopped, was {from}"),
             Action::Transition { to, why, .. } => {
                 info!("({name}) Entering {to} STATE");
                 debug!("({name}) reason: {why:?}");
@@ -686,8 +693,10 @@ impl Daemon {
                 c.discarded
             );
         }
-        for (link, kind, n) in &self.rx_errors {
-            let _ = writeln!(s, "Dropped on {link}: {kind}={n}");
+        for l in &self.links {
+            for (kind, n) in &l.dropped {
+                let _ = writeln!(s, "Dropped on {}: {kind}={n}", l.name);
+            }
         }
         s
     }

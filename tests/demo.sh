@@ -32,9 +32,15 @@ cleanup() {
 trap cleanup EXIT
 
 bash tests/lab.sh up "$lab"
-start() { # host config -> pid
+start() { # host config: runs in this shell so the daemon stays our child
   ip netns exec "$lab-$1" "$bin" -n -l -f "tests/configs/$2" -p "$work/$1.pid" >>"$work/$1.log" 2>&1 &
-  echo $!
+  printf -v "pid_$1" %s $!
+}
+stop() { # host signal
+  local var="pid_$1"
+  kill "-$2" "${!var}"
+  wait "${!var}" 2>/dev/null || true
+  printf -v "$var" %s ""
 }
 has_vip() { ip -n "$lab-$1" -4 -o addr show dev enp0s1 | grep -q ' 192\.0\.2\.10/'; }
 owner() { local o=; has_vip a && o="syslog1"; has_vip b && o="$o${o:+ and }syslog2"; echo "${o:-nobody}"; }
@@ -50,36 +56,36 @@ wait_owner() { # host limit_ms -> prints elapsed ms
 }
 
 echo "== starting syslog1 and syslog2 with the article's keepalived.conf"
-pid_a=$(start a syslog1.conf)
-pid_b=$(start b syslog2.conf)
+start a syslog1.conf
+start b syslog2.conf
 echo "   syslog1 took the VIP after $(wait_owner a 5000) ms"
 sleep 2
 echo "   VIP owner: $(owner)"
 ip netns exec "$lab-c" ping -c 1 -W 1 192.0.2.10 >/dev/null && echo "   client 192.0.2.100 pings the VIP 192.0.2.10: ok"
 
 echo "== stopping syslog1 (SIGTERM, like 'systemctl stop keepalived')"
-kill -TERM "$pid_a"; wait "$pid_a" || true; pid_a=
+stop a TERM
 echo "   syslog2 took the VIP after $(wait_owner b 5000) ms; VIP owner: $(owner)"
 ip netns exec "$lab-c" ping -c 1 -W 1 192.0.2.10 >/dev/null && echo "   client pings the VIP: ok"
 
 echo "== starting syslog1 again: it preempts"
-pid_a=$(start a syslog1.conf)
+start a syslog1.conf
 echo "   syslog1 took the VIP back after $(wait_owner a 5000) ms"
 sleep 1
 echo "   VIP owner: $(owner)"
 
 echo "== killing syslog1 (SIGKILL: no goodbye advert)"
-kill -KILL "$pid_a"; wait "$pid_a" 2>/dev/null || true; pid_a=
+stop a KILL
 echo "   syslog2 took the VIP after $(wait_owner b 6000) ms (Master_Down_Interval 3.6 s)"
 
 echo "== starting syslog1 again"
-pid_a=$(start a syslog1.conf)
+start a syslog1.conf
 echo "   syslog1 took the VIP back after $(wait_owner a 5000) ms"
 sleep 1
 echo "   VIP owner: $(owner)"
 
 echo "== stopping both"
-kill -TERM "$pid_a" "$pid_b"; wait "$pid_a" "$pid_b" || true; pid_a= pid_b=
+stop a TERM; stop b TERM
 echo "   VIP owner: $(owner)"
 
 echo "== what the logs said (state changes)"
