@@ -32,6 +32,8 @@ impl VrrpSocket {
         // RFC 5798 §5.1.1.3: TTL 255 so receivers can tell the advert was not routed.
         setsockopt(raw, libc::IPPROTO_IP, libc::IP_TTL, &255i32)?;
         setsockopt(raw, libc::IPPROTO_IP, libc::IP_MULTICAST_TTL, &255i32)?;
+        // Precedence "internetwork control", as keepalived sends: QoS treats both alike.
+        setsockopt(raw, libc::IPPROTO_IP, libc::IP_TOS, &0xc0i32)?;
         // Our own multicast adverts must not come back to us.
         setsockopt(raw, libc::IPPROTO_IP, libc::IP_MULTICAST_LOOP, &0i32)?;
         let mreqn = mreqn(Ipv4Addr::UNSPECIFIED, ifindex);
