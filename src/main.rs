@@ -85,6 +85,13 @@ fn main() -> ExitCode {
 
     let foreground = m.opt_present("n");
     let pid_path = PathBuf::from(m.opt_str("p").unwrap_or_else(|| DEFAULT_PID.to_string()));
+    let mut pid_file = match tinyvrrpd::os::pidfile::PidFile::lock(&pid_path) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("tinyvrrpd: {e}");
+            return ExitCode::from(EXIT_RUNTIME);
+        }
+    };
     if !foreground {
         if let Err(e) = nix::unistd::daemon(false, false) {
             eprintln!("tinyvrrpd: cannot daemonize: {e}");
@@ -92,13 +99,10 @@ fn main() -> ExitCode {
         }
     }
     tinyvrrpd::log::init(m.opt_present("l"), true, m.opt_present("D"));
-    let _pid = match tinyvrrpd::os::pidfile::PidFile::create(&pid_path) {
-        Ok(p) => p,
-        Err(e) => {
-            log::error!("{e}");
-            return ExitCode::from(EXIT_RUNTIME);
-        }
-    };
+    if let Err(e) = pid_file.write_pid() {
+        log::error!("{e}");
+        return ExitCode::from(EXIT_RUNTIME);
+    }
     let paths = Paths {
         config: config_path,
         dump: pid_path.with_extension("data"),

@@ -7,27 +7,47 @@
 mod common;
 
 use common::*;
+use std::path::Path;
 use std::time::Duration;
 
 const SIGTERM: i32 = libc::SIGTERM;
 const SIGKILL: i32 = libc::SIGKILL;
 
-/// Skew_Time of the priority-100 backup at VRRPv2 plus margin.
-const GRACEFUL_LIMIT: Duration = Duration::from_millis(609 + 900);
-/// Master_Down_Interval of the priority-100 backup (3.609 s) plus margin.
-const CRASH_LIMIT: Duration = Duration::from_millis(3609 + 1500);
-/// `state MASTER` waits one advert interval (1 s) before preempting, plus margin.
-const PREEMPT_LIMIT: Duration = Duration::from_millis(1004 + 2000);
+/// How long each handover may take: the RFC figure for the priority-100 backup plus a
+/// margin for a loaded machine.
+struct Limits {
+    /// Skew_Time (+ margin): the backup heard priority 0.
+    graceful: Duration,
+    /// Master_Down_Interval (+ margin): the master vanished.
+    crash: Duration,
+    /// `state MASTER` waits one advert interval before preempting (+ margin).
+    preempt: Duration,
+}
+
+/// VRRPv2, advert_int 1: Skew_Time 609 ms, Master_Down_Interval 3.609 s.
+const V2_1S: Limits = Limits {
+    graceful: Duration::from_millis(609 + 900),
+    crash: Duration::from_millis(3609 + 1500),
+    preempt: Duration::from_millis(1004 + 2000),
+};
+
+/// VRRPv3, advert_int 0.1: Skew_Time 61 ms, Master_Down_Interval 361 ms.
+const V3_100MS: Limits = Limits {
+    graceful: Duration::from_millis(61 + 900),
+    crash: Duration::from_millis(361 + 1500),
+    preempt: Duration::from_millis(101 + 2000),
+};
 
 /// The whole article, part 1: start both, stop the master, start it again, crash it,
 /// start it again, stop everything.
-fn seed_failover(a_conf: &str, b_conf: &str) {
-    if !can_run_lab() {
-        return;
-    }
+fn seed_failover(a_conf: &Path, b_conf: &Path, limits: &Limits) {
     let mut lab = Lab::new();
-    lab.start('a', &config_path(a_conf));
-    lab.start('b', &config_path(b_conf));
+    failover_in(&mut lab, a_conf, b_conf, limits);
+}
+
+fn failover_in(lab: &mut Lab, a_conf: &Path, b_conf: &Path, limits: &Limits) {
+    lab.start('a', a_conf);
+    lab.start('b', b_conf);
 
     // Exactly one master: syslog1 (priority 150, state MASTER).
     lab.wait_sole_owner('a', Duration::from_secs(5));
@@ -61,7 +81,7 @@ fn seed_failover(a_conf: &str, b_conf: &str) {
     // Graceful stop: priority-0 advert, the backup takes over after its Skew_Time.
     let t0 = std::time::Instant::now();
     assert_eq!(lab.stop('a', SIGTERM), Some(0), "SIGTERM must exit 0");
-    let took = lab.wait_sole_owner('b', GRACEFUL_LIMIT);
+    let took = lab.wait_sole_owner('b', limits.graceful);
     eprintln!(
         "graceful failover: {:?} (signal to VIP on backup: {:?})",
         took,
@@ -74,8 +94,8 @@ fn seed_failover(a_conf: &str, b_conf: &str) {
     );
 
     // Restart: syslog1 preempts and the VIP returns.
-    lab.start('a', &config_path(a_conf));
-    let took = lab.wait_sole_owner('a', PREEMPT_LIMIT);
+    lab.start('a', a_conf);
+    let took = lab.wait_sole_owner('a', limits.preempt);
     eprintln!("preemption after restart: {took:?}");
     lab.wait_log(
         'b',
@@ -89,8 +109,9 @@ fn seed_failover(a_conf: &str, b_conf: &str) {
     let start = std::time::Instant::now();
     while !lab.has_vip('b') {
         assert!(
-            start.elapsed() < CRASH_LIMIT,
-            "backup did not take over within {CRASH_LIMIT:?}:\n{}",
+            start.elapsed() < limits.crash,
+            "backup did not take over within {:?}:\n{}",
+            limits.crash,
             lab.log('b')
         );
         std::thread::sleep(Duration::from_millis(10));
@@ -99,14 +120,14 @@ fn seed_failover(a_conf: &str, b_conf: &str) {
 
     // The crashed master left its VIP behind (nobody could remove it); starting again
     // removes it before anything else, then preempts.
-    lab.start('a', &config_path(a_conf));
+    lab.start('a', a_conf);
     lab.wait_log(
         'a',
         "removed stale VIP 192.0.2.10/24",
         1,
         Duration::from_secs(3),
     );
-    lab.wait_sole_owner('a', PREEMPT_LIMIT);
+    lab.wait_sole_owner('a', limits.preempt);
 
     // Stop everything: no VIP anywhere.
     assert_eq!(lab.stop('b', SIGTERM), Some(0));
@@ -119,12 +140,53 @@ fn seed_failover(a_conf: &str, b_conf: &str) {
 
 #[test]
 fn seed_keepalived_conf_elects_syslog1_fails_over_and_preempts() {
-    seed_failover("syslog1.conf", "syslog2.conf");
+    if can_run_lab() {
+        seed_failover(
+            &config_path("syslog1.conf"),
+            &config_path("syslog2.conf"),
+            &V2_1S,
+        );
+    }
 }
 
 #[test]
 fn seed_key_value_conf_elects_syslog1_fails_over_and_preempts() {
-    seed_failover("syslog1.kv", "syslog2.kv");
+    if can_run_lab() {
+        seed_failover(
+            &config_path("syslog1.kv"),
+            &config_path("syslog2.kv"),
+            &V2_1S,
+        );
+    }
+}
+
+/// Multicast (224.0.0.18, source = the interface's primary address) at VRRPv3's fast
+/// rate: the same story at a tenth of a second per advert.
+#[test]
+fn v3_multicast_at_100ms_elects_fails_over_and_preempts() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let multicast_v3 = |base: &str| {
+        let text = std::fs::read_to_string(config_path(base)).unwrap();
+        let kept: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with("unicast_") && !l.starts_with("auth_"))
+            .collect();
+        format!(
+            "vrrp_version = 3\n{}\nadvert_int = 0.1\n",
+            kept.join("\n").replace("advert_int = 1\n", "")
+        )
+    };
+    let a = lab.write_config("a.kv", &multicast_v3("syslog1.kv"));
+    let b = lab.write_config("b.kv", &multicast_v3("syslog2.kv"));
+    failover_in(&mut lab, &a, &b, &V3_100MS);
+    assert!(
+        lab.log('b').contains("VRRPv3, multicast"),
+        "{}",
+        lab.log('b')
+    );
 }
 
 fn kv_with(base: &str, replace: &[(&str, &str)]) -> String {
@@ -302,4 +364,80 @@ fn sigusr1_writes_the_state_dump() {
         b.contains("State: BACKUP") && b.contains("Master seen: 192.0.2.11 priority 150"),
         "{b}"
     );
+}
+
+#[test]
+fn v2_interval_mismatch_is_logged_naming_the_peer() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let b = lab.write_config(
+        "b.kv",
+        &kv_with("syslog2.kv", &[("advert_int = 1", "advert_int = 2")]),
+    );
+    lab.start('a', &config_path("syslog1.kv"));
+    lab.start('b', &b);
+    lab.wait_log(
+        'b',
+        "(VI_1) dropped advert from 192.0.2.11: advert interval 1.00s does not match ours",
+        1,
+        Duration::from_secs(5),
+    );
+}
+
+/// Without -n: fork to the background, write the pid file, refuse a second daemon on the
+/// same pid file, remove the pid file and the VIP on SIGTERM.
+#[test]
+fn daemon_mode_writes_a_locked_pid_file_and_cleans_up_on_sigterm() {
+    if !can_run_lab() {
+        return;
+    }
+    let lab = Lab::new();
+    let pid_file = lab.dir.join("bg.pid");
+    let run = || {
+        std::process::Command::new("ip")
+            .args(["netns", "exec", &lab.ns('a'), BIN, "-f"])
+            .arg(config_path("syslog1.conf"))
+            .arg("-p")
+            .arg(&pid_file)
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert!(first.status.success(), "{first:?}");
+    let start = std::time::Instant::now();
+    while !lab.has_vip('a') {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "background daemon never took the VIP"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pid: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let second = run();
+    assert_eq!(second.status.code(), Some(1), "{second:?}");
+    let msg = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        msg.contains(&format!("another tinyvrrpd is running (pid {pid}")),
+        "{msg}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&pid_file).unwrap().trim(),
+        pid.to_string()
+    );
+    // SAFETY: kill(2) on the daemon's PID, read from its own pid file.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let start = std::time::Instant::now();
+    while pid_file.exists() || lab.has_vip('a') {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "pid file or VIP left after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -1,5 +1,6 @@
-//! The pid file: written after daemonizing, locked so a second daemon refuses to start,
-//! removed on exit.
+//! The pid file: locked before daemonizing (the flock belongs to the open file, which the
+//! forked child inherits) so a second daemon is refused on the terminal that started it;
+//! the pid is written once the final process exists; removed on exit.
 use super::cvt;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, Write};
@@ -9,13 +10,13 @@ use std::path::{Path, PathBuf};
 
 pub struct PidFile {
     path: PathBuf,
-    _file: File,
+    file: File,
 }
 
 impl PidFile {
-    pub fn create(path: &Path) -> Result<PidFile, String> {
+    pub fn lock(path: &Path) -> Result<PidFile, String> {
         let what = |e: io::Error| format!("pid file {}: {e}", path.display());
-        let mut f = OpenOptions::new()
+        let mut file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
@@ -24,22 +25,27 @@ impl PidFile {
             .open(path)
             .map_err(what)?;
         // SAFETY: flock on a descriptor we own.
-        if cvt(unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) }).is_err() {
+        if cvt(unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) }).is_err() {
             let mut old = String::new();
-            let _ = f.read_to_string(&mut old);
+            let _ = file.read_to_string(&mut old);
             return Err(format!(
                 "another tinyvrrpd is running (pid {}, {})",
                 old.trim(),
                 path.display()
             ));
         }
-        f.set_len(0).map_err(what)?;
-        f.rewind().map_err(what)?;
-        writeln!(f, "{}", std::process::id()).map_err(what)?;
         Ok(PidFile {
             path: path.to_path_buf(),
-            _file: f,
+            file,
         })
+    }
+
+    /// Record this process's pid (call after daemonizing).
+    pub fn write_pid(&mut self) -> Result<(), String> {
+        let what = |e: io::Error| format!("pid file {}: {e}", self.path.display());
+        self.file.set_len(0).map_err(what)?;
+        self.file.rewind().map_err(what)?;
+        writeln!(self.file, "{}", std::process::id()).map_err(what)
     }
 }
 
