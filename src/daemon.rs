@@ -68,6 +68,8 @@ pub enum Exit {
 
 pub struct Daemon {
     paths: Paths,
+    /// keepalived's `router_id`: this node's name in the dump (the host name if unset).
+    router_id: String,
     links: Vec<Link>,
     routers: Vec<Router>,
     netlink: Netlink,
@@ -95,6 +97,7 @@ fn err<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> StartError + '_ {
 impl Daemon {
     pub fn new(config: Config, paths: Paths) -> Result<Daemon, StartError> {
         let mut d = Daemon {
+            router_id: router_id(&config),
             paths,
             links: Vec::new(),
             routers: Vec::new(),
@@ -587,6 +590,7 @@ impl Daemon {
             self.drain(i, now);
         }
         self.sync_links();
+        self.router_id = router_id(&new);
         info!("reloaded {path}: {kept} kept, {added} added, {removed} removed");
     }
 
@@ -646,6 +650,7 @@ impl Daemon {
 
     pub fn render_state(&self) -> String {
         let mut s = String::new();
+        let _ = writeln!(s, "Router ID: {}", self.router_id);
         for r in &self.routers {
             let m = &r.m;
             let c = m.counters();
@@ -700,6 +705,11 @@ impl Daemon {
         }
         s
     }
+}
+
+/// keepalived defaults router_id to the host name.
+fn router_id(config: &Config) -> String {
+    config.router_id.clone().unwrap_or_else(os::hostname)
 }
 
 /// Instances are the same virtual router across a reload when these match; anything else

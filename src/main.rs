@@ -84,7 +84,13 @@ fn main() -> ExitCode {
     }
 
     let foreground = m.opt_present("n");
-    let pid_path = PathBuf::from(m.opt_str("p").unwrap_or_else(|| DEFAULT_PID.to_string()));
+    // Absolute paths: daemonizing changes to /, and reload (SIGHUP) and the state dump
+    // (SIGUSR1) reopen these files later.
+    let absolute = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
+    let config_path = absolute(config_path);
+    let pid_path = absolute(PathBuf::from(
+        m.opt_str("p").unwrap_or_else(|| DEFAULT_PID.to_string()),
+    ));
     let mut pid_file = match tinyvrrpd::os::pidfile::PidFile::lock(&pid_path) {
         Ok(p) => p,
         Err(e) => {

@@ -360,6 +360,8 @@ fn sigusr1_writes_the_state_dump() {
         "{a}"
     );
     assert!(a.contains("VIP: 192.0.2.10/24 dev enp0s1"), "{a}");
+    // No router_id in the seed: keepalived's default, the host name.
+    assert!(a.starts_with("Router ID: "), "{a}");
     assert!(
         b.contains("State: BACKUP") && b.contains("Master seen: 192.0.2.11 priority 150"),
         "{b}"
@@ -395,12 +397,21 @@ fn daemon_mode_writes_a_locked_pid_file_and_cleans_up_on_sigterm() {
     }
     let lab = Lab::new();
     let pid_file = lab.dir.join("bg.pid");
+    std::fs::copy(config_path("syslog1.conf"), lab.dir.join("bg.conf")).unwrap();
+    // Relative paths: they must still work after the daemon changed to /.
     let run = || {
         std::process::Command::new("ip")
-            .args(["netns", "exec", &lab.ns('a'), BIN, "-f"])
-            .arg(config_path("syslog1.conf"))
-            .arg("-p")
-            .arg(&pid_file)
+            .args([
+                "netns",
+                "exec",
+                &lab.ns('a'),
+                BIN,
+                "-f",
+                "bg.conf",
+                "-p",
+                "bg.pid",
+            ])
+            .current_dir(&lab.dir)
             .output()
             .unwrap()
     };

@@ -102,3 +102,14 @@ pub fn pollfd(fd: std::os::fd::RawFd) -> libc::pollfd {
 pub fn readable(p: &libc::pollfd) -> bool {
     p.revents & (libc::POLLIN | libc::POLLERR | libc::POLLHUP) != 0
 }
+
+/// The host name (keepalived's default router_id).
+pub fn hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: buf is writable for its length; gethostname NUL-terminates within it.
+    if unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } != 0 {
+        return String::new();
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..end]).into_owned()
+}
