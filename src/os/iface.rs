@@ -26,11 +26,13 @@ fn ifreq(name: &str) -> io::Result<libc::ifreq> {
     Ok(req)
 }
 
-fn ioctl(name: &str, request: libc::Ioctl) -> io::Result<libc::ifreq> {
+/// `request` is one of libc's SIOCGIF* constants (c_ulong everywhere), converted to the
+/// request type ioctl takes, which differs between glibc (c_ulong) and musl (c_int).
+fn ioctl(name: &str, request: libc::c_ulong) -> io::Result<libc::ifreq> {
     let mut req = ifreq(name)?;
     let sock = socket(libc::AF_INET, libc::SOCK_DGRAM, 0)?;
     // SAFETY: the request is one of the SIOCGIF* reads that fill the ifreq we pass.
-    cvt(unsafe { libc::ioctl(sock.as_raw_fd(), request, &mut req) })?;
+    cvt(unsafe { libc::ioctl(sock.as_raw_fd(), request as libc::Ioctl, &mut req) })?;
     Ok(req)
 }
 

@@ -69,7 +69,7 @@ pub fn poll(pfds: &mut [libc::pollfd], timeout_us: Option<u64>) -> io::Result<()
         p.revents = 0;
     }
     let ts = timeout_us.map(|us| libc::timespec {
-        tv_sec: (us / 1_000_000) as libc::time_t,
+        tv_sec: (us / 1_000_000) as _,
         tv_nsec: ((us % 1_000_000) * 1000) as libc::c_long,
     });
     let tsp = ts
