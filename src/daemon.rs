@@ -317,18 +317,29 @@ impl Daemon {
             .iter()
             .position(|r| r.link == li && r.cfg.vrid == repr.vrid)
         else {
-            // Other VRIDs on a shared LAN are normal in multicast mode: not a warning.
-            if self
-                .limiter
-                .admit(now, IpAddr::V4(ip.src), "vrid")
-                .is_some()
-            {
-                debug!(
-                    "{}: advert from {} for VRID {} that no instance here serves",
-                    self.links[li].name, ip.src, repr.vrid
-                );
-            }
             self.links[li].count_drop("vrid");
+            let src = IpAddr::V4(ip.src);
+            if self.limiter.admit(now, src, "vrid").is_none() {
+                return;
+            }
+            // From one of our unicast peers this is a misconfiguration to report; other
+            // VRIDs on a shared multicast LAN are normal.
+            match self
+                .routers
+                .iter()
+                .find(|r| r.link == li && r.cfg.unicast_peers.contains(&src))
+            {
+                Some(r) => warn!(
+                    "({}) dropped advert from {src}: {} (ours is {})",
+                    r.cfg.name,
+                    Discard::Vrid { got: repr.vrid },
+                    r.cfg.vrid
+                ),
+                None => debug!(
+                    "{}: advert from {src} for VRID {} that no instance here serves",
+                    self.links[li].name, repr.vrid
+                ),
+            }
             return;
         };
         let adv = Advert {

@@ -368,23 +368,39 @@ fn sigusr1_writes_the_state_dump() {
     );
 }
 
-#[test]
-fn v2_interval_mismatch_is_logged_naming_the_peer() {
+/// b differs from the seed in one setting; b must name a and the reason.
+fn mismatch_is_logged(change: (&str, &str), line: &str) {
     if !can_run_lab() {
         return;
     }
     let mut lab = Lab::new();
-    let b = lab.write_config(
-        "b.kv",
-        &kv_with("syslog2.kv", &[("advert_int = 1", "advert_int = 2")]),
-    );
+    let b = lab.write_config("b.kv", &kv_with("syslog2.kv", &[change]));
     lab.start('a', &config_path("syslog1.kv"));
     lab.start('b', &b);
-    lab.wait_log(
-        'b',
+    lab.wait_log('b', line, 1, Duration::from_secs(5));
+}
+
+#[test]
+fn v2_interval_mismatch_is_logged_naming_the_peer() {
+    mismatch_is_logged(
+        ("advert_int = 1", "advert_int = 2"),
         "(VI_1) dropped advert from 192.0.2.11: advert interval 1.00s does not match ours",
-        1,
-        Duration::from_secs(5),
+    );
+}
+
+#[test]
+fn vrid_mismatch_from_a_unicast_peer_is_logged_naming_the_peer() {
+    mismatch_is_logged(
+        ("virtual_router_id = 1", "virtual_router_id = 2"),
+        "(VI_1) dropped advert from 192.0.2.11: VRID 1 does not match ours (ours is 2)",
+    );
+}
+
+#[test]
+fn version_mismatch_is_logged_naming_the_peer() {
+    mismatch_is_logged(
+        ("auth_type = PASS\nauth_pass = mysecret", "version = 3"),
+        "(VI_1) dropped advert from 192.0.2.11: VRRP version 2 does not match ours",
     );
 }
 

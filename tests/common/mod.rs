@@ -275,3 +275,32 @@ pub fn run_cli(args: &[&str]) -> (i32, String) {
     s.push_str(&String::from_utf8_lossy(&out.stderr));
     (out.status.code().unwrap_or(-1), s)
 }
+
+/// MAC address of enp0s1 in `ns`.
+pub fn mac_of(ns: &str) -> String {
+    let out = Command::new("ip")
+        .args(["-n", ns, "-o", "link", "show", "enp0s1"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut words = text.split_whitespace();
+    words
+        .find(|w| *w == "link/ether")
+        .and_then(|_| words.next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The link-layer address `ns` has cached for `addr`, if any.
+pub fn neighbour_mac(ns: &str, addr: &str) -> Option<String> {
+    let out = Command::new("ip")
+        .args(["-n", ns, "neigh", "show", addr])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut words = text.split_whitespace();
+    words
+        .find(|w| *w == "lladdr")
+        .and_then(|_| words.next())
+        .map(str::to_string)
+}
