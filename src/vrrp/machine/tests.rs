@@ -687,7 +687,10 @@ impl Net {
     }
 }
 
-fn seed_pair(version: Version, interval_cs: u16, nopreempt: bool) -> Net {
+/// The seed article's pair on the virtual link, both started and run for `settle`:
+/// syslog1 (priority 150, `state MASTER`) and syslog2 (100, BACKUP), unicast peers.
+/// With `nopreempt` both start as BACKUP, which keepalived requires for nopreempt.
+fn seed_pair(version: Version, interval_cs: u16, nopreempt: bool, settle: Instant) -> Net {
     let mk = |prio, state, peer| Params {
         version,
         advert_interval: Centis(interval_cs),
@@ -696,23 +699,28 @@ fn seed_pair(version: Version, interval_cs: u16, nopreempt: bool) -> Net {
         } else {
             None
         },
-        initial_state: state,
+        initial_state: if nopreempt {
+            InitialState::Backup
+        } else {
+            state
+        },
         unicast_peers: vec![peer],
         preempt: !nopreempt,
         ..params(prio)
     };
-    Net::new(&[
+    let mut net = Net::new(&[
         (N1, mk(150, InitialState::Master, N2)),
         (N2, mk(100, InitialState::Backup, N1)),
-    ])
+    ]);
+    net.start(0);
+    net.start(1);
+    net.run_until(settle);
+    net
 }
 
 #[test]
 fn seed_pair_elects_syslog1_and_fails_over_on_graceful_stop_within_skew_time() {
-    let mut net = seed_pair(Version::V2, 100, false);
-    net.start(0);
-    net.start(1);
-    net.run_until(t(10_000));
+    let mut net = seed_pair(Version::V2, 100, false, t(10_000));
     assert_eq!(net.masters(), vec![0]);
     assert_eq!(net.vip_owners(), vec![0]);
     net.stop(0);
@@ -726,10 +734,12 @@ fn seed_pair_elects_syslog1_and_fails_over_on_graceful_stop_within_skew_time() {
 
 #[test]
 fn seed_pair_fails_over_on_crash_within_master_down_interval() {
-    let mut net = seed_pair(Version::V2, 100, false);
-    net.start(0);
-    net.start(1);
-    net.run_until(t(10_000) + Duration::from_micros(1));
+    let mut net = seed_pair(
+        Version::V2,
+        100,
+        false,
+        t(10_000) + Duration::from_micros(1),
+    );
     net.kill(0);
     let took = net.time_until_owner(1, Duration::from_secs(10));
     assert!(
@@ -740,10 +750,7 @@ fn seed_pair_fails_over_on_crash_within_master_down_interval() {
 
 #[test]
 fn seed_pair_restarted_master_preempts_within_about_one_interval() {
-    let mut net = seed_pair(Version::V2, 100, false);
-    net.start(0);
-    net.start(1);
-    net.run_until(t(10_000));
+    let mut net = seed_pair(Version::V2, 100, false, t(10_000));
     net.stop(0);
     net.run_until(t(20_000));
     assert_eq!(net.masters(), vec![1]);
@@ -758,16 +765,9 @@ fn seed_pair_restarted_master_preempts_within_about_one_interval() {
 
 #[test]
 fn seed_pair_with_nopreempt_keeps_the_backup_as_master() {
-    let mut net = seed_pair(Version::V2, 100, true);
-    // nopreempt nodes start as BACKUP (keepalived requires it for nopreempt).
-    for n in &mut net.nodes {
-        let p = Params {
-            initial_state: InitialState::Backup,
-            ..n.m.params().clone()
-        };
-        n.m = Machine::new(p, n.m.local_addr());
-    }
-    net.start(1);
+    let mut net = seed_pair(Version::V2, 100, true, t(0));
+    // Only syslog2 runs at first, so it becomes master.
+    net.stop(0);
     net.run_until(t(10_000));
     assert_eq!(net.masters(), vec![1]);
     net.start(0);
@@ -778,10 +778,7 @@ fn seed_pair_with_nopreempt_keeps_the_backup_as_master() {
 
 #[test]
 fn v3_pair_at_100ms_converges_and_fails_over_fast() {
-    let mut net = seed_pair(Version::V3, 10, false);
-    net.start(0);
-    net.start(1);
-    net.run_until(t(2000));
+    let mut net = seed_pair(Version::V3, 10, false, t(2000));
     assert_eq!(net.masters(), vec![0]);
     net.kill(0);
     let took = net.time_until_owner(1, Duration::from_secs(2));
