@@ -1,162 +1,27 @@
 //! The seed article's two-node failover through the real kernel: two tinyvrrpd processes
-//! in network namespaces (tests/lab.sh), the VIP observed with `ip addr`.
-//!
-//! Timing margins are generous (a noisy 2-core CI machine); each still separates the
-//! rule under test from its absence: a graceful stop must hand over within Skew_Time
-//! (609 ms) + 0.9 s, far below the 3.6 s a missed priority-0 advert would take.
+//! in network namespaces (tests/lab.sh), the VIP observed with `ip addr`. The scenario
+//! and its timing limits live in tests/common/scenario.rs.
 mod common;
 
+use common::scenario::*;
 use common::*;
-use std::path::Path;
 use std::time::Duration;
 
 const SIGTERM: i32 = libc::SIGTERM;
-const SIGKILL: i32 = libc::SIGKILL;
-
-/// How long each handover may take: the RFC figure for the priority-100 backup plus a
-/// margin for a loaded machine.
-struct Limits {
-    /// Skew_Time (+ margin): the backup heard priority 0.
-    graceful: Duration,
-    /// Master_Down_Interval (+ margin): the master vanished.
-    crash: Duration,
-    /// `state MASTER` waits one advert interval before preempting (+ margin).
-    preempt: Duration,
-}
-
-/// VRRPv2, advert_int 1: Skew_Time 609 ms, Master_Down_Interval 3.609 s.
-const V2_1S: Limits = Limits {
-    graceful: Duration::from_millis(609 + 900),
-    crash: Duration::from_millis(3609 + 1500),
-    preempt: Duration::from_millis(1004 + 2000),
-};
-
-/// VRRPv3, advert_int 0.1: Skew_Time 61 ms, Master_Down_Interval 361 ms.
-const V3_100MS: Limits = Limits {
-    graceful: Duration::from_millis(61 + 900),
-    crash: Duration::from_millis(361 + 1500),
-    preempt: Duration::from_millis(101 + 2000),
-};
-
-/// The whole article, part 1: start both, stop the master, start it again, crash it,
-/// start it again, stop everything.
-fn seed_failover(a_conf: &Path, b_conf: &Path, limits: &Limits) {
-    let mut lab = Lab::new();
-    failover_in(&mut lab, a_conf, b_conf, limits);
-}
-
-fn failover_in(lab: &mut Lab, a_conf: &Path, b_conf: &Path, limits: &Limits) {
-    lab.start('a', a_conf);
-    lab.start('b', b_conf);
-
-    // Exactly one master: syslog1 (priority 150, state MASTER).
-    lab.wait_sole_owner('a', Duration::from_secs(5));
-    lab.wait_log(
-        'a',
-        "(VI_1) Entering MASTER STATE",
-        1,
-        Duration::from_secs(2),
-    );
-    lab.wait_log(
-        'b',
-        "(VI_1) Entering BACKUP STATE",
-        1,
-        Duration::from_secs(2),
-    );
-    std::thread::sleep(Duration::from_secs(2));
-    assert!(
-        lab.has_vip('a') && !lab.has_vip('b'),
-        "not exactly one master after settling"
-    );
-    assert!(
-        !lab.log('b').contains("Entering MASTER STATE"),
-        "backup was master:\n{}",
-        lab.log('b')
-    );
-    assert!(
-        lab.ping_vip_from_client(),
-        "client cannot reach the VIP on the master"
-    );
-
-    // Graceful stop: priority-0 advert, the backup takes over after its Skew_Time.
-    let t0 = std::time::Instant::now();
-    assert_eq!(lab.stop('a', SIGTERM), Some(0), "SIGTERM must exit 0");
-    let took = lab.wait_sole_owner('b', limits.graceful);
-    eprintln!(
-        "graceful failover: {:?} (signal to VIP on backup: {:?})",
-        took,
-        t0.elapsed()
-    );
-    assert!(!lab.has_vip('a'), "VIP left behind after SIGTERM");
-    assert!(
-        lab.ping_vip_from_client(),
-        "client cannot reach the VIP on the new master"
-    );
-
-    // Restart: syslog1 preempts and the VIP returns.
-    lab.start('a', a_conf);
-    let took = lab.wait_sole_owner('a', limits.preempt);
-    eprintln!("preemption after restart: {took:?}");
-    lab.wait_log(
-        'b',
-        "(VI_1) Entering BACKUP STATE",
-        2,
-        Duration::from_secs(2),
-    );
-
-    // Crash: no priority-0 advert; the backup waits Master_Down_Interval.
-    lab.stop('a', SIGKILL);
-    let start = std::time::Instant::now();
-    while !lab.has_vip('b') {
-        assert!(
-            start.elapsed() < limits.crash,
-            "backup did not take over within {:?}:\n{}",
-            limits.crash,
-            lab.log('b')
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    eprintln!("crash failover: {:?}", start.elapsed());
-
-    // The crashed master left its VIP behind (nobody could remove it); starting again
-    // removes it before anything else, then preempts.
-    lab.start('a', a_conf);
-    lab.wait_log(
-        'a',
-        "removed stale VIP 192.0.2.10/24",
-        1,
-        Duration::from_secs(3),
-    );
-    lab.wait_sole_owner('a', limits.preempt);
-
-    // Stop everything: no VIP anywhere.
-    assert_eq!(lab.stop('b', SIGTERM), Some(0));
-    assert_eq!(lab.stop('a', SIGTERM), Some(0));
-    assert!(
-        !lab.has_vip('a') && !lab.has_vip('b'),
-        "VIP left behind after stopping both"
-    );
-}
 
 #[test]
 fn seed_keepalived_conf_elects_syslog1_fails_over_and_preempts() {
     if can_run_lab() {
-        seed_failover(
-            &config_path("syslog1.conf"),
-            &config_path("syslog2.conf"),
-            &V2_1S,
-        );
+        let (a, b) = (config_path("syslog1.conf"), config_path("syslog2.conf"));
+        failover_in(&mut Lab::new(), tiny(&a), tiny(&b), &V2_1S);
     }
 }
 
 #[test]
 fn seed_key_value_conf_elects_syslog1_fails_over_and_preempts() {
     if can_run_lab() {
-        seed_failover(
-            &config_path("syslog1.kv"),
-            &config_path("syslog2.kv"),
-            &V2_1S,
-        );
+        let (a, b) = (config_path("syslog1.kv"), config_path("syslog2.kv"));
+        failover_in(&mut Lab::new(), tiny(&a), tiny(&b), &V2_1S);
     }
 }
 
@@ -181,7 +46,7 @@ fn v3_multicast_at_100ms_elects_fails_over_and_preempts() {
     };
     let a = lab.write_config("a.kv", &multicast_v3("syslog1.kv"));
     let b = lab.write_config("b.kv", &multicast_v3("syslog2.kv"));
-    failover_in(&mut lab, &a, &b, &V3_100MS);
+    failover_in(&mut lab, tiny(&a), tiny(&b), &V3_100MS);
     assert!(
         lab.log('b').contains("VRRPv3, multicast"),
         "{}",

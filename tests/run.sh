@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
 # All of tinyvrrpd's checks: format, lints, unit tests and the namespace integration tests.
 # Run as root on a fresh machine (namespaces need it): sudo tests/run.sh
-# Installs what it needs (iproute2, ping) with apt-get when missing.
+# Installs what it needs with apt-get when missing: iproute2 and ping for the lab, and
+# keepalived for the interop tests (tests/interop.rs runs it beside tinyvrrpd).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v ip >/dev/null 2>&1 || ! command -v ping >/dev/null 2>&1; then
-  echo "== installing iproute2 and iputils-ping"
+missing=()
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
+command -v keepalived >/dev/null 2>&1 || missing+=(keepalived)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing ${missing[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 iputils-ping >/dev/null
+  # policy-rc.d 101: the package must not start a keepalived service of its own.
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  rm -f /usr/sbin/policy-rc.d
+  trap - EXIT
 fi
 for c in rustfmt clippy; do
   rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"

@@ -3,6 +3,8 @@
 //! processes are stopped by PID.
 #![allow(dead_code)]
 
+pub mod scenario;
+
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -25,6 +27,22 @@ pub fn manifest_dir() -> PathBuf {
 
 pub fn config_path(name: &str) -> PathBuf {
     manifest_dir().join("tests/configs").join(name)
+}
+
+/// The real keepalived for interop tests (tests/run.sh installs it). Missing outside CI:
+/// skipped with a message; in CI a skip would hide that nothing ran.
+pub fn can_run_keepalived() -> bool {
+    if !can_run_lab() {
+        return false;
+    }
+    if Command::new("keepalived").arg("--version").output().is_ok() {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("interop tests need keepalived (apt-get install keepalived)");
+    }
+    eprintln!("skipping: keepalived is not installed");
+    false
 }
 
 /// Root and `ip` are needed. Without them the test is skipped with a message, except in
@@ -50,13 +68,20 @@ pub struct Lab {
     nodes: Vec<Node>,
 }
 
+/// Which VRRP daemon a node runs: ours, or the real keepalived for interop tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Vrrpd {
+    Tiny,
+    Keepalived,
+}
+
 pub struct Node {
     pub host: char,
+    pub daemon: Vrrpd,
     pub child: Option<Child>,
     pub log: PathBuf,
     pub pid_file: PathBuf,
     pub config: PathBuf,
-    runs: u32,
 }
 
 impl Lab {
@@ -86,40 +111,61 @@ impl Lab {
     /// Start (or restart) tinyvrrpd on `host` with `config`, in the foreground, logging
     /// to the console, with its own pid file.
     pub fn start(&mut self, host: char, config: &Path) {
+        self.start_with(host, Vrrpd::Tiny, config);
+    }
+
+    /// Start (or restart) `daemon` on `host`, in the foreground, logging to a file.
+    pub fn start_with(&mut self, host: char, daemon: Vrrpd, config: &Path) {
+        let ns = self.ns(host);
+        let dir = self.dir.clone();
         let idx = match self.nodes.iter().position(|n| n.host == host) {
             Some(i) => i,
             None => {
                 self.nodes.push(Node {
                     host,
+                    daemon,
                     child: None,
-                    log: self.dir.join(format!("{host}.log")),
-                    pid_file: self.dir.join(format!("{host}.pid")),
+                    log: dir.join(format!("{host}.log")),
+                    pid_file: dir.join(format!("{host}.pid")),
                     config: config.to_path_buf(),
-                    runs: 0,
                 });
                 self.nodes.len() - 1
             }
         };
-        let ns = self.ns(host);
         let node = &mut self.nodes[idx];
         assert!(node.child.is_none(), "{host} is already running");
-        node.runs += 1;
+        node.daemon = daemon;
         node.config = config.to_path_buf();
         let log = fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&node.log)
             .unwrap();
-        let child = Command::new("ip")
-            .args(["netns", "exec", &ns, BIN, "-n", "-l", "-D", "-f"])
-            .arg(config)
-            .arg("-p")
-            .arg(&node.pid_file)
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &ns]);
+        match daemon {
+            Vrrpd::Tiny => {
+                cmd.args([BIN, "-n", "-l", "-D", "-f"])
+                    .arg(config)
+                    .arg("-p")
+                    .arg(&node.pid_file);
+            }
+            Vrrpd::Keepalived => {
+                // -P: VRRP only. The VRRP child's pid file is needed to crash it (below).
+                cmd.args(["keepalived", "-n", "-l", "-D", "-P", "--no-syslog", "-f"])
+                    .arg(config)
+                    .arg("-p")
+                    .arg(&node.pid_file)
+                    .arg("-r")
+                    .arg(dir.join(format!("{host}.vrrp.pid")));
+            }
+        }
+        let child = cmd
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()
-            .expect("spawn tinyvrrpd");
+            .expect("spawn VRRP daemon");
         node.child = Some(child);
     }
 
@@ -139,17 +185,46 @@ impl Lab {
 
     /// Send `sig` and wait for the process to exit; returns its exit code.
     pub fn stop(&mut self, host: char, sig: libc::c_int) -> Option<i32> {
+        let crash_keepalived = sig == libc::SIGKILL && self.node(host).daemon == Vrrpd::Keepalived;
+        if crash_keepalived {
+            // keepalived's parent restarts a dead VRRP child, and the child resigns
+            // (priority 0) when its parent dies: freeze both, then kill both, so neither
+            // can react — a real crash.
+            let vrrp_pid: libc::pid_t =
+                fs::read_to_string(self.dir.join(format!("{host}.vrrp.pid")))
+                    .ok()
+                    .and_then(|p| p.trim().parse().ok())
+                    .expect("keepalived VRRP child pid");
+            let parent = self.node(host).child.as_ref().unwrap().id() as libc::pid_t;
+            for (pid, s) in [
+                (parent, libc::SIGSTOP),
+                (vrrp_pid, libc::SIGSTOP),
+                (vrrp_pid, libc::SIGKILL),
+            ] {
+                // SAFETY: kill(2) on PIDs of processes this test started.
+                unsafe { libc::kill(pid, s) };
+            }
+            self.signal(host, sig);
+            let code = self.wait_exit(host);
+            // The orphaned VRRP child may linger as a zombie (this sandbox's PID 1 does
+            // not reap), which keepalived would take for a running daemon: clear its pid
+            // file as an admin would after a crash.
+            let _ = fs::remove_file(self.dir.join(format!("{host}.vrrp.pid")));
+            return code;
+        }
         self.signal(host, sig);
+        self.wait_exit(host)
+    }
+
+    /// Wait for `host`'s daemon to exit (after a signal); returns its exit code.
+    pub fn wait_exit(&mut self, host: char) -> Option<i32> {
         let mut child = self.node(host).child.take().unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if let Some(st) = child.try_wait().unwrap() {
                 return st.code();
             }
-            assert!(
-                Instant::now() < deadline,
-                "{host} did not exit after signal {sig}"
-            );
+            assert!(Instant::now() < deadline, "{host} did not exit");
             std::thread::sleep(Duration::from_millis(10));
         }
     }

@@ -1,0 +1,103 @@
+//! tinyvrrpd beside the real keepalived (Debian's package; tests/run.sh installs it), in
+//! both roles, on the wire through the kernel. The SAME keepalived.conf file is given to
+//! both daemons: the strongest form of "drop-in".
+//!
+//! Pending (issue 9, IPv6 instances): VRRPv3 over IPv6 against keepalived, both roles.
+mod common;
+
+use common::scenario::*;
+use common::*;
+
+#[derive(Clone, Copy)]
+enum Variant {
+    /// The seed article: v2, unicast peers, auth_type PASS.
+    V2UnicastPass,
+    /// v2 to 224.0.0.18, no authentication.
+    V2Multicast,
+    /// v3 to 224.0.0.18, advert_int 0.1.
+    V3Multicast100ms,
+}
+
+/// The seed's keepalived.conf for `host` (1 or 2), rewritten for the variant.
+fn config(lab: &Lab, host: u8, v: Variant) -> std::path::PathBuf {
+    let seed = std::fs::read_to_string(config_path(&format!("syslog{host}.conf"))).unwrap();
+    let text = match v {
+        Variant::V2UnicastPass => seed,
+        Variant::V2Multicast => multicast(&seed),
+        Variant::V3Multicast100ms => {
+            let m = multicast(&seed);
+            assert!(m.contains("advert_int 1"));
+            m.replacen("advert_int 1", "version 3\n  advert_int 0.1", 1)
+        }
+    };
+    lab.write_config(&format!("syslog{host}.conf"), &text)
+}
+
+/// Drop unicast_src_ip, the unicast_peer block and the authentication block.
+fn multicast(conf: &str) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in conf.lines() {
+        let t = line.trim_start();
+        if t.starts_with("unicast_peer {") || t.starts_with("authentication {") {
+            skipping = true;
+        }
+        if !skipping && !t.starts_with("unicast_src_ip") {
+            out.push_str(line);
+            out.push('\n');
+        }
+        if skipping && t.starts_with('}') {
+            skipping = false;
+        }
+    }
+    assert!(!out.contains("unicast") && !out.contains("auth"), "{out}");
+    out
+}
+
+fn interop(v: Variant, keepalived_is_master: bool) {
+    if !can_run_keepalived() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let (c1, c2) = (config(&lab, 1, v), config(&lab, 2, v));
+    let (a, b) = if keepalived_is_master {
+        (keepalived(&c1), tiny(&c2))
+    } else {
+        (tiny(&c1), keepalived(&c2))
+    };
+    let limits = match v {
+        Variant::V3Multicast100ms => &V3_100MS,
+        _ => &V2_1S,
+    };
+    failover_in(&mut lab, a, b, limits);
+}
+
+#[test]
+fn v2_unicast_pass_keepalived_master_tinyvrrpd_backup() {
+    interop(Variant::V2UnicastPass, true);
+}
+
+#[test]
+fn v2_unicast_pass_tinyvrrpd_master_keepalived_backup() {
+    interop(Variant::V2UnicastPass, false);
+}
+
+#[test]
+fn v2_multicast_keepalived_master_tinyvrrpd_backup() {
+    interop(Variant::V2Multicast, true);
+}
+
+#[test]
+fn v2_multicast_tinyvrrpd_master_keepalived_backup() {
+    interop(Variant::V2Multicast, false);
+}
+
+#[test]
+fn v3_multicast_100ms_keepalived_master_tinyvrrpd_backup() {
+    interop(Variant::V3Multicast100ms, true);
+}
+
+#[test]
+fn v3_multicast_100ms_tinyvrrpd_master_keepalived_backup() {
+    interop(Variant::V3Multicast100ms, false);
+}
