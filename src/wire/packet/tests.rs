@@ -350,3 +350,29 @@ fn keepalived_v3_capture_parses_and_our_encoder_reproduces_it() {
     // keepalived includes the IPv4 pseudo-header in the v3 checksum, as we do.
     assert_eq!(&buf[..n], &KEEPALIVED_V3_DATAGRAM[20..]);
 }
+
+// keepalived 2.2.7, VRRPv3 over IPv6 (priority 150, advert_int 1, VIP 2001:db8::10),
+// captured in the lab: the VRRP message and the addresses of its IPv6 header
+// (hop limit 255, next header 112), from the link-local source to ff02::12.
+const KEEPALIVED_V3_IPV6_SRC: &str = "fe80::8075:b8ff:fe29:2725";
+const KEEPALIVED_V3_IPV6: [u8; 24] = [
+    0x31, 0x01, 0x96, 0x01, 0x00, 0x64, 0xad, 0xed, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10,
+];
+
+#[test]
+fn keepalived_v3_ipv6_capture_parses_and_our_encoder_reproduces_it() {
+    let (s, d) = (ip(KEEPALIVED_V3_IPV6_SRC), ip("ff02::12"));
+    let r = parse(&KEEPALIVED_V3_IPV6, s, d).unwrap();
+    assert_eq!(
+        (r.version, r.vrid, r.priority, r.interval_cs),
+        (Version::V3, 1, 150, 100)
+    );
+    assert_eq!(
+        r.addr_iter(true).collect::<Vec<_>>(),
+        vec![ip("2001:db8::10")]
+    );
+    let mut buf = [0u8; 64];
+    let n = r.emit(&mut buf, s, d).unwrap();
+    assert_eq!(&buf[..n], &KEEPALIVED_V3_IPV6);
+}
