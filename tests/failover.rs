@@ -333,3 +333,60 @@ fn daemon_mode_writes_a_locked_pid_file_and_cleans_up_on_sigterm() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Packets "from" syslog1 that fail the wire checks (forged from the client namespace):
+/// syslog2 names the sender and the reason, and they change nothing.
+#[test]
+fn ttl_and_checksum_failures_are_logged_naming_the_sender() {
+    if !can_run_lab() {
+        return;
+    }
+    use std::net::{IpAddr, Ipv4Addr};
+    use tinyvrrpd::wire::{Version, packet};
+    let mut lab = Lab::new();
+    lab.start('a', &config_path("syslog1.kv"));
+    lab.start('b', &config_path("syslog2.kv"));
+    lab.wait_sole_owner('a', Duration::from_secs(5));
+    let (a, b) = (Ipv4Addr::new(192, 0, 2, 11), Ipv4Addr::new(192, 0, 2, 12));
+    // A priority-0 advert: accepted, it would make b take over within 0.6 s.
+    let repr = packet::Repr {
+        version: Version::V2,
+        vrid: 1,
+        priority: 0,
+        interval_cs: 100,
+        auth: packet::Auth::Pass(*b"mysecret"),
+        addrs: &[192, 0, 2, 10],
+    };
+    let mut msg = [0u8; 64];
+    let n = repr.emit(&mut msg, IpAddr::V4(a), IpAddr::V4(b)).unwrap();
+    let msg = &msg[..n];
+    send_raw_from(&lab.ns('c'), b, ipv4_datagram(a, b, 64, msg));
+    let mut bad_sum = msg.to_vec();
+    bad_sum[6] ^= 0xff;
+    send_raw_from(&lab.ns('c'), b, ipv4_datagram(a, b, 255, &bad_sum));
+    lab.wait_log(
+        'b',
+        "enp0s1: dropped VRRP packet from 192.0.2.11: TTL 64, must be 255",
+        1,
+        Duration::from_secs(3),
+    );
+    lab.wait_log(
+        'b',
+        "enp0s1: dropped VRRP packet from 192.0.2.11: checksum mismatch",
+        1,
+        Duration::from_secs(3),
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(
+        lab.has_vip('a') && !lab.has_vip('b'),
+        "a dropped packet changed the state"
+    );
+    // The same packet, valid, does take effect: the checks above were the reason.
+    send_raw_from(&lab.ns('c'), b, ipv4_datagram(a, b, 255, msg));
+    lab.wait_log(
+        'b',
+        "(VI_1) Entering MASTER STATE",
+        1,
+        Duration::from_secs(3),
+    );
+}

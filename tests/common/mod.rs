@@ -379,3 +379,58 @@ pub fn neighbour_mac(ns: &str, addr: &str) -> Option<String> {
         .and_then(|_| words.next())
         .map(str::to_string)
 }
+
+/// Send one raw IPv4 datagram (header included, as given) from inside namespace `ns`,
+/// to `dst`. A helper thread enters the namespace, so nothing else changes namespace.
+pub fn send_raw_from(ns: &str, dst: std::net::Ipv4Addr, datagram: Vec<u8>) {
+    let path = format!("/run/netns/{ns}");
+    std::thread::spawn(move || {
+        let f = fs::File::open(&path).expect("open netns");
+        use std::os::fd::AsRawFd;
+        // SAFETY: setns on this thread only, with a namespace fd we hold open; raw socket
+        // and sendto with buffers valid for the lengths given.
+        unsafe {
+            assert_eq!(
+                libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET),
+                0,
+                "setns {path}"
+            );
+            // IPPROTO_RAW: we write the IP header ourselves (TTL, source).
+            let fd = libc::socket(libc::AF_INET, libc::SOCK_RAW, libc::IPPROTO_RAW);
+            assert!(fd >= 0, "raw socket");
+            let mut sin: libc::sockaddr_in = std::mem::zeroed();
+            sin.sin_family = libc::AF_INET as libc::sa_family_t;
+            sin.sin_addr.s_addr = u32::from(dst).to_be();
+            let n = libc::sendto(
+                fd,
+                datagram.as_ptr().cast(),
+                datagram.len(),
+                0,
+                (&sin as *const libc::sockaddr_in).cast(),
+                std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+            );
+            libc::close(fd);
+            assert_eq!(n, datagram.len() as isize, "sendto");
+        }
+    })
+    .join()
+    .unwrap();
+}
+
+/// An IPv4 header for protocol 112 in front of `payload` (the kernel fills in the
+/// header checksum and id).
+pub fn ipv4_datagram(
+    src: std::net::Ipv4Addr,
+    dst: std::net::Ipv4Addr,
+    ttl: u8,
+    payload: &[u8],
+) -> Vec<u8> {
+    let total = (20 + payload.len()) as u16;
+    let mut d = vec![0x45, 0xc0];
+    d.extend_from_slice(&total.to_be_bytes());
+    d.extend_from_slice(&[0, 0, 0, 0, ttl, 112, 0, 0]);
+    d.extend_from_slice(&src.octets());
+    d.extend_from_slice(&dst.octets());
+    d.extend_from_slice(payload);
+    d
+}
