@@ -21,7 +21,7 @@ echo "   $(stat -c %s "$bin") bytes: $bin"
 lab=demo$$
 lab=${lab:0:10}
 work=$(mktemp -d)
-pid_a= pid_b=
+pid_a='' pid_b=''
 cleanup() {
   for p in $pid_a $pid_b; do kill "$p" 2>/dev/null || true; done
   sleep 0.2
