@@ -12,6 +12,7 @@ use crate::vrrp::machine::{Action, Advert, Discard, Machine, Params, State};
 use crate::vrrp::ratelimit::LogLimiter;
 use crate::vrrp::timers::{Centis, Instant};
 use crate::wire::{self, arp, packet};
+use core::time::Duration;
 use log::{debug, error, info, warn};
 use std::fmt::Write as _;
 use std::io;
@@ -21,6 +22,13 @@ use std::path::PathBuf;
 /// Datagrams read per socket per wake-up: enough to drain normal traffic, bounded so a
 /// flood on one interface cannot delay timers (adverts) for long.
 const RX_BUDGET: usize = 64;
+/// Longest a stop waits for a new Master before removing the VIPs anyway: covers the
+/// Skew_Time of any Backup at advert intervals up to ~2 s without making a stop slow.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
+/// Signals read in one pass of the loop.
+type Signals8 = heapless::Vec<Signal, 8>;
+
 /// Largest VRRP datagram we accept: IPv4 header with options + 255 IPv6 addresses.
 const RX_BUF: usize = 4200;
 
@@ -250,34 +258,49 @@ impl Daemon {
     /// Run until told to stop. Returns after every VIP is removed.
     pub fn run(&mut self) -> io::Result<Exit> {
         loop {
-            let now = clock::now();
-            for i in 0..self.routers.len() {
-                if self.routers[i].m.poll_timeout().is_some_and(|t| t <= now) {
-                    self.routers[i].m.handle_timeout(now);
-                    self.drain(i, now);
-                }
-            }
-            let next = self.routers.iter().filter_map(|r| r.m.poll_timeout()).min();
-            let timeout = next.map(|t| t.saturating_since(clock::now()).as_micros() as u64);
-            os::poll(&mut self.pfds, timeout)?;
-            if os::readable(&self.pfds[0]) {
-                while let Some(sig) = self.signals.read()? {
-                    match sig {
-                        Signal::Terminate => {
-                            self.shutdown();
-                            return Ok(Exit::Stopped);
-                        }
-                        Signal::Reload => self.reload(),
-                        Signal::Dump => self.dump(),
+            let mut signals = Signals8::new();
+            self.step(None, &mut signals)?;
+            for sig in signals {
+                match sig {
+                    Signal::Terminate => {
+                        self.shutdown();
+                        return Ok(Exit::Stopped);
                     }
-                }
-            }
-            for li in 0..self.links.len() {
-                if os::readable(&self.pfds[li + 1]) {
-                    self.receive(li);
+                    Signal::Reload => self.reload(),
+                    Signal::Dump => self.dump(),
                 }
             }
         }
+    }
+
+    /// One pass of the loop: fire due timers, wait for a packet, a signal or the next
+    /// timer (but no longer than `cap`), then take in what arrived. Signals are handed
+    /// back for the caller to act on.
+    fn step(&mut self, cap: Option<Duration>, signals: &mut Signals8) -> io::Result<()> {
+        let now = clock::now();
+        for i in 0..self.routers.len() {
+            if self.routers[i].m.poll_timeout().is_some_and(|t| t <= now) {
+                self.routers[i].m.handle_timeout(now);
+                self.drain(i, now);
+            }
+        }
+        let next = self.routers.iter().filter_map(|r| r.m.poll_timeout()).min();
+        let mut timeout = next.map(|t| t.saturating_since(clock::now()));
+        if let Some(c) = cap {
+            timeout = Some(timeout.map_or(c, |t| t.min(c)));
+        }
+        os::poll(&mut self.pfds, timeout.map(|d| d.as_micros() as u64))?;
+        if os::readable(&self.pfds[0]) {
+            while let Some(sig) = self.signals.read()? {
+                let _ = signals.push(sig);
+            }
+        }
+        for li in 0..self.links.len() {
+            if os::readable(&self.pfds[li + 1]) {
+                self.receive(li);
+            }
+        }
+        Ok(())
     }
 
     fn receive(&mut self, li: usize) {
@@ -409,6 +432,7 @@ impl Daemon {
             }
             Action::RemoveVips => {
                 let r = &self.routers[i];
+                debug!("({}) removing VIPs", r.cfg.name);
                 for vip in &r.cfg.vips {
                     if let Err(e) = self.vip_op(r, AddrOp::Del, vip) {
                         error!(
@@ -516,11 +540,37 @@ impl Daemon {
         debug!("({}) sent gratuitous ARP burst", r.cfg.name);
     }
 
-    /// SIGTERM: every Master resigns (priority 0) and removes its VIPs.
+    /// SIGTERM: every Master resigns (priority 0) and keeps serving its VIPs until the
+    /// new Master is heard (make before break, see `Machine::shutdown`). A second stop
+    /// request, an error, or SHUTDOWN_GRACE cuts the wait short; the VIPs go in any case.
     pub fn shutdown(&mut self) {
         let now = clock::now();
         for i in 0..self.routers.len() {
             self.routers[i].m.shutdown(now);
+            self.drain(i, now);
+        }
+        let deadline = now + SHUTDOWN_GRACE;
+        while self.routers.iter().any(|r| r.m.holds_vips()) {
+            let left = deadline.saturating_since(clock::now());
+            if left.is_zero() {
+                break;
+            }
+            let mut signals = Signals8::new();
+            match self.step(Some(left), &mut signals) {
+                Ok(()) if signals.contains(&Signal::Terminate) => {
+                    info!("second stop request: removing VIPs now");
+                    break;
+                }
+                Ok(()) => {}
+                Err(e) => {
+                    error!("while handing over: {e}; removing VIPs now");
+                    break;
+                }
+            }
+        }
+        let now = clock::now();
+        for i in 0..self.routers.len() {
+            self.routers[i].m.release_now();
             self.drain(i, now);
         }
         info!("stopped");
@@ -586,7 +636,10 @@ impl Daemon {
                 }
                 None => {
                     info!("({}) removed from configuration", self.routers[i].cfg.name);
+                    // Resign, and release at once: the router is about to be dropped, so
+                    // there is nobody left to wait for the new Master.
                     self.routers[i].m.shutdown(now);
+                    self.routers[i].m.release_now();
                     self.drain(i, now);
                     self.routers.remove(i);
                     removed += 1;

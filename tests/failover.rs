@@ -390,3 +390,46 @@ fn ttl_and_checksum_failures_are_logged_naming_the_sender() {
         Duration::from_secs(3),
     );
 }
+
+/// An instance removed by a reload resigns and takes its VIP with it; the daemon goes on.
+#[test]
+fn reload_removing_an_instance_removes_its_vip() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let seed = std::fs::read_to_string(config_path("syslog1.kv")).unwrap();
+    let second = "instance = VI_2\ninterface = enp0s1\nvirtual_router_id = 2\npriority = 150\nvirtual_ipaddress = 198.51.100.10/24\n";
+    let a = lab.write_config("a.kv", &format!("{seed}{second}"));
+    lab.start('a', &a);
+    let ns = lab.ns('a');
+    let has = |addr: &str| has_addr(&ns, addr);
+    let start = std::time::Instant::now();
+    while !(has("192.0.2.10") && has("198.51.100.10")) {
+        assert!(
+            start.elapsed() < Duration::from_secs(6),
+            "both VIPs never came up:\n{}",
+            lab.log('a')
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::fs::write(&a, &seed).unwrap();
+    lab.signal('a', libc::SIGHUP);
+    lab.wait_log(
+        'a',
+        "(VI_2) removed from configuration",
+        1,
+        Duration::from_secs(2),
+    );
+    let start = std::time::Instant::now();
+    while has("198.51.100.10") {
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "VI_2's VIP left behind after reload"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(has("192.0.2.10"), "VI_1 lost its VIP in the reload");
+    assert_eq!(lab.stop('a', libc::SIGTERM), Some(0));
+    assert!(!has("192.0.2.10"));
+}

@@ -196,8 +196,10 @@ enum Timer {
     MasterDown = 1,
     /// keepalived's garp_master_delay: the second gratuitous ARP burst.
     Garp = 2,
+    /// After resigning: give up the VIPs even if no new Master was heard.
+    Release = 3,
 }
-const TIMERS: [Timer; 3] = [Timer::Adver, Timer::MasterDown, Timer::Garp];
+const TIMERS: [Timer; 4] = [Timer::Adver, Timer::MasterDown, Timer::Garp, Timer::Release];
 
 /// Per-instance counters for the state dump and status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -219,13 +221,16 @@ pub struct Machine {
     /// Our primary address: the tie-breaker between equal priorities (RFC 5798 §6.4.3).
     local_addr: IpAddr,
     state: State,
-    timers: [Option<Instant>; 3],
+    timers: [Option<Instant>; 4],
     /// RFC Master_Adver_Interval: v3 Backups adopt the Master's advertised interval.
     master_adver_interval: Duration,
     /// keepalived's preempt_delay: set when a lower-priority Master is first seen;
     /// preemption waits until then.
     preempt_at: Option<Instant>,
     master_seen: Option<(IpAddr, u8)>,
+    /// Resigned but still serving the VIPs until the new Master is heard (make before
+    /// break), so a planned stop costs clients no outage.
+    releasing: bool,
     reason: Reason,
     counters: Counters,
     actions: Deque<Action, ACTION_QUEUE>,
@@ -238,10 +243,11 @@ impl Machine {
             params,
             local_addr,
             state: State::Initialize,
-            timers: [None; 3],
+            timers: [None; 4],
             master_adver_interval,
             preempt_at: None,
             master_seen: None,
+            releasing: false,
             reason: Reason::Startup,
             counters: Counters::default(),
             actions: Deque::new(),
@@ -290,6 +296,7 @@ impl Machine {
     }
 
     fn begin(&mut self, now: Instant, why: Reason) {
+        self.release_now();
         if self.params.priority == PRIORITY_OWNER {
             self.become_master(now, why);
         } else {
@@ -305,15 +312,39 @@ impl Machine {
         }
     }
 
-    /// RFC 5798 §6.4.2/§6.4.3 Shutdown event: a Master resigns with a priority-0 advert
-    /// so that a Backup takes over after Skew_Time instead of Master_Down_Interval.
-    pub fn shutdown(&mut self, _now: Instant) {
+    /// RFC 5798 §6.4.3 Shutdown event: a Master resigns with a priority-0 advert so that a
+    /// Backup takes over after its Skew_Time instead of Master_Down_Interval.
+    ///
+    /// Make before break: the VIPs stay until the new Master's first advert is heard (it
+    /// has announced itself and sent gratuitous ARP by then), or until the longest
+    /// Skew_Time any Backup could have (priority 1) plus a quarter interval has passed.
+    /// keepalived removes them at once, leaving clients without a router for the whole
+    /// Skew_Time (≈ 0.6 s at VRRPv2 defaults).
+    pub fn shutdown(&mut self, now: Instant) {
+        self.timers = [None; 4];
         if self.state == State::Master {
             self.send_advert(PRIORITY_STOP);
+            self.releasing = true;
+            let interval = self.params.advert_interval.as_duration();
+            let wait = skew_time(self.params.version, 1, interval) + interval / 4;
+            self.arm(Timer::Release, now + wait);
+        }
+        self.set_state(State::Initialize, Reason::Shutdown);
+    }
+
+    /// Whether this router still has VIPs on the interface (Master, or resigned and
+    /// waiting for the new Master). The caller must not exit while this holds.
+    pub fn holds_vips(&self) -> bool {
+        self.state == State::Master || self.releasing
+    }
+
+    /// Give up the VIPs now (a second stop request, or the caller cannot wait).
+    pub fn release_now(&mut self) {
+        if self.releasing {
+            self.releasing = false;
+            self.timers[Timer::Release as usize] = None;
             self.push(Action::RemoveVips);
         }
-        self.timers = [None; 3];
-        self.set_state(State::Initialize, Reason::Shutdown);
     }
 
     /// Enter or leave Fault (interface down, failed tracking). Leaving restarts the
@@ -322,11 +353,12 @@ impl Machine {
         match (fault, self.state) {
             (true, State::Fault) | (false, State::Backup | State::Master | State::Initialize) => {}
             (true, _) => {
+                self.release_now();
                 if self.state == State::Master {
                     self.send_advert(PRIORITY_STOP);
                     self.push(Action::RemoveVips);
                 }
-                self.timers = [None; 3];
+                self.timers = [None; 4];
                 self.master_seen = None;
                 self.set_state(State::Fault, Reason::Fault);
             }
@@ -378,6 +410,8 @@ impl Machine {
             self.counters.priority_zero_rx += 1;
         }
         match self.state {
+            // Only Masters advertise (priority 0 aside): the new Master has taken over.
+            State::Initialize if adv.priority != PRIORITY_STOP => self.release_now(),
             State::Initialize | State::Fault => {}
             State::Backup => self.backup_rx(now, adv),
             State::Master => self.master_rx(now, adv),
@@ -488,6 +522,7 @@ impl Machine {
                     self.arm(Timer::Adver, if next > now { next } else { now + interval });
                 }
                 (Timer::Garp, State::Master) => self.push(Action::SendGarp),
+                (Timer::Release, _) => self.release_now(),
                 _ => {}
             }
         }

@@ -112,7 +112,30 @@ pub fn failover_in(lab: &mut Lab, a: Side, b: Side, limits: &Limits) {
     // Graceful stop: priority-0 advert, the backup takes over after its Skew_Time.
     // Measured from the signal: keepalived resigns at once but exits ~1 s later.
     lab.signal('a', SIGTERM);
-    let took = lab.wait_sole_owner('b', limits.graceful);
+    let took = if a.daemon == Vrrpd::Tiny {
+        // Make before break: a keeps the VIP until b has taken it; at no moment does
+        // nobody hold it (keepalived drops it at once, leaving a gap of Skew_Time).
+        let start = std::time::Instant::now();
+        loop {
+            let (on_a, on_b) = (lab.has_vip('a'), lab.has_vip('b'));
+            assert!(
+                on_a || on_b,
+                "nobody held the VIP {:?} after SIGTERM",
+                start.elapsed()
+            );
+            if on_b && !on_a {
+                break start.elapsed();
+            }
+            assert!(
+                start.elapsed() < limits.graceful,
+                "b did not take over in time:\n{}",
+                lab.log('b')
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    } else {
+        lab.wait_sole_owner('b', limits.graceful)
+    };
     eprintln!("graceful failover: {took:?}");
     assert_eq!(lab.wait_exit('a'), Some(0), "SIGTERM must exit 0");
     assert!(!lab.has_vip('a'), "VIP left behind after SIGTERM");

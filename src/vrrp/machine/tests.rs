@@ -210,14 +210,13 @@ fn backup_receiving_priority_zero_takes_over_after_skew_time() {
 }
 
 #[test]
-fn master_shutdown_sends_priority_zero_then_removes_vips() {
+fn master_shutdown_resigns_and_keeps_the_vips_until_the_new_master_is_heard() {
     let mut m = master(params(150));
     m.shutdown(t(10_000));
     assert_eq!(
         drain(&mut m),
         vec![
             Action::SendAdvert { priority: 0 },
-            Action::RemoveVips,
             Action::Transition {
                 from: State::Master,
                 to: State::Initialize,
@@ -225,7 +224,52 @@ fn master_shutdown_sends_priority_zero_then_removes_vips() {
             },
         ]
     );
+    assert!(m.holds_vips());
+    // The backup's own resignation echo or another priority 0 is not a new master.
+    m.handle_advert(t(10_100), &advert(N2, 0)).unwrap();
+    assert!(m.holds_vips());
+    m.handle_advert(t(10_609), &advert(N2, 100)).unwrap();
+    assert_eq!(drain(&mut m), vec![Action::RemoveVips]);
+    assert!(!m.holds_vips());
     assert_eq!(m.poll_timeout(), None);
+}
+
+#[test]
+fn master_shutdown_releases_the_vips_after_the_longest_skew_when_nobody_takes_over() {
+    let mut m = master(params(150));
+    m.shutdown(t(10_000));
+    drain(&mut m);
+    // Skew_Time of priority 1 (255/256 s at v2) + a quarter interval.
+    let due = t(10_000) + Duration::from_micros(996_093 + 250_000);
+    assert_eq!(m.poll_timeout(), Some(due));
+    m.handle_timeout(t(10_000) + Duration::from_micros(996_093 + 249_999));
+    assert!(m.holds_vips());
+    m.handle_timeout(due);
+    assert_eq!(drain(&mut m), vec![Action::RemoveVips]);
+    assert!(!m.holds_vips());
+}
+
+#[test]
+fn release_now_gives_up_the_vips_at_once_and_only_once() {
+    let mut m = master(params(150));
+    m.shutdown(t(10_000));
+    drain(&mut m);
+    m.release_now();
+    m.release_now();
+    assert_eq!(drain(&mut m), vec![Action::RemoveVips]);
+    assert_eq!(m.poll_timeout(), None);
+}
+
+#[test]
+fn restarting_while_releasing_removes_the_vips_before_the_election() {
+    let mut m = master(params(150));
+    m.shutdown(t(10_000));
+    drain(&mut m);
+    m.start(t(10_100));
+    let acts = drain(&mut m);
+    assert_eq!(acts[0], Action::RemoveVips, "{acts:?}");
+    assert_eq!(m.state(), State::Backup);
+    assert!(!m.holds_vips());
 }
 
 #[test]
@@ -596,10 +640,11 @@ impl Net {
         self.flush(i);
     }
 
+    /// Graceful stop: the node keeps listening, as the daemon does until its resigned
+    /// VIPs are released.
     fn stop(&mut self, i: usize) {
         self.nodes[i].m.shutdown(self.now);
         self.flush(i);
-        self.nodes[i].up = false;
     }
 
     /// Crash: no priority-0 advert, and (like a SIGKILLed process) nobody removes the
