@@ -67,7 +67,7 @@ for t in "${SMOKE_TARGETS[@]}"; do
 done
 
 # Scripts: syntax under the shell each runs with, then shellcheck.
-sh_scripts=(openwrt/files/tinyvrrpd.init openwrt/tests/uci-shim.sh init/tinyvrrpd.sysv cross/zigcc)
+sh_scripts=(openwrt/files/tinyvrrpd.init openwrt/tests/uci-shim.sh init/tinyvrrpd.sysv init/tinyvrrpd.openrc cross/zigcc)
 bash_scripts=(cross/build.sh cross/ci.sh openwrt/tests/uci-test.sh init/least-privilege-test.sh)
 syntax() { # syntax SHELL... -- FILE...
   local shells=() f s
