@@ -38,3 +38,5 @@ echo "== cargo clippy"
 cargo clippy --all-targets --quiet -- -D warnings
 echo "== cargo test"
 cargo test --all-targets
+echo "== cross/ci.sh (embedded: cross builds, size budget, qemu, OpenWrt, init scripts)"
+bash cross/ci.sh
