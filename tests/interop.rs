@@ -2,7 +2,10 @@
 //! both roles, on the wire through the kernel. The SAME keepalived.conf file is given to
 //! both daemons: the strongest form of "drop-in".
 //!
-//! Pending (issue 9, IPv6 instances): VRRPv3 over IPv6 against keepalived, both roles.
+//! FRR's vrrpd (Debian's frr 8.4, with zebra) runs VRRPv3 multicast beside us in both roles;
+//! it serves the VIP from a macvlan with the virtual MAC, as FRR requires.
+//!
+//! Pending (issue 9, IPv6 instances): VRRPv3 over IPv6 against keepalived and FRR.
 mod common;
 
 use common::scenario::*;
@@ -16,6 +19,8 @@ enum Variant {
     V2Multicast,
     /// v3 to 224.0.0.18, advert_int 0.1.
     V3Multicast100ms,
+    /// v3 to 224.0.0.18, advert_int 1 (FRR's default).
+    V3Multicast1s,
 }
 
 /// The seed's keepalived.conf for `host` (1 or 2), rewritten for the variant.
@@ -28,6 +33,9 @@ fn config(lab: &Lab, host: u8, v: Variant) -> std::path::PathBuf {
             let m = multicast(&seed);
             assert!(m.contains("advert_int 1"));
             m.replacen("advert_int 1", "version 3\n  advert_int 0.1", 1)
+        }
+        Variant::V3Multicast1s => {
+            multicast(&seed).replacen("advert_int 1", "version 3\n  advert_int 1", 1)
         }
     };
     lab.write_config(&format!("syslog{host}.conf"), &text)
@@ -100,4 +108,53 @@ fn v3_multicast_100ms_keepalived_master_tinyvrrpd_backup() {
 #[test]
 fn v3_multicast_100ms_tinyvrrpd_master_keepalived_backup() {
     interop(Variant::V3Multicast100ms, false);
+}
+
+/// FRR's vrrpd.conf for the seed's node `host` (1: priority 150, 2: priority 100).
+fn frr_config(lab: &Lab, host: u8) -> std::path::PathBuf {
+    let priority = if host == 1 { 150 } else { 100 };
+    let text = format!(
+        "interface enp0s1\n vrrp 1 version 3\n vrrp 1 priority {priority}\n vrrp 1 advertisement-interval 1000\n vrrp 1 ip 192.0.2.10\n!\n"
+    );
+    lab.write_config(&format!("frr{host}.conf"), &text)
+}
+
+fn frr_interop(frr_is_master: bool) {
+    if !can_run_frr() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let (f1, f2) = (frr_config(&lab, 1), frr_config(&lab, 2));
+    let (c1, c2) = (
+        config(&lab, 1, Variant::V3Multicast1s),
+        config(&lab, 2, Variant::V3Multicast1s),
+    );
+    let (a, b) = if frr_is_master {
+        (
+            Side {
+                daemon: Vrrpd::Frr,
+                config: &f1,
+            },
+            tiny(&c2),
+        )
+    } else {
+        (
+            tiny(&c1),
+            Side {
+                daemon: Vrrpd::Frr,
+                config: &f2,
+            },
+        )
+    };
+    failover_in(&mut lab, a, b, &V2_1S);
+}
+
+#[test]
+fn v3_multicast_frr_master_tinyvrrpd_backup() {
+    frr_interop(true);
+}
+
+#[test]
+fn v3_multicast_tinyvrrpd_master_frr_backup() {
+    frr_interop(false);
 }

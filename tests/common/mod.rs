@@ -45,6 +45,101 @@ pub fn can_run_keepalived() -> bool {
     false
 }
 
+/// FRR's vrrpd for interop tests (tests/run.sh installs Debian's frr); as for keepalived.
+pub fn can_run_frr() -> bool {
+    if !can_run_lab() {
+        return false;
+    }
+    if Path::new("/usr/lib/frr/vrrpd").exists() {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("interop tests need FRR (apt-get install frr)");
+    }
+    eprintln!("skipping: FRR is not installed");
+    false
+}
+
+/// FRR's per-instance path space (-N): its sockets and pid files under /var/run/frr/.
+fn frr_space(ns: &str) -> String {
+    ns.replace('-', "")
+}
+
+/// Prepare `ns` for FRR and start zebra there: the macvlan with the virtual MAC and the
+/// VIP (vrrpd finds it by MAC and toggles its protodown), and a run directory FRR's
+/// unprivileged user owns. Returns once zebra's API socket exists.
+fn start_zebra(ns: &str, space: &str, dir: &Path, log: &fs::File) -> Child {
+    for args in [
+        vec![
+            "link",
+            "add",
+            FRR_MACVLAN,
+            "link",
+            "enp0s1",
+            "type",
+            "macvlan",
+            "mode",
+            "bridge",
+        ],
+        vec!["link", "set", FRR_MACVLAN, "address", VMAC_VRID1],
+        vec!["addr", "add", "192.0.2.10/24", "dev", FRR_MACVLAN],
+        // Protodown until vrrpd makes it Master, so it cannot count as an owner before
+        // FRR has even started.
+        vec!["link", "set", FRR_MACVLAN, "protodown", "on"],
+        vec!["link", "set", FRR_MACVLAN, "up"],
+    ] {
+        let st = Command::new("ip")
+            .args(["-n", ns])
+            .args(&args)
+            .status()
+            .unwrap();
+        assert!(st.success(), "ip -n {ns} {args:?}");
+    }
+    let run = PathBuf::from(format!("/var/run/frr/{space}"));
+    fs::create_dir_all(&run).unwrap();
+    assert!(
+        Command::new("chown")
+            .args(["frr:frr"])
+            .arg(&run)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let conf = dir.join(format!("{space}-zebra.conf"));
+    fs::write(&conf, "frr defaults traditional\n").unwrap();
+    let child = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            ns,
+            "/usr/lib/frr/zebra",
+            "-N",
+            space,
+            "-P",
+            "0",
+            "--log",
+            "stdout",
+            "-f",
+        ])
+        .arg(&conf)
+        .arg("-i")
+        .arg(run.join("zebra.pid"))
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log.try_clone().unwrap())
+        .spawn()
+        .expect("spawn zebra");
+    let start = Instant::now();
+    while !run.join("zserv.api").exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "zebra did not start in {ns}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
+}
+
 /// Root and `ip` are needed. Without them the test is skipped with a message, except in
 /// CI (CI=true), where a skip would hide that nothing ran.
 pub fn can_run_lab() -> bool {
@@ -73,12 +168,21 @@ pub struct Lab {
 pub enum Vrrpd {
     Tiny,
     Keepalived,
+    /// FRR's vrrpd (with zebra), which serves the VIP from a macvlan carrying the virtual
+    /// MAC and marks it protodown while not Master.
+    Frr,
 }
+
+/// The macvlan FRR's vrrpd needs for VRID 1 over IPv4, and its virtual MAC.
+pub const FRR_MACVLAN: &str = "vrrp4-2-1";
+pub const VMAC_VRID1: &str = "00:00:5e:00:01:01";
 
 pub struct Node {
     pub host: char,
     pub daemon: Vrrpd,
     pub child: Option<Child>,
+    /// FRR: zebra, which vrrpd needs; it runs for the node's whole life.
+    pub zebra: Option<Child>,
     pub log: PathBuf,
     pub pid_file: PathBuf,
     pub config: PathBuf,
@@ -125,6 +229,7 @@ impl Lab {
                     host,
                     daemon,
                     child: None,
+                    zebra: None,
                     log: dir.join(format!("{host}.log")),
                     pid_file: dir.join(format!("{host}.pid")),
                     config: config.to_path_buf(),
@@ -158,6 +263,25 @@ impl Lab {
                     .arg(&node.pid_file)
                     .arg("-r")
                     .arg(dir.join(format!("{host}.vrrp.pid")));
+            }
+            Vrrpd::Frr => {
+                let space = frr_space(&ns);
+                if node.zebra.is_none() {
+                    node.zebra = Some(start_zebra(&ns, &space, &dir, &log));
+                }
+                cmd.args([
+                    "/usr/lib/frr/vrrpd",
+                    "-N",
+                    &space,
+                    "-P",
+                    "0",
+                    "--log",
+                    "stdout",
+                    "-f",
+                ])
+                .arg(config)
+                .arg("-i")
+                .arg(format!("/var/run/frr/{space}/vrrpd.pid"));
             }
         }
         let child = cmd
@@ -243,12 +367,35 @@ impl Lab {
         has_addr(&self.ns(host), VIP)
     }
 
+    /// Whether `host` serves the VIP: the address on enp0s1 (tinyvrrpd, keepalived), or
+    /// FRR's macvlan up rather than protodown.
+    pub fn owns(&self, host: char) -> bool {
+        match self.nodes.iter().find(|n| n.host == host).map(|n| n.daemon) {
+            Some(Vrrpd::Frr) => {
+                let out = Command::new("ip")
+                    .args(["-n", &self.ns(host), "-o", "link", "show", FRR_MACVLAN])
+                    .output()
+                    .unwrap();
+                String::from_utf8_lossy(&out.stdout).contains(" state UP ")
+            }
+            _ => self.has_vip(host),
+        }
+    }
+
+    /// The MAC clients should reach the VIP at when `host` serves it.
+    pub fn vip_mac(&self, host: char) -> String {
+        match self.nodes.iter().find(|n| n.host == host).map(|n| n.daemon) {
+            Some(Vrrpd::Frr) => VMAC_VRID1.to_string(),
+            _ => mac_of(&self.ns(host)),
+        }
+    }
+
     /// Poll until `host` alone holds the VIP (among a and b); returns how long it took.
     pub fn wait_sole_owner(&self, host: char, limit: Duration) -> Duration {
         let other = if host == 'a' { 'b' } else { 'a' };
         let start = Instant::now();
         loop {
-            if self.has_vip(host) && !self.has_vip(other) {
+            if self.owns(host) && !self.owns(other) {
                 return start.elapsed();
             }
             if start.elapsed() > limit {
@@ -309,9 +456,15 @@ impl Lab {
 impl Drop for Lab {
     fn drop(&mut self) {
         for n in &mut self.nodes {
-            if let Some(mut c) = n.child.take() {
+            for mut c in [n.child.take(), n.zebra.take()].into_iter().flatten() {
                 let _ = c.kill();
                 let _ = c.wait();
+            }
+            if n.daemon == Vrrpd::Frr {
+                let _ = fs::remove_dir_all(format!(
+                    "/var/run/frr/{}",
+                    frr_space(&format!("{}-{}", self.name, n.host))
+                ));
             }
         }
         lab_sh("down", &self.name);

@@ -20,8 +20,8 @@ pub struct Limits {
     pub crash: Duration,
     /// tinyvrrpd's `state MASTER` waits one advert interval before preempting (+ margin).
     pub preempt: Duration,
-    /// keepalived 2.2 (Debian's) preempts after the priority-150 node's own
-    /// Master_Down_Interval (+ margin); the one-interval start came in later releases.
+    /// keepalived 2.2 (Debian's) and FRR preempt after the priority-150 node's own
+    /// Master_Down_Interval (+ margin); keepalived's one-interval start came later.
     pub preempt_keepalived: Duration,
 }
 
@@ -29,7 +29,7 @@ impl Limits {
     fn preempt(&self, daemon: Vrrpd) -> Duration {
         match daemon {
             Vrrpd::Tiny => self.preempt,
-            Vrrpd::Keepalived => self.preempt_keepalived,
+            Vrrpd::Keepalived | Vrrpd::Frr => self.preempt_keepalived,
         }
     }
 }
@@ -81,26 +81,16 @@ pub fn failover_in(lab: &mut Lab, a: Side, b: Side, limits: &Limits) {
     lab.start_with('b', b.daemon, b.config);
 
     // Exactly one master: syslog1 (priority 150, state MASTER).
-    lab.wait_sole_owner('a', Duration::from_secs(5));
-    lab.wait_log(
-        'a',
-        "(VI_1) Entering MASTER STATE",
-        1,
-        Duration::from_secs(2),
-    );
-    lab.wait_log(
-        'b',
-        "(VI_1) Entering BACKUP STATE",
-        1,
-        Duration::from_secs(2),
-    );
+    lab.wait_sole_owner('a', limits.preempt(a.daemon) + Duration::from_secs(2));
+    lab.wait_log('a', entered(a.daemon, "MASTER"), 1, Duration::from_secs(2));
+    lab.wait_log('b', entered(b.daemon, "BACKUP"), 1, Duration::from_secs(2));
     std::thread::sleep(Duration::from_secs(2));
     assert!(
-        lab.has_vip('a') && !lab.has_vip('b'),
+        lab.owns('a') && !lab.owns('b'),
         "not exactly one master after settling"
     );
     assert!(
-        !lab.log('b').contains("Entering MASTER STATE"),
+        !lab.log('b').contains(entered(b.daemon, "MASTER")),
         "backup was master:\n{}",
         lab.log('b')
     );
@@ -117,7 +107,7 @@ pub fn failover_in(lab: &mut Lab, a: Side, b: Side, limits: &Limits) {
         // nobody hold it (keepalived drops it at once, leaving a gap of Skew_Time).
         let start = std::time::Instant::now();
         loop {
-            let (on_a, on_b) = (lab.has_vip('a'), lab.has_vip('b'));
+            let (on_a, on_b) = (lab.owns('a'), lab.owns('b'));
             assert!(
                 on_a || on_b,
                 "nobody held the VIP {:?} after SIGTERM",
@@ -138,7 +128,7 @@ pub fn failover_in(lab: &mut Lab, a: Side, b: Side, limits: &Limits) {
     };
     eprintln!("graceful failover: {took:?}");
     assert_eq!(lab.wait_exit('a'), Some(0), "SIGTERM must exit 0");
-    assert!(!lab.has_vip('a'), "VIP left behind after SIGTERM");
+    assert!(!lab.owns('a'), "VIP left behind after SIGTERM");
     assert!(
         lab.ping_vip_from_client(),
         "client cannot reach the VIP on the new master"
@@ -148,17 +138,12 @@ pub fn failover_in(lab: &mut Lab, a: Side, b: Side, limits: &Limits) {
     lab.start_with('a', a.daemon, a.config);
     let took = lab.wait_sole_owner('a', limits.preempt(a.daemon));
     eprintln!("preemption after restart: {took:?}");
-    lab.wait_log(
-        'b',
-        "(VI_1) Entering BACKUP STATE",
-        2,
-        Duration::from_secs(2),
-    );
+    lab.wait_log('b', entered(b.daemon, "BACKUP"), 2, Duration::from_secs(2));
 
     // Crash: no priority-0 advert; the backup waits Master_Down_Interval.
     lab.stop('a', SIGKILL);
     let start = std::time::Instant::now();
-    while !lab.has_vip('b') {
+    while !lab.owns('b') {
         assert!(
             start.elapsed() < limits.crash,
             "backup did not take over within {:?}:\n{}",
@@ -186,11 +171,21 @@ pub fn failover_in(lab: &mut Lab, a: Side, b: Side, limits: &Limits) {
     assert_eq!(lab.stop('b', SIGTERM), Some(0));
     assert_eq!(lab.stop('a', SIGTERM), Some(0));
     assert!(
-        !lab.has_vip('a') && !lab.has_vip('b'),
+        !lab.owns('a') && !lab.owns('b'),
         "VIP left behind after stopping both"
     );
     for (host, side) in [('a', a), ('b', b)] {
         assert_no_complaints(lab, host, side.daemon);
+    }
+}
+
+/// The line each daemon logs on entering `state` (MASTER or BACKUP).
+pub fn entered(daemon: Vrrpd, state: &str) -> &'static str {
+    match (daemon, state) {
+        (Vrrpd::Frr, "MASTER") => "Backup -> Master",
+        (Vrrpd::Frr, _) => "-> Backup",
+        (_, "MASTER") => "(VI_1) Entering MASTER STATE",
+        _ => "(VI_1) Entering BACKUP STATE",
     }
 }
 
@@ -212,6 +207,8 @@ pub fn complaints(daemon: Vrrpd) -> &'static [&'static str] {
             "Checksum ERROR",
             "vrrp packet from",
         ],
+        // FRR's vrrpd: any complaint about a packet or its checksum.
+        Vrrpd::Frr => &["nvalid", "hecksum", "mismatch", "malformed"],
     }
 }
 
