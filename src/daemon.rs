@@ -172,6 +172,14 @@ impl Daemon {
         Ok(self.links.len() - 1)
     }
 
+    /// VIPs may live on other interfaces (`dev IF`): those must exist too.
+    fn open_vip_links(&mut self, inst: &Instance) -> Result<(), StartError> {
+        for dev in inst.vips.iter().filter_map(|v| v.dev.as_deref()) {
+            self.link_for(dev)?;
+        }
+        Ok(())
+    }
+
     fn build_router(&mut self, inst: &Instance) -> Result<Router, StartError> {
         let link = self.link_for(&inst.interface)?;
         let src = match inst.unicast_src {
@@ -186,16 +194,9 @@ impl Daemon {
                 ))
             })?,
         };
-        for vip in &inst.vips {
-            if let Some(dev) = &vip.dev {
-                self.link_for(dev)?;
-            }
-        }
-        let addrs: Vec<IpAddr> = inst.vips.iter().map(|v| v.addr).collect();
-        let mut wire_addrs = vec![0u8; addrs.len() * 16];
-        let n = packet::write_addrs(&mut wire_addrs, &addrs)
+        self.open_vip_links(inst)?;
+        let wire_addrs = wire_addrs(inst)
             .map_err(|e| StartError(format!("({}) virtual_ipaddress: {e}", inst.name)))?;
-        wire_addrs.truncate(n);
         Ok(Router {
             cfg: inst.clone(),
             m: Machine::new(Params::from_instance(inst), IpAddr::V4(src)),
@@ -416,30 +417,15 @@ impl Daemon {
                 debug!("({name}) reason: {why:?}");
             }
             Action::SendAdvert { priority } => self.send_advert(i, priority, now),
-            Action::AddVips => {
+            Action::AddVips | Action::RemoveVips => {
                 let r = &self.routers[i];
+                let op = if a == Action::AddVips {
+                    AddrOp::Add
+                } else {
+                    AddrOp::Del
+                };
                 for vip in &r.cfg.vips {
-                    match self.vip_op(r, AddrOp::Add, vip) {
-                        Ok(_) => {
-                            debug!("({}) added VIP {}/{}", r.cfg.name, vip.addr, vip.prefix_len)
-                        }
-                        Err(e) => error!(
-                            "({}) cannot add VIP {}/{}: {e}",
-                            r.cfg.name, vip.addr, vip.prefix_len
-                        ),
-                    }
-                }
-            }
-            Action::RemoveVips => {
-                let r = &self.routers[i];
-                debug!("({}) removing VIPs", r.cfg.name);
-                for vip in &r.cfg.vips {
-                    if let Err(e) = self.vip_op(r, AddrOp::Del, vip) {
-                        error!(
-                            "({}) cannot remove VIP {}/{}: {e}",
-                            r.cfg.name, vip.addr, vip.prefix_len
-                        );
-                    }
+                    self.vip_change(r, op, vip);
                 }
             }
             Action::SendGarp => self.send_garp(i, None),
@@ -464,13 +450,35 @@ impl Daemon {
             return Ok(Outcome::Unchanged);
         }
         let dev = vip.dev.as_deref().unwrap_or(&r.cfg.interface);
-        let ifindex = self
-            .links
-            .iter()
-            .find(|l| l.name == dev)
-            .map_or(self.links[r.link].iface.index, |l| l.iface.index);
-        self.netlink
-            .addr(op, ifindex, vip.addr, vip.prefix_len, vip.label.as_deref())
+        let link = self.links.iter().find(|l| l.name == dev).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("interface {dev} is not set up"),
+            )
+        })?;
+        self.netlink.addr(
+            op,
+            link.iface.index,
+            vip.addr,
+            vip.prefix_len,
+            vip.label.as_deref(),
+        )
+    }
+
+    /// Add or remove one VIP of `r`, logging the outcome (a failure is logged, not
+    /// fatal: the other VIPs and the protocol go on).
+    fn vip_change(&self, r: &Router, op: AddrOp, vip: &crate::config::model::Vip) {
+        let verb = if op == AddrOp::Add { "add" } else { "remove" };
+        match self.vip_op(r, op, vip) {
+            Ok(_) => debug!(
+                "({}) {verb} VIP {}/{}: done",
+                r.cfg.name, vip.addr, vip.prefix_len
+            ),
+            Err(e) => error!(
+                "({}) cannot {verb} VIP {}/{}: {e}",
+                r.cfg.name, vip.addr, vip.prefix_len
+            ),
+        }
     }
 
     fn send_advert(&mut self, i: usize, priority: u8, now: Instant) {
@@ -610,15 +618,14 @@ impl Daemon {
                 .routers
                 .iter()
                 .position(|r| same_identity(&r.cfg, inst));
-            if keep.is_none() {
-                match self.build_router(inst) {
-                    Ok(r) => fresh.push(r),
-                    Err(e) => {
-                        error!("reload: {e}; keeping the running configuration");
-                        self.sync_links();
-                        return;
-                    }
-                }
+            let res = match keep {
+                None => self.build_router(inst).map(|r| fresh.push(r)),
+                Some(_) => self.open_vip_links(inst),
+            };
+            if let Err(e) = res {
+                error!("reload: {e}; keeping the running configuration");
+                self.sync_links();
+                return;
             }
         }
         let (mut kept, mut removed) = (0, 0);
@@ -665,16 +672,13 @@ impl Daemon {
             return;
         }
         let old = std::mem::replace(&mut self.routers[i].cfg, inst.clone());
-        let addrs: Vec<IpAddr> = inst.vips.iter().map(|v| v.addr).collect();
-        let mut wire_addrs = vec![0u8; addrs.len() * 16];
-        if let Ok(n) = packet::write_addrs(&mut wire_addrs, &addrs) {
-            wire_addrs.truncate(n);
-            self.routers[i].wire_addrs = wire_addrs;
+        if let Ok(w) = wire_addrs(inst) {
+            self.routers[i].wire_addrs = w;
         }
         if self.routers[i].m.state() == State::Master {
             let r = &self.routers[i];
             for vip in old.vips.iter().filter(|v| !inst.vips.contains(v)) {
-                let _ = self.vip_op(r, AddrOp::Del, vip);
+                self.vip_change(r, AddrOp::Del, vip);
             }
             let added: Vec<IpAddr> = inst
                 .vips
@@ -683,12 +687,7 @@ impl Daemon {
                 .map(|v| v.addr)
                 .collect();
             for vip in inst.vips.iter().filter(|v| !old.vips.contains(v)) {
-                if let Err(e) = self.vip_op(r, AddrOp::Add, vip) {
-                    error!(
-                        "({}) cannot add VIP {}/{}: {e}",
-                        r.cfg.name, vip.addr, vip.prefix_len
-                    );
-                }
+                self.vip_change(r, AddrOp::Add, vip);
             }
             if !added.is_empty() {
                 self.send_garp(i, Some(&added));
@@ -769,6 +768,15 @@ impl Daemon {
         }
         s
     }
+}
+
+/// The VIPs in advert wire form, built once per (re)configuration.
+fn wire_addrs(inst: &Instance) -> Result<Vec<u8>, wire::Error> {
+    let addrs: Vec<IpAddr> = inst.vips.iter().map(|v| v.addr).collect();
+    let mut out = vec![0u8; addrs.len() * 16];
+    let n = packet::write_addrs(&mut out, &addrs)?;
+    out.truncate(n);
+    Ok(out)
 }
 
 /// keepalived defaults router_id to the host name.
