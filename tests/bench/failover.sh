@@ -86,8 +86,15 @@ stop() { # daemon host signal
   rm -f "$work/$2.pid" "$work/$2.vrrp.pid"
 }
 
-one_run() { # daemon kind -> prints the outage in ms
-  local d=$1 kind=$2 ping_pid
+# Paired sampling: run r of each daemon fails at the same moment within the advert interval
+# (a crash's outage depends on how long before it the last advert went out), so the two
+# daemons are compared on the same draws rather than on two independent ones.
+RANDOM=42
+phases=()
+for ((r = 0; r < runs; r++)); do phases+=("$(printf %03d $((RANDOM % 1000)))"); done
+
+one_run() { # daemon kind run -> prints the outage in ms
+  local d=$1 kind=$2 run=$3 ping_pid
   start "$d" b
   start "$d" a
   wait_vip a 10
@@ -95,9 +102,7 @@ one_run() { # daemon kind -> prints the outage in ms
   ip netns exec "$lab-c" ping -D -n -i 0.01 -W 1 192.0.2.10 > "$work/ping.txt" 2>/dev/null &
   ping_pid=$!
   pids+=("$ping_pid")
-  # A random moment within the advert interval: a crash's outage depends on how long
-  # before it the last advert went out.
-  sleep "1.$(printf %03d $((RANDOM % 1000)))"
+  sleep "1.${phases[$run]}"
   if [ "$kind" = graceful ]; then
     stop "$d" a TERM
   else
@@ -125,7 +130,7 @@ declare -A median
 for kind in graceful crash; do
   for d in keepalived tinyvrrpd; do
     vals=()
-    for ((r = 1; r <= runs; r++)); do vals+=("$(one_run "$d" "$kind")"); done
+    for ((r = 0; r < runs; r++)); do vals+=("$(one_run "$d" "$kind" "$r")"); done
     read -r med min max <<< "$(stats "${vals[@]}")"
     median[$d-$kind]=$med
     printf '%-10s %-9s median %5d ms  min %5d  max %5d   (%s)\n' "$d" "$kind" "$med" "$min" "$max" "${vals[*]}"
