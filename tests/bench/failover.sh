@@ -47,7 +47,8 @@ for h in 1 2; do
     cp "tests/configs/syslog$h.conf" "$work/syslog$h.conf"
   else
     awk '/unicast_peer \{|authentication \{/ {skip=1} !skip && !/unicast_src_ip/ {print} skip && /}/ {skip=0}' \
-      "tests/configs/syslog$h.conf" | sed 's/advert_int 1 .*/version 3\n  advert_int 0.1/' > "$work/syslog$h.conf"
+      "tests/configs/syslog$h.conf" | sed -E 's/advert_int 1( .*)?$/version 3\n  advert_int 0.1/' > "$work/syslog$h.conf"
+    grep -q 'advert_int 0.1' "$work/syslog$h.conf" || { echo "v3 rewrite of syslog$h.conf failed" >&2; exit 1; }
   fi
 done
 
@@ -99,6 +100,9 @@ one_run() { # daemon kind run -> prints the outage in ms
   start "$d" a
   wait_vip a 10
   sleep 2
+  # Measure only a sound setup: exactly one owner (a misconfigured pair would both be
+  # Master and show no outage at all).
+  if ! has_vip a || has_vip b; then echo "not exactly one VIP owner before the failure" >&2; exit 1; fi
   ip netns exec "$lab-c" ping -D -n -i 0.01 -W 1 192.0.2.10 > "$work/ping.txt" 2>/dev/null &
   ping_pid=$!
   pids+=("$ping_pid")
