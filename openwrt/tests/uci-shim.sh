@@ -6,27 +6,39 @@
 # Semantics follow functions.sh: named and anonymous (cfgN) sections, lists as _ITEMn and
 # _LENGTH, config_get_bool's accepted words.
 
+# As in functions.sh: config_cb/option_cb/list_cb are called for every section, option and
+# list while a file loads (defaults do nothing; a script overrides them after sourcing), and
+# config_cb once more with no arguments at the end of config_load (uci.sh's uci_load).
+config_cb() { return 0; }
+option_cb() { return 0; }
+list_cb() { return 0; }
+
 package() { :; }
 config() {
 	CONFIG_NUM_SECTIONS=$((CONFIG_NUM_SECTIONS + 1))
 	CONFIG_SECTION=${2:-cfg$CONFIG_NUM_SECTIONS}
 	CONFIG_SECTIONS="$CONFIG_SECTIONS $CONFIG_SECTION"
 	eval "CONFIG_${CONFIG_SECTION}_TYPE=\$1"
+	config_cb "$1" "$CONFIG_SECTION"
 }
 option() {
 	eval "CONFIG_${CONFIG_SECTION}_$1=\$2"
+	option_cb "$1" "$2"
 }
 list() {
 	local len
 	eval "len=\$((\${CONFIG_${CONFIG_SECTION}_$1_LENGTH:-0} + 1))"
 	eval "CONFIG_${CONFIG_SECTION}_$1_ITEM$len=\$2"
 	eval "CONFIG_${CONFIG_SECTION}_$1_LENGTH=$len"
+	list_cb "$1" "$2"
 }
 config_load() {
 	CONFIG_SECTIONS=
 	CONFIG_NUM_SECTIONS=0
+	CONFIG_SECTION=
 	# shellcheck disable=SC1090 # the sample file under test
 	. "$UCI_CONFIG_DIR/$1"
+	if [ -n "$CONFIG_SECTION" ]; then config_cb; fi
 }
 config_get() {
 	if [ $# -ge 4 ]; then

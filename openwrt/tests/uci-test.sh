@@ -78,6 +78,23 @@ for sh in "${shells[@]}"; do
     fail "$sh: bad-newline.uci: $(cat "$work/nl.err")"
   fi
 
+  # Anything the translation does not carry over is refused, never silently dropped.
+  while IFS='|' read -r sample msg; do
+    if translate "$sh" "$here/uci/$sample" >"$work/unknown.conf" 2>"$work/unknown.err"; then
+      fail "$sh: $sample was translated: $(cat "$work/unknown.conf")"
+    elif grep -qF "$msg" "$work/unknown.err"; then
+      ok "$sh: $sample refused: $msg"
+    else
+      fail "$sh: $sample: wanted \"$msg\", got: $(cat "$work/unknown.err")"
+    fi
+  done <<'CASES'
+unknown-option.uci|section 'VI_1': unknown option 'priorty'
+unknown-list.uci|section 'VI_1': unknown list 'track_script'
+unknown-global.uci|section 'globals': unknown option 'notification_email'
+unknown-type.uci|section 'chk_syslog': unknown section type 'vrrp_script'
+option-for-list.uci|section 'VI_1': 'unicast_peer' must be given as 'list unicast_peer'
+CASES
+
   # start/reload/triggers against stubs of procd's functions, with the paths moved into $work.
   cp "$here/uci/syslog1.uci" "$work/uci/tinyvrrpd"
   rm -rf "${work:?}/var"
