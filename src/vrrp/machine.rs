@@ -321,7 +321,10 @@ impl Machine {
     /// keepalived removes them at once, leaving clients without a router for the whole
     /// Skew_Time (≈ 0.6 s at VRRPv2 defaults).
     pub fn shutdown(&mut self, now: Instant) {
+        // A repeated stop while releasing keeps the pending release.
+        let release = self.timers[Timer::Release as usize];
         self.timers = [None; 4];
+        self.timers[Timer::Release as usize] = release;
         if self.state == State::Master {
             self.send_advert(PRIORITY_STOP);
             self.releasing = true;

@@ -250,6 +250,19 @@ fn master_shutdown_releases_the_vips_after_the_longest_skew_when_nobody_takes_ov
 }
 
 #[test]
+fn a_second_shutdown_while_releasing_keeps_the_pending_release() {
+    let mut m = master(params(150));
+    m.shutdown(t(10_000));
+    drain(&mut m);
+    let due = m.poll_timeout();
+    m.shutdown(t(10_100));
+    assert!(m.holds_vips());
+    assert_eq!(m.poll_timeout(), due, "the release timer must survive");
+    m.handle_timeout(due.unwrap());
+    assert!(drain(&mut m).contains(&Action::RemoveVips));
+}
+
+#[test]
 fn release_now_gives_up_the_vips_at_once_and_only_once() {
     let mut m = master(params(150));
     m.shutdown(t(10_000));
@@ -857,4 +870,122 @@ fn three_nodes_never_keep_two_masters() {
     // to fire wins and the other accepts its equal-priority advert.
     assert_eq!(net.masters().len(), 1);
     assert_eq!(net.vip_owners(), net.masters());
+}
+
+/// Random event sequences (xorshift, fixed seeds): after every event the machine's
+/// invariants hold. VIPs are added only when not held and removed only when held, and
+/// `holds_vips` agrees with that history; each state arms exactly its timers; no timer is
+/// ever due before the event that armed it.
+#[test]
+fn random_event_sequences_keep_the_invariants() {
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut rnd = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let peers = [N2, N3, N1];
+    for run in 0..200 {
+        let version = if run % 2 == 0 {
+            Version::V2
+        } else {
+            Version::V3
+        };
+        let p = Params {
+            version,
+            auth: if version == Version::V2 {
+                Some(PASS)
+            } else {
+                None
+            },
+            priority: [1, 100, 150, 254, 255][rnd(5) as usize],
+            preempt: rnd(2) == 0,
+            preempt_delay: Duration::from_millis(rnd(3) * 1500),
+            initial_state: if rnd(2) == 0 {
+                InitialState::Master
+            } else {
+                InitialState::Backup
+            },
+            advert_interval: Centis([1, 10, 100][rnd(3) as usize] as u16),
+            ..params(100)
+        };
+        let mut m = Machine::new(p.clone(), N1);
+        let mut now = t(1000);
+        let mut held = false;
+        m.start(now);
+        for step in 0..300 {
+            now = now + Duration::from_micros(rnd(2_000_000));
+            // As the daemon's loop: timers due by now fire before any input is handled.
+            if m.poll_timeout().is_some_and(|due| due <= now) {
+                m.handle_timeout(now);
+            }
+            match rnd(10) {
+                0..=3 => {
+                    let adv = Advert {
+                        src: peers[rnd(3) as usize],
+                        version: if rnd(20) == 0 { Version::V3 } else { p.version },
+                        vrid: if rnd(20) == 0 { 2 } else { 1 },
+                        priority: [0, 1, 100, 150, 200, 255][rnd(6) as usize],
+                        interval: if rnd(10) == 0 {
+                            Centis(300)
+                        } else {
+                            p.advert_interval
+                        },
+                        auth: p.auth,
+                    };
+                    let _ = m.handle_advert(now, &adv);
+                }
+                4..=6 => {
+                    if let Some(due) = m.poll_timeout() {
+                        now = now.max(due);
+                    }
+                    m.handle_timeout(now);
+                }
+                7 => m.shutdown(now),
+                8 => m.start(now),
+                _ => m.set_fault(now, rnd(2) == 0),
+            }
+            while let Some(a) = m.poll_action() {
+                match a {
+                    Action::AddVips => {
+                        assert!(!held, "run {run} step {step}: VIPs added twice");
+                        held = true;
+                    }
+                    Action::RemoveVips => {
+                        assert!(held, "run {run} step {step}: VIPs removed while not held");
+                        held = false;
+                    }
+                    _ => {}
+                }
+            }
+            assert_eq!(
+                m.holds_vips(),
+                held,
+                "run {run} step {step}: holds_vips disagrees ({:?})",
+                m.state()
+            );
+            let armed = |tm: Timer| m.timers[tm as usize].is_some();
+            match m.state() {
+                State::Master => assert!(
+                    armed(Timer::Adver) && !armed(Timer::MasterDown),
+                    "run {run} step {step}"
+                ),
+                State::Backup => assert!(
+                    armed(Timer::MasterDown) && !armed(Timer::Adver),
+                    "run {run} step {step}"
+                ),
+                State::Initialize => assert_eq!(
+                    m.poll_timeout().is_some(),
+                    m.releasing,
+                    "run {run} step {step}"
+                ),
+                State::Fault => assert_eq!(m.poll_timeout(), None, "run {run} step {step}"),
+            }
+            if let Some(due) = m.poll_timeout() {
+                // A timer may be due at `now` at the earliest (skew 0 for priority 255).
+                assert!(due >= now, "run {run} step {step}: timer in the past");
+            }
+        }
+    }
 }
