@@ -37,7 +37,8 @@ fn options() -> getopts::Options {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let opts = options();
-    let m = match opts.parse(&args[1..]) {
+    // argv may be empty when exec'd that way: no arguments, not a panic.
+    let m = match opts.parse(args.get(1..).unwrap_or_default()) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("tinyvrrpd: {e}\nTry 'tinyvrrpd --help'.");
