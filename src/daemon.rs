@@ -752,14 +752,14 @@ impl Daemon {
             }
             let _ = writeln!(
                 s,
-                "  Counters: adverts_rx={} adverts_tx={} priority0_rx={} priority0_tx={} became_master={} discarded={}",
-                c.adverts_rx,
-                c.adverts_tx,
-                c.priority_zero_rx,
-                c.priority_zero_tx,
-                c.became_master,
-                c.discarded
+                "  Counters: adverts_rx={} adverts_tx={} priority0_rx={} priority0_tx={} became_master={}",
+                c.adverts_rx, c.adverts_tx, c.priority_zero_rx, c.priority_zero_tx, c.became_master
             );
+            s.push_str("  Discarded:");
+            for (kind, n) in Discard::KINDS.iter().zip(c.discarded) {
+                let _ = write!(s, " {kind}={n}");
+            }
+            s.push('\n');
         }
         for l in &self.links {
             for (kind, n) in &l.dropped {

@@ -433,3 +433,104 @@ fn reload_removing_an_instance_removes_its_vip() {
     assert_eq!(lab.stop('a', libc::SIGTERM), Some(0));
     assert!(!has("192.0.2.10"));
 }
+
+/// Forged packets at the Master, each claiming priority 255 so that accepting any one
+/// would make it step down: none changes the state, each is counted by its reason.
+#[test]
+fn hostile_packets_change_nothing_and_are_counted_by_reason() {
+    if !can_run_lab() {
+        return;
+    }
+    use std::net::{IpAddr, Ipv4Addr};
+    use tinyvrrpd::wire::{Version, packet};
+    let mut lab = Lab::new();
+    lab.start('a', &config_path("syslog1.kv"));
+    let start = std::time::Instant::now();
+    while !lab.has_vip('a') {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "a never became master"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (a, peer, stranger) = (
+        Ipv4Addr::new(192, 0, 2, 11),
+        Ipv4Addr::new(192, 0, 2, 12),
+        Ipv4Addr::new(192, 0, 2, 99),
+    );
+    let emit = |src: Ipv4Addr, version: Version, vrid: u8, interval_cs: u16, auth: packet::Auth| {
+        let r = packet::Repr {
+            version,
+            vrid,
+            priority: 255,
+            interval_cs,
+            auth,
+            addrs: &[192, 0, 2, 10],
+        };
+        let mut b = [0u8; 64];
+        let n = r.emit(&mut b, IpAddr::V4(src), IpAddr::V4(a)).unwrap();
+        b[..n].to_vec()
+    };
+    let pass = packet::Auth::Pass(*b"mysecret");
+    let good = emit(peer, Version::V2, 1, 100, pass);
+    let mut bad_version = good.clone();
+    bad_version[0] = 0x41;
+    let mut oversized = good.clone();
+    oversized.extend_from_slice(&[0; 100]);
+    let mut bad_sum = good.clone();
+    bad_sum[7] ^= 0x55;
+    let sends: Vec<(Ipv4Addr, u8, Vec<u8>)> = vec![
+        (stranger, 255, emit(stranger, Version::V2, 1, 100, pass)), // not a unicast peer
+        (peer, 64, good.clone()),                                   // TTL
+        (peer, 255, bad_sum),                                       // checksum
+        (peer, 255, bad_version),                                   // VRRP version 4
+        (peer, 255, emit(peer, Version::V2, 7, 100, pass)),         // VRID nobody serves
+        (
+            peer,
+            255,
+            emit(peer, Version::V2, 1, 100, packet::Auth::Pass(*b"guessed!")),
+        ), // auth
+        (peer, 255, emit(peer, Version::V2, 1, 200, pass)),         // v2 interval
+        (
+            peer,
+            255,
+            emit(peer, Version::V3, 1, 100, packet::Auth::None),
+        ), // v3 to a v2 router
+        (peer, 255, good[..10].to_vec()),                           // truncated
+        (peer, 255, oversized),                                     // trailing bytes
+    ];
+    for (src, ttl, payload) in sends {
+        send_raw_from(&lab.ns('c'), a, ipv4_datagram(src, a, ttl, &payload));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        lab.has_vip('a'),
+        "a lost the VIP to a forged packet:\n{}",
+        lab.log('a')
+    );
+    assert_eq!(
+        lab.log('a').matches("Entering BACKUP STATE").count(),
+        1,
+        "{}",
+        lab.log('a')
+    );
+    lab.signal('a', libc::SIGUSR1);
+    let dump = lab.pid_file('a').with_extension("data");
+    let start = std::time::Instant::now();
+    while !dump.exists() {
+        assert!(start.elapsed() < Duration::from_secs(3), "no state dump");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let d = std::fs::read_to_string(&dump).unwrap();
+    assert!(d.contains("State: MASTER"), "{d}");
+    assert!(
+        d.contains("Discarded: vrid=0 version=1 not_peer=1 auth=1 interval=1 own=0"),
+        "{d}"
+    );
+    for line in ["ttl=1", "checksum=1", "version=1", "vrid=1", "length=2"] {
+        assert!(
+            d.contains(&format!("Dropped on enp0s1: {line}\n")),
+            "lacks {line}:\n{d}"
+        );
+    }
+}

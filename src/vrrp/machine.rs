@@ -108,16 +108,22 @@ pub enum Discard {
 }
 
 impl Discard {
-    /// Stable short name for counters and rate limiting.
-    pub fn kind(self) -> &'static str {
+    /// Stable short names for counters and rate limiting, in `index` order.
+    pub const KINDS: [&'static str; 6] = ["vrid", "version", "not_peer", "auth", "interval", "own"];
+
+    pub fn index(self) -> usize {
         match self {
-            Discard::Vrid { .. } => "vrid",
-            Discard::Version { .. } => "version",
-            Discard::NotPeer => "not_peer",
-            Discard::Auth => "auth",
-            Discard::Interval { .. } => "interval",
-            Discard::OwnAdvert => "own",
+            Discard::Vrid { .. } => 0,
+            Discard::Version { .. } => 1,
+            Discard::NotPeer => 2,
+            Discard::Auth => 3,
+            Discard::Interval { .. } => 4,
+            Discard::OwnAdvert => 5,
         }
+    }
+
+    pub fn kind(self) -> &'static str {
+        Self::KINDS[self.index()]
     }
 }
 
@@ -209,7 +215,8 @@ pub struct Counters {
     pub priority_zero_rx: u64,
     pub priority_zero_tx: u64,
     pub became_master: u64,
-    pub discarded: u64,
+    /// Discarded adverts by reason, indexed by `Discard::index` (names: `Discard::KINDS`).
+    pub discarded: [u64; Discard::KINDS.len()],
 }
 
 /// Enough room for the longest burst one event produces (become Master: transition,
@@ -405,7 +412,7 @@ impl Machine {
     /// RFC 5798 §6.4.2 (Backup) and §6.4.3 (Master): an advertisement for this VRID.
     pub fn handle_advert(&mut self, now: Instant, adv: &Advert) -> Result<(), Discard> {
         if let Err(d) = self.check(adv) {
-            self.counters.discarded += 1;
+            self.counters.discarded[d.index()] += 1;
             return Err(d);
         }
         self.counters.adverts_rx += 1;

@@ -330,7 +330,11 @@ fn v2_discards_an_advert_with_a_different_interval() {
         Some(us(3_609_375)),
         "a discarded advert must not reset the timer"
     );
-    assert_eq!(m.counters().discarded, 1);
+    assert_eq!(
+        m.counters().discarded[Discard::Interval { got: Centis(0) }.index()],
+        1
+    );
+    assert_eq!(m.counters().discarded.iter().sum::<u64>(), 1);
 }
 
 #[test]
