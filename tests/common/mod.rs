@@ -587,3 +587,18 @@ pub fn ipv4_datagram(
     d.extend_from_slice(payload);
     d
 }
+
+/// Poll `done` every 20 ms until it holds; after `limit`, fail with `what()`. Returns how
+/// long it took.
+pub fn wait_until(
+    limit: Duration,
+    mut done: impl FnMut() -> bool,
+    what: impl Fn() -> String,
+) -> Duration {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "{} (after {limit:?})", what());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    start.elapsed()
+}
