@@ -1,8 +1,9 @@
 # shellcheck shell=dash
-# Stand-in for the parts of OpenWrt's /lib/functions.sh that the init script uses, so the
-# UCI -> key=value translation runs on any Linux box. Like OpenWrt's config_load (which
-# evals `uci export`), it runs the UCI file as shell with `config`/`option`/`list` defined as
-# functions, so the sample files must be in uci export's normalised form (single quotes).
+# Stand-in for the parts of OpenWrt's /lib/functions.sh (and /sbin/uci) that the init script
+# uses, so the UCI -> key=value translation runs on any Linux box. Like OpenWrt's config_load
+# (which evals `uci -S export`), it runs the UCI file as shell with `config`/`option`/`list`
+# defined as functions, so the sample files must be in uci export's normalised form (single
+# quotes).
 # Semantics follow functions.sh: named and anonymous (cfgN) sections, lists as _ITEMn and
 # _LENGTH, config_get_bool's accepted words.
 
@@ -32,13 +33,81 @@ list() {
 	eval "CONFIG_${CONFIG_SECTION}_$1_LENGTH=$len"
 	list_cb "$1" "$2"
 }
+# A model of libuci's line parser (file.c uci_parse_line/_config/_option): prints what it
+# accepts, keywords spelt out as `uci export` does; for every other line prints
+# "Parse error (REASON) at line N, byte 1" on stderr, and then exits 1 (with -v strict=1 at
+# the first such line, as uci does without -S). Modelled: an unknown
+# keyword, option/list before the first section, a section or option name other than
+# [A-Za-z0-9_], and quoted values that run over several lines (not a new command).
+uci_parse_file() { # FILE [STRICT]
+	awk -v strict="$2" '
+	function bad(why) {
+		printf "Parse error (%s) at line %d, byte 1\n", why, NR > "/dev/stderr"
+		err = 1
+		if (strict) exit
+	}
+	function name_ok(w) { gsub(/^\047|\047$/, "", w); return w ~ /^[A-Za-z0-9_]+$/ }
+	# Whether a quote is still open at the end of line s, given the one open at its start.
+	function open_quote(s, q,   i, c) {
+		for (i = 1; i <= length(s); i++) {
+			c = substr(s, i, 1)
+			if (q == "") {
+				if (c == "\047" || c == "\"") q = c
+				else if (c == "\\") i++
+			} else if (c == q) q = ""
+			else if (q == "\"" && c == "\\") i++
+		}
+		return q
+	}
+	inquote != "" { inquote = open_quote($0, inquote); print; next }
+	/^[ \t]*(#|$)/ { next }
+	{ kw = $1 }
+	kw == "p" || kw == "package" { sub(/^[ \t]*p(ackage)?/, "package") }
+	kw == "c" || kw == "config" {
+		if (NF >= 3 && !name_ok($3)) { bad("invalid character in name field"); next }
+		insection = 1
+		sub(/^[ \t]*c(onfig)?/, "config")
+	}
+	kw == "o" || kw == "option" || kw == "l" || kw == "list" {
+		if (!insection) { bad("option/list command found before the first section"); next }
+		if (!name_ok($2)) { bad("invalid character in name field"); next }
+		if (!sub(/^[ \t]*o(ption)?/, "option")) sub(/^[ \t]*l(ist)?/, "list")
+	}
+	$1 !~ /^(package|config|option|list)$/ { bad("invalid command"); next }
+	{ inquote = open_quote($0, ""); print }
+	END { exit err }' "$1"
+}
+
+# /sbin/uci [-c DIR] [-S] export PACKAGE, as far as the init script and config_load use it:
+# strict by default (any parse error fails, "uci: " and the error on stderr); with -S (uci_load)
+# the lines that do not parse are skipped and their errors printed, and the rest exported.
+uci() {
+	local dir=/etc/config strict=1 out
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		-c) dir=$2; shift 2 ;;
+		-S) strict=; shift ;;
+		export) break ;;
+		*) echo "uci-shim: uci $* is not modelled" >&2; return 1 ;;
+		esac
+	done
+	[ -f "$dir/$2" ] || { echo "uci: Entry not found" >&2; return 1; }
+	if [ -n "$strict" ]; then
+		out=$(uci_parse_file "$dir/$2" 1 2>&1 >/dev/null) || { echo "uci: $out" >&2; return 1; }
+	fi
+	uci_parse_file "$dir/$2" || [ -z "$strict" ]
+}
+
+# uci.sh's uci_load: `uci -S export`, its stderr discarded, evaluated; config_cb at the end.
 config_load() {
+	local data ret=0
 	CONFIG_SECTIONS=
 	CONFIG_NUM_SECTIONS=0
 	CONFIG_SECTION=
-	# shellcheck disable=SC1090 # the sample file under test
-	. "$UCI_CONFIG_DIR/$1"
+	data=$(uci ${UCI_CONFIG_DIR:+-c "$UCI_CONFIG_DIR"} -S export "$1" 2>/dev/null) || ret=$?
+	[ "$ret" != 0 ] || [ -z "$data" ] || eval "$data"
 	if [ -n "$CONFIG_SECTION" ]; then config_cb; fi
+	return "$ret"
 }
 config_get() {
 	if [ $# -ge 4 ]; then

@@ -26,7 +26,7 @@ translate() {
   mkdir -p "$work/uci"
   cp "$2" "$work/uci/tinyvrrpd"
   # shellcheck disable=SC2016,SC2086 # expanded by the inner shell; "busybox ash" is two words
-  UCI_CONFIG_DIR=$work/uci $1 -c '. "$0"; . "$1"; config_load tinyvrrpd; tinyvrrpd_uci_to_kv' \
+  UCI_CONFIG_DIR=$work/uci $1 -c '. "$0"; . "$1"; tinyvrrpd_load && tinyvrrpd_uci_to_kv' \
     "$here/uci-shim.sh" "$init"
 }
 # key=value lines only (no comments, no blank lines)
@@ -87,7 +87,42 @@ unknown-list.uci|section 'VI_1': unknown list 'track_script'
 unknown-global.uci|section 'globals': unknown option 'notification_email'
 unknown-type.uci|section 'chk_syslog': unknown section type 'vrrp_script'
 option-for-list.uci|section 'VI_1': 'unicast_peer' must be given as 'list unicast_peer'
+bad-keyword.uci|uci: Parse error (invalid command) at line 11, byte 1
+bad-name.uci|uci: Parse error (invalid character in name field) at line 16, byte 1
 CASES
+
+  # Why tinyvrrpd_load parses strictly first: config_load alone (uci -S, as on OpenWrt) skips
+  # the line it cannot parse and loads the rest, without a word.
+  cp "$here/uci/bad-keyword.uci" "$work/uci/tinyvrrpd"
+  # shellcheck disable=SC2016,SC2086 # expanded by the inner shell; "busybox ash" is two words
+  out=$(UCI_CONFIG_DIR=$work/uci $sh -c '. "$0"; . "$1"; config_load tinyvrrpd && tinyvrrpd_uci_to_kv' \
+    "$here/uci-shim.sh" "$init" 2>&1) || out="failed: $out"
+  if [[ $out == *"virtual_router_id = 1"* && $out != *priority* && $out != *rror* ]]; then
+    ok "$sh: the shim's config_load, like uci -S, drops bad-keyword.uci's line 11 silently"
+  else
+    fail "$sh: config_load of bad-keyword.uci: $out"
+  fi
+
+  # start and reload on a refused file: no procd instance, no signal, the last good
+  # /var/etc/tinyvrrpd.conf left as it was, the reason on stderr.
+  for sample in unknown-option.uci bad-keyword.uci; do
+    mkdir -p "$work/var/etc"
+    echo "# last good" >"$work/var/etc/tinyvrrpd.conf"
+    cp "$here/uci/$sample" "$work/uci/tinyvrrpd"
+    # shellcheck disable=SC2016,SC2086 # expanded by the inner shell; "busybox ash" is two words
+    out=$(UCI_CONFIG_DIR=$work/uci $sh -c '
+      . "$0"; . "$1"; CONF=$2/var/etc/tinyvrrpd.conf RUNDIR=$2/var/run/tinyvrrpd
+      procd_open_instance() { echo opened; }
+      procd_send_signal() { echo signalled; }
+      start_service; reload_service' "$here/uci-shim.sh" "$init" "$work" 2>&1)
+    if [[ $out == *"tinyvrrpd: /etc/config/tinyvrrpd: "* && $out != *opened* &&
+      $out != *signalled* && $(cat "$work/var/etc/tinyvrrpd.conf") == "# last good" ]] &&
+      ! [[ -e $work/var/etc/tinyvrrpd.conf.new ]]; then
+      ok "$sh: $sample: start opens no instance, reload sends no signal, config kept"
+    else
+      fail "$sh: start/reload with $sample: $out"
+    fi
+  done
 
   # start/reload/triggers against stubs of procd's functions, with the paths moved into $work.
   cp "$here/uci/syslog1.uci" "$work/uci/tinyvrrpd"
