@@ -19,8 +19,8 @@ pub(crate) const SCRIPT_KEYS: [&str; 8] = [
     "init_fail",
 ];
 
-/// keepalived's range for `weight`.
-const WEIGHT_MAX: i64 = 254;
+/// keepalived accepts ±254 but clamps it to ±253 with an error; we refuse it.
+const WEIGHT_MAX: i64 = 253;
 
 /// Characters that only a shell gives meaning to. A command with one of them (outside
 /// quotes) runs through `/bin/sh -c`; anything else is executed directly.
@@ -110,6 +110,7 @@ fn weight(key: &str, args: &[&str]) -> Result<(i16, bool), String> {
     let (n, reverse) = match args {
         [n] => (*n, false),
         [n, "reverse"] => (*n, true),
+        [n, "noreverse"] => (*n, false),
         [_, r] => {
             return Err(format!(
                 "expected 'reverse' after the weight, found \"{r}\""
@@ -336,7 +337,7 @@ mod tests {
         assert_eq!(tracked("track_script", &["chk"], 3).unwrap().weight, None);
         assert_eq!(
             tracked("track_script", &["chk", "weight", "300"], 3).unwrap_err(),
-            "expected a number -254-254 for track_script chk weight, found \"300\""
+            "expected a number -253-253 for track_script chk weight, found \"300\""
         );
         assert!(tracked("track_script", &["chk", "wieght", "3"], 3).is_err());
     }
