@@ -59,6 +59,8 @@ pub enum Reason {
     Shutdown,
     Fault,
     FaultCleared,
+    /// Another member of its sync group changed state.
+    SyncGroup,
 }
 
 /// Work for the caller. The machine never performs IO itself.
@@ -375,6 +377,21 @@ impl Machine {
                 self.set_state(State::Fault, Reason::Fault);
             }
             (false, State::Fault) => self.begin(now, Reason::FaultCleared),
+        }
+    }
+
+    /// Follow a sync group partner: a Backup becomes Master, or a Master yields to
+    /// Backup (keepalived's vrrp_sync_group). Other states are left alone.
+    pub fn sync_to(&mut self, now: Instant, to: State) {
+        match (self.state, to) {
+            (State::Backup, State::Master) => self.become_master(now, Reason::SyncGroup),
+            (State::Master, State::Backup) => {
+                self.timers[Timer::Adver as usize] = None;
+                self.timers[Timer::Garp as usize] = None;
+                self.push(Action::RemoveVips);
+                self.enter_backup(now, Reason::SyncGroup);
+            }
+            _ => {}
         }
     }
 

@@ -437,7 +437,10 @@ fn master_whose_priority_drops_hands_over_to_the_better_backup() {
     // Priority restored: the Backup at 150 preempts the Master at 100 the same way.
     a.set_priority(t(9000), 150);
     a.handle_advert(t(9100), &advert(N2, 100)).unwrap();
-    assert_eq!(a.poll_timeout(), Some(t(9100) + Duration::from_micros(414_062)));
+    assert_eq!(
+        a.poll_timeout(),
+        Some(t(9100) + Duration::from_micros(414_062))
+    );
 }
 
 #[test]
