@@ -66,11 +66,22 @@ impl Drop for ControlSocket {
 
 /// The client side: ask the daemon listening at `path` and collect its answer.
 pub fn query(path: &Path, request: &str, timeout: Duration) -> io::Result<String> {
-    use std::os::linux::net::SocketAddrExt;
-    // An abstract address: nothing to clean up, unique per process.
-    let name = format!("tinyvrrpd-client-{}", std::process::id());
-    let me = SocketAddr::from_abstract_name(name.as_bytes())?;
-    let sock = UnixDatagram::bind_addr(&me)?;
+    // A filesystem address, not an abstract one: abstract names are per network
+    // namespace, and the daemon may run in another (the socket file reaches it anyway).
+    let me = std::env::temp_dir().join(format!("tinyvrrpd-status-{}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&me);
+    let sock = UnixDatagram::bind(&me)?;
+    let res = exchange(&sock, path, request, timeout);
+    let _ = std::fs::remove_file(&me);
+    res
+}
+
+fn exchange(
+    sock: &UnixDatagram,
+    path: &Path,
+    request: &str,
+    timeout: Duration,
+) -> io::Result<String> {
     sock.set_read_timeout(Some(timeout))?;
     sock.send_to(request.as_bytes(), path)?;
     let mut out = Vec::new();
