@@ -469,3 +469,45 @@ fn status_json_describes_every_instance() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("no answer on /nonexistent/x.sock"), "{out}");
 }
+
+#[test]
+fn a_weighted_track_interface_lowers_the_priority_instead_of_faulting() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let ip = |args: &[&str]| {
+        let ok = Command::new("ip")
+            .args(["-n", &lab.ns('a')])
+            .args(args)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "ip {args:?}");
+    };
+    // An uplink stand-in that exists only in a's namespace.
+    ip(&["link", "add", "uplink0", "type", "dummy"]);
+    ip(&["link", "set", "uplink0", "up"]);
+    let log = lab.dir.join("notify.log");
+    let rec = recorder(&lab, "notify.sh", &log);
+    let extra = "  track_interface {\n    uplink0 weight -60\n  }\n";
+    let a = lab.write_config("a.conf", &part2_conf('a', "/bin/true", &rec, extra));
+    let b = lab.write_config("b.conf", &part2_conf('b', "/bin/true", &rec, ""));
+    lab.start('a', &a);
+    lab.start('b', &b);
+    lab.wait_sole_owner('a', Duration::from_secs(5));
+    ip(&["link", "set", "uplink0", "down"]);
+    lab.wait_sole_owner('b', Duration::from_secs(4));
+    let s = status(&lab, 'a', false);
+    assert!(
+        s.contains("State: BACKUP") && s.contains("Priority: 90 (base 150)"),
+        "{s}"
+    );
+    assert!(
+        s.contains("Track interface: uplink0 weight -60: failed"),
+        "{s}"
+    );
+    assert!(!lab.log('a').contains("FAULT"), "{}", lab.log('a'));
+    ip(&["link", "set", "uplink0", "up"]);
+    lab.wait_sole_owner('a', Duration::from_secs(4));
+}

@@ -223,6 +223,7 @@ impl Daemon {
 
     /// Start due checks and kill overdue ones.
     pub(super) fn run_checks(&mut self, now: Instant) {
+        let mut changed = false;
         for k in 0..self.checks.len() {
             if self.checks[k].check.poll_timeout() > now {
                 continue;
@@ -238,7 +239,7 @@ impl Daemon {
                                 c.cfg.name, c.cmd.text
                             );
                             // A check that cannot run is a failing check.
-                            c.check.finished(now, false);
+                            changed |= c.check.finished(now, false).is_some();
                         }
                     }
                 }
@@ -249,6 +250,9 @@ impl Daemon {
                 }
                 None => {}
             }
+        }
+        if changed {
+            self.refresh_health(now);
         }
     }
 

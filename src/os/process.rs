@@ -265,9 +265,14 @@ unsafe fn child(
     unsafe {
         libc::setpgid(0, 0);
         // The daemon blocks its signals for the signalfd and ignores SIGPIPE (Rust's
-        // runtime); a script must start with neither.
+        // runtime), and whoever started it may have ignored more (nohup): a script
+        // starts with default dispositions and nothing blocked.
         libc::sigprocmask(libc::SIG_UNBLOCK, all, core::ptr::null_mut());
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        for sig in 1..32 {
+            if sig != libc::SIGKILL && sig != libc::SIGSTOP {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+        }
         for fd in 0..3 {
             libc::dup2(null_fd, fd);
         }
@@ -381,5 +386,42 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
         assert_eq!(got, Some(3));
+    }
+
+    #[test]
+    fn scripts_run_as_their_user_with_default_signals() {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            return; // switching users needs root
+        }
+        let mut c = cmd(&[
+            "/bin/sh",
+            "-c",
+            // The uid of nobody, and no standard signal ignored or blocked (the test
+            // harness, like the daemon, ignores SIGPIPE: the child must not inherit that).
+            "test \"$(id -un)\" = nobody \
+             && ign=$(sed -n 's/^SigIgn:[[:space:]]*//p' /proc/self/status) \
+             && blk=$(sed -n 's/^SigBlk:[[:space:]]*//p' /proc/self/status) \
+             && test $((0x$ign & 0x7fffffff)) = 0 && test $((0x$blk & 0x7fffffff)) = 0",
+        ]);
+        c.user = Some(RunAs {
+            user: "nobody".into(),
+            group: None,
+        });
+        let p = prepare(&c, None, false).unwrap();
+        assert_eq!(p.cred.map(|c| c.uid), Some(65534));
+        let pid = spawn(&p, &[]).unwrap();
+        let mut status = 0;
+        for _ in 0..500 {
+            // SAFETY: valid out-pointer.
+            if unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } == pid {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(
+            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+            "{status:#x}"
+        );
     }
 }
