@@ -476,9 +476,10 @@ fn a_weighted_track_interface_lowers_the_priority_instead_of_faulting() {
         return;
     }
     let mut lab = Lab::new();
+    let ns = lab.ns('a');
     let ip = |args: &[&str]| {
         let ok = Command::new("ip")
-            .args(["-n", &lab.ns('a')])
+            .args(["-n", &ns])
             .args(args)
             .status()
             .unwrap()
