@@ -486,8 +486,12 @@ fn a_weighted_track_interface_lowers_the_priority_instead_of_faulting() {
             .success();
         assert!(ok, "ip {args:?}");
     };
-    // An uplink stand-in that exists only in a's namespace.
-    ip(&["link", "add", "uplink0", "type", "dummy"]);
+    // An uplink stand-in that exists only in a's namespace (a veth pair: this kernel
+    // may lack the dummy driver).
+    ip(&[
+        "link", "add", "uplink0", "type", "veth", "peer", "name", "uplink0p",
+    ]);
+    ip(&["link", "set", "uplink0p", "up"]);
     ip(&["link", "set", "uplink0", "up"]);
     let log = lab.dir.join("notify.log");
     let rec = recorder(&lab, "notify.sh", &log);

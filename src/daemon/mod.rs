@@ -5,25 +5,16 @@ mod health;
 mod notify;
 mod status;
 
-pub use health::prepare_scripts;
-
-/// Resolve every notify command (the start-up and `-t` check).
-pub fn prepare_notify(config: &Config) -> Result<(), String> {
-    notify::prepare_all(config).map(drop)
-}
-
 use crate::config::model::{Config, Instance, SyncGroup};
 use crate::os::arp::LinkSender;
 use crate::os::control::ControlSocket;
 use crate::os::iface::{self, Iface};
-use crate::os::netlink::LinkMonitor;
-use crate::os::netlink::{AddrOp, Netlink, Outcome};
+use crate::os::netlink::{AddrOp, LinkMonitor, Netlink, Outcome};
 use crate::os::process::{self, Prepared};
 use crate::os::signals::{Signal, Signals};
 use crate::os::socket::{VRRP_GROUP_V4, VrrpSocket};
 use crate::os::{self, clock};
-use crate::vrrp::machine::Reason;
-use crate::vrrp::machine::{Action, Advert, Discard, Machine, Params, State};
+use crate::vrrp::machine::{Action, Advert, Discard, Machine, Params, Reason, State};
 use crate::vrrp::ratelimit::LogLimiter;
 use crate::vrrp::timers::{Centis, Instant};
 use crate::vrrp::track::Verdict;
@@ -35,6 +26,13 @@ use notify::Notifier;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
+
+pub use health::prepare_scripts;
+
+/// Resolve every notify command (the start-up and `-t` check).
+pub fn prepare_notify(config: &Config) -> Result<(), String> {
+    notify::prepare_all(config).map(drop)
+}
 
 /// Datagrams read per socket per wake-up: enough to drain normal traffic, bounded so a
 /// flood on one interface cannot delay timers (adverts) for long.
