@@ -65,7 +65,10 @@ fn version_help_and_bad_flags() {
         "--log-console",
         "--log-detail",
         "--pid",
+        "--json",
+        "tinyvrrpd status",
         "--version",
+        "--help",
     ] {
         assert!(out.contains(flag), "help lacks {flag}: {out}");
     }
