@@ -282,7 +282,11 @@ fn a_hanging_check_is_killed_at_its_timeout_and_adverts_stay_on_time() {
     let rec = recorder(&lab, "notify.sh", &log);
     // A unique argument so leftovers can be found in /proc.
     let hang = "/bin/sleep 30.4217";
-    let a = part2_conf('a', hang, &rec, "").replace("interval 1\n", "interval 1\n  timeout 0.5\n");
+    // weight +10: added while the check succeeds, so a hanging (failing) check leaves a
+    // at its base 150 — still Master, and it must keep advertising on time.
+    let a = part2_conf('a', hang, &rec, "")
+        .replace("interval 1\n", "interval 1\n  timeout 0.5\n")
+        .replace("weight -60", "weight 10");
     let a = lab.write_config("a.conf", &a);
     let b = lab.write_config("b.conf", &part2_conf('b', "/bin/true", &rec, ""));
     lab.start('a', &a);
@@ -294,25 +298,32 @@ fn a_hanging_check_is_killed_at_its_timeout_and_adverts_stay_on_time() {
         1,
         Duration::from_secs(4),
     );
-    // The first result (a timeout) fails the check at once: 150 - 60 = 90 < 100.
-    lab.wait_sole_owner('b', Duration::from_secs(4));
-    // b is Master now; a keeps running (and killing) the hanging check every second.
-    let before = counter(&status(&lab, 'a', true), "adverts_rx");
+    // a keeps running (and killing) the hanging check every second while it advertises.
+    let before = counter(&status(&lab, 'b', true), "adverts_rx");
     let window = Duration::from_secs(5);
     std::thread::sleep(window);
-    let after = counter(&status(&lab, 'a', true), "adverts_rx");
-    // One advert per second from b while a's checks hang and get killed.
+    let after = counter(&status(&lab, 'b', true), "adverts_rx");
     assert!(
         after - before >= 4,
-        "a received {} adverts in {window:?}",
+        "b received {} adverts from a in {window:?}",
         after - before
     );
+    let la = lab.log('a');
     assert!(
-        lab.log('a').matches("timed out").count() <= 1,
-        "logged once per change"
+        la.matches("timed out").count() == 1,
+        "logged once per change: {la}"
+    );
+    let s = status(&lab, 'a', false);
+    assert!(
+        s.contains("State: MASTER") && s.contains("Priority: 150 (base 150)"),
+        "{s}"
+    );
+    assert!(
+        s.contains("Track script: chk_syslog_ng weight 10: failed"),
+        "{s}"
     );
     let lb = lab.log('b');
-    assert_eq!(lb.matches("Entering MASTER STATE").count(), 1, "{lb}");
+    assert!(!lb.contains("Entering MASTER STATE"), "{lb}");
     // At most the run in progress exists; none survive the daemon.
     assert!(hanging(hang) <= 1);
     lab.stop('a', libc::SIGTERM);
