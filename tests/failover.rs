@@ -561,3 +561,58 @@ fn fifty_instances_on_one_interface_fail_over_together() {
     assert_eq!(count(&na), 0, "VIPs left on a");
     assert_eq!(lab.log('b').matches("Entering MASTER STATE").count(), 50);
 }
+
+/// The seed's two nodes as IPv6 instances (VRRPv3 multicast to ff02::12 from the
+/// link-local address, once DAD is done): election, graceful stop, preemption, crash.
+fn ipv6_conf(lab: &Lab, host: char, advert: &str) -> std::path::PathBuf {
+    let (prio, state) = if host == 'a' {
+        (150, "MASTER")
+    } else {
+        (100, "BACKUP")
+    };
+    lab.write_config(
+        &format!("{host}6.conf"),
+        &format!(
+            "vrrp_instance VI_1 {{\n  state {state}\n  interface enp0s1\n  virtual_router_id 1\n  priority {prio}\n  advert_int {advert}\n  virtual_ipaddress {{\n    {VIP6}/64\n  }}\n}}\n"
+        ),
+    )
+}
+
+#[test]
+fn ipv6_vrrpv3_elects_fails_over_and_preempts() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    lab.vip = VIP6;
+    let (a, b) = (ipv6_conf(&lab, 'a', "1"), ipv6_conf(&lab, 'b', "1"));
+    failover_in(&mut lab, tiny(&a), tiny(&b), &V2_1S);
+    let la = lab.log('a');
+    assert!(la.contains("VRRPv3, multicast"), "{la}");
+    assert!(la.contains("advertising from fe80::"), "{la}");
+}
+
+#[test]
+fn ipv6_client_neighbour_entry_follows_the_vip() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    lab.vip = VIP6;
+    let (a, b) = (ipv6_conf(&lab, 'a', "1"), ipv6_conf(&lab, 'b', "1"));
+    lab.start('a', &a);
+    lab.start('b', &b);
+    lab.wait_sole_owner('a', Duration::from_secs(6));
+    assert!(lab.ping_vip_from_client());
+    let c = lab.ns('c');
+    assert_eq!(neighbour_mac(&c, VIP6), Some(mac_of(&lab.ns('a'))));
+    lab.stop('a', SIGTERM);
+    lab.wait_sole_owner('b', Duration::from_secs(3));
+    // The unsolicited NA (override flag) moved the client's entry without a probe.
+    wait_until(
+        Duration::from_secs(2),
+        || neighbour_mac(&c, VIP6) == Some(mac_of(&lab.ns('b'))),
+        || format!("neighbour entry: {:?}", neighbour_mac(&c, VIP6)),
+    );
+    assert!(lab.ping_vip_from_client());
+}

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The test lab: three hosts on one LAN, each in a network namespace this script creates.
-#   <name>-a  syslog1  192.0.2.11/24 on enp0s1
-#   <name>-b  syslog2  192.0.2.12/24 on enp0s1
-#   <name>-c  client   192.0.2.100/24 on enp0s1
+#   <name>-a  syslog1  192.0.2.11/24  2001:db8::11/64 on enp0s1
+#   <name>-b  syslog2  192.0.2.12/24  2001:db8::12/64 on enp0s1
+#   <name>-c  client   192.0.2.100/24 2001:db8::100/64 on enp0s1
 #   <name>-lan  the bridge joining them
-# Documentation addresses only (RFC 5737); nothing outside these namespaces is touched.
+# Documentation addresses only (RFC 5737, RFC 3849); nothing outside these namespaces is
+# touched. The link-local addresses go through DAD as on a real host.
 # Usage: lab.sh up NAME | lab.sh down NAME
 set -euo pipefail
 
@@ -32,6 +33,7 @@ up() {
     ip -n "$name-lan" link set "port-$host" master br0 up
     ip -n "$name-$host" link set lo up
     ip -n "$name-$host" addr add "192.0.2.$addr/24" dev enp0s1
+    ip -n "$name-$host" addr add "2001:db8::$addr/64" dev enp0s1 nodad
     ip -n "$name-$host" link set enp0s1 up
   done
 }

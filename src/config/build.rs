@@ -111,8 +111,6 @@ const NOT_YET: &[&str] = &[
     "debug",
 ];
 
-const IPV6_NOT_YET: &str = "IPv6 instances are not supported yet";
-
 pub(crate) fn is_instance_key(key: &str) -> bool {
     INSTANCE_KEYS.iter().any(|(k, _)| *k == key)
 }
@@ -216,13 +214,13 @@ impl Draft {
                 let ms = seconds(name, args, 3, 0, 1_000_000, "0-1000")?;
                 inst.preempt_delay = Duration::from_millis(ms);
             }
-            Key::UnicastSrcIp => inst.unicast_src = Some(ipv4(name, one(name, args)?)?),
+            Key::UnicastSrcIp => inst.unicast_src = Some(address(name, one(name, args)?)?),
             Key::UnicastPeer => {
                 if args.is_empty() {
-                    return Err("expected an IPv4 address for unicast_peer".into());
+                    return Err("expected an address for unicast_peer".into());
                 }
                 for a in args {
-                    let ip = ipv4(name, a)?;
+                    let ip = address(name, a)?;
                     if inst.unicast_peers.contains(&ip) {
                         return Err(format!("unicast_peer {ip} is listed twice"));
                     }
@@ -361,12 +359,9 @@ pub(crate) fn boolean(s: &str) -> Option<bool> {
     }
 }
 
-fn ipv4(key: &str, s: &str) -> Result<IpAddr, String> {
-    match s.parse::<IpAddr>() {
-        Ok(ip) if ip.is_ipv4() => Ok(ip),
-        Ok(_) => Err(IPV6_NOT_YET.into()),
-        Err(_) => Err(format!("expected an IPv4 address for {key}, found \"{s}\"")),
-    }
+fn address(key: &str, s: &str) -> Result<IpAddr, String> {
+    s.parse::<IpAddr>()
+        .map_err(|_| format!("expected an IPv4 or IPv6 address for {key}, found \"{s}\""))
 }
 
 /// `ADDR[/PLEN] [dev IF] [label L]`.
@@ -378,18 +373,20 @@ fn vip(args: &[&str]) -> Result<Vip, String> {
         Some((a, p)) => (a, Some(p)),
         None => (*first, None),
     };
-    let addr = ipv4("virtual_ipaddress", addr)?;
+    let addr = address("virtual_ipaddress", addr)?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
     let prefix_len = match plen {
-        None => 32,
+        None => max,
         Some(p) => match p.parse::<u8>() {
-            Ok(n) if n <= 32 && p.bytes().all(|b| b.is_ascii_digit()) => n,
+            Ok(n) if n <= max && p.bytes().all(|b| b.is_ascii_digit()) => n,
             _ => {
                 return Err(format!(
-                    "expected a prefix length 0-32 in virtual_ipaddress, found \"/{p}\""
+                    "expected a prefix length 0-{max} in virtual_ipaddress, found \"/{p}\""
                 ));
             }
         },
     };
+
     let mut vip = Vip {
         addr,
         prefix_len,
@@ -640,7 +637,14 @@ impl<'f> Builder<'f> {
         let drafts = core::mem::take(&mut self.drafts);
         let mut instances: Vec<Instance> = Vec::with_capacity(drafts.len());
         for mut d in drafts {
-            d.inst.version = d.version.or(self.vrrp_version).unwrap_or(Version::V2);
+            // VRRPv2 is IPv4-only: an IPv6 instance is VRRPv3 unless it says otherwise
+            // itself (then `validate` refuses it).
+            let v6 = d.inst.vips.first().is_some_and(|v| v.addr.is_ipv6());
+            d.inst.version = match (d.version, v6) {
+                (Some(v), _) => v,
+                (None, true) => Version::V3,
+                (None, false) => self.vrrp_version.unwrap_or(Version::V2),
+            };
             self.validate(&d, &instances);
             self.validate_tracking(&d, &scripts);
             instances.push(d.inst);
@@ -793,6 +797,7 @@ impl<'f> Builder<'f> {
         } else if auth_pass != 0 && auth_type == 0 {
             self.error(auth_pass, "auth_pass needs auth_type PASS".into());
         }
+        self.validate_family(d);
         if i.unicast_src.is_some() && d.seen(Key::UnicastPeer) == 0 {
             self.error(
                 at(Key::UnicastSrcIp),
@@ -814,6 +819,63 @@ impl<'f> Builder<'f> {
                 );
                 self.error(line, msg);
             }
+        }
+    }
+}
+
+impl Builder<'_> {
+    /// One instance, one family: its first VIP decides (as in keepalived), and every
+    /// other VIP and unicast address must match. IPv6 needs VRRPv3.
+    fn validate_family(&mut self, d: &Draft) {
+        let i = &d.inst;
+        let Some(first) = i.vips.first() else {
+            return;
+        };
+        let v6 = first.addr.is_ipv6();
+        let fam = |v6: bool| if v6 { "IPv6" } else { "IPv4" };
+        let first_line = d.vip_lines.first().copied().unwrap_or(i.line);
+        for (vip, &line) in i.vips.iter().zip(&d.vip_lines).skip(1) {
+            if vip.addr.is_ipv6() != v6 {
+                let msg = format!(
+                    "virtual_ipaddress {} is {} but instance {} is {} (its first address, line {first_line}); one instance serves one family — use a second instance",
+                    vip.addr,
+                    fam(!v6),
+                    i.name,
+                    fam(v6)
+                );
+                self.error(line, msg);
+            }
+        }
+        let at = |key: Key| match d.seen(key) {
+            0 => i.line,
+            l => l,
+        };
+        if let Some(src) = i.unicast_src.filter(|a| a.is_ipv6() != v6) {
+            let msg = format!(
+                "unicast_src_ip {src} is {} but instance {} is {} (line {first_line})",
+                fam(!v6),
+                i.name,
+                fam(v6)
+            );
+            self.error(at(Key::UnicastSrcIp), msg);
+        }
+        for p in i.unicast_peers.iter().filter(|a| a.is_ipv6() != v6) {
+            let msg = format!(
+                "unicast_peer {p} is {} but instance {} is {} (line {first_line})",
+                fam(!v6),
+                i.name,
+                fam(v6)
+            );
+            self.error(at(Key::UnicastPeer), msg);
+        }
+        if v6 && i.version == Version::V2 {
+            self.error(
+                at(Key::Version),
+                format!(
+                    "instance {} is IPv6, which needs VRRPv3: set version 3",
+                    i.name
+                ),
+            );
         }
     }
 }
@@ -952,14 +1014,27 @@ mod tests {
     }
 
     #[test]
-    fn ipv6_addresses_are_refused_everywhere() {
-        for key in ["virtual_ipaddress", "unicast_src_ip", "unicast_peer"] {
-            assert_eq!(
-                apply(key, &["2001:db8::1"]).unwrap_err(),
-                IPV6_NOT_YET,
-                "{key}"
-            );
-        }
+    fn ipv6_addresses_parse_with_prefixes_up_to_128() {
+        let v = &apply("virtual_ipaddress", &["2001:db8::10/64", "dev", "eth0"])
+            .unwrap()
+            .vips[0];
+        assert_eq!(
+            (v.addr.to_string(), v.prefix_len),
+            ("2001:db8::10".into(), 64)
+        );
+        assert_eq!(
+            apply("virtual_ipaddress", &["2001:db8::10"]).unwrap().vips[0].prefix_len,
+            128
+        );
+        assert_eq!(
+            apply("virtual_ipaddress", &["2001:db8::10/129"]).unwrap_err(),
+            "expected a prefix length 0-128 in virtual_ipaddress, found \"/129\""
+        );
+        assert!(apply("unicast_peer", &["fe80::2"]).is_ok());
+        assert_eq!(
+            apply("unicast_src_ip", &["2001:db8::zz"]).unwrap_err(),
+            "expected an IPv4 or IPv6 address for unicast_src_ip, found \"2001:db8::zz\""
+        );
     }
 
     #[test]

@@ -335,16 +335,36 @@ virtual_ipaddress = 192.0.2.10/24 dev enp0s1
     }
 
     #[test]
-    fn ipv6_is_refused_for_vips_and_unicast_addresses() {
+    fn ipv6_instances_are_vrrpv3_and_one_family_each() {
+        let six = "vrrp_instance V6 {\ninterface eth0\nvirtual_router_id 1\n\
+                   unicast_src_ip 2001:db8::11\nunicast_peer {\n2001:db8::12\n}\n\
+                   virtual_ipaddress {\n2001:db8::10/64\n}\n}\n";
+        let i = &ok(six).instances[0];
+        assert_eq!(i.version, Version::V3, "IPv6 defaults to VRRPv3");
+        assert_eq!(i.vips[0].prefix_len, 64);
+        // The global vrrp_version 2 does not make an IPv6 instance v2 ...
+        let g = format!("global_defs {{\n vrrp_version 2\n}}\n{six}");
+        assert_eq!(ok(&g).instances[0].version, Version::V3);
+        // ... but saying so on the instance is an error.
+        let v2 = six.replace("virtual_router_id 1\n", "virtual_router_id 1\nversion 2\n");
+        assert_eq!(
+            errors("keepalived.conf", &v2),
+            ["keepalived.conf:4: instance V6 is IPv6, which needs VRRPv3: set version 3"]
+        );
+        let mixed = "vrrp_instance V {\ninterface eth0\nvirtual_router_id 1\n\
+                     unicast_src_ip 192.0.2.1\nunicast_peer {\n2001:db8::2\n}\n\
+                     virtual_ipaddress {\n192.0.2.10/24\n}\n}\n";
+        assert_eq!(
+            errors("keepalived.conf", mixed),
+            ["keepalived.conf:6: unicast_peer 2001:db8::2 is IPv6 but instance V is IPv4 (line 9)"]
+        );
         let text = ka(
-            "unicast_src_ip 2001:db8::1\nunicast_peer {\n2001:db8::2\n}\nvirtual_ipaddress {\nfe80::1/64\n}\n",
+            "unicast_src_ip 2001:db8::1\nunicast_peer {\n2001:db8::2\n}\nvirtual_ipaddress {\n2001:db8::20/64\n}\n",
         );
         assert_eq!(
             errors("keepalived.conf", &text),
             [
-                "keepalived.conf:4: IPv6 instances are not supported yet",
-                "keepalived.conf:6: IPv6 instances are not supported yet",
-                "keepalived.conf:9: IPv6 instances are not supported yet",
+                "keepalived.conf:12: virtual_ipaddress 192.0.2.10 is IPv4 but instance V is IPv6 (its first address, line 9); one instance serves one family — use a second instance"
             ]
         );
     }

@@ -112,6 +112,10 @@ impl Daemon {
 
     /// The instance's own verdict: its trackers and its interface.
     fn own_verdict(&self, r: &Router) -> Verdict {
+        if r.src.is_none() {
+            // No address to advertise from yet (IPv6 link-local in DAD): wait.
+            return Verdict::Pending;
+        }
         let own_if = Tracker {
             weight: 0,
             reverse: false,
@@ -314,6 +318,30 @@ impl Daemon {
             if ev.up { "up" } else { "down" }
         );
         true
+    }
+}
+
+impl Daemon {
+    /// Whether an IPv6 instance still waits for its link-local address.
+    pub(super) fn waiting_for_source(&self) -> bool {
+        self.routers.iter().any(|r| r.src.is_none())
+    }
+
+    /// Look again for the link-local addresses IPv6 instances wait for (DAD takes about a
+    /// second after an interface comes up); start those that have one now.
+    pub(super) fn resolve_sources(&mut self, now: Instant) {
+        let mut found = false;
+        for r in self.routers.iter_mut().filter(|r| r.src.is_none()) {
+            if let iface::LinkLocal::Ready(a) = iface::link_local_v6(&r.cfg.interface) {
+                info!("({}) advertising from {a}", r.cfg.name);
+                r.src = Some(std::net::IpAddr::V6(a));
+                r.m.set_local_addr(std::net::IpAddr::V6(a));
+                found = true;
+            }
+        }
+        if found {
+            self.refresh_health(now);
+        }
     }
 }
 

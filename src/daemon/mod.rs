@@ -12,19 +12,19 @@ use crate::os::iface::{self, Iface};
 use crate::os::netlink::{AddrOp, LinkMonitor, Netlink, Outcome};
 use crate::os::process::{self, Prepared};
 use crate::os::signals::{Signal, Signals};
-use crate::os::socket::{VRRP_GROUP_V4, VrrpSocket};
+use crate::os::socket::{VRRP_GROUP_V4, VRRP_GROUP_V6, VrrpSocket};
 use crate::os::{self, clock};
 use crate::vrrp::machine::{Action, Advert, Discard, Machine, Params, Reason, State};
 use crate::vrrp::ratelimit::LogLimiter;
 use crate::vrrp::timers::{Centis, Instant};
 use crate::vrrp::track::Verdict;
-use crate::wire::{self, arp, packet};
+use crate::wire::{self, arp, nd, packet};
 use core::time::Duration;
 use health::{CheckRun, IfState};
 use log::{debug, error, info, warn};
 use notify::Notifier;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 
 pub use health::prepare_scripts;
@@ -40,6 +40,9 @@ const RX_BUDGET: usize = 64;
 /// Longest a stop waits for a new Master before removing the VIPs anyway: covers the
 /// Skew_Time of any Backup at advert intervals up to ~2 s without making a stop slow.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
+/// How often an IPv6 instance looks for its link-local address while DAD runs.
+const SOURCE_POLL: Duration = Duration::from_millis(100);
 
 /// Signals read in one pass of the loop.
 type Signals8 = heapless::Vec<Signal, 8>;
@@ -61,7 +64,7 @@ const PFD_LINKMON: usize = 1;
 const PFD_CONTROL: usize = 2;
 const PFD_LINKS: usize = 3;
 
-/// One interface carrying VRRP: its socket and addresses.
+/// One interface carrying VRRP for one family: its socket and addresses.
 struct Link {
     name: String,
     iface: Iface,
@@ -85,8 +88,10 @@ struct Router {
     cfg: Instance,
     m: Machine,
     link: usize,
-    /// Source of our adverts: unicast_src_ip or the interface's primary address.
-    src: Ipv4Addr,
+    /// Source of our adverts: unicast_src_ip or the interface's primary IPv4 address
+    /// (IPv4), its link-local address (IPv6). None while that address is still in
+    /// duplicate address detection: the instance waits in Initialize.
+    src: Option<IpAddr>,
     /// The VIPs in advert wire form, built once per (re)configuration.
     wire_addrs: Vec<u8>,
     notify: Notifier,
@@ -223,14 +228,18 @@ impl Daemon {
         Ok(d)
     }
 
-    /// Find or open the link for `name`.
-    fn link_for(&mut self, name: &str) -> Result<usize, StartError> {
-        if let Some(i) = self.links.iter().position(|l| l.name == name) {
+    /// Find or open the link for `name` and family (`v6`).
+    fn link_for(&mut self, name: &str, v6: bool) -> Result<usize, StartError> {
+        if let Some(i) = self
+            .links
+            .iter()
+            .position(|l| l.name == name && l.sock.is_v6() == v6)
+        {
             return Ok(i);
         }
         let iface =
             iface::lookup(name).map_err(|e| StartError(format!("interface {name}: {e}")))?;
-        let sock = VrrpSocket::open_v4(name, iface.index)
+        let sock = open_socket(name, iface.index, v6)
             .map_err(|e| StartError(format!("interface {name}: cannot open VRRP socket: {e}")))?;
         self.links.push(Link {
             name: name.to_string(),
@@ -243,32 +252,36 @@ impl Daemon {
 
     /// VIPs may live on other interfaces (`dev IF`): those must exist too.
     fn open_vip_links(&mut self, inst: &Instance) -> Result<(), StartError> {
-        for dev in inst.vips.iter().filter_map(|v| v.dev.as_deref()) {
-            self.link_for(dev)?;
+        for v in &inst.vips {
+            if let Some(dev) = v.dev.as_deref() {
+                self.link_for(dev, v.addr.is_ipv6())?;
+            }
         }
         Ok(())
     }
 
     fn build_router(&mut self, inst: &Instance) -> Result<Router, StartError> {
-        let link = self.link_for(&inst.interface)?;
+        let v6 = inst.is_ipv6();
+        let link = self.link_for(&inst.interface, v6)?;
         let src = match inst.unicast_src {
-            Some(IpAddr::V4(a)) => a,
-            Some(IpAddr::V6(_)) => {
-                return Err(StartError(format!("({}) IPv6 instances are not supported yet", inst.name)));
-            }
-            None => iface::primary_ipv4(&inst.interface).map_err(|e| {
+            Some(a) => Some(a),
+            None if v6 => source_v6(inst),
+            None => Some(IpAddr::V4(iface::primary_ipv4(&inst.interface).map_err(|e| {
                 StartError(format!(
                     "({}) interface {} has no IPv4 address to send adverts from ({e}); add one or set unicast_src_ip",
                     inst.name, inst.interface
                 ))
-            })?,
+            })?)),
         };
         self.open_vip_links(inst)?;
         let wire_addrs = wire_addrs(inst)
             .map_err(|e| StartError(format!("({}) virtual_ipaddress: {e}", inst.name)))?;
         Ok(Router {
             cfg: inst.clone(),
-            m: Machine::new(Params::from_instance(inst), IpAddr::V4(src)),
+            m: Machine::new(
+                Params::from_instance(inst),
+                src.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED)),
+            ),
             link,
             src,
             wire_addrs,
@@ -315,10 +328,12 @@ impl Daemon {
                 l.sock.leave_group()
             };
             if let Err(e) = res {
-                warn!(
-                    "{}: cannot change membership of {VRRP_GROUP_V4}: {e}",
-                    l.name
-                );
+                let group = if l.sock.is_v6() {
+                    IpAddr::V6(VRRP_GROUP_V6)
+                } else {
+                    IpAddr::V4(VRRP_GROUP_V4)
+                };
+                warn!("{}: cannot change membership of {group}: {e}", l.name);
             }
         }
         self.pfds.clear();
@@ -364,6 +379,9 @@ impl Daemon {
         }
         if !self.stopping {
             self.run_checks(now);
+            if self.waiting_for_source() {
+                self.resolve_sources(now);
+            }
         }
         self.notify_timeouts(now);
         let next = self
@@ -374,6 +392,12 @@ impl Daemon {
             .chain(self.next_check_due().filter(|_| !self.stopping))
             .min();
         let mut timeout = next.map(|t| t.saturating_since(clock::now()));
+        // Waiting for an IPv6 link-local address: look again every SOURCE_POLL.
+        let cap = match (cap, self.waiting_for_source() && !self.stopping) {
+            (Some(c), true) => Some(c.min(SOURCE_POLL)),
+            (None, true) => Some(SOURCE_POLL),
+            (c, false) => c,
+        };
         if let Some(c) = cap {
             timeout = Some(timeout.map_or(c, |t| t.min(c)));
         }
@@ -403,28 +427,58 @@ impl Daemon {
 
     fn receive(&mut self, li: usize) {
         for _ in 0..RX_BUDGET {
-            let n = match self.links[li].sock.recv(&mut self.rx[..]) {
-                Ok(Some(d)) => d.len(),
+            let got = if self.links[li].sock.is_v6() {
+                self.links[li].sock.recv_v6(&mut self.rx[..]).map(|r| {
+                    r.map(|r| {
+                        let parsed = match r.hop_limit {
+                            // RFC 9568 §7.1: hop limit 255, or it may have been routed.
+                            Some(255) => packet::parse(
+                                &self.rx[..r.len],
+                                IpAddr::V6(r.src),
+                                IpAddr::V6(r.dst),
+                            )
+                            .map(|p| advert_of(IpAddr::V6(r.src), &p)),
+                            h => Err(wire::Error::Ttl(h.unwrap_or(0))),
+                        };
+                        (IpAddr::V6(r.src), parsed)
+                    })
+                })
+            } else {
+                self.links[li].sock.recv(&mut self.rx[..]).map(|d| {
+                    d.map(|d| match wire::ipv4::parse_vrrp(d) {
+                        Ok((ip, p)) => (IpAddr::V4(ip.src), Ok(advert_of(IpAddr::V4(ip.src), &p))),
+                        Err(e) => {
+                            let src = wire::ipv4::parse(d)
+                                .map(|(ip, _)| ip.src)
+                                .unwrap_or(Ipv4Addr::UNSPECIFIED);
+                            (IpAddr::V4(src), Err(e))
+                        }
+                    })
+                })
+            };
+            match got {
+                Ok(Some((src, parsed))) => self.datagram(li, src, parsed, clock::now()),
                 Ok(None) => return,
                 Err(e) => {
                     debug!("{}: receive error: {e}", self.links[li].name);
                     return;
                 }
-            };
-            let now = clock::now();
-            self.datagram(li, n, now);
+            }
         }
     }
 
-    fn datagram(&mut self, li: usize, len: usize, now: Instant) {
-        let (ip, repr) = match wire::ipv4::parse_vrrp(&self.rx[..len]) {
-            Ok(x) => x,
+    fn datagram(
+        &mut self,
+        li: usize,
+        src: IpAddr,
+        parsed: Result<Advert, wire::Error>,
+        now: Instant,
+    ) {
+        let adv = match parsed {
+            Ok(a) => a,
             Err(e) => {
-                let src = wire::ipv4::parse(&self.rx[..len])
-                    .map(|(ip, _)| ip.src)
-                    .unwrap_or(Ipv4Addr::UNSPECIFIED);
                 self.links[li].count_drop(e.kind());
-                if self.limiter.admit(now, IpAddr::V4(src), e.kind()).is_some() {
+                if self.limiter.admit(now, src, e.kind()).is_some() {
                     warn!(
                         "{}: dropped VRRP packet from {src}: {e}",
                         self.links[li].name
@@ -436,10 +490,9 @@ impl Daemon {
         let Some(ri) = self
             .routers
             .iter()
-            .position(|r| r.link == li && r.cfg.vrid == repr.vrid)
+            .position(|r| r.link == li && r.cfg.vrid == adv.vrid)
         else {
             self.links[li].count_drop("vrid");
-            let src = IpAddr::V4(ip.src);
             if self.limiter.admit(now, src, "vrid").is_none() {
                 return;
             }
@@ -453,26 +506,15 @@ impl Daemon {
                 Some(r) => warn!(
                     "({}) dropped advert from {src}: {} (ours is {})",
                     r.cfg.name,
-                    Discard::Vrid { got: repr.vrid },
+                    Discard::Vrid { got: adv.vrid },
                     r.cfg.vrid
                 ),
                 None => debug!(
                     "{}: advert from {src} for VRID {} that no instance here serves",
-                    self.links[li].name, repr.vrid
+                    self.links[li].name, adv.vrid
                 ),
             }
             return;
-        };
-        let adv = Advert {
-            src: IpAddr::V4(ip.src),
-            version: repr.version,
-            vrid: repr.vrid,
-            priority: repr.priority,
-            interval: Centis(repr.interval_cs),
-            auth: match repr.auth {
-                packet::Auth::Pass(p) => Some(p),
-                packet::Auth::None => None,
-            },
         };
         match self.routers[ri].m.handle_advert(now, &adv) {
             Ok(()) => self.drain(ri, now),
@@ -550,7 +592,7 @@ impl Daemon {
     ) -> io::Result<Outcome> {
         // The address we advertise from is the interface's own, never a VIP to remove
         // (an address owner, priority 255, lists its real address as the VIP).
-        if op == AddrOp::Del && vip.addr == IpAddr::V4(r.src) {
+        if op == AddrOp::Del && Some(vip.addr) == r.src {
             return Ok(Outcome::Unchanged);
         }
         let dev = vip.dev.as_deref().unwrap_or(&r.cfg.interface);
@@ -598,21 +640,35 @@ impl Daemon {
             },
             addrs: &r.wire_addrs,
         };
-        let mut buf = [0u8; 1100];
+        let Some(src) = r.src else {
+            return; // still waiting for an IPv6 link-local address
+        };
+        let mut buf = [0u8; 4200];
         let dsts: &[IpAddr] = &r.cfg.unicast_peers;
-        let multicast = [IpAddr::V4(VRRP_GROUP_V4)];
+        let multicast = [if r.cfg.is_ipv6() {
+            IpAddr::V6(VRRP_GROUP_V6)
+        } else {
+            IpAddr::V4(VRRP_GROUP_V4)
+        }];
         let dsts = if dsts.is_empty() {
             &multicast[..]
         } else {
             dsts
         };
         let mut failures: heapless::Vec<(IpAddr, io::ErrorKind), 8> = heapless::Vec::new();
+        let sock = &self.links[r.link].sock;
         for dst in dsts {
-            let IpAddr::V4(dst4) = *dst else { continue };
             let res = repr
-                .emit(&mut buf, IpAddr::V4(r.src), *dst)
+                .emit(&mut buf, src, *dst)
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))
-                .and_then(|n| self.links[r.link].sock.send(r.src, dst4, &buf[..n]));
+                .and_then(|n| match (src, *dst) {
+                    (IpAddr::V4(s), IpAddr::V4(d)) => sock.send(s, d, &buf[..n]),
+                    (IpAddr::V6(s), IpAddr::V6(d)) => sock.send_v6(s, d, &buf[..n]),
+                    _ => Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "mixed address families",
+                    )),
+                });
             if let Err(e) = res {
                 let _ = failures.push((*dst, e.kind()));
                 debug!("({}) advert to {dst} failed: {e}", r.cfg.name);
@@ -626,11 +682,11 @@ impl Daemon {
         }
     }
 
-    /// Gratuitous ARP for every IPv4 VIP of router `i` (or only those in `only`).
+    /// Gratuitous ARP for every IPv4 VIP and an unsolicited Neighbor Advertisement for
+    /// every IPv6 VIP of router `i` (or only those in `only`).
     fn send_garp(&self, i: usize, only: Option<&[IpAddr]>) {
         let r = &self.routers[i];
         for vip in &r.cfg.vips {
-            let IpAddr::V4(a) = vip.addr else { continue };
             if only.is_some_and(|o| !o.contains(&vip.addr)) {
                 continue;
             }
@@ -638,18 +694,29 @@ impl Daemon {
             let Some(link) = self.links.iter().find(|l| l.name == dev) else {
                 continue;
             };
-            let frame = arp::gratuitous_arp(link.iface.mac, a);
+            let (garp, na);
+            let frame: &[u8] = match (vip.addr, r.src) {
+                (IpAddr::V4(a), _) => {
+                    garp = arp::gratuitous_arp(link.iface.mac, a);
+                    &garp
+                }
+                (IpAddr::V6(a), Some(IpAddr::V6(src))) => {
+                    na = nd::unsolicited_na(link.iface.mac, src, a);
+                    &na
+                }
+                (IpAddr::V6(_), _) => continue,
+            };
             for _ in 0..r.cfg.garp_master_repeat {
-                if let Err(e) = self.link_tx.send_frame(link.iface.index, &frame) {
+                if let Err(e) = self.link_tx.send_frame(link.iface.index, frame) {
                     warn!(
-                        "({}) gratuitous ARP for {a} on {dev} failed: {e}",
-                        r.cfg.name
+                        "({}) gratuitous ARP/NA for {} on {dev} failed: {e}",
+                        r.cfg.name, vip.addr
                     );
                     break;
                 }
             }
         }
-        debug!("({}) sent gratuitous ARP burst", r.cfg.name);
+        debug!("({}) sent gratuitous ARP/NA burst", r.cfg.name);
     }
 
     /// SIGTERM: every Master resigns (priority 0) and keeps serving its VIPs until the
@@ -874,8 +941,9 @@ impl Daemon {
     /// socket so adverts flow again.
     fn reopen_link(&mut self, l: usize) {
         let name = self.links[l].name.clone();
+        let v6 = self.links[l].sock.is_v6();
         let res = iface::lookup(&name)
-            .and_then(|iface| VrrpSocket::open_v4(&name, iface.index).map(|sock| (iface, sock)));
+            .and_then(|iface| open_socket(&name, iface.index, v6).map(|sock| (iface, sock)));
         match res {
             Ok((iface, sock)) => {
                 info!(
@@ -898,6 +966,38 @@ fn wire_addrs(inst: &Instance) -> Result<Vec<u8>, wire::Error> {
     let n = packet::write_addrs(&mut out, &addrs)?;
     out.truncate(n);
     Ok(out)
+}
+
+fn open_socket(name: &str, index: u32, v6: bool) -> io::Result<VrrpSocket> {
+    if v6 {
+        VrrpSocket::open_v6(name, index)
+    } else {
+        VrrpSocket::open_v4(name, index)
+    }
+}
+
+/// The machine's view of a parsed advertisement.
+fn advert_of(src: IpAddr, p: &packet::Repr) -> Advert {
+    Advert {
+        src,
+        version: p.version,
+        vrid: p.vrid,
+        priority: p.priority,
+        interval: Centis(p.interval_cs),
+        auth: match p.auth {
+            packet::Auth::Pass(pass) => Some(pass),
+            packet::Auth::None => None,
+        },
+    }
+}
+
+/// An IPv6 instance's advert source: the interface's link-local address once duplicate
+/// address detection is done.
+fn source_v6(inst: &Instance) -> Option<IpAddr> {
+    match iface::link_local_v6(&inst.interface) {
+        iface::LinkLocal::Ready(a) => Some(IpAddr::V6(a)),
+        iface::LinkLocal::Tentative | iface::LinkLocal::None => None,
+    }
 }
 
 /// keepalived defaults router_id to the host name.

@@ -81,7 +81,12 @@ impl Daemon {
                 "  Advert interval: {}",
                 centis_text(r.cfg.advert_interval)
             );
-            let _ = writeln!(s, "  Source address: {}", r.src);
+            match r.src {
+                Some(a) => {
+                    let _ = writeln!(s, "  Source address: {a}");
+                }
+                None => s.push_str("  Source address: none yet (IPv6 link-local address in DAD)\n"),
+            }
             match m.master_seen() {
                 Some((a, p)) => {
                     let _ = writeln!(s, "  Master seen: {a} priority {p}");
@@ -159,15 +164,20 @@ impl Daemon {
             json_str(&mut s, &r.cfg.interface);
             let _ = write!(
                 s,
-                ",\"vrid\":{},\"version\":{},\"priority\":{{\"base\":{},\"effective\":{}}},\"advert_interval_ms\":{},\"source\":\"{}\",\"preempt\":{}",
+                ",\"vrid\":{},\"version\":{},\"priority\":{{\"base\":{},\"effective\":{}}},\"advert_interval_ms\":{},\"preempt\":{}",
                 r.cfg.vrid,
                 r.cfg.version as u8,
                 r.cfg.priority,
                 m.priority(),
                 u32::from(r.cfg.advert_interval.0) * 10,
-                r.src,
                 r.cfg.preempt
             );
+            match r.src {
+                Some(a) => {
+                    let _ = write!(s, ",\"source\":\"{a}\"");
+                }
+                None => s.push_str(",\"source\":null"),
+            }
             s.push_str(",\"master_seen\":");
             match (m.master_seen(), m.state()) {
                 (Some((a, p)), _) => {
@@ -177,7 +187,7 @@ impl Daemon {
                     let _ = write!(
                         s,
                         "{{\"address\":\"{}\",\"priority\":{}}}",
-                        r.src,
+                        m.local_addr(),
                         m.priority()
                     );
                 }

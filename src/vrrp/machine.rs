@@ -280,6 +280,12 @@ impl Machine {
     pub fn local_addr(&self) -> IpAddr {
         self.local_addr
     }
+
+    /// The address known only after start-up (an IPv6 link-local address once DAD is
+    /// done). Set it before `start`.
+    pub fn set_local_addr(&mut self, addr: IpAddr) {
+        self.local_addr = addr;
+    }
     pub fn master_seen(&self) -> Option<(IpAddr, u8)> {
         self.master_seen
     }

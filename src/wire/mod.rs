@@ -3,6 +3,7 @@
 pub mod arp;
 pub mod checksum;
 pub mod ipv4;
+pub mod nd;
 pub mod packet;
 
 use core::fmt;

@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_tinyvrrpd");
 pub const VIP: &str = "192.0.2.10";
+/// The IPv6 tests' VIP (RFC 3849 documentation prefix).
+pub const VIP6: &str = "2001:db8::10";
 
 /// Namespace tests run one at a time: they measure failover times, and two labs
 /// competing for a 2-core machine would only add noise.
@@ -159,6 +161,9 @@ pub fn can_run_lab() -> bool {
 pub struct Lab {
     pub name: String,
     pub dir: PathBuf,
+    /// The address `owns`, `has_vip` and the client's ping look at (VIP unless a test
+    /// runs IPv6 instances).
+    pub vip: &'static str,
     _guard: std::sync::MutexGuard<'static, ()>,
     nodes: Vec<Node>,
 }
@@ -203,6 +208,7 @@ impl Lab {
         Lab {
             name,
             dir,
+            vip: VIP,
             _guard: guard,
             nodes: Vec::new(),
         }
@@ -364,7 +370,7 @@ impl Lab {
     }
 
     pub fn has_vip(&self, host: char) -> bool {
-        has_addr(&self.ns(host), VIP)
+        has_addr(&self.ns(host), self.vip)
     }
 
     /// Whether `host` serves the VIP: the address on enp0s1 (tinyvrrpd, keepalived), or
@@ -444,7 +450,7 @@ impl Lab {
                 "1",
                 "-W",
                 "1",
-                VIP,
+                self.vip,
             ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -485,7 +491,7 @@ fn lab_sh(cmd: &str, name: &str) {
 
 pub fn has_addr(ns: &str, addr: &str) -> bool {
     let out = Command::new("ip")
-        .args(["-n", ns, "-4", "-o", "addr", "show", "dev", "enp0s1"])
+        .args(["-n", ns, "-o", "addr", "show", "dev", "enp0s1"])
         .output()
         .unwrap();
     String::from_utf8_lossy(&out.stdout)

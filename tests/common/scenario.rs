@@ -171,7 +171,7 @@ pub fn failover_in(lab: &mut Lab, a: Side, b: Side, limits: &Limits) {
     if a.daemon == Vrrpd::Tiny {
         lab.wait_log(
             'a',
-            "removed stale VIP 192.0.2.10/24",
+            &format!("removed stale VIP {}/", lab.vip),
             1,
             Duration::from_secs(3),
         );
