@@ -5,7 +5,7 @@
 //! FRR's vrrpd (Debian's frr 8.4, with zebra) runs VRRPv3 multicast beside us in both roles;
 //! it serves the VIP from a macvlan with the virtual MAC, as FRR requires.
 //!
-//! Pending (issue 9, IPv6 instances): VRRPv3 over IPv6 against keepalived and FRR.
+//! VRRPv3 over IPv6 (ff02::12, link-local sources) against keepalived in both roles.
 mod common;
 
 use common::scenario::*;
@@ -21,6 +21,8 @@ enum Variant {
     V3Multicast100ms,
     /// v3 to 224.0.0.18, advert_int 1 (FRR's default).
     V3Multicast1s,
+    /// v3 to ff02::12 with an IPv6 VIP, advert_int 1.
+    V3Ipv6,
 }
 
 /// The seed's keepalived.conf for `host` (1 or 2), rewritten for the variant.
@@ -37,6 +39,13 @@ fn config(lab: &Lab, host: u8, v: Variant) -> std::path::PathBuf {
         Variant::V3Multicast1s => {
             multicast(&seed).replacen("advert_int 1", "version 3\n  advert_int 1", 1)
         }
+        Variant::V3Ipv6 => multicast(&seed)
+            .replacen("advert_int 1", "version 3\n  advert_int 1", 1)
+            .replacen(
+                "192.0.2.10/24 dev enp0s1",
+                &format!("{VIP6}/64 dev enp0s1"),
+                1,
+            ),
     };
     lab.write_config(&format!("syslog{host}.conf"), &text)
 }
@@ -67,6 +76,9 @@ fn interop(v: Variant, keepalived_is_master: bool) {
         return;
     }
     let mut lab = Lab::new();
+    if matches!(v, Variant::V3Ipv6) {
+        lab.vip = VIP6;
+    }
     let (c1, c2) = (config(&lab, 1, v), config(&lab, 2, v));
     let (a, b) = if keepalived_is_master {
         (keepalived(&c1), tiny(&c2))
@@ -110,25 +122,43 @@ fn v3_multicast_100ms_tinyvrrpd_master_keepalived_backup() {
     interop(Variant::V3Multicast100ms, false);
 }
 
+#[test]
+fn v3_ipv6_keepalived_master_tinyvrrpd_backup() {
+    interop(Variant::V3Ipv6, true);
+}
+
+#[test]
+fn v3_ipv6_tinyvrrpd_master_keepalived_backup() {
+    interop(Variant::V3Ipv6, false);
+}
+
 /// FRR's vrrpd.conf for the seed's node `host` (1: priority 150, 2: priority 100).
 fn frr_config(lab: &Lab, host: u8) -> std::path::PathBuf {
     let priority = if host == 1 { 150 } else { 100 };
+    let vip = if lab.vip.contains(':') {
+        format!("ipv6 {}", lab.vip)
+    } else {
+        format!("ip {}", lab.vip)
+    };
     let text = format!(
-        "interface enp0s1\n vrrp 1 version 3\n vrrp 1 priority {priority}\n vrrp 1 advertisement-interval 1000\n vrrp 1 ip 192.0.2.10\n!\n"
+        "interface enp0s1\n vrrp 1 version 3\n vrrp 1 priority {priority}\n vrrp 1 advertisement-interval 1000\n vrrp 1 {vip}\n!\n"
     );
     lab.write_config(&format!("frr{host}.conf"), &text)
 }
 
-fn frr_interop(frr_is_master: bool) {
+fn frr_interop(frr_is_master: bool, ipv6: bool) {
     if !can_run_frr() {
         return;
     }
     let mut lab = Lab::new();
+    let variant = if ipv6 {
+        lab.vip = VIP6;
+        Variant::V3Ipv6
+    } else {
+        Variant::V3Multicast1s
+    };
     let (f1, f2) = (frr_config(&lab, 1), frr_config(&lab, 2));
-    let (c1, c2) = (
-        config(&lab, 1, Variant::V3Multicast1s),
-        config(&lab, 2, Variant::V3Multicast1s),
-    );
+    let (c1, c2) = (config(&lab, 1, variant), config(&lab, 2, variant));
     let (a, b) = if frr_is_master {
         (
             Side {
@@ -151,10 +181,20 @@ fn frr_interop(frr_is_master: bool) {
 
 #[test]
 fn v3_multicast_frr_master_tinyvrrpd_backup() {
-    frr_interop(true);
+    frr_interop(true, false);
 }
 
 #[test]
 fn v3_multicast_tinyvrrpd_master_frr_backup() {
-    frr_interop(false);
+    frr_interop(false, false);
+}
+
+#[test]
+fn v3_ipv6_frr_master_tinyvrrpd_backup() {
+    frr_interop(true, true);
+}
+
+#[test]
+fn v3_ipv6_tinyvrrpd_master_frr_backup() {
+    frr_interop(false, true);
 }

@@ -70,25 +70,24 @@ fn frr_space(ns: &str) -> String {
 /// Prepare `ns` for FRR and start zebra there: the macvlan with the virtual MAC and the
 /// VIP (vrrpd finds it by MAC and toggles its protodown), and a run directory FRR's
 /// unprivileged user owns. Returns once zebra's API socket exists.
-fn start_zebra(ns: &str, space: &str, dir: &Path, log: &fs::File) -> Child {
+fn start_zebra(ns: &str, space: &str, dir: &Path, log: &fs::File, vip: &str) -> Child {
+    let (macvlan, mac) = frr_macvlan(vip);
+    let vip_plen = if vip.contains(':') {
+        format!("{vip}/64")
+    } else {
+        format!("{vip}/24")
+    };
     for args in [
         vec![
-            "link",
-            "add",
-            FRR_MACVLAN,
-            "link",
-            "enp0s1",
-            "type",
-            "macvlan",
-            "mode",
-            "bridge",
+            "link", "add", macvlan, "link", "enp0s1", "type", "macvlan", "mode", "bridge",
         ],
-        vec!["link", "set", FRR_MACVLAN, "address", VMAC_VRID1],
-        vec!["addr", "add", "192.0.2.10/24", "dev", FRR_MACVLAN],
+        vec!["link", "set", macvlan, "address", mac],
+        // nodad: the VIP moves between routers and is on the other one right now.
+        vec!["addr", "add", &vip_plen, "dev", macvlan, "nodad"],
         // Protodown until vrrpd makes it Master, so it cannot count as an owner before
         // FRR has even started.
-        vec!["link", "set", FRR_MACVLAN, "protodown", "on"],
-        vec!["link", "set", FRR_MACVLAN, "up"],
+        vec!["link", "set", macvlan, "protodown", "on"],
+        vec!["link", "set", macvlan, "up"],
     ] {
         let st = Command::new("ip")
             .args(["-n", ns])
@@ -182,6 +181,15 @@ pub enum Vrrpd {
 pub const FRR_MACVLAN: &str = "vrrp4-2-1";
 pub const VMAC_VRID1: &str = "00:00:5e:00:01:01";
 
+/// FRR's macvlan name and virtual MAC for VRID 1 of the VIP's family.
+pub fn frr_macvlan(vip: &str) -> (&'static str, &'static str) {
+    if vip.contains(':') {
+        ("vrrp6-2-1", "00:00:5e:00:02:01")
+    } else {
+        (FRR_MACVLAN, VMAC_VRID1)
+    }
+}
+
 pub struct Node {
     pub host: char,
     pub daemon: Vrrpd,
@@ -273,7 +281,7 @@ impl Lab {
             Vrrpd::Frr => {
                 let space = frr_space(&ns);
                 if node.zebra.is_none() {
-                    node.zebra = Some(start_zebra(&ns, &space, &dir, &log));
+                    node.zebra = Some(start_zebra(&ns, &space, &dir, &log, self.vip));
                 }
                 cmd.args([
                     "/usr/lib/frr/vrrpd",
@@ -379,7 +387,14 @@ impl Lab {
         match self.nodes.iter().find(|n| n.host == host).map(|n| n.daemon) {
             Some(Vrrpd::Frr) => {
                 let out = Command::new("ip")
-                    .args(["-n", &self.ns(host), "-o", "link", "show", FRR_MACVLAN])
+                    .args([
+                        "-n",
+                        &self.ns(host),
+                        "-o",
+                        "link",
+                        "show",
+                        frr_macvlan(self.vip).0,
+                    ])
                     .output()
                     .unwrap();
                 String::from_utf8_lossy(&out.stdout).contains(" state UP ")
@@ -391,7 +406,7 @@ impl Lab {
     /// The MAC clients should reach the VIP at when `host` serves it.
     pub fn vip_mac(&self, host: char) -> String {
         match self.nodes.iter().find(|n| n.host == host).map(|n| n.daemon) {
-            Some(Vrrpd::Frr) => VMAC_VRID1.to_string(),
+            Some(Vrrpd::Frr) => frr_macvlan(self.vip).1.to_string(),
             _ => mac_of(&self.ns(host)),
         }
     }

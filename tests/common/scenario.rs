@@ -78,15 +78,16 @@ pub fn keepalived(config: &Path) -> Side<'_> {
 /// that neither side complains about the other's packets.
 pub fn failover_in(lab: &mut Lab, a: Side, b: Side, limits: &Limits) {
     lab.start_with('a', a.daemon, a.config);
-    if a.daemon == Vrrpd::Keepalived {
+    if a.daemon != Vrrpd::Tiny {
         // keepalived 2.2.7 with `state MASTER` waits a full Master_Down_Interval of its
         // own before its first advert — at 100 ms adverts only ≈ 20 ms less than the
-        // Backup's, less than keepalived's own start-up on a loaded machine. Let it
-        // become Master first; the election between two running nodes is tested below.
+        // Backup's, less than keepalived's own start-up on a loaded machine; FRR over
+        // IPv6 needs zebra and its macvlan's DAD first (≈ 5 s). Let the other daemon
+        // become Master first; the election between running nodes is tested below.
         wait_until(
             limits.preempt(a.daemon) + Duration::from_secs(2),
             || lab.owns('a'),
-            || format!("keepalived never became Master:\n{}", lab.log('a')),
+            || format!("{:?} never became Master:\n{}", a.daemon, lab.log('a')),
         );
     }
     lab.start_with('b', b.daemon, b.config);
@@ -98,7 +99,9 @@ pub fn failover_in(lab: &mut Lab, a: Side, b: Side, limits: &Limits) {
     std::thread::sleep(Duration::from_secs(2));
     assert!(
         lab.owns('a') && !lab.owns('b'),
-        "not exactly one master after settling"
+        "not exactly one master after settling:\n--- a\n{}\n--- b\n{}",
+        lab.log('a'),
+        lab.log('b')
     );
     assert!(
         !lab.log('b').contains(entered(b.daemon, "MASTER")),
