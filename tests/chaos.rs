@@ -1,0 +1,253 @@
+//! Fault scenarios (issue 8, part 3) through the real kernel, in the lab's namespaces: a
+//! crashed master restarted.
+//!
+//! Each test asserts behaviour — who holds the VIP (sampled in both namespaces), what
+//! was logged, what the state dump counted — not speed, with one exception the issue
+//! states: a healed partition resolves within one advert interval (+ 500 ms here).
+//! Every loop is bounded in count and time; helper processes are stopped by PID.
+mod common;
+
+use common::scenario::V2_1S;
+use common::*;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+const MASTER: &str = "(VI_1) Entering MASTER STATE";
+const BACKUP: &str = "(VI_1) Entering BACKUP STATE";
+
+/// The seed's two nodes (a: priority 150, b: 100; VRRPv2 unicast, PASS, 1 s), settled:
+/// a alone holds the VIP and b is Backup.
+fn seed_lab() -> Lab {
+    let mut lab = Lab::new();
+    lab.start('a', &config_path("syslog1.kv"));
+    lab.start('b', &config_path("syslog2.kv"));
+    settle(&lab);
+    lab
+}
+
+fn settle(lab: &Lab) {
+    lab.wait_sole_owner('a', V2_1S.preempt + Duration::from_secs(2));
+    lab.wait_log('b', BACKUP, 1, Duration::from_secs(2));
+}
+
+fn count(lab: &Lab, host: char, line: &str) -> usize {
+    lab.log(host).matches(line).count()
+}
+
+fn logs(lab: &Lab) -> String {
+    format!("--- a.log\n{}\n--- b.log\n{}", lab.log('a'), lab.log('b'))
+}
+
+// ---------------------------------------------------------------------------------------
+// Who holds the VIP, sampled.
+
+#[derive(Clone, Copy, Debug)]
+struct Sample {
+    /// Since the sampler started (taken just before looking).
+    at: Duration,
+    a: bool,
+    b: bool,
+}
+
+/// Samples whether a and b hold the VIP — both namespaces looked at concurrently, one
+/// `ip` each — on a thread, a sample per ≥ 5 ms, for at most `max`.
+struct Owners {
+    t0: Instant,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<Vec<Sample>>>,
+}
+
+impl Owners {
+    fn watch(lab: &Lab, max: Duration) -> Owners {
+        let (na, nb) = (lab.ns('a'), lab.ns('b'));
+        let stop = Arc::new(AtomicBool::new(false));
+        let t0 = Instant::now();
+        let halt = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut samples = Vec::new();
+            while !halt.load(Ordering::Relaxed) && t0.elapsed() < max {
+                let at = t0.elapsed();
+                let (a, b) = std::thread::scope(|s| {
+                    let a = s.spawn(|| has_addr(&na, VIP));
+                    let b = has_addr(&nb, VIP);
+                    (a.join().unwrap(), b)
+                });
+                samples.push(Sample { at, a, b });
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            samples
+        });
+        Owners {
+            t0,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn now(&self) -> Duration {
+        self.t0.elapsed()
+    }
+
+    fn finish(mut self) -> Vec<Sample> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.take().unwrap().join().unwrap()
+    }
+}
+
+impl Drop for Owners {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Each stretch of samples in which both nodes held the VIP: (first seen, how long —
+/// until the first sample without the duplicate, so an upper bound).
+fn duplicates(samples: &[Sample]) -> Vec<(Duration, Duration)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for s in samples {
+        match (s.a && s.b, start) {
+            (true, None) => start = Some(s.at),
+            (false, Some(t)) => {
+                out.push((t, s.at - t));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let (Some(t), Some(last)) = (start, samples.last()) {
+        out.push((t, last.at - t));
+    }
+    out
+}
+
+fn assert_sole_owner_a(samples: &[Sample], what: &str) {
+    assert!(
+        samples.len() >= 5,
+        "too few samples ({}) {what}",
+        samples.len()
+    );
+    if let Some(s) = samples.iter().find(|s| !s.a || s.b) {
+        panic!("not a alone {what}: {s:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 1. SIGKILL the master and restart it.
+
+/// The stale copy a crashed master leaves must go when it restarts, not when it next
+/// becomes Master. Without the clean-up at start, the duplicate would last the whole
+/// Backup wait (one advert interval, 1 s) and more; with it, the start-up time only.
+const STALE_DUPLICATE_LIMIT: Duration = Duration::from_millis(750);
+
+#[test]
+fn crashed_master_restarted_after_takeover_removes_its_stale_vip_then_preempts() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = seed_lab();
+    let owners = Owners::watch(&lab, Duration::from_secs(40));
+    lab.stop('a', libc::SIGKILL);
+    assert!(
+        lab.has_vip('a'),
+        "a SIGKILLed daemon cannot remove its VIP; the test relies on the stale copy"
+    );
+    wait_until(
+        V2_1S.crash,
+        || lab.has_vip('b'),
+        || {
+            format!(
+                "b did not take over from the crashed master\n{}",
+                logs(&lab)
+            )
+        },
+    );
+    // Both interfaces now carry the VIP: the dead master's stale copy, which only its
+    // restart can remove, and the new master's.
+    let restart = owners.now();
+    lab.start('a', &config_path("syslog1.kv"));
+    lab.wait_log(
+        'a',
+        "removed stale VIP 192.0.2.10/24",
+        1,
+        Duration::from_secs(3),
+    );
+    lab.wait_sole_owner('a', V2_1S.preempt + Duration::from_secs(1));
+    std::thread::sleep(Duration::from_secs(2));
+    let samples = owners.finish();
+
+    let after: Vec<Sample> = samples
+        .iter()
+        .filter(|s| s.at >= restart)
+        .copied()
+        .collect();
+    // The stale copy went while b was still the master: a Backup first, not an owner.
+    assert!(
+        after.iter().any(|s| s.b && !s.a),
+        "a never let go of the VIP between restart and preemption\n{}",
+        logs(&lab)
+    );
+    let dups = duplicates(&after);
+    eprintln!("after restart, both held the VIP: {dups:?} (at, for at most)");
+    assert!(
+        dups.len() <= 2,
+        "duplicate VIP {} times after restart: {dups:?}",
+        dups.len()
+    );
+    for (at, len) in &dups {
+        assert!(
+            *len <= STALE_DUPLICATE_LIMIT,
+            "both held the VIP for {len:?} from {at:?} (restart at {restart:?})\n{}",
+            logs(&lab)
+        );
+    }
+    // Settled: exactly one owner, the restarted node, for the last 1.5 s.
+    let end = samples.last().unwrap().at;
+    let tail: Vec<Sample> = after
+        .iter()
+        .filter(|s| s.at + Duration::from_millis(1500) >= end)
+        .copied()
+        .collect();
+    assert_sole_owner_a(&tail, "after preemption");
+    assert_eq!(count(&lab, 'a', MASTER), 2, "{}", logs(&lab));
+    assert_eq!(count(&lab, 'a', BACKUP), 2, "{}", logs(&lab));
+    assert_eq!(count(&lab, 'b', MASTER), 1, "{}", logs(&lab));
+    assert_eq!(count(&lab, 'b', BACKUP), 2, "{}", logs(&lab));
+}
+
+/// Restarted at once (a supervisor's respawn), before the Backup's Master_Down_Interval:
+/// the stale VIP goes at start, the Backup never takes over, and at no moment do two
+/// nodes hold the VIP.
+#[test]
+fn crashed_master_restarted_at_once_never_duplicates_the_vip() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = seed_lab();
+    let owners = Owners::watch(&lab, Duration::from_secs(30));
+    lab.stop('a', libc::SIGKILL);
+    assert!(lab.has_vip('a'), "the crash should leave a stale VIP");
+    lab.start('a', &config_path("syslog1.kv"));
+    lab.wait_log(
+        'a',
+        "removed stale VIP 192.0.2.10/24",
+        1,
+        Duration::from_secs(3),
+    );
+    lab.wait_sole_owner('a', V2_1S.preempt + Duration::from_secs(1));
+    // Past b's Master_Down_Interval (3.6 s) counted from the crash.
+    std::thread::sleep(Duration::from_secs(3));
+    let samples = owners.finish();
+    // A sample takes ~10 ms on an idle machine, several times that on a loaded one.
+    assert!(samples.len() >= 20, "only {} samples", samples.len());
+    assert!(
+        samples.iter().all(|s| !s.b),
+        "b held the VIP\n{}",
+        logs(&lab)
+    );
+    assert_eq!(count(&lab, 'b', MASTER), 0, "{}", logs(&lab));
+    assert_eq!(count(&lab, 'a', MASTER), 2, "{}", logs(&lab));
+    assert!(lab.has_vip('a') && !lab.has_vip('b'));
+}
