@@ -1,5 +1,5 @@
 //! Fault scenarios (issue 8, part 3) through the real kernel, in the lab's namespaces: a
-//! crashed master restarted.
+//! crashed master restarted and a reload storm under client traffic.
 //!
 //! Each test asserts behaviour — who holds the VIP (sampled in both namespaces), what
 //! was logged, what the state dump counted — not speed, with one exception the issue
@@ -9,6 +9,9 @@ mod common;
 
 use common::scenario::V2_1S;
 use common::*;
+use std::fs;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -250,4 +253,149 @@ fn crashed_master_restarted_at_once_never_duplicates_the_vip() {
     assert_eq!(count(&lab, 'b', MASTER), 0, "{}", logs(&lab));
     assert_eq!(count(&lab, 'a', MASTER), 2, "{}", logs(&lab));
     assert!(lab.has_vip('a') && !lab.has_vip('b'));
+}
+
+// ---------------------------------------------------------------------------------------
+// Helper processes in the lab's namespaces, stopped by PID.
+
+/// A process this test started (`ip netns exec` execs it, so the PID is its own);
+/// killed and reaped on drop.
+struct Bg(Child);
+
+impl Bg {
+    fn spawn_in(ns: &str, args: &[&str], out: &Path) -> Bg {
+        let f = fs::File::create(out).unwrap();
+        let child = Command::new("ip")
+            .args(["netns", "exec", ns])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(f.try_clone().unwrap())
+            .stderr(f)
+            .spawn()
+            .expect("spawn helper");
+        Bg(child)
+    }
+
+    /// Send `sig` and wait (at most 5 s) for the exit.
+    fn stop(&mut self, sig: libc::c_int) -> ExitStatus {
+        // SAFETY: kill(2) on a PID we spawned and have not reaped.
+        unsafe { libc::kill(self.0.id() as libc::pid_t, sig) };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            if let Some(st) = self.0.try_wait().unwrap() {
+                return st;
+            }
+            assert!(Instant::now() < deadline, "helper did not exit on {sig}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Bg {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn read(p: &Path) -> String {
+    fs::read_to_string(p).unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. SIGHUP storm while a client pings the VIP.
+
+/// `ping`'s count of requests and replies, and the sequence numbers answered.
+fn ping_result(text: &str) -> (u64, u64, Vec<u64>) {
+    let num_before = |marker: &str| -> Option<u64> {
+        let line = text.lines().find(|l| l.contains(marker))?;
+        let head = &line[..line.find(marker)?];
+        head.split_whitespace().last()?.parse().ok()
+    };
+    let sent = num_before(" packets transmitted").expect("ping summary");
+    let received = num_before(" received").expect("ping summary");
+    let mut seqs: Vec<u64> = text
+        .lines()
+        .filter_map(|l| l.split("icmp_seq=").nth(1))
+        .filter_map(|r| r.split_whitespace().next()?.parse().ok())
+        .collect();
+    seqs.sort_unstable();
+    (sent, received, seqs)
+}
+
+#[test]
+fn hundred_reloads_under_a_10ms_ping_lose_no_ping_and_never_move_the_vip() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = seed_lab();
+    let (monitor_out, ping_out) = (lab.dir.join("a-monitor.txt"), lab.dir.join("ping.txt"));
+    // Witness of any address removal in a's namespace (RTM_DELADDR prints "Deleted").
+    let mut monitor = Bg::spawn_in(&lab.ns('a'), &["ip", "monitor", "address"], &monitor_out);
+    // Bounded: at most 6000 requests or 90 s; stopped with SIGINT long before.
+    let mut ping = Bg::spawn_in(
+        &lab.ns('c'),
+        &["ping", "-n", "-i", "0.01", "-c", "6000", "-w", "90", VIP],
+        &ping_out,
+    );
+    wait_until(
+        Duration::from_secs(5),
+        || read(&ping_out).contains("icmp_seq="),
+        || format!("the client's ping got no reply:\n{}", read(&ping_out)),
+    );
+    let owners = Owners::watch(&lab, Duration::from_secs(60));
+    let storm = Instant::now();
+    for i in 1..=100 {
+        lab.signal('a', libc::SIGHUP);
+        // Each signal is its own reload (two pending SIGHUPs would merge into one).
+        lab.wait_log('a', "reloaded", i, Duration::from_secs(5));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let storm = storm.elapsed();
+    std::thread::sleep(Duration::from_millis(300));
+    let samples = owners.finish();
+    ping.stop(libc::SIGINT);
+    let text = read(&ping_out);
+    let (sent, received, seqs) = ping_result(&text);
+    eprintln!(
+        "100 reloads in {storm:?}; ping: {sent} sent, {received} received; {} samples",
+        samples.len()
+    );
+
+    // The ping ran at its rate throughout (it cannot go faster than every 10 ms).
+    assert!(
+        sent as f64 >= storm.as_secs_f64() * 25.0,
+        "ping sent only {sent} in {storm:?}"
+    );
+    // No loss: every request answered, but perhaps the one in flight when ping was
+    // interrupted; the replies are 1..=n with no gap.
+    assert!(
+        received + 1 >= sent,
+        "lost pings: {sent} sent, {received} received"
+    );
+    assert_eq!(seqs.len() as u64, received, "duplicate replies?\n{text}");
+    assert!(
+        seqs.iter().enumerate().all(|(i, s)| *s == i as u64 + 1),
+        "gaps in the replies: {seqs:?}"
+    );
+    // No flap: the VIP never left a, b never had it, nobody changed state.
+    assert_sole_owner_a(&samples, "during the reloads");
+    assert!(
+        !read(&monitor_out).contains("Deleted"),
+        "an address was removed during the reloads:\n{}",
+        read(&monitor_out)
+    );
+    assert_eq!(count(&lab, 'a', "Entering"), 2, "{}", logs(&lab)); // BACKUP, MASTER
+    assert_eq!(count(&lab, 'b', "Entering"), 1, "{}", logs(&lab)); // BACKUP
+    assert_eq!(count(&lab, 'a', "reloaded"), 100);
+
+    // The witness was live: a stop removes the VIP and the monitor sees it.
+    assert_eq!(lab.stop('a', libc::SIGTERM), Some(0));
+    wait_until(
+        Duration::from_secs(5),
+        || read(&monitor_out).contains("Deleted"),
+        || format!("ip monitor saw no removal:\n{}", read(&monitor_out)),
+    );
+    monitor.stop(libc::SIGTERM);
+    assert!(read(&monitor_out).contains(&format!("inet {VIP}/24")));
 }
