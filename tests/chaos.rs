@@ -790,6 +790,13 @@ fn flood_changes_nothing(lab: &mut Lab, t: Target, interval: Duration, window: D
         "counted only {total} of {} sent, {overflow} overflowed:\n{a}",
         f.sent
     );
+    // Logged within the global budget (32 lines, then one a second), not per datagram.
+    let budget = 32 + 2 * window.as_secs() as usize + 10;
+    assert!(
+        log_lines <= budget,
+        "a logged {log_lines} lines during the flood (budget {budget}):\n{}",
+        lab.log('a')
+    );
 }
 
 #[test]
