@@ -29,6 +29,7 @@ fn options() -> getopts::Options {
     o.optflag("l", "log-console", "log to the console (stderr) too");
     o.optflag("D", "log-detail", "detailed (debug) logging");
     o.optopt("p", "pid", "pid file (default /run/tinyvrrpd.pid)", "FILE");
+    o.optflag("", "json", "with 'status': print the state as JSON");
     o.optflag("v", "version", "print the version and exit");
     o.optflag("h", "help", "print this help and exit");
     o
@@ -46,16 +47,27 @@ fn main() -> ExitCode {
         }
     };
     if m.opt_present("h") {
-        print!("{}", opts.usage("Usage: tinyvrrpd [options]\nA minimal VRRP daemon (RFC 3768/5798/9568), keepalived-compatible."));
+        print!("{}", opts.usage("Usage: tinyvrrpd [options]\n       tinyvrrpd status [--json] [-p PIDFILE]\nA minimal VRRP daemon (RFC 3768/5798/9568), keepalived-compatible."));
         return ExitCode::SUCCESS;
     }
     if m.opt_present("v") {
         println!("tinyvrrpd {}", env!("CARGO_PKG_VERSION"));
         return ExitCode::SUCCESS;
     }
-    if let Some(extra) = m.free.first() {
-        eprintln!("tinyvrrpd: unexpected argument '{extra}'\nTry 'tinyvrrpd --help'.");
-        return ExitCode::from(EXIT_USAGE);
+    let pid_arg = m.opt_str("p").unwrap_or_else(|| DEFAULT_PID.to_string());
+    match m.free.first().map(String::as_str) {
+        Some("status") if m.free.len() == 1 => {
+            return status(&control_path(Path::new(&pid_arg)), m.opt_present("json"));
+        }
+        Some(extra) => {
+            eprintln!("tinyvrrpd: unexpected argument '{extra}'\nTry 'tinyvrrpd --help'.");
+            return ExitCode::from(EXIT_USAGE);
+        }
+        None if m.opt_present("json") => {
+            eprintln!("tinyvrrpd: --json goes with 'status'\nTry 'tinyvrrpd --help'.");
+            return ExitCode::from(EXIT_USAGE);
+        }
+        None => {}
     }
     let config_path = match m.opt_str("f") {
         Some(f) => PathBuf::from(f),
@@ -75,6 +87,15 @@ fn main() -> ExitCode {
         Err(()) => return ExitCode::from(EXIT_CONFIG),
     };
     if m.opt_present("t") {
+        // Scripts are part of the configuration: a missing program, unknown user or an
+        // insecure path fails the test as it would fail the start.
+        let checked = tinyvrrpd::daemon::prepare_scripts(&config)
+            .and_then(|_| tinyvrrpd::daemon::prepare_notify(&config));
+        if let Err(e) = checked {
+            eprintln!("{}: {e}", config_path.display());
+            eprintln!("{}: configuration not valid", config_path.display());
+            return ExitCode::from(EXIT_CONFIG);
+        }
         println!(
             "{}: configuration OK ({} instance{})",
             config_path.display(),
@@ -89,9 +110,7 @@ fn main() -> ExitCode {
     // (SIGUSR1) reopen these files later.
     let absolute = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
     let config_path = absolute(config_path);
-    let pid_path = absolute(PathBuf::from(
-        m.opt_str("p").unwrap_or_else(|| DEFAULT_PID.to_string()),
-    ));
+    let pid_path = absolute(PathBuf::from(pid_arg));
     let mut pid_file = match tinyvrrpd::os::pidfile::PidFile::lock(&pid_path) {
         Ok(p) => p,
         Err(e) => {
@@ -113,6 +132,7 @@ fn main() -> ExitCode {
     let paths = Paths {
         config: config_path,
         dump: pid_path.with_extension("data"),
+        control: control_path(&pid_path),
     };
     log::info!(
         "tinyvrrpd {} starting with {}",
@@ -147,4 +167,27 @@ fn load(path: &Path) -> Result<Config, ()> {
         }
         eprintln!("{name}: {} error(s), configuration not valid", errors.len());
     })
+}
+
+/// The status socket lives beside the pid file: /run/tinyvrrpd.pid → /run/tinyvrrpd.sock.
+fn control_path(pid: &Path) -> PathBuf {
+    pid.with_extension("sock")
+}
+
+/// `tinyvrrpd status [--json]`: ask the running daemon.
+fn status(socket: &Path, json: bool) -> ExitCode {
+    let request = if json { "status json" } else { "status" };
+    match tinyvrrpd::os::control::query(socket, request, std::time::Duration::from_secs(2)) {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!(
+                "tinyvrrpd: no answer on {}: {e} (is the daemon running? give its -p PIDFILE)",
+                socket.display()
+            );
+            ExitCode::from(EXIT_RUNTIME)
+        }
+    }
 }

@@ -73,3 +73,72 @@ fn version_help_and_bad_flags() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("Unrecognized option"), "{out}");
 }
+
+#[test]
+fn config_test_checks_scripts_as_the_start_would() {
+    let dir = std::env::temp_dir().join(format!("tinyvrrpd-cli-scripts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let seed = std::fs::read_to_string(config_path("syslog1.conf")).unwrap();
+    let with = |global: &str, script: &str| {
+        let text = format!(
+            "global_defs {{\n{global}}}\nvrrp_script chk {{\n  script \"{script}\"\n}}\n{}",
+            seed.replacen(
+                "  virtual_ipaddress {",
+                "  track_script {\n    chk\n  }\n  virtual_ipaddress {",
+                1
+            )
+        );
+        let f = dir.join("scripts.conf");
+        std::fs::write(&f, text).unwrap();
+        run_cli(&["-t", "-f", f.to_str().unwrap()])
+    };
+    let (code, out) = with("", "/bin/true");
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = with("", "/nonexistent/check.sh");
+    assert_eq!(code, 4, "{out}");
+    assert!(
+        out.contains("vrrp_script chk (line 3): /nonexistent/check.sh: No such file"),
+        "{out}"
+    );
+    let (code, out) = with("", "no-such-checker --x");
+    assert_eq!(code, 4, "{out}");
+    assert!(
+        out.contains("program no-such-checker not found in PATH"),
+        "{out}"
+    );
+    // A script anyone may edit must not run as root when security is on.
+    let unsafe_script = dir.join("check.sh");
+    std::fs::write(&unsafe_script, "#!/bin/sh\nexit 0\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&unsafe_script, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let root = unsafe { libc::geteuid() } == 0;
+    if root {
+        let (code, out) = with(
+            "  enable_script_security\n  script_user root\n",
+            unsafe_script.to_str().unwrap(),
+        );
+        assert_eq!(code, 4, "{out}");
+        assert!(out.contains("would run as root but"), "{out}");
+        assert!(out.contains("writable by everyone"), "{out}");
+        let (code, out) = with("  script_user root\n", unsafe_script.to_str().unwrap());
+        assert_eq!(code, 0, "without enable_script_security it runs: {out}");
+    }
+    let (code, out) = with("  script_user no-such-user-z\n", "/bin/true");
+    assert_eq!(code, 4, "{out}");
+    assert!(
+        out.contains("script_user: user no-such-user-z does not exist"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn status_needs_a_running_daemon_and_json_needs_status() {
+    let (code, out) = run_cli(&["status", "-p", "/nonexistent/t.pid"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("no answer on /nonexistent/t.sock"), "{out}");
+    let (code, out) = run_cli(&["--json"]);
+    assert_eq!(code, 2, "{out}");
+    let (code, out) = run_cli(&["status", "extra"]);
+    assert_eq!(code, 2, "{out}");
+}

@@ -7,7 +7,8 @@
 //! never through floats: 0.1 s must become exactly 10 cs.
 
 use super::error::ConfigError;
-use super::model::{Config, InitialState, Instance, Vip};
+use super::model::{Config, InitialState, Instance, RunAs, SyncGroup, Vip};
+use super::track::{self, SCRIPT_KEYS, ScriptDraft};
 use crate::vrrp::timers::Centis;
 use crate::wire::Version;
 use core::time::Duration;
@@ -32,9 +33,16 @@ enum Key {
     VirtualIpaddress,
     GarpMasterDelay,
     GarpMasterRepeat,
+    TrackInterface,
+    TrackScript,
+    NotifyMaster,
+    NotifyBackup,
+    NotifyFault,
+    NotifyStop,
+    Notify,
 }
 
-const INSTANCE_KEYS: [(&str, Key); 15] = [
+const INSTANCE_KEYS: [(&str, Key); 22] = [
     ("state", Key::State),
     ("interface", Key::Interface),
     ("virtual_router_id", Key::VirtualRouterId),
@@ -50,26 +58,24 @@ const INSTANCE_KEYS: [(&str, Key); 15] = [
     ("virtual_ipaddress", Key::VirtualIpaddress),
     ("garp_master_delay", Key::GarpMasterDelay),
     ("garp_master_repeat", Key::GarpMasterRepeat),
+    ("track_interface", Key::TrackInterface),
+    ("track_script", Key::TrackScript),
+    ("notify_master", Key::NotifyMaster),
+    ("notify_backup", Key::NotifyBackup),
+    ("notify_fault", Key::NotifyFault),
+    ("notify_stop", Key::NotifyStop),
+    ("notify", Key::Notify),
 ];
 
 /// keepalived keywords we know but do not implement. They are named in errors so a user
 /// learns it is a gap, not a typo; they are never ignored silently (an ignored
 /// `track_script` would mean a failover that never happens).
 const NOT_YET: &[&str] = &[
-    "vrrp_script",
-    "vrrp_sync_group",
     "vrrp_track_process",
     "track_group",
-    "track_script",
-    "track_interface",
     "track_process",
     "track_file",
     "track_bfd",
-    "notify",
-    "notify_master",
-    "notify_backup",
-    "notify_fault",
-    "notify_stop",
     "notify_deleted",
     "notify_master_rx_lower_pri",
     "notify_priority_changes",
@@ -111,8 +117,19 @@ pub(crate) fn is_instance_key(key: &str) -> bool {
     INSTANCE_KEYS.iter().any(|(k, _)| *k == key)
 }
 
+pub(crate) const GLOBAL_KEYS: [&str; 4] = [
+    "router_id",
+    "vrrp_version",
+    "script_user",
+    "enable_script_security",
+];
+
 pub(crate) fn is_global_key(key: &str) -> bool {
-    key == "router_id" || key == "vrrp_version"
+    GLOBAL_KEYS.contains(&key)
+}
+
+pub(crate) fn is_script_key(key: &str) -> bool {
+    SCRIPT_KEYS.contains(&key)
 }
 
 /// The error for a keyword nobody handles; `noun` is "key" or "keyword" after the format.
@@ -241,12 +258,31 @@ impl Draft {
                 inst.garp_master_delay = Duration::from_secs(number(name, args, 0, 1000)?);
             }
             Key::GarpMasterRepeat => inst.garp_master_repeat = number(name, args, 1, 255)? as u8,
+            Key::TrackInterface => {
+                let t = track::tracked(name, args, line)?;
+                if inst.track_interfaces.iter().any(|e| e.name == t.name) {
+                    return Err(format!("track_interface {} is listed twice", t.name));
+                }
+                inst.track_interfaces.push(t);
+            }
+            Key::TrackScript => {
+                let t = track::tracked(name, args, line)?;
+                if inst.track_scripts.iter().any(|e| e.name == t.name) {
+                    return Err(format!("track_script {} is listed twice", t.name));
+                }
+                inst.track_scripts.push(t);
+            }
+            Key::NotifyMaster => inst.notify.master = Some(track::notify(name, args)?),
+            Key::NotifyBackup => inst.notify.backup = Some(track::notify(name, args)?),
+            Key::NotifyFault => inst.notify.fault = Some(track::notify(name, args)?),
+            Key::NotifyStop => inst.notify.stop = Some(track::notify(name, args)?),
+            Key::Notify => inst.notify.any = Some(track::notify(name, args)?),
         }
         Ok(())
     }
 }
 
-fn one<'a>(key: &str, args: &[&'a str]) -> Result<&'a str, String> {
+pub(crate) fn one<'a>(key: &str, args: &[&'a str]) -> Result<&'a str, String> {
     match args {
         [v] => Ok(v),
         [] => Err(format!("expected a value for {key}")),
@@ -257,7 +293,7 @@ fn one<'a>(key: &str, args: &[&'a str]) -> Result<&'a str, String> {
     }
 }
 
-fn number(key: &str, args: &[&str], min: u64, max: u64) -> Result<u64, String> {
+pub(crate) fn number(key: &str, args: &[&str], min: u64, max: u64) -> Result<u64, String> {
     let s = one(key, args)?;
     match s.parse::<u64>() {
         Ok(n) if (min..=max).contains(&n) && s.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
@@ -287,7 +323,7 @@ fn seconds(
 
 /// "2.5" at scale 2 → 250. Digits beyond `scale` are allowed only if they are zeros,
 /// so nothing is ever rounded.
-fn fixed_point(s: &str, scale: usize) -> Option<u64> {
+pub(crate) fn fixed_point(s: &str, scale: usize) -> Option<u64> {
     let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
     let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
     if (whole.is_empty() && frac.is_empty()) || !digits(whole) || !digits(frac) {
@@ -317,7 +353,7 @@ fn version(key: &str, args: &[&str]) -> Result<Version, String> {
     }
 }
 
-fn boolean(s: &str) -> Option<bool> {
+pub(crate) fn boolean(s: &str) -> Option<bool> {
     match s.to_ascii_lowercase().as_str() {
         "yes" | "true" | "1" => Some(true),
         "no" | "false" | "0" => Some(false),
@@ -381,12 +417,26 @@ fn vip(args: &[&str]) -> Result<Vip, String> {
     Ok(vip)
 }
 
+/// Which block the keywords that arrive now belong to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Top,
+    Instance,
+    Script,
+    Group,
+}
+
 /// Collects globals, instances and errors from a front-end, then validates.
 pub(crate) struct Builder<'f> {
     file: &'f str,
     router_id: Option<String>,
     vrrp_version: Option<Version>,
+    script_user: Option<RunAs>,
+    script_security: bool,
+    section: Section,
     drafts: Vec<Draft>,
+    scripts: Vec<ScriptDraft>,
+    groups: Vec<SyncGroup>,
     errors: Vec<ConfigError>,
 }
 
@@ -396,7 +446,12 @@ impl<'f> Builder<'f> {
             file,
             router_id: None,
             vrrp_version: None,
+            script_user: None,
+            script_security: false,
+            section: Section::Top,
             drafts: Vec::new(),
+            scripts: Vec::new(),
+            groups: Vec::new(),
             errors: Vec::new(),
         }
     }
@@ -409,15 +464,55 @@ impl<'f> Builder<'f> {
         });
     }
 
-    pub(crate) fn has_instance(&self) -> bool {
-        !self.drafts.is_empty()
+    /// Whether any block (instance, script, group) has started: globals must come first
+    /// in the key=value format.
+    pub(crate) fn has_section(&self) -> bool {
+        self.section != Section::Top
     }
 
-    /// `router_id NAME` and `vrrp_version 2|3`.
+    pub(crate) fn in_instance(&self) -> bool {
+        self.section == Section::Instance
+    }
+
+    pub(crate) fn in_script(&self) -> bool {
+        self.section == Section::Script
+    }
+
+    /// The kind and name of the block being filled, for "does not belong here" errors.
+    pub(crate) fn section_name(&self) -> String {
+        match self.section {
+            Section::Top => "the global section".into(),
+            Section::Instance => format!(
+                "instance {}",
+                self.drafts.last().map_or("", |d| d.inst.name.as_str())
+            ),
+            Section::Script => format!(
+                "vrrp_script {}",
+                self.scripts.last().map_or("", |d| d.name.as_str())
+            ),
+            Section::Group => format!(
+                "vrrp_sync_group {}",
+                self.groups.last().map_or("", |g| g.name.as_str())
+            ),
+        }
+    }
+
+    /// `router_id`, `vrrp_version`, `script_user` and `enable_script_security`.
     pub(crate) fn global(&mut self, key: &str, args: &[&str], line: u32) {
         let result = match key {
             "router_id" => one(key, args).map(|s| self.router_id = Some(s.to_string())),
             "vrrp_version" => version(key, args).map(|v| self.vrrp_version = Some(v)),
+            "script_user" => track::run_as(key, args).map(|u| self.script_user = Some(u)),
+            "enable_script_security" => match args {
+                [] => {
+                    self.script_security = true;
+                    Ok(())
+                }
+                [v] => boolean(v)
+                    .map(|b| self.script_security = b)
+                    .ok_or_else(|| format!("expected yes or no for {key}, found \"{v}\"")),
+                _ => Err(format!("expected at most one value for {key}")),
+            },
             _ => Err(unknown("keyword", key)),
         };
         if let Err(message) = result {
@@ -427,6 +522,7 @@ impl<'f> Builder<'f> {
 
     /// Starts a new instance; the following `set` calls apply to it.
     pub(crate) fn instance(&mut self, name: &str, line: u32) {
+        self.section = Section::Instance;
         self.drafts.push(Draft {
             inst: Instance::with_defaults(name, line),
             version: None,
@@ -436,13 +532,79 @@ impl<'f> Builder<'f> {
         });
     }
 
+    /// Starts a `vrrp_script`; the following `set_script` calls apply to it.
+    pub(crate) fn script(&mut self, name: &str, line: u32) {
+        self.section = Section::Script;
+        self.scripts.push(ScriptDraft::new(name, line));
+    }
+
+    /// Starts a `vrrp_sync_group`; `group_members` fills it.
+    pub(crate) fn group(&mut self, name: &str, line: u32) {
+        self.section = Section::Group;
+        self.groups.push(SyncGroup {
+            name: name.to_string(),
+            line,
+            members: Vec::new(),
+        });
+    }
+
+    /// The instance names of the current sync group's `group`.
+    pub(crate) fn group_members(&mut self, names: &[&str], line: u32) {
+        let Some(g) = self
+            .groups
+            .last_mut()
+            .filter(|_| self.section == Section::Group)
+        else {
+            self.error(
+                line,
+                "'group' must follow the start of a vrrp_sync_group".into(),
+            );
+            return;
+        };
+        let mut dup = None;
+        for n in names {
+            if g.members.iter().any(|m| m == n) {
+                dup = Some(n.to_string());
+            } else {
+                g.members.push(n.to_string());
+            }
+        }
+        if let Some(n) = dup {
+            self.error(line, format!("instance {n} is listed twice in the group"));
+        }
+    }
+
+    /// Applies a `vrrp_script` keyword. Returns false if `key` is not one, so the
+    /// front-end can word the "unknown" error its own way.
+    pub(crate) fn set_script(&mut self, key: &str, args: &[&str], line: u32) -> bool {
+        if !is_script_key(key) {
+            return false;
+        }
+        let result = match self
+            .scripts
+            .last_mut()
+            .filter(|_| self.section == Section::Script)
+        {
+            Some(d) => d.apply(key, args, line),
+            None => Err(format!("'{key}' must follow the start of a vrrp_script")),
+        };
+        if let Err(message) = result {
+            self.error(line, message);
+        }
+        true
+    }
+
     /// Applies an instance keyword to the current instance. Returns false if `key` is not
     /// an instance keyword, so the front-end can word the "unknown" error its own way.
     pub(crate) fn set(&mut self, key: &str, args: &[&str], line: u32) -> bool {
         let Some(&(_, k)) = INSTANCE_KEYS.iter().find(|(name, _)| *name == key) else {
             return false;
         };
-        let result = match self.drafts.last_mut() {
+        let result = match self
+            .drafts
+            .last_mut()
+            .filter(|_| self.section == Section::Instance)
+        {
             Some(d) => d.apply(k, key, args, line),
             None => Err(format!("'{key}' must follow the start of an instance")),
         };
@@ -457,13 +619,34 @@ impl<'f> Builder<'f> {
         if self.drafts.is_empty() && self.errors.is_empty() {
             self.error(1, "no VRRP instance is configured".into());
         }
+        let mut scripts = Vec::new();
+        for d in core::mem::take(&mut self.scripts) {
+            if let Some(first) = scripts
+                .iter()
+                .find(|s: &&crate::config::model::TrackScript| s.name == d.name)
+            {
+                let msg = format!(
+                    "vrrp_script {} is already defined on line {}",
+                    d.name, first.line
+                );
+                self.error(d.line, msg);
+                continue;
+            }
+            match d.finish() {
+                Ok(s) => scripts.push(s),
+                Err((line, message)) => self.error(line, message),
+            }
+        }
         let drafts = core::mem::take(&mut self.drafts);
         let mut instances: Vec<Instance> = Vec::with_capacity(drafts.len());
         for mut d in drafts {
             d.inst.version = d.version.or(self.vrrp_version).unwrap_or(Version::V2);
             self.validate(&d, &instances);
+            self.validate_tracking(&d, &scripts);
             instances.push(d.inst);
         }
+        let groups = core::mem::take(&mut self.groups);
+        self.validate_groups(&groups, &instances);
         if !self.errors.is_empty() {
             self.errors.sort_by_key(|e| e.line);
             return Err(self.errors);
@@ -471,7 +654,76 @@ impl<'f> Builder<'f> {
         Ok(Config {
             router_id: self.router_id,
             instances,
+            scripts,
+            sync_groups: groups,
+            script_user: self.script_user,
+            script_security: self.script_security,
         })
+    }
+
+    /// Every `track_script` names a defined `vrrp_script`; an address owner's priority
+    /// (255) is fixed, so weights cannot apply to it.
+    fn validate_tracking(&mut self, d: &Draft, scripts: &[crate::config::model::TrackScript]) {
+        let i = &d.inst;
+        for t in &i.track_scripts {
+            match scripts.iter().find(|s| s.name == t.name) {
+                None => self.error(
+                    t.line,
+                    format!("track_script {}: no vrrp_script {} is defined", t.name, t.name),
+                ),
+                Some(s) if i.priority == 255 && t.weight.unwrap_or(s.weight) != 0 => self.error(
+                    t.line,
+                    format!(
+                        "track_script {} has a weight, but priority 255 (address owner) cannot change; use weight 0 (fault) or a lower priority",
+                        t.name
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
+        for t in &i.track_interfaces {
+            if i.priority == 255 && t.weight.unwrap_or(0) != 0 {
+                self.error(
+                    t.line,
+                    format!(
+                        "track_interface {} has a weight, but priority 255 (address owner) cannot change; use weight 0 (fault) or a lower priority",
+                        t.name
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Members exist, and no instance is in two groups.
+    fn validate_groups(&mut self, groups: &[SyncGroup], instances: &[Instance]) {
+        for (gi, g) in groups.iter().enumerate() {
+            if let Some(first) = groups[..gi].iter().find(|e| e.name == g.name) {
+                let msg = format!(
+                    "vrrp_sync_group {} is already defined on line {}",
+                    g.name, first.line
+                );
+                self.error(g.line, msg);
+            }
+            if g.members.is_empty() {
+                self.error(
+                    g.line,
+                    format!("vrrp_sync_group {} has no group {{ }} of instances", g.name),
+                );
+            }
+            for m in &g.members {
+                if !instances.iter().any(|i| &i.name == m) {
+                    let msg = format!("vrrp_sync_group {}: no instance {m} is defined", g.name);
+                    self.error(g.line, msg);
+                }
+                if let Some(other) = groups[..gi].iter().find(|e| e.members.contains(m)) {
+                    let msg = format!(
+                        "instance {m} is already in vrrp_sync_group {} (line {})",
+                        other.name, other.line
+                    );
+                    self.error(g.line, msg);
+                }
+            }
+        }
     }
 
     fn validate(&mut self, d: &Draft, earlier: &[Instance]) {

@@ -6,7 +6,7 @@
 //! (`keyword args... [{ statements }]`, args running to the end of the line), then the
 //! meaning of each statement, which goes through the shared [`Builder`].
 
-use super::build::{Builder, is_global_key, is_instance_key, unknown};
+use super::build::{Builder, is_global_key, is_instance_key, is_script_key, unknown};
 use super::error::ConfigError;
 use super::model::Config;
 use std::net::IpAddr;
@@ -218,11 +218,57 @@ fn top_level(s: &Stmt, b: &mut Builder) {
             (_, Some(_)) => b.error(line, "expected one name after vrrp_instance".into()),
             (_, None) => b.error(line, "expected '{' after vrrp_instance NAME".into()),
         },
+        "vrrp_script" => match (&s.args[..], &s.block) {
+            ([name], Some(stmts)) => {
+                b.script(&name.text, line);
+                for st in stmts {
+                    let skey = st.key.text.as_str();
+                    if st.block.is_some() {
+                        b.error(st.key.line, format!("'{skey}' does not take a {{ }} block"));
+                        continue;
+                    }
+                    let args: Vec<&str> = st.args.iter().map(|a| a.text.as_str()).collect();
+                    if !b.set_script(skey, &args, st.key.line) {
+                        b.error(st.key.line, format!("unknown vrrp_script keyword '{skey}'"));
+                    }
+                }
+            }
+            (_, Some(_)) => b.error(line, "expected one name after vrrp_script".into()),
+            (_, None) => b.error(line, "expected '{' after vrrp_script NAME".into()),
+        },
+        "vrrp_sync_group" => match (&s.args[..], &s.block) {
+            ([name], Some(stmts)) => {
+                b.group(&name.text, line);
+                for st in stmts {
+                    if st.key.text == "group" {
+                        for m in body(st, b) {
+                            nested_block_error(m, "group", b);
+                            for w in m.words() {
+                                b.group_members(&[&w.text], w.line);
+                            }
+                        }
+                    } else {
+                        b.error(
+                            st.key.line,
+                            format!(
+                                "'{}' in vrrp_sync_group is not supported by tinyvrrpd yet (only group {{ }})",
+                                st.key.text
+                            ),
+                        );
+                    }
+                }
+            }
+            (_, Some(_)) => b.error(line, "expected one name after vrrp_sync_group".into()),
+            (_, None) => b.error(line, "expected '{' after vrrp_sync_group NAME".into()),
+        },
         "virtual_server" | "virtual_server_group" | "real_server" => {
             b.error(
                 line,
                 format!("{key} (IPVS load balancing) is not supported by tinyvrrpd"),
             );
+        }
+        _ if is_script_key(key) => {
+            b.error(line, format!("'{key}' belongs inside a vrrp_script {{ }}"));
         }
         _ if is_instance_key(key) || is_global_key(key) => {
             let place = if is_global_key(key) {
@@ -264,6 +310,14 @@ fn instance_stmt(s: &Stmt, b: &mut Builder) {
                 for w in p.words() {
                     b.set(key, &[&w.text], w.line);
                 }
+            }
+        }
+        "track_interface" | "track_script" => {
+            // One entry per line: `NAME [weight N [reverse]]`.
+            for e in body(s, b) {
+                nested_block_error(e, key, b);
+                let words: Vec<&str> = e.words().map(|w| w.text.as_str()).collect();
+                b.set(key, &words, e.key.line);
             }
         }
         "authentication" => {
@@ -467,15 +521,14 @@ mod tests {
     #[test]
     fn unsupported_keepalived_features_are_errors_never_ignored() {
         let text = "vrrp_script chk {\n script \"/bin/true\"\n}\nvrrp_instance V {\ninterface eth0\n\
-                    virtual_router_id 1\ntrack_script {\n chk\n}\nnotify_master \"/bin/x\"\nuse_vmac\n\
-                    virtual_ipaddress { 192.0.2.10 }\n}\n";
+                    virtual_router_id 1\ntrack_script {\n chk\n}\nnotify_deleted \"/bin/x\"\nuse_vmac\n\
+                    virtual_ipaddress { 192.0.2.10 }\n}\nvrrp_sync_group G {\n group {\n V\n }\n notify_master /x\n}\n";
         assert_eq!(
             errors(text),
             [
-                "keepalived.conf:1: 'vrrp_script' is not supported by tinyvrrpd yet",
-                "keepalived.conf:7: 'track_script' is not supported by tinyvrrpd yet",
-                "keepalived.conf:10: 'notify_master' is not supported by tinyvrrpd yet",
+                "keepalived.conf:10: 'notify_deleted' is not supported by tinyvrrpd yet",
                 "keepalived.conf:11: 'use_vmac' is not supported by tinyvrrpd yet",
+                "keepalived.conf:18: 'notify_master' in vrrp_sync_group is not supported by tinyvrrpd yet (only group { })",
             ]
         );
     }

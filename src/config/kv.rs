@@ -15,7 +15,7 @@
 //! Values are whitespace-separated words; a word may be "double quoted" to hold spaces
 //! or a leading `#`.
 
-use super::build::{Builder, is_global_key, is_instance_key, unknown};
+use super::build::{Builder, is_global_key, is_instance_key, is_script_key, unknown};
 use super::error::ConfigError;
 use super::model::Config;
 
@@ -47,33 +47,47 @@ pub fn parse(file: &str, text: &str) -> Result<Config, Vec<ConfigError>> {
                 continue;
             }
         };
-        if key == "instance" {
-            match args[..] {
-                [name] => b.instance(name, line),
-                _ => b.error(
-                    line,
-                    format!(
-                        "expected one name for instance, found \"{}\"",
-                        args.join(" ")
-                    ),
-                ),
+        match (key, &args[..]) {
+            ("instance", [name]) => b.instance(name, line),
+            ("vrrp_script", [name]) => b.script(name, line),
+            ("vrrp_sync_group", [name]) => b.group(name, line),
+            ("instance" | "vrrp_script" | "vrrp_sync_group", _) => b.error(
+                line,
+                format!("expected one name for {key}, found \"{}\"", args.join(" ")),
+            ),
+            ("group", _) => b.group_members(&args, line),
+            _ if is_global_key(key) => {
+                if b.has_section() {
+                    b.error(
+                        line,
+                        format!("'{key}' is a global key; put it before the first section (instance, vrrp_script, vrrp_sync_group)"),
+                    );
+                } else {
+                    b.global(key, &args, line);
+                }
             }
-        } else if is_global_key(key) {
-            if b.has_instance() {
+            _ if is_script_key(key) && !b.in_script() => {
+                let place = b.section_name();
                 b.error(
                     line,
-                    format!("'{key}' is a global key; put it before the first 'instance ='"),
+                    format!("'{key}' must follow a 'vrrp_script = NAME' line, not be in {place}"),
                 );
-            } else {
-                b.global(key, &args, line);
             }
-        } else if is_instance_key(key) && !b.has_instance() {
-            b.error(
-                line,
-                format!("'{key}' must follow an 'instance = NAME' line"),
-            );
-        } else if !b.set(key, &args, line) {
-            b.error(line, unknown("key", key));
+            _ if is_instance_key(key) && !b.in_instance() => {
+                let msg = match b.has_section() {
+                    false => format!("'{key}' must follow an 'instance = NAME' line"),
+                    true => format!(
+                        "'{key}' must follow an 'instance = NAME' line, not be in {}",
+                        b.section_name()
+                    ),
+                };
+                b.error(line, msg);
+            }
+            _ => {
+                if !(b.set(key, &args, line) || b.set_script(key, &args, line)) {
+                    b.error(line, unknown("key", key));
+                }
+            }
         }
     }
     b.finish()
@@ -139,12 +153,12 @@ mod tests {
 
     #[test]
     fn unknown_key_is_an_error_with_a_hint_for_known_keepalived_keywords() {
-        let text = format!("{MINIMAL}foo = 1\ntrack_script = chk\n");
+        let text = format!("{MINIMAL}foo = 1\nuse_vmac = yes\n");
         assert_eq!(
             errors(&text),
             [
                 "tinyvrrpd.conf:5: unknown key 'foo'",
-                "tinyvrrpd.conf:6: 'track_script' is not supported by tinyvrrpd yet"
+                "tinyvrrpd.conf:6: 'use_vmac' is not supported by tinyvrrpd yet"
             ]
         );
     }
@@ -169,7 +183,9 @@ mod tests {
     fn global_keys_after_an_instance_are_errors() {
         assert_eq!(
             errors(&format!("{MINIMAL}router_id = r1\n")),
-            ["tinyvrrpd.conf:5: 'router_id' is a global key; put it before the first 'instance ='"]
+            [
+                "tinyvrrpd.conf:5: 'router_id' is a global key; put it before the first section (instance, vrrp_script, vrrp_sync_group)"
+            ]
         );
     }
 

@@ -5,6 +5,7 @@ pub mod error;
 pub mod keepalived;
 pub mod kv;
 pub mod model;
+mod track;
 
 pub use error::ConfigError;
 pub use model::Config;
@@ -460,6 +461,172 @@ virtual_ipaddress = 192.0.2.10/24 dev enp0s1
         assert_eq!(
             ok(&format!("\u{feff}{KV_MASTER}")).instances,
             ok(KV_MASTER).instances
+        );
+    }
+
+    /// The seed article's part 2: a track script on syslog-ng and notify scripts.
+    const KA_TRACK: &str = "global_defs {
+  router_id syslog1
+  script_user root
+  enable_script_security
+}
+vrrp_script chk_syslog_ng {
+  script \"/usr/bin/pgrep -x syslog-ng\"
+  interval 2
+  timeout 1
+  weight -60
+  fall 2
+  rise 2
+}
+vrrp_instance VI_1 {
+  state MASTER
+  interface enp0s1
+  virtual_router_id 1
+  priority 150
+  advert_int 1
+  virtual_ipaddress {
+    192.0.2.10/24
+  }
+  track_interface {
+    enp0s2 weight -10
+  }
+  track_script {
+    chk_syslog_ng
+  }
+  notify_master \"/etc/keepalived/notify.sh MASTER\"
+  notify_backup \"/etc/keepalived/notify.sh BACKUP\"
+  notify_fault \"/etc/keepalived/notify.sh FAULT\"
+  notify_stop /etc/keepalived/stop.sh nobody nogroup
+  notify /etc/keepalived/any.sh
+}
+vrrp_instance VI_2 {
+  interface enp0s1
+  virtual_router_id 2
+  virtual_ipaddress {
+    192.0.2.20/24
+  }
+}
+vrrp_sync_group G1 {
+  group {
+    VI_1
+    VI_2
+  }
+}
+";
+
+    const KV_TRACK: &str = "router_id = syslog1
+script_user = root
+enable_script_security = yes
+vrrp_script = chk_syslog_ng
+script = /usr/bin/pgrep -x syslog-ng
+interval = 2
+timeout = 1
+weight = -60
+fall = 2
+rise = 2
+instance = VI_1
+state = MASTER
+interface = enp0s1
+virtual_router_id = 1
+priority = 150
+advert_int = 1
+virtual_ipaddress = 192.0.2.10/24
+track_interface = enp0s2 weight -10
+track_script = chk_syslog_ng
+notify_master = \"/etc/keepalived/notify.sh MASTER\"
+notify_backup = \"/etc/keepalived/notify.sh BACKUP\"
+notify_fault = \"/etc/keepalived/notify.sh FAULT\"
+notify_stop = /etc/keepalived/stop.sh nobody nogroup
+notify = /etc/keepalived/any.sh
+instance = VI_2
+interface = enp0s1
+virtual_router_id = 2
+virtual_ipaddress = 192.0.2.20/24
+vrrp_sync_group = G1
+group = VI_1 VI_2
+";
+
+    #[test]
+    fn tracking_notify_and_sync_groups_mean_the_same_in_both_formats() {
+        let (ka, kv) = (ok(KA_TRACK), ok(KV_TRACK));
+        let s = &ka.scripts[0];
+        assert_eq!(s.command.argv, ["/usr/bin/pgrep", "-x", "syslog-ng"]);
+        assert_eq!(
+            (s.interval, s.timeout),
+            (Duration::from_secs(2), Duration::from_secs(1))
+        );
+        assert_eq!((s.weight, s.rise, s.fall, s.init_fail), (-60, 2, 2, false));
+        let i = &ka.instances[0];
+        assert_eq!(i.track_scripts[0].name, "chk_syslog_ng");
+        assert_eq!(i.track_scripts[0].weight, None);
+        assert_eq!(i.track_interfaces[0].weight, Some(-10));
+        let n = &i.notify;
+        assert_eq!(
+            n.master.as_ref().unwrap().argv,
+            ["/etc/keepalived/notify.sh", "MASTER"]
+        );
+        assert_eq!(
+            n.stop.as_ref().unwrap().user.as_ref().unwrap().user,
+            "nobody"
+        );
+        assert_eq!(n.any.as_ref().unwrap().argv, ["/etc/keepalived/any.sh"]);
+        assert_eq!(ka.sync_groups[0].members, ["VI_1", "VI_2"]);
+        assert!(ka.script_security);
+        assert_eq!(ka.script_user.as_ref().unwrap().user, "root");
+        // Lines differ between the formats; everything else is equal.
+        let strip = |mut c: Config| {
+            for s in &mut c.scripts {
+                s.line = 0;
+            }
+            for g in &mut c.sync_groups {
+                g.line = 0;
+            }
+            for i in &mut c.instances {
+                i.line = 0;
+                for t in i.track_scripts.iter_mut().chain(&mut i.track_interfaces) {
+                    t.line = 0;
+                }
+            }
+            c
+        };
+        assert_eq!(strip(ka), strip(kv));
+    }
+
+    #[test]
+    fn tracking_references_are_checked() {
+        let text = "vrrp_script a {\n script /bin/true\n}\nvrrp_script a {\n script /bin/false\n}\n\
+                    vrrp_script b {\n interval 2\n}\n\
+                    vrrp_instance V {\ninterface eth0\nvirtual_router_id 1\npriority 255\n\
+                    track_script {\n missing\n a weight 10\n}\ntrack_interface {\n eth1 weight -5\n eth2\n}\n\
+                    virtual_ipaddress { 192.0.2.10 }\n}\n\
+                    vrrp_sync_group G {\n group {\n V\n W\n }\n}\nvrrp_sync_group H {\n group {\n V\n }\n}\n";
+        assert_eq!(
+            errors("keepalived.conf", text),
+            [
+                "keepalived.conf:4: vrrp_script a is already defined on line 1",
+                "keepalived.conf:7: vrrp_script b has no script",
+                "keepalived.conf:15: track_script missing: no vrrp_script missing is defined",
+                "keepalived.conf:16: track_script a has a weight, but priority 255 (address owner) cannot change; use weight 0 (fault) or a lower priority",
+                "keepalived.conf:19: track_interface eth1 has a weight, but priority 255 (address owner) cannot change; use weight 0 (fault) or a lower priority",
+                "keepalived.conf:24: vrrp_sync_group G: no instance W is defined",
+                "keepalived.conf:30: instance V is already in vrrp_sync_group G (line 24)",
+            ]
+        );
+    }
+
+    #[test]
+    fn key_value_sections_keep_their_keys_apart() {
+        let text = "vrrp_script = chk\nscript = /bin/true\npriority = 5\ninstance = V\ninterval = 2\n\
+                    interface = eth0\nvirtual_router_id = 1\nvirtual_ipaddress = 192.0.2.10\n\
+                    router_id = x\ngroup = V\n";
+        assert_eq!(
+            errors("tinyvrrpd.conf", text),
+            [
+                "tinyvrrpd.conf:3: 'priority' must follow an 'instance = NAME' line, not be in vrrp_script chk",
+                "tinyvrrpd.conf:5: 'interval' must follow a 'vrrp_script = NAME' line, not be in instance V",
+                "tinyvrrpd.conf:9: 'router_id' is a global key; put it before the first section (instance, vrrp_script, vrrp_sync_group)",
+                "tinyvrrpd.conf:10: 'group' must follow the start of a vrrp_sync_group",
+            ]
         );
     }
 }

@@ -11,6 +11,87 @@ pub struct Config {
     /// keepalived's `global_defs { router_id }`: a name for logs, nothing more.
     pub router_id: Option<String>,
     pub instances: Vec<Instance>,
+    /// `vrrp_script` blocks, whether tracked or not.
+    pub scripts: Vec<TrackScript>,
+    pub sync_groups: Vec<SyncGroup>,
+    /// `global_defs { script_user }`: who runs scripts that name no user.
+    pub script_user: Option<RunAs>,
+    /// `global_defs { enable_script_security }`: refuse scripts that a non-root user
+    /// could change but that would run as root.
+    pub script_security: bool,
+}
+
+/// `USER [GROUP]` (GROUP defaults to USER's primary group).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunAs {
+    pub user: String,
+    pub group: Option<String>,
+}
+
+/// A command from the configuration, split the way keepalived splits it: words separated
+/// by blanks, 'single' or "double" quotes keep blanks inside one word. A command that
+/// needs a shell (pipes, redirections, `$`, globs...) runs as `/bin/sh -c TEXT`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    /// As written, for log lines.
+    pub text: String,
+    /// What gets executed: the program (resolved through PATH at start) and its
+    /// arguments, or `/bin/sh -c TEXT`.
+    pub argv: Vec<String>,
+    /// `notify_* CMD USER [GROUP]` and `vrrp_script { user }`; None = `script_user`.
+    pub user: Option<RunAs>,
+}
+
+/// `vrrp_script NAME { ... }`: a health check run every `interval`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackScript {
+    pub name: String,
+    pub line: u32,
+    pub command: Command,
+    pub interval: Duration,
+    /// A run still going after this long is killed and counts as a failure.
+    pub timeout: Duration,
+    /// 0: a failure puts tracking instances in FAULT. >0: added to the priority while
+    /// the script succeeds; <0: added while it fails (`reverse` swaps the two).
+    pub weight: i16,
+    pub reverse: bool,
+    /// Consecutive successes that make a failed script good again, and consecutive
+    /// failures that make a good one failed.
+    pub rise: u32,
+    pub fall: u32,
+    /// `init_fail`: considered failed until its first success.
+    pub init_fail: bool,
+}
+
+/// A `track_interface` or `track_script` entry of an instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tracked {
+    /// Interface or `vrrp_script` name.
+    pub name: String,
+    /// `weight N`: for scripts, overrides the script's own weight; None = the script's
+    /// weight, or 0 (fault) for interfaces.
+    pub weight: Option<i16>,
+    pub reverse: bool,
+    pub line: u32,
+}
+
+/// The `notify*` commands of an instance.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Notify {
+    pub master: Option<Command>,
+    pub backup: Option<Command>,
+    pub fault: Option<Command>,
+    pub stop: Option<Command>,
+    /// `notify`: run on every transition with `INSTANCE NAME STATE PRIORITY` appended.
+    pub any: Option<Command>,
+}
+
+/// `vrrp_sync_group NAME { group { A B } }`: instances that change state together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncGroup {
+    pub name: String,
+    pub line: u32,
+    pub members: Vec<String>,
 }
 
 /// keepalived's `state`: only a hint for start-up (see the state machine), never a
@@ -56,6 +137,10 @@ pub struct Instance {
     pub garp_master_delay: Duration,
     /// keepalived's garp_master_repeat: gratuitous ARPs per VIP in each burst.
     pub garp_master_repeat: u8,
+    /// Interfaces besides `interface` (which is always tracked, as in keepalived).
+    pub track_interfaces: Vec<Tracked>,
+    pub track_scripts: Vec<Tracked>,
+    pub notify: Notify,
 }
 
 impl Instance {
@@ -78,6 +163,9 @@ impl Instance {
             vips: Vec::new(),
             garp_master_delay: Duration::from_secs(5),
             garp_master_repeat: 5,
+            track_interfaces: Vec::new(),
+            track_scripts: Vec::new(),
+            notify: Notify::default(),
         }
     }
 

@@ -2,9 +2,11 @@
 //! the clock and syslog. Thin wrappers; policy lives in `daemon` and the core.
 pub mod arp;
 pub mod clock;
+pub mod control;
 pub mod iface;
 pub mod netlink;
 pub mod pidfile;
+pub mod process;
 pub mod signals;
 pub mod socket;
 pub mod syslog;

@@ -1,4 +1,5 @@
-//! Adding and removing addresses through rtnetlink (RTM_NEWADDR / RTM_DELADDR).
+//! Adding and removing addresses through rtnetlink (RTM_NEWADDR / RTM_DELADDR), and
+//! link state events (RTM_NEWLINK / RTM_DELLINK) for interface tracking.
 //! The message bytes are built by pure functions so they are unit-tested without root.
 use super::{cvt, cvt_size, socket};
 use std::io;
@@ -174,6 +175,116 @@ impl Netlink {
     }
 }
 
+const IFLA_IFNAME: u16 = 3;
+const IFINFOMSG_LEN: usize = 16;
+
+/// A link changed state (or was deleted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkEvent {
+    pub index: u32,
+    pub name: String,
+    /// IFF_UP and IFF_RUNNING (carrier); false for a deleted link.
+    pub up: bool,
+}
+
+/// The link events in one datagram from the RTMGRP_LINK group. Malformed parts end the
+/// walk; they never panic.
+pub fn link_events(buf: &[u8]) -> Vec<LinkEvent> {
+    let mut out = Vec::new();
+    let mut off = 0;
+    let u16_at = |b: &[u8], o: usize| b.get(o..o + 2).map(|s| u16::from_ne_bytes([s[0], s[1]]));
+    let u32_at = |b: &[u8], o: usize| {
+        b.get(o..o + 4)
+            .map(|s| u32::from_ne_bytes([s[0], s[1], s[2], s[3]]))
+    };
+    while let (Some(len), Some(ty)) = (u32_at(buf, off), u16_at(buf, off + 4)) {
+        let len = len as usize;
+        if len < NLMSG_HDRLEN || off + len > buf.len() {
+            break;
+        }
+        let msg = &buf[off..off + len];
+        off += len.next_multiple_of(4);
+        if ty != libc::RTM_NEWLINK && ty != libc::RTM_DELLINK {
+            continue;
+        }
+        let (Some(index), Some(flags)) =
+            (u32_at(msg, NLMSG_HDRLEN + 4), u32_at(msg, NLMSG_HDRLEN + 8))
+        else {
+            continue;
+        };
+        let mut name = String::new();
+        let mut a = NLMSG_HDRLEN + IFINFOMSG_LEN;
+        while let (Some(alen), Some(aty)) = (u16_at(msg, a), u16_at(msg, a + 2)) {
+            let alen = alen as usize;
+            if alen < 4 || a + alen > msg.len() {
+                break;
+            }
+            if aty & 0x3fff == IFLA_IFNAME {
+                let data = &msg[a + 4..a + alen];
+                let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
+                name = String::from_utf8_lossy(&data[..end]).into_owned();
+            }
+            a += alen.next_multiple_of(4);
+        }
+        let want = (libc::IFF_UP | libc::IFF_RUNNING) as u32;
+        out.push(LinkEvent {
+            index,
+            name,
+            up: ty == libc::RTM_NEWLINK && flags & want == want,
+        });
+    }
+    out
+}
+
+/// A netlink socket subscribed to link changes.
+pub struct LinkMonitor {
+    fd: OwnedFd,
+}
+
+/// What a read of the monitor gave.
+pub enum LinkNews {
+    Events(Vec<LinkEvent>),
+    /// The kernel dropped events (socket buffer full): the caller must re-read the state
+    /// of every interface it cares about.
+    Lost,
+    Nothing,
+}
+
+impl LinkMonitor {
+    pub fn open() -> io::Result<LinkMonitor> {
+        let fd = socket(libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_ROUTE)?;
+        // SAFETY: a zeroed sockaddr_nl with the group set; pid 0 lets the kernel choose.
+        let mut sa: libc::sockaddr_nl = unsafe { core::mem::zeroed() };
+        sa.nl_family = libc::AF_NETLINK as u16;
+        sa.nl_groups = libc::RTMGRP_LINK as u32;
+        // SAFETY: sa is valid for its size.
+        cvt(unsafe {
+            libc::bind(
+                fd.as_raw_fd(),
+                (&sa as *const libc::sockaddr_nl).cast(),
+                core::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
+            )
+        })?;
+        Ok(LinkMonitor { fd })
+    }
+
+    pub fn raw_fd(&self) -> std::os::fd::RawFd {
+        self.fd.as_raw_fd()
+    }
+
+    /// One datagram's worth of events (non-blocking).
+    pub fn read(&self, buf: &mut [u8]) -> io::Result<LinkNews> {
+        // SAFETY: buf is valid for writes of its length.
+        let n = unsafe { libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+        match cvt_size(n) {
+            Ok(n) => Ok(LinkNews::Events(link_events(&buf[..n]))),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(LinkNews::Nothing),
+            Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => Ok(LinkNews::Lost),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,5 +331,38 @@ mod tests {
         assert_eq!(ack_errno(&reply, 9), Some(libc::EEXIST));
         assert_eq!(ack_errno(&reply, 8), None);
         assert_eq!(ack_errno(&reply[..10], 9), None);
+    }
+
+    #[test]
+    fn link_events_carry_index_name_and_up_state() {
+        let msg = |ty: u16, index: u32, flags: u32, name: &str| {
+            let mut m = vec![0u8; NLMSG_HDRLEN + IFINFOMSG_LEN];
+            m[4..6].copy_from_slice(&ty.to_ne_bytes());
+            m[NLMSG_HDRLEN + 4..NLMSG_HDRLEN + 8].copy_from_slice(&index.to_ne_bytes());
+            m[NLMSG_HDRLEN + 8..NLMSG_HDRLEN + 12].copy_from_slice(&flags.to_ne_bytes());
+            let mut z = name.as_bytes().to_vec();
+            z.push(0);
+            push_attr(&mut m, IFLA_IFNAME, &z);
+            let len = m.len() as u32;
+            m[0..4].copy_from_slice(&len.to_ne_bytes());
+            m
+        };
+        let up = (libc::IFF_UP | libc::IFF_RUNNING) as u32;
+        let mut buf = msg(libc::RTM_NEWLINK, 2, up, "enp0s1");
+        buf.extend(msg(libc::RTM_NEWLINK, 3, libc::IFF_UP as u32, "eth1"));
+        buf.extend(msg(libc::RTM_DELLINK, 4, up, "eth2"));
+        let ev = link_events(&buf);
+        let got: Vec<_> = ev
+            .iter()
+            .map(|e| (e.index, e.name.as_str(), e.up))
+            .collect();
+        assert_eq!(
+            got,
+            [(2, "enp0s1", true), (3, "eth1", false), (4, "eth2", false)]
+        );
+        // Truncations never panic and never invent events.
+        for cut in 0..buf.len() {
+            assert!(link_events(&buf[..cut]).len() <= 3);
+        }
     }
 }

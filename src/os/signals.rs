@@ -9,9 +9,17 @@ pub enum Signal {
     Terminate,
     Reload,
     Dump,
+    /// A script ended: reap it.
+    Child,
 }
 
-const HANDLED: [libc::c_int; 4] = [libc::SIGTERM, libc::SIGINT, libc::SIGHUP, libc::SIGUSR1];
+const HANDLED: [libc::c_int; 5] = [
+    libc::SIGTERM,
+    libc::SIGINT,
+    libc::SIGHUP,
+    libc::SIGUSR1,
+    libc::SIGCHLD,
+];
 
 pub struct Signals {
     fd: OwnedFd,
@@ -66,6 +74,7 @@ impl Signals {
                     return Ok(Some(match info.ssi_signo as libc::c_int {
                         libc::SIGHUP => Signal::Reload,
                         libc::SIGUSR1 => Signal::Dump,
+                        libc::SIGCHLD => Signal::Child,
                         libc::SIGTERM | libc::SIGINT => Signal::Terminate,
                         _ => continue,
                     }));
@@ -76,11 +85,4 @@ impl Signals {
             }
         }
     }
-}
-
-/// Undo `Signals::open`'s mask in a child before exec, so scripts see default signals.
-pub fn unblock_all() {
-    let set = handled_set();
-    // SAFETY: set is initialised.
-    unsafe { libc::sigprocmask(libc::SIG_UNBLOCK, &set, core::ptr::null_mut()) };
 }

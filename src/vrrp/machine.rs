@@ -59,6 +59,8 @@ pub enum Reason {
     Shutdown,
     Fault,
     FaultCleared,
+    /// Another member of its sync group changed state.
+    SyncGroup,
 }
 
 /// Work for the caller. The machine never performs IO itself.
@@ -215,6 +217,8 @@ pub struct Counters {
     pub priority_zero_rx: u64,
     pub priority_zero_tx: u64,
     pub became_master: u64,
+    /// State changes (Initialize excluded), as in keepalived's stats.
+    pub transitions: u64,
     /// Discarded adverts by reason, indexed by `Discard::index` (names: `Discard::KINDS`).
     pub discarded: [u64; Discard::KINDS.len()],
 }
@@ -376,6 +380,21 @@ impl Machine {
         }
     }
 
+    /// Follow a sync group partner: a Backup becomes Master, or a Master yields to
+    /// Backup (keepalived's vrrp_sync_group). Other states are left alone.
+    pub fn sync_to(&mut self, now: Instant, to: State) {
+        match (self.state, to) {
+            (State::Backup, State::Master) => self.become_master(now, Reason::SyncGroup),
+            (State::Master, State::Backup) => {
+                self.timers[Timer::Adver as usize] = None;
+                self.timers[Timer::Garp as usize] = None;
+                self.push(Action::RemoveVips);
+                self.enter_backup(now, Reason::SyncGroup);
+            }
+            _ => {}
+        }
+    }
+
     /// Apply a reloaded configuration without disturbing the current role: an unchanged
     /// instance keeps its state and VIPs. A Master announces a new priority at once so a
     /// lowered priority lets a better Backup preempt without waiting an interval.
@@ -406,6 +425,16 @@ impl Machine {
         }
         if self.params.preempt_delay.is_zero() || !self.params.preempt {
             self.preempt_at = None;
+        }
+    }
+
+    /// The effective priority changed (tracked script or interface): a Master
+    /// advertises it at once, so a better Backup preempts without waiting an interval.
+    pub fn set_priority(&mut self, now: Instant, priority: u8) {
+        if priority != self.params.priority {
+            let mut p = self.params.clone();
+            p.priority = priority;
+            self.update_params(now, p);
         }
     }
 
@@ -479,9 +508,18 @@ impl Machine {
                     self.preempt_at = Some(now + self.params.preempt_delay);
                 }
             }
+        } else {
+            // A lower-priority Master and we may preempt. RFC 5798 §6.4.2 discards the
+            // advert and lets Master_Down_Timer run out (≈ 3 intervals). We take over after
+            // Skew_Time instead, as on a priority-0 advert: the Master has just told us it
+            // is worse (its priority dropped on a failed check), and Skew_Time still lets
+            // the best of several Backups win.
+            let skew = skew_time(self.params.version, own, self.master_adver_interval);
+            let due = now + skew;
+            if self.timers[Timer::MasterDown as usize].is_none_or(|t| t > due) {
+                self.arm(Timer::MasterDown, due);
+            }
         }
-        // Otherwise a lower-priority Master is ignored and Master_Down_Timer runs out:
-        // that is preemption (RFC 5798 §6.4.2 "Discard the ADVERTISEMENT").
     }
 
     fn master_rx(&mut self, now: Instant, adv: &Advert) {
@@ -580,6 +618,9 @@ impl Machine {
         self.state = to;
         self.reason = why;
         if from != to {
+            if to != State::Initialize {
+                self.counters.transitions += 1;
+            }
             self.push(Action::Transition { from, to, why });
         }
     }

@@ -2,3 +2,4 @@
 pub mod machine;
 pub mod ratelimit;
 pub mod timers;
+pub mod track;

@@ -78,6 +78,17 @@ pub fn keepalived(config: &Path) -> Side<'_> {
 /// that neither side complains about the other's packets.
 pub fn failover_in(lab: &mut Lab, a: Side, b: Side, limits: &Limits) {
     lab.start_with('a', a.daemon, a.config);
+    if a.daemon == Vrrpd::Keepalived {
+        // keepalived 2.2.7 with `state MASTER` waits a full Master_Down_Interval of its
+        // own before its first advert — at 100 ms adverts only ≈ 20 ms less than the
+        // Backup's, less than keepalived's own start-up on a loaded machine. Let it
+        // become Master first; the election between two running nodes is tested below.
+        wait_until(
+            limits.preempt(a.daemon) + Duration::from_secs(2),
+            || lab.owns('a'),
+            || format!("keepalived never became Master:\n{}", lab.log('a')),
+        );
+    }
     lab.start_with('b', b.daemon, b.config);
 
     // Exactly one master: syslog1 (priority 150, state MASTER).

@@ -403,17 +403,44 @@ fn discards_its_own_advert() {
 }
 
 #[test]
-fn backup_preempts_lower_priority_master() {
+fn backup_preempts_lower_priority_master_after_skew_time() {
     let mut m = started(params(150), t(0));
-    let first_due = m.poll_timeout().unwrap();
-    // A lower-priority master keeps advertising: its adverts are discarded, so the down
-    // timer is not reset and we take over when it fires.
-    for s in 1..=3 {
-        m.handle_advert(t(s * 1000), &advert(N2, 100)).unwrap();
-    }
-    assert_eq!(m.poll_timeout(), Some(first_due));
-    m.handle_timeout(first_due);
+    // A lower-priority master's advert: we take over after our Skew_Time
+    // ((256 - 150) / 256 s for v2), not after Master_Down_Interval.
+    m.handle_advert(t(1000), &advert(N2, 100)).unwrap();
+    let due = t(1000) + Duration::from_micros(414_062);
+    assert_eq!(m.poll_timeout(), Some(due));
+    // Further lower adverts do not push the takeover back.
+    m.handle_advert(t(1200), &advert(N2, 100)).unwrap();
+    assert_eq!(m.poll_timeout(), Some(due));
+    m.handle_timeout(due);
     assert_eq!(m.state(), State::Master);
+}
+
+#[test]
+fn master_whose_priority_drops_hands_over_to_the_better_backup() {
+    // The seed article's part 2: the Master's check fails, weight -60 takes it from 150
+    // to 90; the Backup (100) takes over one Skew_Time after the next advert.
+    let mut a = master(params(150));
+    a.set_priority(t(6000), 90);
+    assert_eq!(drain(&mut a), [Action::SendAdvert { priority: 90 }]);
+    let mut b = Machine::new(params(100), N2);
+    b.start(t(5000));
+    drain(&mut b);
+    b.handle_advert(t(6000), &advert(N1, 90)).unwrap();
+    let due = t(6000) + Duration::from_micros(609_375);
+    assert_eq!(b.poll_timeout(), Some(due));
+    b.handle_timeout(due);
+    assert_eq!(b.state(), State::Master);
+    a.handle_advert(due, &advert(N2, 100)).unwrap();
+    assert_eq!(a.state(), State::Backup);
+    // Priority restored: the Backup at 150 preempts the Master at 100 the same way.
+    a.set_priority(t(9000), 150);
+    a.handle_advert(t(9100), &advert(N2, 100)).unwrap();
+    assert_eq!(
+        a.poll_timeout(),
+        Some(t(9100) + Duration::from_micros(414_062))
+    );
 }
 
 #[test]

@@ -1,23 +1,38 @@
 //! The poll loop: wires the OS layer to the VRRP machines. Nothing clever lives here —
 //! decisions are the machine's, bytes are the codec's, syscalls are `os`'s.
 
-use crate::config::model::{Config, Instance};
+mod health;
+mod notify;
+mod status;
+
+use crate::config::model::{Config, Instance, SyncGroup};
 use crate::os::arp::LinkSender;
+use crate::os::control::ControlSocket;
 use crate::os::iface::{self, Iface};
-use crate::os::netlink::{AddrOp, Netlink, Outcome};
+use crate::os::netlink::{AddrOp, LinkMonitor, Netlink, Outcome};
+use crate::os::process::{self, Prepared};
 use crate::os::signals::{Signal, Signals};
 use crate::os::socket::{VRRP_GROUP_V4, VrrpSocket};
 use crate::os::{self, clock};
-use crate::vrrp::machine::{Action, Advert, Discard, Machine, Params, State};
+use crate::vrrp::machine::{Action, Advert, Discard, Machine, Params, Reason, State};
 use crate::vrrp::ratelimit::LogLimiter;
 use crate::vrrp::timers::{Centis, Instant};
+use crate::vrrp::track::Verdict;
 use crate::wire::{self, arp, packet};
 use core::time::Duration;
+use health::{CheckRun, IfState};
 use log::{debug, error, info, warn};
-use std::fmt::Write as _;
+use notify::Notifier;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
+
+pub use health::prepare_scripts;
+
+/// Resolve every notify command (the start-up and `-t` check).
+pub fn prepare_notify(config: &Config) -> Result<(), String> {
+    notify::prepare_all(config).map(drop)
+}
 
 /// Datagrams read per socket per wake-up: enough to drain normal traffic, bounded so a
 /// flood on one interface cannot delay timers (adverts) for long.
@@ -32,11 +47,19 @@ type Signals8 = heapless::Vec<Signal, 8>;
 /// Largest VRRP datagram we accept: IPv4 header with options + 255 IPv6 addresses.
 const RX_BUF: usize = 4200;
 
-/// Where the daemon gets its configuration and writes its state dump.
+/// Where the daemon gets its configuration, writes its state dump and answers status
+/// requests.
 pub struct Paths {
     pub config: PathBuf,
     pub dump: PathBuf,
+    pub control: PathBuf,
 }
+
+/// Fixed slots at the start of the poll set; links follow.
+const PFD_SIGNALS: usize = 0;
+const PFD_LINKMON: usize = 1;
+const PFD_CONTROL: usize = 2;
+const PFD_LINKS: usize = 3;
 
 /// One interface carrying VRRP: its socket and addresses.
 struct Link {
@@ -66,6 +89,9 @@ struct Router {
     src: Ipv4Addr,
     /// The VIPs in advert wire form, built once per (re)configuration.
     wire_addrs: Vec<u8>,
+    notify: Notifier,
+    /// What tracking said last (Pending until a weight-0 check has reported).
+    verdict: Verdict,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +112,17 @@ pub struct Daemon {
     limiter: LogLimiter,
     pfds: Vec<libc::pollfd>,
     rx: Box<[u8; RX_BUF]>,
+    checks: Vec<CheckRun>,
+    ifaces: Vec<IfState>,
+    groups: Vec<SyncGroup>,
+    link_mon: LinkMonitor,
+    control: Option<ControlSocket>,
+    /// OpenWrt's hotplug-call, when present.
+    hotplug: Option<Prepared>,
+    /// Children of routers that are gone (reload, stop), still to be reaped.
+    orphans: Vec<(i32, String)>,
+    /// Shutting down: tracking no longer starts or restarts instances.
+    stopping: bool,
 }
 
 /// Build-time errors that stop the daemon before it touches any address.
@@ -104,6 +141,19 @@ fn err<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> StartError + '_ {
 
 impl Daemon {
     pub fn new(config: Config, paths: Paths) -> Result<Daemon, StartError> {
+        // Scripts and notify commands are checked before anything is touched.
+        let scripts = prepare_scripts(&config).map_err(StartError)?;
+        let notifiers = notify::prepare_all(&config).map_err(StartError)?;
+        let control = match ControlSocket::bind(&paths.control) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                warn!(
+                    "cannot open the status socket {}: {e}; `tinyvrrpd status` will not answer",
+                    paths.control.display()
+                );
+                None
+            }
+        };
         let mut d = Daemon {
             router_id: router_id(&config),
             paths,
@@ -115,13 +165,22 @@ impl Daemon {
             limiter: LogLimiter::default(),
             pfds: Vec::new(),
             rx: Box::new([0; RX_BUF]),
+            checks: Vec::new(),
+            ifaces: Vec::new(),
+            groups: config.sync_groups.clone(),
+            link_mon: LinkMonitor::open().map_err(err("cannot open the link monitor"))?,
+            control,
+            hotplug: notify::hotplug_command(),
+            orphans: Vec::new(),
+            stopping: false,
         };
         let mut routers = Vec::new();
-        for inst in &config.instances {
-            routers.push(d.build_router(inst)?);
+        for (inst, n) in config.instances.iter().zip(notifiers) {
+            let mut r = d.build_router(inst)?;
+            r.notify = n;
+            routers.push(r);
         }
-        let now = clock::now();
-        for mut r in routers {
+        for r in routers {
             // A node that starts is a Backup: VIPs left by a crashed predecessor (SIGKILL)
             // must go before anyone sees two owners.
             for vip in &r.cfg.vips {
@@ -145,12 +204,22 @@ impl Daemon {
                     "multicast"
                 }
             );
-            r.m.start(now);
             d.routers.push(r);
-            let i = d.routers.len() - 1;
-            d.drain(i, now);
         }
+        let now = clock::now();
+        if scripts.iter().any(|(_, p)| p.cred.is_none())
+            && !config.script_security
+            && nix::unistd::geteuid().is_root()
+        {
+            warn!(
+                "scripts run as root without enable_script_security: a script a non-root user can change runs as root"
+            );
+        }
+        d.set_checks(scripts, now);
+        d.set_tracked_ifaces();
         d.sync_links();
+        d.run_checks(now);
+        d.refresh_health(now);
         Ok(d)
     }
 
@@ -203,6 +272,8 @@ impl Daemon {
             link,
             src,
             wire_addrs,
+            notify: Notifier::default(),
+            verdict: Verdict::Pending,
         })
     }
 
@@ -252,6 +323,10 @@ impl Daemon {
         }
         self.pfds.clear();
         self.pfds.push(os::pollfd(self.signals.raw_fd()));
+        self.pfds.push(os::pollfd(self.link_mon.raw_fd()));
+        // poll ignores negative descriptors: the slot stays even without a socket.
+        self.pfds
+            .push(os::pollfd(self.control.as_ref().map_or(-1, |c| c.raw_fd())));
         self.pfds
             .extend(self.links.iter().map(|l| os::pollfd(l.sock.raw_fd())));
     }
@@ -269,6 +344,8 @@ impl Daemon {
                     }
                     Signal::Reload => self.reload(),
                     Signal::Dump => self.dump(),
+                    // Handled inside `step`, which also runs during shutdown.
+                    Signal::Child => {}
                 }
             }
         }
@@ -285,19 +362,39 @@ impl Daemon {
                 self.drain(i, now);
             }
         }
-        let next = self.routers.iter().filter_map(|r| r.m.poll_timeout()).min();
+        if !self.stopping {
+            self.run_checks(now);
+        }
+        self.notify_timeouts(now);
+        let next = self
+            .routers
+            .iter()
+            .filter_map(|r| r.m.poll_timeout())
+            .chain(self.routers.iter().filter_map(|r| r.notify.deadline()))
+            .chain(self.next_check_due().filter(|_| !self.stopping))
+            .min();
         let mut timeout = next.map(|t| t.saturating_since(clock::now()));
         if let Some(c) = cap {
             timeout = Some(timeout.map_or(c, |t| t.min(c)));
         }
         os::poll(&mut self.pfds, timeout.map(|d| d.as_micros() as u64))?;
-        if os::readable(&self.pfds[0]) {
+        if os::readable(&self.pfds[PFD_SIGNALS]) {
             while let Some(sig) = self.signals.read()? {
-                let _ = signals.push(sig);
+                if sig == Signal::Child {
+                    self.reap_children();
+                } else {
+                    let _ = signals.push(sig);
+                }
             }
         }
+        if os::readable(&self.pfds[PFD_LINKMON]) {
+            self.link_news();
+        }
+        if os::readable(&self.pfds[PFD_CONTROL]) {
+            self.answer_status();
+        }
         for li in 0..self.links.len() {
-            if os::readable(&self.pfds[li + 1]) {
+            if os::readable(&self.pfds[li + PFD_LINKS]) {
                 self.receive(li);
             }
         }
@@ -411,10 +508,17 @@ impl Daemon {
                 from,
                 to: State::Initialize,
                 ..
-            } => info!("({name}) stopped, was {from}"),
-            Action::Transition { to, why, .. } => {
+            } => {
+                info!("({name}) stopped, was {from}");
+                self.notify(i, State::Initialize, now);
+            }
+            Action::Transition { from, to, why } => {
                 info!("({name}) Entering {to} STATE");
                 debug!("({name}) reason: {why:?}");
+                self.notify(i, to, now);
+                if why != Reason::SyncGroup {
+                    self.sync_group(i, from, to, now);
+                }
             }
             Action::SendAdvert { priority } => self.send_advert(i, priority, now),
             Action::AddVips | Action::RemoveVips => {
@@ -551,14 +655,25 @@ impl Daemon {
     /// SIGTERM: every Master resigns (priority 0) and keeps serving its VIPs until the
     /// new Master is heard (make before break, see `Machine::shutdown`). A second stop
     /// request, an error, or SHUTDOWN_GRACE cuts the wait short; the VIPs go in any case.
+    /// notify_stop scripts get the same grace to start in order.
     pub fn shutdown(&mut self) {
+        self.stopping = true;
+        for c in &mut self.checks {
+            if let Some(pid) = c.pid.take() {
+                process::kill_group(pid);
+            }
+        }
         let now = clock::now();
         for i in 0..self.routers.len() {
             self.routers[i].m.shutdown(now);
             self.drain(i, now);
         }
         let deadline = now + SHUTDOWN_GRACE;
-        while self.routers.iter().any(|r| r.m.holds_vips()) {
+        while self
+            .routers
+            .iter()
+            .any(|r| r.m.holds_vips() || !r.notify.is_idle())
+        {
             let left = deadline.saturating_since(clock::now());
             if left.is_zero() {
                 break;
@@ -580,13 +695,15 @@ impl Daemon {
         for i in 0..self.routers.len() {
             self.routers[i].m.release_now();
             self.drain(i, now);
+            self.flush_notify(i);
         }
         info!("stopped");
     }
 
     /// SIGHUP: parse the file again; on any error keep running the old configuration.
     /// Otherwise diff: unchanged instances keep state and VIPs, changed ones are updated
-    /// in place, only instances whose identity changed are restarted.
+    /// in place, only instances whose identity changed are restarted. Checks whose
+    /// definition is unchanged keep their results (no re-evaluation blip).
     fn reload(&mut self) {
         let path = self.paths.config.display().to_string();
         let text = match std::fs::read_to_string(&self.paths.config) {
@@ -609,17 +726,28 @@ impl Daemon {
                 return;
             }
         };
+        let prepared = prepare_scripts(&new).and_then(|s| Ok((s, notify::prepare_all(&new)?)));
+        let (scripts, mut notifiers) = match prepared {
+            Ok(x) => x,
+            Err(e) => {
+                error!("reload: {e}; keeping the running configuration");
+                return;
+            }
+        };
         let now = clock::now();
         // Build every new router first so a runtime failure (missing interface) also
         // leaves the running configuration untouched.
         let mut fresh = Vec::new();
-        for inst in &new.instances {
+        for (k, inst) in new.instances.iter().enumerate() {
             let keep = self
                 .routers
                 .iter()
                 .position(|r| same_identity(&r.cfg, inst));
             let res = match keep {
-                None => self.build_router(inst).map(|r| fresh.push(r)),
+                None => self.build_router(inst).map(|mut r| {
+                    r.notify = core::mem::take(&mut notifiers[k]);
+                    fresh.push(r)
+                }),
                 Some(_) => self.open_vip_links(inst),
             };
             if let Err(e) = res {
@@ -634,10 +762,13 @@ impl Daemon {
             match new
                 .instances
                 .iter()
-                .find(|n| same_identity(&self.routers[i].cfg, n))
+                .position(|n| same_identity(&self.routers[i].cfg, n))
             {
-                Some(inst) => {
-                    self.update_router(i, inst, now);
+                Some(k) => {
+                    let mut n = core::mem::take(&mut notifiers[k]);
+                    n.take_queue(&mut self.routers[i].notify);
+                    self.routers[i].notify = n;
+                    self.update_router(i, &new.instances[k], now);
                     kept += 1;
                     i += 1;
                 }
@@ -648,25 +779,27 @@ impl Daemon {
                     self.routers[i].m.shutdown(now);
                     self.routers[i].m.release_now();
                     self.drain(i, now);
+                    self.flush_notify(i);
                     self.routers.remove(i);
                     removed += 1;
                 }
             }
         }
         let added = fresh.len();
-        for mut r in fresh {
-            r.m.start(now);
-            self.routers.push(r);
-            let i = self.routers.len() - 1;
-            self.drain(i, now);
-        }
+        self.routers.extend(fresh);
+        self.groups = new.sync_groups.clone();
+        self.set_checks(scripts, now);
+        self.set_tracked_ifaces();
         self.sync_links();
         self.router_id = router_id(&new);
+        self.run_checks(now);
+        self.refresh_health(now);
         info!("reloaded {path}: {kept} kept, {added} added, {removed} removed");
     }
 
     /// Apply a changed configuration to a running router without a state change: VIPs
-    /// present in both old and new stay on the interface (no flap).
+    /// present in both old and new stay on the interface (no flap). The effective
+    /// priority is kept here; `refresh_health` then applies the new base and weights.
     fn update_router(&mut self, i: usize, inst: &Instance, now: Instant) {
         if self.routers[i].cfg == *inst {
             return;
@@ -693,80 +826,68 @@ impl Daemon {
                 self.send_garp(i, Some(&added));
             }
         }
-        self.routers[i]
-            .m
-            .update_params(now, Params::from_instance(inst));
+        let mut params = Params::from_instance(inst);
+        params.priority = self.routers[i].m.priority();
+        self.routers[i].m.update_params(now, params);
         self.drain(i, now);
         info!("({}) configuration updated", inst.name);
     }
 
-    /// SIGUSR1: write the state of every instance to the dump file.
-    fn dump(&self) {
-        let text = self.render_state();
-        let tmp = self.paths.dump.with_extension("tmp");
-        let res = std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, &self.paths.dump));
-        match res {
-            Ok(()) => info!("state written to {}", self.paths.dump.display()),
-            Err(e) => error!("cannot write state to {}: {e}", self.paths.dump.display()),
+    /// The sync group router `i` belongs to.
+    fn group_of(&self, i: usize) -> Option<usize> {
+        let name = &self.routers[i].cfg.name;
+        self.groups.iter().position(|g| g.members.contains(name))
+    }
+
+    /// Router indices of group `g`'s members.
+    fn members(&self, g: usize) -> Vec<usize> {
+        let group = &self.groups[g];
+        (0..self.routers.len())
+            .filter(|&j| group.members.contains(&self.routers[j].cfg.name))
+            .collect()
+    }
+
+    /// keepalived's sync groups: when one member becomes Master the others follow, and
+    /// when a Master member yields to a better Master the others yield too. (FAULT is
+    /// shared through `refresh_health`.)
+    fn sync_group(&mut self, i: usize, from: State, to: State, now: Instant) {
+        let Some(g) = self.group_of(i) else {
+            return;
+        };
+        for j in self.members(g) {
+            let state = self.routers[j].m.state();
+            let follow = match (from, to, state) {
+                (_, State::Master, State::Backup) => State::Master,
+                (State::Master, State::Backup, State::Master) => State::Backup,
+                _ => continue,
+            };
+            info!(
+                "({}) following sync group {} to {follow}",
+                self.routers[j].cfg.name, self.groups[g].name
+            );
+            self.routers[j].m.sync_to(now, follow);
+            self.drain(j, now);
         }
     }
 
-    pub fn render_state(&self) -> String {
-        let mut s = String::new();
-        let _ = writeln!(s, "Router ID: {}", self.router_id);
-        for r in &self.routers {
-            let m = &r.m;
-            let c = m.counters();
-            let _ = writeln!(s, "VRRP Instance: {}", r.cfg.name);
-            let _ = writeln!(s, "  State: {}", m.state());
-            let _ = writeln!(s, "  Interface: {}", r.cfg.interface);
-            let _ = writeln!(s, "  Virtual Router ID: {}", r.cfg.vrid);
-            let _ = writeln!(s, "  Version: {}", r.cfg.version as u8);
-            let _ = writeln!(s, "  Priority: {}", m.priority());
-            let _ = writeln!(
-                s,
-                "  Advert interval: {}",
-                centis_text(r.cfg.advert_interval)
-            );
-            let _ = writeln!(s, "  Source address: {}", r.src);
-            match m.master_seen() {
-                Some((a, p)) => {
-                    let _ = writeln!(s, "  Master seen: {a} priority {p}");
-                }
-                None if m.state() == State::Master => {
-                    let _ = writeln!(s, "  Master seen: self");
-                }
-                None => {
-                    let _ = writeln!(s, "  Master seen: none");
-                }
-            }
-            let _ = writeln!(s, "  Preempt: {}", if r.cfg.preempt { "yes" } else { "no" });
-            for v in &r.cfg.vips {
-                let _ = writeln!(
-                    s,
-                    "  VIP: {}/{} dev {}",
-                    v.addr,
-                    v.prefix_len,
-                    v.dev.as_deref().unwrap_or(&r.cfg.interface)
+    /// The interface of link `l` was deleted and created again (new index): re-open its
+    /// socket so adverts flow again.
+    fn reopen_link(&mut self, l: usize) {
+        let name = self.links[l].name.clone();
+        let res = iface::lookup(&name)
+            .and_then(|iface| VrrpSocket::open_v4(&name, iface.index).map(|sock| (iface, sock)));
+        match res {
+            Ok((iface, sock)) => {
+                info!(
+                    "{name} was re-created (index {}): socket re-opened",
+                    iface.index
                 );
+                self.links[l].iface = iface;
+                self.links[l].sock = sock;
+                self.sync_links();
             }
-            let _ = writeln!(
-                s,
-                "  Counters: adverts_rx={} adverts_tx={} priority0_rx={} priority0_tx={} became_master={}",
-                c.adverts_rx, c.adverts_tx, c.priority_zero_rx, c.priority_zero_tx, c.became_master
-            );
-            s.push_str("  Discarded:");
-            for (kind, n) in Discard::KINDS.iter().zip(c.discarded) {
-                let _ = write!(s, " {kind}={n}");
-            }
-            s.push('\n');
+            Err(e) => error!("{name} was re-created but cannot be opened again: {e}"),
         }
-        for l in &self.links {
-            for (kind, n) in &l.dropped {
-                let _ = writeln!(s, "Dropped on {}: {kind}={n}", l.name);
-            }
-        }
-        s
     }
 }
 

@@ -1,0 +1,427 @@
+//! Running scripts without blocking the loop: fork + execve into a process group of
+//! their own, reaped on SIGCHLD (the signalfd), killed as a group on timeout. Everything
+//! the child needs is prepared before fork, so the child only makes async-signal-safe
+//! calls. Also: finding the program, the user it runs as, and keepalived's
+//! `enable_script_security` check.
+
+use crate::config::model::{Command, RunAs};
+use std::ffi::{CStr, CString};
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+/// keepalived runs scripts as this user when it exists and no `script_user` is set.
+const DEFAULT_SCRIPT_USER: &str = "keepalived_script";
+const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cred {
+    pub uid: u32,
+    pub gid: u32,
+}
+
+/// A command ready for execve: resolved program, arguments, credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    /// As configured, for log lines.
+    pub text: String,
+    pub prog: CString,
+    pub argv: Vec<CString>,
+    /// None: run as the daemon's own user.
+    pub cred: Option<Cred>,
+}
+
+impl Prepared {
+    /// The same command with more arguments (keepalived's `notify` gets
+    /// `INSTANCE NAME STATE PRIORITY`).
+    pub fn with_args(&self, extra: &[&str]) -> Prepared {
+        let mut p = self.clone();
+        p.argv
+            .extend(extra.iter().filter_map(|a| CString::new(*a).ok()));
+        p
+    }
+}
+
+/// Who runs scripts by default: `script_user`, else keepalived_script if it exists, else
+/// the daemon's own user.
+pub fn default_user(script_user: Option<&RunAs>) -> Result<Option<Cred>, String> {
+    match script_user {
+        Some(u) => resolve_user(u).map(Some),
+        None => match nix::unistd::User::from_name(DEFAULT_SCRIPT_USER) {
+            Ok(Some(u)) => Ok(Some(Cred {
+                uid: u.uid.as_raw(),
+                gid: u.gid.as_raw(),
+            })),
+            _ => Ok(None),
+        },
+    }
+}
+
+fn resolve_user(u: &RunAs) -> Result<Cred, String> {
+    let user = match nix::unistd::User::from_name(&u.user) {
+        Ok(Some(p)) => p,
+        Ok(None) => return Err(format!("user {} does not exist", u.user)),
+        Err(e) => return Err(format!("cannot look up user {}: {e}", u.user)),
+    };
+    let gid = match &u.group {
+        None => user.gid.as_raw(),
+        Some(g) => match nix::unistd::Group::from_name(g) {
+            Ok(Some(g)) => g.gid.as_raw(),
+            Ok(None) => return Err(format!("group {g} does not exist")),
+            Err(e) => return Err(format!("cannot look up group {g}: {e}")),
+        },
+    };
+    Ok(Cred {
+        uid: user.uid.as_raw(),
+        gid,
+    })
+}
+
+/// Resolve a configured command: program found (PATH for bare names) and executable, its
+/// user exists and may be switched to, and — with `security` — a script that runs as root
+/// cannot be changed by anyone but root.
+pub fn prepare(cmd: &Command, default: Option<Cred>, security: bool) -> Result<Prepared, String> {
+    let cred = match &cmd.user {
+        Some(u) => Some(resolve_user(u)?),
+        None => default,
+    };
+    let euid = nix::unistd::geteuid().as_raw();
+    let cred = cred.filter(|c| !(c.uid == euid && euid != 0));
+    if let Some(c) = cred {
+        if euid != 0 && c.uid != euid {
+            return Err(format!(
+                "cannot run it as uid {}: tinyvrrpd is not running as root",
+                c.uid
+            ));
+        }
+    }
+    let name = &cmd.argv[0];
+    let prog = find_program(name)?;
+    let runs_as_root = cred.map_or(euid == 0, |c| c.uid == 0);
+    if security && runs_as_root {
+        insecure_component(&prog).map_or(Ok(()), |why| {
+            Err(format!(
+                "{} would run as root but {why} (enable_script_security)",
+                prog.display()
+            ))
+        })?;
+    }
+    let cstr = |s: &[u8]| CString::new(s).map_err(|_| "a NUL byte in the command".to_string());
+    Ok(Prepared {
+        text: cmd.text.clone(),
+        prog: cstr(prog.as_os_str().as_bytes())?,
+        argv: cmd
+            .argv
+            .iter()
+            .map(|a| cstr(a.as_bytes()))
+            .collect::<Result<_, _>>()?,
+        cred,
+    })
+}
+
+fn is_executable(p: &Path) -> bool {
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.mode() & 0o111 != 0)
+}
+
+fn find_program(name: &str) -> Result<PathBuf, String> {
+    if name.contains('/') {
+        let p = PathBuf::from(name);
+        return match std::fs::metadata(&p) {
+            Err(e) => Err(format!("{name}: {e}")),
+            Ok(_) if !is_executable(&p) => Err(format!("{name} is not an executable file")),
+            Ok(_) => Ok(p),
+        };
+    }
+    let path = std::env::var("PATH").unwrap_or_else(|_| DEFAULT_PATH.into());
+    path.split(':')
+        .filter(|d| !d.is_empty())
+        .map(|d| Path::new(d).join(name))
+        .find(|p| is_executable(p))
+        .ok_or_else(|| format!("program {name} not found in PATH ({path})"))
+}
+
+/// Why a root-run program is not safe: the first component of its real path that a
+/// non-root user could change (owned by a user, or writable by a group or everyone — a
+/// sticky directory such as /tmp excepted, since others cannot replace files in it).
+fn insecure_component(prog: &Path) -> Option<String> {
+    let real = match std::fs::canonicalize(prog) {
+        Ok(r) => r,
+        Err(e) => return Some(format!("its path cannot be resolved: {e}")),
+    };
+    for p in real.ancestors() {
+        let Ok(m) = std::fs::metadata(p) else {
+            return Some(format!("{} cannot be checked", p.display()));
+        };
+        let mode = m.mode();
+        let sticky_dir = m.is_dir() && mode & 0o1000 != 0;
+        if m.uid() != 0 {
+            return Some(format!("{} is owned by uid {}", p.display(), m.uid()));
+        }
+        if mode & 0o020 != 0 && m.gid() != 0 && !sticky_dir {
+            return Some(format!("{} is writable by group {}", p.display(), m.gid()));
+        }
+        if mode & 0o002 != 0 && !sticky_dir {
+            return Some(format!("{} is writable by everyone", p.display()));
+        }
+    }
+    None
+}
+
+/// How a child ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Code(i32),
+    Signal(i32),
+}
+
+impl Exit {
+    pub fn success(self) -> bool {
+        self == Exit::Code(0)
+    }
+}
+
+impl core::fmt::Display for Exit {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Exit::Code(c) => write!(f, "exit status {c}"),
+            Exit::Signal(s) => write!(f, "killed by signal {s}"),
+        }
+    }
+}
+
+/// Start `cmd` in a new process group with stdin/stdout/stderr on /dev/null, default
+/// signal handling, and `env` added to the environment. Returns the child's pid (which is
+/// also its process group).
+pub fn spawn(cmd: &Prepared, env: &[(&str, &str)]) -> io::Result<i32> {
+    let devnull = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")?;
+    let argv: Vec<*const libc::c_char> = cmd
+        .argv
+        .iter()
+        .map(|a| a.as_ptr())
+        .chain(core::iter::once(core::ptr::null()))
+        .collect();
+    let mut env_strings: Vec<CString> = std::env::vars_os()
+        .filter(|(k, _)| !env.iter().any(|(e, _)| k.as_bytes() == e.as_bytes()))
+        .filter_map(|(k, v)| {
+            let mut kv = k.as_bytes().to_vec();
+            kv.push(b'=');
+            kv.extend_from_slice(v.as_bytes());
+            CString::new(kv).ok()
+        })
+        .collect();
+    env_strings.extend(
+        env.iter()
+            .filter_map(|(k, v)| CString::new(format!("{k}={v}")).ok()),
+    );
+    let envp: Vec<*const libc::c_char> = env_strings
+        .iter()
+        .map(|e| e.as_ptr())
+        .chain(core::iter::once(core::ptr::null()))
+        .collect();
+    let null_fd = std::os::fd::AsRawFd::as_raw_fd(&devnull);
+    let mut unblock: libc::sigset_t = unsafe { core::mem::zeroed() };
+    // SAFETY: initialises the set we own.
+    unsafe { libc::sigfillset(&mut unblock) };
+    // SAFETY: single-threaded process; the child below only makes async-signal-safe
+    // calls on data prepared before the fork, then execs or _exits.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if pid == 0 {
+        // SAFETY: async-signal-safe calls only, on memory that stays valid in the child.
+        unsafe {
+            child(
+                cmd.prog.as_c_str(),
+                &argv,
+                &envp,
+                null_fd,
+                cmd.cred,
+                &unblock,
+            )
+        }
+    }
+    // Also from the parent, so a kill of the group right after spawn cannot miss it.
+    // SAFETY: plain syscall on our own child.
+    unsafe { libc::setpgid(pid, pid) };
+    Ok(pid)
+}
+
+/// The child side of `spawn`. Never returns.
+unsafe fn child(
+    prog: &CStr,
+    argv: &[*const libc::c_char],
+    envp: &[*const libc::c_char],
+    null_fd: libc::c_int,
+    cred: Option<Cred>,
+    all: &libc::sigset_t,
+) -> ! {
+    // SAFETY (whole body): async-signal-safe syscalls; pointers come from the parent's
+    // live allocations, which the forked child shares a copy of.
+    unsafe {
+        libc::setpgid(0, 0);
+        // The daemon blocks its signals for the signalfd and ignores SIGPIPE (Rust's
+        // runtime), and whoever started it may have ignored more (nohup): a script
+        // starts with default dispositions and nothing blocked.
+        libc::sigprocmask(libc::SIG_UNBLOCK, all, core::ptr::null_mut());
+        for sig in 1..32 {
+            if sig != libc::SIGKILL && sig != libc::SIGSTOP {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+        }
+        for fd in 0..3 {
+            libc::dup2(null_fd, fd);
+        }
+        if let Some(c) = cred {
+            let gid = c.gid as libc::gid_t;
+            if libc::setgroups(1, &gid) != 0
+                || libc::setgid(gid) != 0
+                || libc::setuid(c.uid as libc::uid_t) != 0
+            {
+                libc::_exit(126);
+            }
+        }
+        libc::execve(prog.as_ptr(), argv.as_ptr(), envp.as_ptr());
+        libc::_exit(127);
+    }
+}
+
+/// Kill a child's whole process group (a script's own children included).
+pub fn kill_group(pid: i32) {
+    // SAFETY: plain syscall; a group that is already gone is not an error worth reporting.
+    unsafe { libc::kill(-pid, libc::SIGKILL) };
+}
+
+/// One ended child, if any (non-blocking). Call until None after each SIGCHLD.
+pub fn reap() -> Option<(i32, Exit)> {
+    let mut status = 0;
+    // SAFETY: status is a valid out-pointer.
+    let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+    if pid <= 0 {
+        return None;
+    }
+    let exit = if libc::WIFEXITED(status) {
+        Exit::Code(libc::WEXITSTATUS(status))
+    } else {
+        Exit::Signal(libc::WTERMSIG(status))
+    };
+    Some((pid, exit))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmd(argv: &[&str]) -> Command {
+        Command {
+            text: argv.join(" "),
+            argv: argv.iter().map(|s| s.to_string()).collect(),
+            user: None,
+        }
+    }
+
+    #[test]
+    fn bare_names_are_found_in_path_and_missing_programs_are_named() {
+        let p = prepare(&cmd(&["sh", "-c", "true"]), None, false).unwrap();
+        assert!(p.prog.to_bytes().ends_with(b"/sh"));
+        assert_eq!(
+            prepare(&cmd(&["/nonexistent/x"]), None, false).unwrap_err(),
+            "/nonexistent/x: No such file or directory (os error 2)"
+        );
+        assert!(
+            prepare(&cmd(&["no-such-program-here"]), None, false)
+                .unwrap_err()
+                .starts_with("program no-such-program-here not found in PATH")
+        );
+        assert_eq!(
+            prepare(&cmd(&["/etc/passwd"]), None, false).unwrap_err(),
+            "/etc/passwd is not an executable file"
+        );
+    }
+
+    #[test]
+    fn unknown_users_are_refused() {
+        let mut c = cmd(&["/bin/true"]);
+        c.user = Some(RunAs {
+            user: "no-such-user-x".into(),
+            group: None,
+        });
+        assert_eq!(
+            prepare(&c, None, false).unwrap_err(),
+            "user no-such-user-x does not exist"
+        );
+    }
+
+    #[test]
+    fn a_world_writable_path_is_insecure_and_system_binaries_are_not() {
+        assert_eq!(insecure_component(Path::new("/bin/sh")), None);
+        let dir = std::env::temp_dir().join(format!("tinyvrrpd-sec-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("check.sh");
+        std::fs::write(&f, "#!/bin/sh\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o757)).unwrap();
+        let why = insecure_component(&f).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(why.contains("check.sh"), "{why}");
+    }
+
+    #[test]
+    fn spawned_children_are_reaped_with_their_status() {
+        let p = prepare(&cmd(&["/bin/sh", "-c", "exit 3"]), None, false).unwrap();
+        let pid = spawn(&p, &[("X", "1")]).unwrap();
+        let mut got = None;
+        for _ in 0..500 {
+            // Other tests may spawn children too; wait for ours only.
+            let mut status = 0;
+            // SAFETY: valid out-pointer.
+            if unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } == pid {
+                got = Some(libc::WEXITSTATUS(status));
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert_eq!(got, Some(3));
+    }
+
+    #[test]
+    fn scripts_run_as_their_user_with_default_signals() {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            return; // switching users needs root
+        }
+        let mut c = cmd(&[
+            "/bin/sh",
+            "-c",
+            // The uid of nobody, and no standard signal ignored or blocked (the test
+            // harness, like the daemon, ignores SIGPIPE: the child must not inherit that).
+            "test \"$(id -un)\" = nobody \
+             && ign=$(sed -n 's/^SigIgn:[[:space:]]*//p' /proc/self/status) \
+             && blk=$(sed -n 's/^SigBlk:[[:space:]]*//p' /proc/self/status) \
+             && test $((0x$ign & 0x7fffffff)) = 0 && test $((0x$blk & 0x7fffffff)) = 0",
+        ]);
+        c.user = Some(RunAs {
+            user: "nobody".into(),
+            group: None,
+        });
+        let p = prepare(&c, None, false).unwrap();
+        assert_eq!(p.cred.map(|c| c.uid), Some(65534));
+        let pid = spawn(&p, &[]).unwrap();
+        let mut status = 0;
+        for _ in 0..500 {
+            // SAFETY: valid out-pointer.
+            if unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } == pid {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(
+            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+            "{status:#x}"
+        );
+    }
+}

@@ -1,0 +1,518 @@
+//! The seed article's part 2 through the real kernel: a track script on a stand-in
+//! service moves the VIP, link loss faults the instance, notify scripts record every
+//! transition once, a hanging check is killed without delaying adverts, sync groups move
+//! together, and `tinyvrrpd status` reports it all.
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A stand-in for syslog-ng: a process whose pid file the check reads.
+struct Service {
+    child: Child,
+}
+
+impl Service {
+    fn start(pid_file: &Path) -> Service {
+        let child = Command::new("sleep")
+            .arg("600")
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("start stand-in service");
+        std::fs::write(pid_file, child.id().to_string()).unwrap();
+        Service { child }
+    }
+
+    fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A notify script that appends its arguments to `log`.
+fn recorder(lab: &Lab, name: &str, log: &Path) -> PathBuf {
+    let p = lab.write_config(
+        name,
+        &format!("#!/bin/sh\necho \"$*\" >> {}\n", log.display()),
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    p
+}
+
+/// The part-2 keepalived.conf for `host` (a: 150, b: 100), seed addresses swapped for
+/// documentation ones. `check` is the vrrp_script's command, `extra` more instance lines.
+fn part2_conf(host: char, check: &str, notify: &Path, extra: &str) -> String {
+    let (me, peer, prio, state) = match host {
+        'a' => (11, 12, 150, "MASTER"),
+        _ => (12, 11, 100, "BACKUP"),
+    };
+    let n = notify.display();
+    format!(
+        "global_defs {{
+  router_id syslog{host}
+  enable_script_security
+  script_user root
+}}
+vrrp_script chk_syslog_ng {{
+  script \"{check}\"
+  interval 1
+  weight -60
+  fall 2
+  rise 2
+}}
+vrrp_instance VI_1 {{
+  state {state}
+  interface enp0s1
+  virtual_router_id 1
+  priority {prio}
+  advert_int 1
+  unicast_src_ip 192.0.2.{me}
+  unicast_peer {{
+    192.0.2.{peer}
+  }}
+  authentication {{
+    auth_type PASS
+    auth_pass mysecret
+  }}
+  virtual_ipaddress {{
+    192.0.2.10/24 dev enp0s1
+  }}
+  track_script {{
+    chk_syslog_ng
+  }}
+  notify_master \"{n} {host} MASTER\"
+  notify_backup \"{n} {host} BACKUP\"
+  notify_fault \"{n} {host} FAULT\"
+  notify_stop \"{n} {host} STOP\"
+  notify \"{n} {host}\"
+{extra}}}
+"
+    )
+}
+
+fn check_for(pid_file: &Path) -> String {
+    format!("/bin/sh -c 'kill -0 $(cat {})'", pid_file.display())
+}
+
+fn lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn status(lab: &Lab, host: char, json: bool) -> String {
+    let pid = lab.pid_file(host);
+    let mut args = vec!["status", "-p", pid.to_str().unwrap()];
+    if json {
+        args.push("--json");
+    }
+    let (code, out) = run_cli(&args);
+    assert_eq!(code, 0, "status failed: {out}");
+    out
+}
+
+#[test]
+fn track_script_moves_the_vip_and_notify_scripts_run_once_per_transition() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let (pa, pb) = (lab.dir.join("svc-a.pid"), lab.dir.join("svc-b.pid"));
+    let svc_a = Service::start(&pa);
+    let _svc_b = Service::start(&pb);
+    let log = lab.dir.join("notify.log");
+    let rec = recorder(&lab, "notify.sh", &log);
+    let a = lab.write_config("a.conf", &part2_conf('a', &check_for(&pa), &rec, ""));
+    let b = lab.write_config("b.conf", &part2_conf('b', &check_for(&pb), &rec, ""));
+    lab.start('a', &a);
+    lab.start('b', &b);
+    lab.wait_sole_owner('a', Duration::from_secs(5));
+    lab.wait_log('b', "Entering BACKUP STATE", 1, Duration::from_secs(5));
+
+    // The service dies on the master: fall (2) × interval (1 s), then one advert.
+    let killed = Instant::now();
+    svc_a.kill();
+    lab.wait_sole_owner('b', Duration::from_secs(6));
+    let took = killed.elapsed();
+    println!("failover after the service died: {took:?}");
+    assert!(
+        took <= Duration::from_millis(3500),
+        "took {took:?}, more than fall × interval + one advert (3 s) + 0.5 s"
+    );
+    let la = lab.log('a');
+    assert!(la.contains("VRRP_Script(chk_syslog_ng) failed"), "{la}");
+    assert!(
+        la.contains("(VI_1) Changing effective priority from 150 to 90"),
+        "{la}"
+    );
+
+    // The service is back: rise (2) successes, priority 150 again, the VIP returns.
+    let _svc_a = Service::start(&pa);
+    lab.wait_log(
+        'a',
+        "VRRP_Script(chk_syslog_ng) succeeded",
+        2,
+        Duration::from_secs(5),
+    );
+    lab.wait_sole_owner('a', Duration::from_secs(4));
+
+    let s = status(&lab, 'a', false);
+    assert!(
+        s.contains("State: MASTER") && s.contains("Priority: 150 (base 150)"),
+        "{s}"
+    );
+    assert!(
+        s.contains("Track script: chk_syslog_ng weight -60: good"),
+        "{s}"
+    );
+    let s = status(&lab, 'b', false);
+    assert!(
+        s.contains("State: BACKUP") && s.contains("transitions=3"),
+        "{s}"
+    );
+
+    lab.stop('a', libc::SIGTERM);
+    lab.wait_sole_owner('b', Duration::from_secs(3));
+    wait_until(
+        Duration::from_secs(3),
+        || lines(&log).iter().filter(|l| l.contains("STOP")).count() == 2,
+        || format!("notify_stop did not run: {:?}", lines(&log)),
+    );
+    // Each transition once, in order, with keepalived's arguments for `notify`.
+    let of = |host: &str| -> Vec<String> {
+        lines(&log)
+            .into_iter()
+            .filter(|l| l.starts_with(host))
+            .collect()
+    };
+    assert_eq!(
+        of("a "),
+        [
+            "a BACKUP",
+            "a INSTANCE VI_1 BACKUP 150",
+            "a MASTER",
+            "a INSTANCE VI_1 MASTER 150",
+            "a BACKUP",
+            "a INSTANCE VI_1 BACKUP 90",
+            "a MASTER",
+            "a INSTANCE VI_1 MASTER 150",
+            "a STOP",
+            "a INSTANCE VI_1 STOP 150",
+        ]
+    );
+    assert_eq!(
+        of("b "),
+        [
+            "b BACKUP",
+            "b INSTANCE VI_1 BACKUP 100",
+            "b MASTER",
+            "b INSTANCE VI_1 MASTER 100",
+            "b BACKUP",
+            "b INSTANCE VI_1 BACKUP 100",
+            "b MASTER",
+            "b INSTANCE VI_1 MASTER 100",
+        ]
+    );
+}
+
+#[test]
+fn link_down_faults_the_master_and_link_up_brings_it_back() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let log = lab.dir.join("notify.log");
+    let rec = recorder(&lab, "notify.sh", &log);
+    let a = lab.write_config("a.conf", &part2_conf('a', "/bin/true", &rec, ""));
+    let b = lab.write_config("b.conf", &part2_conf('b', "/bin/true", &rec, ""));
+    lab.start('a', &a);
+    lab.start('b', &b);
+    lab.wait_sole_owner('a', Duration::from_secs(5));
+    let link = |state: &str| {
+        let ok = Command::new("ip")
+            .args(["-n", &lab.ns('a'), "link", "set", "enp0s1", state])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "ip link set enp0s1 {state}");
+    };
+    link("down");
+    lab.wait_log(
+        'a',
+        "(VI_1) Entering FAULT STATE",
+        1,
+        Duration::from_secs(3),
+    );
+    lab.wait_sole_owner('b', Duration::from_secs(6));
+    assert!(status(&lab, 'a', false).contains("State: FAULT"));
+    link("up");
+    lab.wait_log('a', "Netlink reports enp0s1 up", 1, Duration::from_secs(3));
+    lab.wait_sole_owner('a', Duration::from_secs(6));
+    let la = lab.log('a');
+    assert!(la.contains("Netlink reports enp0s1 down"), "{la}");
+    assert_eq!(la.matches("Entering FAULT STATE").count(), 1, "{la}");
+    assert_eq!(
+        lines(&log)
+            .iter()
+            .filter(|l| l.starts_with("a ") && !l.contains("INSTANCE"))
+            .collect::<Vec<_>>(),
+        ["a BACKUP", "a MASTER", "a FAULT", "a BACKUP", "a MASTER"]
+    );
+}
+
+#[test]
+fn a_hanging_check_is_killed_at_its_timeout_and_adverts_stay_on_time() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let log = lab.dir.join("notify.log");
+    let rec = recorder(&lab, "notify.sh", &log);
+    // A unique argument so leftovers can be found in /proc.
+    let hang = "/bin/sleep 30.4217";
+    let a = part2_conf('a', hang, &rec, "").replace("interval 1\n", "interval 1\n  timeout 0.5\n");
+    let a = lab.write_config("a.conf", &a);
+    let b = lab.write_config("b.conf", &part2_conf('b', "/bin/true", &rec, ""));
+    lab.start('a', &a);
+    lab.start('b', &b);
+    lab.wait_sole_owner('a', Duration::from_secs(5));
+    lab.wait_log(
+        'a',
+        "VRRP_Script(chk_syslog_ng) timed out",
+        1,
+        Duration::from_secs(4),
+    );
+    // The first result (a timeout) fails the check at once: 150 - 60 = 90 < 100.
+    lab.wait_sole_owner('b', Duration::from_secs(4));
+    // b is Master now; a keeps running (and killing) the hanging check every second.
+    let before = counter(&status(&lab, 'a', true), "adverts_rx");
+    let window = Duration::from_secs(5);
+    std::thread::sleep(window);
+    let after = counter(&status(&lab, 'a', true), "adverts_rx");
+    // One advert per second from b while a's checks hang and get killed.
+    assert!(
+        after - before >= 4,
+        "a received {} adverts in {window:?}",
+        after - before
+    );
+    assert!(
+        lab.log('a').matches("timed out").count() <= 1,
+        "logged once per change"
+    );
+    let lb = lab.log('b');
+    assert_eq!(lb.matches("Entering MASTER STATE").count(), 1, "{lb}");
+    // At most the run in progress exists; none survive the daemon.
+    assert!(hanging(hang) <= 1);
+    lab.stop('a', libc::SIGTERM);
+    wait_until(
+        Duration::from_secs(2),
+        || hanging(hang) == 0,
+        || "a killed check outlived the daemon".into(),
+    );
+}
+
+/// Processes whose command line is `cmd` (NUL-separated in /proc).
+fn hanging(cmd: &str) -> usize {
+    let want: Vec<u8> = cmd.replace(' ', "\0").into_bytes();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
+        .filter(|c| c.starts_with(&want))
+        .count()
+}
+
+/// A counter of the first instance in `status --json` output.
+fn counter(json: &str, name: &str) -> u64 {
+    let key = format!("\"{name}\":");
+    let at = json
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {name} in {json}"))
+        + key.len();
+    json[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn a_sync_group_faults_and_moves_together() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let log = lab.dir.join("notify.log");
+    let rec = recorder(&lab, "notify.sh", &log);
+    let flag = lab.dir.join("healthy-a");
+    std::fs::write(&flag, "").unwrap();
+    // VI_1 tracks the check with weight 0 (fault); VI_2 tracks nothing but shares the group.
+    let second = |host: char, prio: u32| {
+        format!(
+            "vrrp_instance VI_2 {{
+  interface enp0s1
+  virtual_router_id 2
+  priority {prio}
+  advert_int 1
+  virtual_ipaddress {{
+    198.51.100.10/24
+  }}
+}}
+vrrp_sync_group G1 {{
+  group {{
+    VI_1
+    VI_2
+  }}
+}}
+# {host}
+"
+        )
+    };
+    let check_a = format!("/usr/bin/test -e {}", flag.display());
+    let conf = |host: char, check: &str, prio: u32| {
+        part2_conf(host, check, &rec, "").replace("weight -60", "weight 0") + &second(host, prio)
+    };
+    let a = lab.write_config("a.conf", &conf('a', &check_a, 150));
+    let b = lab.write_config("b.conf", &conf('b', "/bin/true", 100));
+    lab.start('a', &a);
+    lab.start('b', &b);
+    lab.wait_sole_owner('a', Duration::from_secs(5));
+    let vip2 = |h: char| has_addr(&lab.ns(h), "198.51.100.10");
+    wait_until(
+        Duration::from_secs(5),
+        || vip2('a') && !vip2('b'),
+        || "VI_2 not on a".into(),
+    );
+    std::fs::remove_file(&flag).unwrap();
+    // VI_1's check fails → VI_1 FAULT → the group faults VI_2 too; both VIPs move to b.
+    lab.wait_sole_owner('b', Duration::from_secs(6));
+    wait_until(
+        Duration::from_secs(6),
+        || vip2('b') && !vip2('a'),
+        || format!("VI_2 did not follow: {}", lab.log('a')),
+    );
+    let s = status(&lab, 'a', false);
+    assert_eq!(s.matches("State: FAULT").count(), 2, "{s}");
+    assert!(s.contains("Sync group: G1"), "{s}");
+    std::fs::write(&flag, "").unwrap();
+    lab.wait_sole_owner('a', Duration::from_secs(8));
+    wait_until(
+        Duration::from_secs(6),
+        || vip2('a') && !vip2('b'),
+        || format!("VI_2 did not come back: {}", lab.log('a')),
+    );
+}
+
+#[test]
+fn status_json_describes_every_instance() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let log = lab.dir.join("notify.log");
+    let rec = recorder(&lab, "notify.sh", &log);
+    let a = lab.write_config("a.conf", &part2_conf('a', "/bin/true", &rec, ""));
+    lab.start('a', &a);
+    wait_until(
+        Duration::from_secs(5),
+        || lab.owns('a'),
+        || "a never became Master".into(),
+    );
+    let j = status(&lab, 'a', true);
+    for needle in [
+        "{\"router_id\":\"sysloga\",\"instances\":[{\"name\":\"VI_1\",\"state\":\"MASTER\"",
+        "\"priority\":{\"base\":150,\"effective\":150}",
+        "\"vips\":[{\"address\":\"192.0.2.10\",\"prefix\":24,\"dev\":\"enp0s1\"}]",
+        "{\"type\":\"script\",\"name\":\"chk_syslog_ng\",\"weight\":-60,\"reverse\":false,\"result\":\"good\"}",
+        "{\"type\":\"interface\",\"name\":\"enp0s1\",\"weight\":0,\"reverse\":false,\"result\":\"good\"}",
+        "\"discarded\":{\"vrid\":0",
+    ] {
+        assert!(j.contains(needle), "{needle} not in {j}");
+    }
+    // Well-formed, when a JSON parser is at hand.
+    if let Ok(mut py) = Command::new("python3")
+        .args(["-c", "import json,sys; json.load(sys.stdin)"])
+        .stdin(Stdio::piped())
+        .spawn()
+    {
+        use std::io::Write;
+        py.stdin.take().unwrap().write_all(j.as_bytes()).unwrap();
+        assert!(py.wait().unwrap().success(), "invalid JSON: {j}");
+    }
+    // SIGUSR1 writes the text form to the dump file.
+    lab.signal('a', libc::SIGUSR1);
+    let dump = lab.pid_file('a').with_extension("data");
+    wait_until(
+        Duration::from_secs(3),
+        || dump.exists(),
+        || "no dump".into(),
+    );
+    let text = std::fs::read_to_string(&dump).unwrap();
+    assert!(
+        text.contains("Track script: chk_syslog_ng weight -60: good"),
+        "{text}"
+    );
+    // Nobody there: a clear error, exit 1.
+    let (code, out) = run_cli(&["status", "-p", "/nonexistent/x.pid"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("no answer on /nonexistent/x.sock"), "{out}");
+}
+
+#[test]
+fn a_weighted_track_interface_lowers_the_priority_instead_of_faulting() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let ns = lab.ns('a');
+    let ip = |args: &[&str]| {
+        let ok = Command::new("ip")
+            .args(["-n", &ns])
+            .args(args)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "ip {args:?}");
+    };
+    // An uplink stand-in that exists only in a's namespace (a veth pair: this kernel
+    // may lack the dummy driver).
+    ip(&[
+        "link", "add", "uplink0", "type", "veth", "peer", "name", "uplink0p",
+    ]);
+    ip(&["link", "set", "uplink0p", "up"]);
+    ip(&["link", "set", "uplink0", "up"]);
+    let log = lab.dir.join("notify.log");
+    let rec = recorder(&lab, "notify.sh", &log);
+    let extra = "  track_interface {\n    uplink0 weight -60\n  }\n";
+    let a = lab.write_config("a.conf", &part2_conf('a', "/bin/true", &rec, extra));
+    let b = lab.write_config("b.conf", &part2_conf('b', "/bin/true", &rec, ""));
+    lab.start('a', &a);
+    lab.start('b', &b);
+    lab.wait_sole_owner('a', Duration::from_secs(5));
+    ip(&["link", "set", "uplink0", "down"]);
+    lab.wait_sole_owner('b', Duration::from_secs(4));
+    let s = status(&lab, 'a', false);
+    assert!(
+        s.contains("State: BACKUP") && s.contains("Priority: 90 (base 150)"),
+        "{s}"
+    );
+    assert!(
+        s.contains("Track interface: uplink0 weight -60: failed"),
+        "{s}"
+    );
+    assert!(!lab.log('a').contains("FAULT"), "{}", lab.log('a'));
+    ip(&["link", "set", "uplink0", "up"]);
+    lab.wait_sole_owner('a', Duration::from_secs(4));
+}
