@@ -1,6 +1,6 @@
 //! Fault scenarios (issue 8, part 3) through the real kernel, in the lab's namespaces: a
 //! crashed master restarted, a reload storm under client traffic, a partition and its
-//! heal and a flood of junk IP protocol 112 traffic.
+//! heal, a flood of junk IP protocol 112 traffic and link flaps.
 //!
 //! Each test asserts behaviour — who holds the VIP (sampled in both namespaces), what
 //! was logged, what the state dump counted — not speed, with one exception the issue
@@ -813,8 +813,8 @@ fn junk_flood_at_the_master_causes_no_failover_and_is_counted_v2_1s() {
     flood_changes_nothing(&mut lab, t, Duration::from_secs(1), Duration::from_secs(10));
 }
 
-/// The seed's nodes as VRRPv3 multicast at 100 ms (Master_Down_Interval 361 ms).
-fn v3_multicast_100ms(base: &str) -> String {
+/// The seed's nodes as VRRPv3 multicast at `interval` seconds.
+fn v3_multicast(base: &str, interval: &str) -> String {
     let text = fs::read_to_string(config_path(base)).unwrap();
     let kept: Vec<&str> = text
         .lines()
@@ -822,7 +822,10 @@ fn v3_multicast_100ms(base: &str) -> String {
             !l.starts_with("unicast_") && !l.starts_with("auth_") && !l.starts_with("advert_int")
         })
         .collect();
-    format!("vrrp_version = 3\n{}\nadvert_int = 0.1\n", kept.join("\n"))
+    format!(
+        "vrrp_version = 3\n{}\nadvert_int = {interval}\n",
+        kept.join("\n")
+    )
 }
 
 #[test]
@@ -831,8 +834,9 @@ fn junk_flood_at_the_master_causes_no_failover_and_is_counted_v3_100ms() {
         return;
     }
     let mut lab = Lab::new();
-    let a = lab.write_config("a.kv", &v3_multicast_100ms("syslog1.kv"));
-    let b = lab.write_config("b.kv", &v3_multicast_100ms("syslog2.kv"));
+    // Master_Down_Interval 361 ms.
+    let a = lab.write_config("a.kv", &v3_multicast("syslog1.kv", "0.1"));
+    let b = lab.write_config("b.kv", &v3_multicast("syslog2.kv", "0.1"));
     lab.start('a', &a);
     lab.start('b', &b);
     settle(&lab);
@@ -847,4 +851,54 @@ fn junk_flood_at_the_master_causes_no_failover_and_is_counted_v3_100ms() {
         Duration::from_millis(100),
         Duration::from_secs(5),
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// 5. Link flaps on the master.
+
+fn set_link(lab: &Lab, host: char, state: &str) {
+    let ok = Command::new("ip")
+        .args(["-n", &lab.ns(host), "link", "set", "enp0s1", state])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "ip link set enp0s1 {state} in {host}");
+}
+
+/// 100 times: a's link goes down — a enters FAULT, drops the VIP, b takes over — and
+/// comes back up — a is Backup again, then preempts. Checked after every flap, and at
+/// the end that a is Master for good (never stuck in FAULT). VRRPv3 multicast at 50 ms
+/// (Master_Down_Interval ≈ 180 ms) keeps 100 flaps to well under a minute.
+#[test]
+fn hundred_link_flaps_on_the_master_fault_it_and_bring_it_back_each_time() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let a = lab.write_config("a.kv", &v3_multicast("syslog1.kv", "0.05"));
+    let b = lab.write_config("b.kv", &v3_multicast("syslog2.kv", "0.05"));
+    lab.start('a', &a);
+    lab.start('b', &b);
+    settle(&lab);
+    let limit = Duration::from_secs(5);
+    let started = Instant::now();
+    for i in 1..=100 {
+        set_link(&lab, 'a', "down");
+        lab.wait_log('a', "(VI_1) Entering FAULT STATE", i, limit);
+        lab.wait_sole_owner('b', limit);
+        set_link(&lab, 'a', "up");
+        lab.wait_log('a', BACKUP, i + 1, limit);
+        lab.wait_sole_owner('a', limit);
+    }
+    eprintln!("100 flaps in {:?}", started.elapsed());
+    let owners = Owners::watch(&lab, Duration::from_secs(10));
+    std::thread::sleep(Duration::from_secs(1));
+    let samples = owners.finish();
+    assert_sole_owner_a(&samples, "after the flaps");
+    let dump = lab.state_dump('a');
+    assert!(dump.contains("State: MASTER"), "{dump}");
+    assert_eq!(count(&lab, 'a', "Entering FAULT STATE"), 100);
+    assert_eq!(count(&lab, 'a', MASTER), 101);
+    assert_eq!(count(&lab, 'a', BACKUP), 101);
+    assert!(count(&lab, 'b', MASTER) >= 100, "{}", lab.log('b'));
 }
