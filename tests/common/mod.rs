@@ -623,3 +623,35 @@ pub fn wait_until(
     }
     start.elapsed()
 }
+
+/// Run `f` on a new thread inside namespace `ns` (raw sockets there, say); nothing else
+/// changes namespace. Join the handle for its result.
+pub fn in_netns<T: Send + 'static>(
+    ns: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> std::thread::JoinHandle<T> {
+    let path = format!("/run/netns/{ns}");
+    std::thread::spawn(move || {
+        use std::os::fd::AsRawFd;
+        let ns = fs::File::open(&path).expect("open netns");
+        // SAFETY: setns on this thread only, with a namespace fd we hold open.
+        let rc = unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) };
+        assert_eq!(rc, 0, "setns {path}");
+        f()
+    })
+}
+
+impl Lab {
+    /// SIGUSR1 `host` and return the state dump it writes (a fresh one, not a previous).
+    pub fn state_dump(&mut self, host: char) -> String {
+        let dump = self.pid_file(host).with_extension("data");
+        let _ = fs::remove_file(&dump);
+        self.signal(host, libc::SIGUSR1);
+        wait_until(
+            Duration::from_secs(5),
+            || dump.exists(),
+            || format!("{host} wrote no state dump"),
+        );
+        fs::read_to_string(&dump).unwrap()
+    }
+}
