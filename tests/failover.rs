@@ -616,3 +616,85 @@ fn ipv6_client_neighbour_entry_follows_the_vip() {
     );
     assert!(lab.ping_vip_from_client());
 }
+
+/// `use_vmac`: the VIP lives on a macvlan with the virtual MAC 00:00:5e:00:01:01, so the
+/// client's neighbour entry is the same whichever node is Master — zero ARP churn.
+#[test]
+fn use_vmac_keeps_the_clients_neighbour_entry_across_failover() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let conf = |host: &str, extra: &str| {
+        let seed = std::fs::read_to_string(config_path(&format!("{host}.conf"))).unwrap();
+        let text = seed
+            .replacen("  advert_int 1", &format!("  advert_int 1\n{extra}"), 1)
+            .replace("192.0.2.10/24 dev enp0s1", "192.0.2.10/24");
+        lab.write_config(&format!("{host}.conf"), &text)
+    };
+    let a = conf("syslog1", "  use_vmac\n");
+    let b = conf("syslog2", "  use_vmac vrrp.one\n");
+    let sysctl = |ns: &str, key: &str| {
+        let out = std::process::Command::new("ip")
+            .args(["netns", "exec", ns, "cat"])
+            .arg(format!("/proc/sys/net/ipv4/conf/enp0s1/{key}"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let before = sysctl(&lab.ns('a'), "arp_announce");
+    lab.start('a', &a);
+    lab.start('b', &b);
+    lab.wait_sole_owner('a', Duration::from_secs(6));
+    assert!(has_addr(&lab.ns('a'), "192.0.2.10"));
+    assert!(
+        lab.log('a')
+            .contains("virtual MAC 00:00:5e:00:01:01 on vrrp.1")
+    );
+    assert!(
+        lab.log('b')
+            .contains("virtual MAC 00:00:5e:00:01:01 on vrrp.one")
+    );
+    assert_eq!(sysctl(&lab.ns('a'), "arp_ignore"), "1");
+    if !lab.ping_vip_from_client() {
+        let show = |args: &[&str]| {
+            let o = std::process::Command::new("ip")
+                .args(args)
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&o.stdout).into_owned()
+        };
+        panic!(
+            "no ping:\na: {}\nb: {}\nc: {}\n{}\n{}",
+            show(&["-n", &lab.ns('a'), "-o", "addr"]),
+            show(&["-n", &lab.ns('b'), "-o", "link"]),
+            show(&["-n", &lab.ns('c'), "neigh"]),
+            lab.log('a'),
+            lab.log('b')
+        );
+    }
+    let c = lab.ns('c');
+    assert_eq!(neighbour_mac(&c, VIP).as_deref(), Some(VMAC_VRID1));
+    lab.stop('a', SIGTERM);
+    lab.wait_sole_owner('b', Duration::from_secs(3));
+    assert!(lab.ping_vip_from_client());
+    assert_eq!(neighbour_mac(&c, VIP).as_deref(), Some(VMAC_VRID1));
+    // Stopped: no macvlan left, the base interface's sysctls as they were.
+    let links = std::process::Command::new("ip")
+        .args(["-n", &lab.ns('a'), "-o", "link"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&links.stdout).contains("vrrp.1"));
+    assert_eq!(sysctl(&lab.ns('a'), "arp_announce"), before);
+    // Restarted, a preempts; the client still talks to the same MAC.
+    lab.start('a', &a);
+    lab.wait_sole_owner('a', Duration::from_secs(4));
+    // b answered for the VIP from the shared MAC until it heard a; a's repeat one advert
+    // interval later points the switch back at a.
+    wait_until(
+        Duration::from_millis(1500),
+        || lab.ping_vip_from_client(),
+        || "client cannot reach the VIP after preemption".into(),
+    );
+    assert_eq!(neighbour_mac(&c, VIP).as_deref(), Some(VMAC_VRID1));
+}

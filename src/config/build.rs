@@ -40,9 +40,15 @@ enum Key {
     NotifyFault,
     NotifyStop,
     Notify,
+    UseVmac,
+    VmacXmitBase,
+    GarpMasterRefresh,
+    GarpMasterRefreshRepeat,
+    GarpInterval,
+    GnaInterval,
 }
 
-const INSTANCE_KEYS: [(&str, Key); 22] = [
+const INSTANCE_KEYS: [(&str, Key); 28] = [
     ("state", Key::State),
     ("interface", Key::Interface),
     ("virtual_router_id", Key::VirtualRouterId),
@@ -65,6 +71,12 @@ const INSTANCE_KEYS: [(&str, Key); 22] = [
     ("notify_fault", Key::NotifyFault),
     ("notify_stop", Key::NotifyStop),
     ("notify", Key::Notify),
+    ("use_vmac", Key::UseVmac),
+    ("vmac_xmit_base", Key::VmacXmitBase),
+    ("garp_master_refresh", Key::GarpMasterRefresh),
+    ("garp_master_refresh_repeat", Key::GarpMasterRefreshRepeat),
+    ("garp_interval", Key::GarpInterval),
+    ("gna_interval", Key::GnaInterval),
 ];
 
 /// keepalived keywords we know but do not implement. They are named in errors so a user
@@ -80,8 +92,6 @@ const NOT_YET: &[&str] = &[
     "notify_master_rx_lower_pri",
     "notify_priority_changes",
     "smtp_alert",
-    "use_vmac",
-    "vmac_xmit_base",
     "use_ipvlan",
     "virtual_ipaddress_excluded",
     "virtual_routes",
@@ -96,8 +106,6 @@ const NOT_YET: &[&str] = &[
     "mcast_src_ip",
     "mcast_dst_ip",
     "dont_track_primary",
-    "garp_master_refresh",
-    "garp_master_refresh_repeat",
     "garp_lower_prio_delay",
     "garp_lower_prio_repeat",
     "lower_prio_no_advert",
@@ -143,6 +151,8 @@ pub(crate) fn unknown(noun: &str, key: &str) -> String {
 /// about where each setting came from.
 struct Draft {
     inst: Instance,
+    /// `use_vmac` as written: Some(None) = the default name, decided once the VRID is known.
+    vmac: Option<Option<String>>,
     /// `version` as written; None falls back to the global `vrrp_version`.
     version: Option<Version>,
     auth_type: bool,
@@ -275,6 +285,42 @@ impl Draft {
             Key::NotifyFault => inst.notify.fault = Some(track::notify(name, args)?),
             Key::NotifyStop => inst.notify.stop = Some(track::notify(name, args)?),
             Key::Notify => inst.notify.any = Some(track::notify(name, args)?),
+            Key::UseVmac => {
+                // keepalived: bare, or with the interface name; key=value: yes/no or a name.
+                self.vmac = match args {
+                    [] => Some(None),
+                    [v] => match boolean(v) {
+                        Some(true) => Some(None),
+                        Some(false) => None,
+                        None if v.len() <= 15 && !v.contains(['/', ' ']) => {
+                            Some(Some(v.to_string()))
+                        }
+                        None => {
+                            return Err(format!(
+                                "expected an interface name of at most 15 characters for use_vmac, found \"{v}\""
+                            ));
+                        }
+                    },
+                    _ => return Err("expected at most one name for use_vmac".into()),
+                };
+            }
+            Key::VmacXmitBase => inst.vmac_xmit_base = flag(name, args)?,
+            Key::GarpMasterRefresh => {
+                inst.garp_master_refresh = Duration::from_secs(number(name, args, 0, 86_400)?);
+            }
+            Key::GarpMasterRefreshRepeat => {
+                inst.garp_master_refresh_repeat = number(name, args, 1, 255)? as u8;
+            }
+            Key::GarpInterval | Key::GnaInterval => {
+                // keepalived takes fractions; a burst of 255 must fit in a few seconds.
+                let ms = seconds(name, args, 3, 0, 1_000, "0-1")?;
+                let d = Duration::from_millis(ms);
+                if key == Key::GarpInterval {
+                    inst.garp_interval = d;
+                } else {
+                    inst.gna_interval = d;
+                }
+            }
         }
         Ok(())
     }
@@ -348,6 +394,17 @@ fn version(key: &str, args: &[&str]) -> Result<Version, String> {
         "2" => Ok(Version::V2),
         "3" => Ok(Version::V3),
         s => Err(format!("expected 2 or 3 for {key}, found \"{s}\"")),
+    }
+}
+
+/// keepalived's bare flag keywords; key=value gives them a boolean.
+fn flag(key: &str, args: &[&str]) -> Result<bool, String> {
+    match args {
+        [] => Ok(true),
+        [v] => boolean(v).ok_or_else(|| {
+            format!("expected yes, no, true, false, 1 or 0 for {key}, found \"{v}\"")
+        }),
+        _ => Err(format!("expected at most one value for {key}")),
     }
 }
 
@@ -523,6 +580,7 @@ impl<'f> Builder<'f> {
         self.drafts.push(Draft {
             inst: Instance::with_defaults(name, line),
             version: None,
+            vmac: None,
             auth_type: false,
             seen: [0; INSTANCE_KEYS.len()],
             vip_lines: Vec::new(),
@@ -637,6 +695,11 @@ impl<'f> Builder<'f> {
         let drafts = core::mem::take(&mut self.drafts);
         let mut instances: Vec<Instance> = Vec::with_capacity(drafts.len());
         for mut d in drafts {
+            // keepalived's default virtual MAC interface name.
+            d.inst.vmac = d
+                .vmac
+                .take()
+                .map(|n| n.unwrap_or_else(|| format!("vrrp.{}", d.inst.vrid)));
             // VRRPv2 is IPv4-only: an IPv6 instance is VRRPv3 unless it says otherwise
             // itself (then `validate` refuses it).
             let v6 = d.inst.vips.first().is_some_and(|v| v.addr.is_ipv6());

@@ -521,13 +521,13 @@ mod tests {
     #[test]
     fn unsupported_keepalived_features_are_errors_never_ignored() {
         let text = "vrrp_script chk {\n script \"/bin/true\"\n}\nvrrp_instance V {\ninterface eth0\n\
-                    virtual_router_id 1\ntrack_script {\n chk\n}\nnotify_deleted \"/bin/x\"\nuse_vmac\n\
+                    virtual_router_id 1\ntrack_script {\n chk\n}\nnotify_deleted \"/bin/x\"\nuse_ipvlan\n\
                     virtual_ipaddress { 192.0.2.10 }\n}\nvrrp_sync_group G {\n group {\n V\n }\n notify_master /x\n}\n";
         assert_eq!(
             errors(text),
             [
                 "keepalived.conf:10: 'notify_deleted' is not supported by tinyvrrpd yet",
-                "keepalived.conf:11: 'use_vmac' is not supported by tinyvrrpd yet",
+                "keepalived.conf:11: 'use_ipvlan' is not supported by tinyvrrpd yet",
                 "keepalived.conf:18: 'notify_master' in vrrp_sync_group is not supported by tinyvrrpd yet (only group { })",
             ]
         );

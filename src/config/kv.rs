@@ -153,12 +153,12 @@ mod tests {
 
     #[test]
     fn unknown_key_is_an_error_with_a_hint_for_known_keepalived_keywords() {
-        let text = format!("{MINIMAL}foo = 1\nuse_vmac = yes\n");
+        let text = format!("{MINIMAL}foo = 1\nuse_ipvlan = yes\n");
         assert_eq!(
             errors(&text),
             [
                 "tinyvrrpd.conf:5: unknown key 'foo'",
-                "tinyvrrpd.conf:6: 'use_vmac' is not supported by tinyvrrpd yet"
+                "tinyvrrpd.conf:6: 'use_ipvlan' is not supported by tinyvrrpd yet"
             ]
         );
     }

@@ -137,10 +137,23 @@ pub struct Instance {
     pub garp_master_delay: Duration,
     /// keepalived's garp_master_repeat: gratuitous ARPs per VIP in each burst.
     pub garp_master_repeat: u8,
+    /// keepalived's garp_master_refresh: re-announce the VIPs this often while Master
+    /// (zero: never), garp_master_refresh_repeat GARPs per VIP each time.
+    pub garp_master_refresh: Duration,
+    pub garp_master_refresh_repeat: u8,
+    /// keepalived's garp_interval (IPv4) and gna_interval (IPv6): spacing of the GARPs
+    /// or NAs within a burst.
+    pub garp_interval: Duration,
+    pub gna_interval: Duration,
     /// Interfaces besides `interface` (which is always tracked, as in keepalived).
     pub track_interfaces: Vec<Tracked>,
     pub track_scripts: Vec<Tracked>,
     pub notify: Notify,
+    /// `use_vmac`: the macvlan carrying the virtual MAC (00-00-5E-00-01-VRID, IPv6
+    /// 00-00-5E-00-02-VRID) and the VIPs.
+    pub vmac: Option<String>,
+    /// `vmac_xmit_base`: adverts go out on `interface` (what tinyvrrpd always does).
+    pub vmac_xmit_base: bool,
 }
 
 impl Instance {
@@ -163,9 +176,15 @@ impl Instance {
             vips: Vec::new(),
             garp_master_delay: Duration::from_secs(5),
             garp_master_repeat: 5,
+            garp_master_refresh: Duration::ZERO,
+            garp_master_refresh_repeat: 1,
+            garp_interval: Duration::ZERO,
+            gna_interval: Duration::ZERO,
             track_interfaces: Vec::new(),
             track_scripts: Vec::new(),
             notify: Notify::default(),
+            vmac: None,
+            vmac_xmit_base: false,
         }
     }
 

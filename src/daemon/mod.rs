@@ -4,6 +4,7 @@
 mod health;
 mod notify;
 mod status;
+mod vmac;
 
 use crate::config::model::{Config, Instance, SyncGroup};
 use crate::os::arp::LinkSender;
@@ -40,6 +41,9 @@ const RX_BUDGET: usize = 64;
 /// Longest a stop waits for a new Master before removing the VIPs anyway: covers the
 /// Skew_Time of any Backup at advert intervals up to ~2 s without making a stop slow.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
+/// The same advert read on two interfaces (base and virtual MAC) arrives within this.
+const DUP_WINDOW: Duration = Duration::from_millis(20);
 
 /// How often an IPv6 instance looks for its link-local address while DAD runs.
 const SOURCE_POLL: Duration = Duration::from_millis(100);
@@ -97,6 +101,13 @@ struct Router {
     notify: Notifier,
     /// What tracking said last (Pending until a weight-0 check has reported).
     verdict: Verdict,
+    /// `use_vmac`: where the VIPs without `dev` live.
+    vmac: Option<vmac::Vmac>,
+    /// A second link adverts for this router arrive on (the virtual MAC interface).
+    rx_link: Option<usize>,
+    /// The last advert taken in (source, priority, when, link): the same advert read on
+    /// both the base and the virtual MAC interface is taken once.
+    last_rx: Option<(IpAddr, u8, Instant, usize)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,6 +139,8 @@ pub struct Daemon {
     orphans: Vec<(i32, String)>,
     /// Shutting down: tracking no longer starts or restarts instances.
     stopping: bool,
+    /// Base interfaces of virtual MACs, with the sysctls to restore.
+    saved_bases: Vec<vmac::SavedBase>,
 }
 
 /// Build-time errors that stop the daemon before it touches any address.
@@ -178,12 +191,23 @@ impl Daemon {
             hotplug: notify::hotplug_command(),
             orphans: Vec::new(),
             stopping: false,
+            saved_bases: Vec::new(),
         };
-        let mut routers = Vec::new();
+        let mut routers: Vec<Router> = Vec::new();
         for (inst, n) in config.instances.iter().zip(notifiers) {
-            let mut r = d.build_router(inst)?;
-            r.notify = n;
-            routers.push(r);
+            match d.build_router(inst) {
+                Ok(mut r) => {
+                    r.notify = n;
+                    routers.push(r);
+                }
+                Err(e) => {
+                    // Nothing of a failed start may stay behind.
+                    for mut r in routers {
+                        d.discard_router(&mut r);
+                    }
+                    return Err(e);
+                }
+            }
         }
         for r in routers {
             // A node that starts is a Backup: VIPs left by a crashed predecessor (SIGKILL)
@@ -276,6 +300,20 @@ impl Daemon {
         self.open_vip_links(inst)?;
         let wire_addrs = wire_addrs(inst)
             .map_err(|e| StartError(format!("({}) virtual_ipaddress: {e}", inst.name)))?;
+        let vmac = self.create_vmac(inst).map_err(StartError)?;
+        // Adverts go out on the base interface; they are also read on the virtual MAC
+        // interface, where the kernel delivers frames a peer sends from the same virtual
+        // MAC (keepalived does that) instead of to the base.
+        let rx_link = match &vmac {
+            Some(v) if !v6 => match self.link_for(&v.name, false) {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    self.remove_vmac(v);
+                    return Err(e);
+                }
+            },
+            _ => None,
+        };
         Ok(Router {
             cfg: inst.clone(),
             m: Machine::new(
@@ -287,7 +325,17 @@ impl Daemon {
             wire_addrs,
             notify: Notifier::default(),
             verdict: Verdict::Pending,
+            vmac,
+            rx_link,
+            last_rx: None,
         })
+    }
+
+    /// Undo what `build_router` created outside the process (the virtual MAC).
+    fn discard_router(&mut self, r: &mut Router) {
+        if let Some(v) = r.vmac.take() {
+            self.remove_vmac(&v);
+        }
     }
 
     /// Join the multicast group where a multicast instance needs it, leave it elsewhere,
@@ -296,6 +344,9 @@ impl Daemon {
         let mut used = vec![false; self.links.len()];
         for r in &self.routers {
             used[r.link] = true;
+            if let Some(l) = r.rx_link {
+                used[l] = true;
+            }
             for vip in &r.cfg.vips {
                 if let Some(i) = vip
                     .dev
@@ -314,6 +365,9 @@ impl Daemon {
                     if r.link > i {
                         r.link -= 1;
                     }
+                    if let Some(l) = r.rx_link.as_mut().filter(|l| **l > i) {
+                        *l -= 1;
+                    }
                 }
             }
         }
@@ -321,7 +375,7 @@ impl Daemon {
             let multicast = self
                 .routers
                 .iter()
-                .any(|r| r.link == i && !r.cfg.is_unicast());
+                .any(|r| (r.link == i || r.rx_link == Some(i)) && !r.cfg.is_unicast());
             let res = if multicast {
                 l.sock.join_group()
             } else {
@@ -382,6 +436,9 @@ impl Daemon {
             if self.waiting_for_source() {
                 self.resolve_sources(now);
             }
+        } else if !self.handing_over() {
+            // The last release just happened: nothing left to wait for.
+            return Ok(());
         }
         self.notify_timeouts(now);
         let next = self
@@ -490,7 +547,7 @@ impl Daemon {
         let Some(ri) = self
             .routers
             .iter()
-            .position(|r| r.link == li && r.cfg.vrid == adv.vrid)
+            .position(|r| (r.link == li || r.rx_link == Some(li)) && r.cfg.vrid == adv.vrid)
         else {
             self.links[li].count_drop("vrid");
             if self.limiter.admit(now, src, "vrid").is_none() {
@@ -516,6 +573,17 @@ impl Daemon {
             }
             return;
         };
+        let r = &mut self.routers[ri];
+        if r.rx_link.is_some() {
+            // A multicast advert from a real MAC reaches both interfaces: take it once.
+            let dup = r.last_rx.is_some_and(|(src, prio, at, link)| {
+                src == adv.src && prio == adv.priority && link != li && now - at < DUP_WINDOW
+            });
+            r.last_rx = Some((adv.src, adv.priority, now, li));
+            if dup {
+                return;
+            }
+        }
         match self.routers[ri].m.handle_advert(now, &adv) {
             Ok(()) => self.drain(ri, now),
             Err(Discard::OwnAdvert) => {}
@@ -574,7 +642,7 @@ impl Daemon {
                     self.vip_change(r, op, vip);
                 }
             }
-            Action::SendGarp => self.send_garp(i, None),
+            Action::SendGarp { count } => self.send_garp(i, None, count),
             Action::LowerPriorityMaster { src, priority } => {
                 let own = self.routers[i].m.priority();
                 info!(
@@ -595,20 +663,14 @@ impl Daemon {
         if op == AddrOp::Del && Some(vip.addr) == r.src {
             return Ok(Outcome::Unchanged);
         }
-        let dev = vip.dev.as_deref().unwrap_or(&r.cfg.interface);
-        let link = self.links.iter().find(|l| l.name == dev).ok_or_else(|| {
+        let (index, _) = self.vip_device(r, vip).ok_or_else(|| {
             io::Error::new(
                 io::ErrorKind::NotFound,
-                format!("interface {dev} is not set up"),
+                format!("interface {} is not set up", vip_dev(r, vip)),
             )
         })?;
-        self.netlink.addr(
-            op,
-            link.iface.index,
-            vip.addr,
-            vip.prefix_len,
-            vip.label.as_deref(),
-        )
+        self.netlink
+            .addr(op, index, vip.addr, vip.prefix_len, vip.label.as_deref())
     }
 
     /// Add or remove one VIP of `r`, logging the outcome (a failure is logged, not
@@ -625,6 +687,21 @@ impl Daemon {
                 r.cfg.name, vip.addr, vip.prefix_len
             ),
         }
+    }
+
+    /// Index and MAC of the interface a VIP lives on: its `dev`, else the virtual MAC
+    /// interface, else the instance's interface.
+    fn vip_device(&self, r: &Router, vip: &crate::config::model::Vip) -> Option<(u32, [u8; 6])> {
+        if vip.dev.is_none() {
+            if let Some(v) = &r.vmac {
+                return Some((v.index, v.mac));
+            }
+        }
+        let dev = vip_dev(r, vip);
+        self.links
+            .iter()
+            .find(|l| l.name == dev)
+            .map(|l| (l.iface.index, l.iface.mac))
     }
 
     fn send_advert(&mut self, i: usize, priority: u8, now: Instant) {
@@ -684,30 +761,30 @@ impl Daemon {
 
     /// Gratuitous ARP for every IPv4 VIP and an unsolicited Neighbor Advertisement for
     /// every IPv6 VIP of router `i` (or only those in `only`).
-    fn send_garp(&self, i: usize, only: Option<&[IpAddr]>) {
+    fn send_garp(&self, i: usize, only: Option<&[IpAddr]>, count: u8) {
         let r = &self.routers[i];
         for vip in &r.cfg.vips {
             if only.is_some_and(|o| !o.contains(&vip.addr)) {
                 continue;
             }
-            let dev = vip.dev.as_deref().unwrap_or(&r.cfg.interface);
-            let Some(link) = self.links.iter().find(|l| l.name == dev) else {
+            let dev = vip_dev(r, vip);
+            let Some((index, mac)) = self.vip_device(r, vip) else {
                 continue;
             };
             let (garp, na);
             let frame: &[u8] = match (vip.addr, r.src) {
                 (IpAddr::V4(a), _) => {
-                    garp = arp::gratuitous_arp(link.iface.mac, a);
+                    garp = arp::gratuitous_arp(mac, a);
                     &garp
                 }
                 (IpAddr::V6(a), Some(IpAddr::V6(src))) => {
-                    na = nd::unsolicited_na(link.iface.mac, src, a);
+                    na = nd::unsolicited_na(mac, src, a);
                     &na
                 }
                 (IpAddr::V6(_), _) => continue,
             };
-            for _ in 0..r.cfg.garp_master_repeat {
-                if let Err(e) = self.link_tx.send_frame(link.iface.index, frame) {
+            for _ in 0..count {
+                if let Err(e) = self.link_tx.send_frame(index, frame) {
                     warn!(
                         "({}) gratuitous ARP/NA for {} on {dev} failed: {e}",
                         r.cfg.name, vip.addr
@@ -736,11 +813,7 @@ impl Daemon {
             self.drain(i, now);
         }
         let deadline = now + SHUTDOWN_GRACE;
-        while self
-            .routers
-            .iter()
-            .any(|r| r.m.holds_vips() || !r.notify.is_idle())
-        {
+        while self.handing_over() {
             let left = deadline.saturating_since(clock::now());
             if left.is_zero() {
                 break;
@@ -763,8 +836,19 @@ impl Daemon {
             self.routers[i].m.release_now();
             self.drain(i, now);
             self.flush_notify(i);
+            if let Some(v) = self.routers[i].vmac.take() {
+                self.remove_vmac(&v);
+            }
         }
         info!("stopped");
+    }
+
+    /// While stopping: a router still serves VIPs for the new Master, or notify scripts
+    /// are queued.
+    fn handing_over(&self) -> bool {
+        self.routers
+            .iter()
+            .any(|r| r.m.holds_vips() || !r.notify.is_idle())
     }
 
     /// SIGHUP: parse the file again; on any error keep running the old configuration.
@@ -819,6 +903,9 @@ impl Daemon {
             };
             if let Err(e) = res {
                 error!("reload: {e}; keeping the running configuration");
+                for mut r in fresh {
+                    self.discard_router(&mut r);
+                }
                 self.sync_links();
                 return;
             }
@@ -847,7 +934,8 @@ impl Daemon {
                     self.routers[i].m.release_now();
                     self.drain(i, now);
                     self.flush_notify(i);
-                    self.routers.remove(i);
+                    let mut r = self.routers.remove(i);
+                    self.discard_router(&mut r);
                     removed += 1;
                 }
             }
@@ -890,7 +978,7 @@ impl Daemon {
                 self.vip_change(r, AddrOp::Add, vip);
             }
             if !added.is_empty() {
-                self.send_garp(i, Some(&added));
+                self.send_garp(i, Some(&added), inst.garp_master_repeat);
             }
         }
         let mut params = Params::from_instance(inst);
@@ -968,6 +1056,15 @@ fn wire_addrs(inst: &Instance) -> Result<Vec<u8>, wire::Error> {
     Ok(out)
 }
 
+/// The name of the interface a VIP lives on (see `Daemon::vip_device`).
+fn vip_dev<'a>(r: &'a Router, vip: &'a crate::config::model::Vip) -> &'a str {
+    match (&vip.dev, &r.vmac) {
+        (Some(d), _) => d,
+        (None, Some(v)) => &v.name,
+        (None, None) => &r.cfg.interface,
+    }
+}
+
 fn open_socket(name: &str, index: u32, v6: bool) -> io::Result<VrrpSocket> {
     if v6 {
         VrrpSocket::open_v6(name, index)
@@ -1013,6 +1110,7 @@ fn same_identity(a: &Instance, b: &Instance) -> bool {
         && a.vrid == b.vrid
         && a.version == b.version
         && a.unicast_src == b.unicast_src
+        && a.vmac == b.vmac
 }
 
 fn centis_text(c: Centis) -> String {

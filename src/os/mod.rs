@@ -9,6 +9,7 @@ pub mod pidfile;
 pub mod process;
 pub mod signals;
 pub mod socket;
+pub mod sysctl;
 pub mod syslog;
 
 use std::io;

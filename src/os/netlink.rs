@@ -64,11 +64,7 @@ pub fn addr_message(
         z.push(0);
         push_attr(&mut buf, IFA_LABEL, &z);
     }
-    let len = buf.len() as u32;
-    buf[0..4].copy_from_slice(&len.to_ne_bytes());
-    buf[4..6].copy_from_slice(&ty.to_ne_bytes());
-    buf[6..8].copy_from_slice(&flags.to_ne_bytes());
-    buf[8..12].copy_from_slice(&seq.to_ne_bytes());
+    finish_header(&mut buf, ty, flags, seq);
     debug_assert_eq!(buf.len() % 4, 0);
     buf
 }
@@ -119,9 +115,56 @@ impl Netlink {
         prefix_len: u8,
         label: Option<&str>,
     ) -> io::Result<Outcome> {
+        let seq = self.next_seq();
+        let msg = addr_message(op, seq, ifindex, addr, prefix_len, label);
+        match self.request(&msg, seq)? {
+            0 => Ok(Outcome::Done),
+            libc::EEXIST if op == AddrOp::Add => Ok(Outcome::Unchanged),
+            libc::EADDRNOTAVAIL | libc::ENOENT | libc::ESRCH if op == AddrOp::Del => {
+                Ok(Outcome::Unchanged)
+            }
+            e => Err(io::Error::from_raw_os_error(e)),
+        }
+    }
+
+    /// Create a macvlan (mode private) named `name` on `base` with address `mac`, down.
+    pub fn add_macvlan(&self, name: &str, base: u32, mac: [u8; 6]) -> io::Result<()> {
+        let seq = self.next_seq();
+        let msg = macvlan_message(seq, name, base, mac);
+        match self.request(&msg, seq)? {
+            0 => Ok(()),
+            e => Err(io::Error::from_raw_os_error(e)),
+        }
+    }
+
+    /// Bring a link up or down.
+    pub fn set_link_up(&self, index: u32, up: bool) -> io::Result<()> {
+        let seq = self.next_seq();
+        let msg = link_message(libc::RTM_NEWLINK, 0, seq, index, up);
+        match self.request(&msg, seq)? {
+            0 => Ok(()),
+            e => Err(io::Error::from_raw_os_error(e)),
+        }
+    }
+
+    /// Delete a link; one that is already gone is not an error.
+    pub fn del_link(&self, index: u32) -> io::Result<()> {
+        let seq = self.next_seq();
+        let msg = link_message(libc::RTM_DELLINK, 0, seq, index, false);
+        match self.request(&msg, seq)? {
+            0 | libc::ENODEV => Ok(()),
+            e => Err(io::Error::from_raw_os_error(e)),
+        }
+    }
+
+    fn next_seq(&self) -> u32 {
         let seq = self.seq.get().wrapping_add(1);
         self.seq.set(seq);
-        let msg = addr_message(op, seq, ifindex, addr, prefix_len, label);
+        seq
+    }
+
+    /// Send one request and wait for its ACK; the errno it carries (0 = success).
+    fn request(&self, msg: &[u8], seq: u32) -> io::Result<i32> {
         // SAFETY: a zeroed sockaddr_nl addresses the kernel (pid 0).
         let mut kernel: libc::sockaddr_nl = unsafe { core::mem::zeroed() };
         kernel.nl_family = libc::AF_NETLINK as u16;
@@ -137,7 +180,7 @@ impl Netlink {
             )
         })?;
         let mut reply = [0u8; 1024];
-        // The socket is non-blocking; the kernel answers address requests synchronously,
+        // The socket is non-blocking; the kernel answers these requests synchronously,
         // but wait briefly on poll in case it has not queued the ACK yet.
         for _ in 0..50 {
             let mut pfd = libc::pollfd {
@@ -161,18 +204,73 @@ impl Netlink {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
                 Err(e) => return Err(e),
             };
-            match ack_errno(&reply[..n], seq) {
-                Some(0) => return Ok(Outcome::Done),
-                Some(libc::EEXIST) if op == AddrOp::Add => return Ok(Outcome::Unchanged),
-                Some(libc::EADDRNOTAVAIL | libc::ENOENT | libc::ESRCH) if op == AddrOp::Del => {
-                    return Ok(Outcome::Unchanged);
-                }
-                Some(e) => return Err(io::Error::from_raw_os_error(e)),
-                None => continue,
+            if let Some(e) = ack_errno(&reply[..n], seq) {
+                return Ok(e);
             }
         }
         Err(io::Error::new(io::ErrorKind::TimedOut, "no netlink answer"))
     }
+}
+
+const IFLA_ADDRESS: u16 = 1;
+const IFLA_LINK: u16 = 5;
+const IFLA_LINKINFO: u16 = 18;
+const IFLA_INFO_KIND: u16 = 1;
+const IFLA_INFO_DATA: u16 = 2;
+const IFLA_MACVLAN_MODE: u16 = 1;
+const MACVLAN_MODE_PRIVATE: u32 = 1;
+const NLA_F_NESTED: u16 = 0x8000;
+
+/// An RTM_NEWLINK/RTM_DELLINK for an existing link: set IFF_UP (or not).
+pub fn link_message(ty: u16, extra_flags: i32, seq: u32, index: u32, up: bool) -> Vec<u8> {
+    let flags = (libc::NLM_F_REQUEST | libc::NLM_F_ACK | extra_flags) as u16;
+    let mut buf = vec![0u8; NLMSG_HDRLEN];
+    // ifinfomsg: family, pad, type, index, flags, change
+    buf.extend_from_slice(&[libc::AF_UNSPEC as u8, 0, 0, 0]);
+    buf.extend_from_slice(&index.to_ne_bytes());
+    let iff = if up { libc::IFF_UP as u32 } else { 0 };
+    buf.extend_from_slice(&iff.to_ne_bytes());
+    let change = if ty == libc::RTM_NEWLINK {
+        libc::IFF_UP as u32
+    } else {
+        0
+    };
+    buf.extend_from_slice(&change.to_ne_bytes());
+    finish_header(&mut buf, ty, flags, seq);
+    buf
+}
+
+/// RTM_NEWLINK creating `name`: a private macvlan on `base` with address `mac`.
+pub fn macvlan_message(seq: u32, name: &str, base: u32, mac: [u8; 6]) -> Vec<u8> {
+    let flags = libc::NLM_F_CREATE | libc::NLM_F_EXCL;
+    let mut buf = link_message(libc::RTM_NEWLINK, flags, seq, 0, false);
+    let mut z = name.as_bytes().to_vec();
+    z.push(0);
+    push_attr(&mut buf, IFLA_IFNAME, &z);
+    push_attr(&mut buf, IFLA_LINK, &base.to_ne_bytes());
+    push_attr(&mut buf, IFLA_ADDRESS, &mac);
+    let mut data = Vec::new();
+    push_attr(
+        &mut data,
+        IFLA_MACVLAN_MODE,
+        &MACVLAN_MODE_PRIVATE.to_ne_bytes(),
+    );
+    let mut info = Vec::new();
+    push_attr(&mut info, IFLA_INFO_KIND, b"macvlan");
+    push_attr(&mut info, IFLA_INFO_DATA | NLA_F_NESTED, &data);
+    push_attr(&mut buf, IFLA_LINKINFO | NLA_F_NESTED, &info);
+    let ty = libc::RTM_NEWLINK;
+    let flags = (libc::NLM_F_REQUEST | libc::NLM_F_ACK | flags) as u16;
+    finish_header(&mut buf, ty, flags, seq);
+    buf
+}
+
+fn finish_header(buf: &mut [u8], ty: u16, flags: u16, seq: u32) {
+    let len = buf.len() as u32;
+    buf[0..4].copy_from_slice(&len.to_ne_bytes());
+    buf[4..6].copy_from_slice(&ty.to_ne_bytes());
+    buf[6..8].copy_from_slice(&flags.to_ne_bytes());
+    buf[8..12].copy_from_slice(&seq.to_ne_bytes());
 }
 
 const IFLA_IFNAME: u16 = 3;
@@ -364,5 +462,41 @@ mod tests {
         for cut in 0..buf.len() {
             assert!(link_events(&buf[..cut]).len() <= 3);
         }
+    }
+
+    #[test]
+    fn macvlan_message_nests_kind_and_private_mode() {
+        let m = macvlan_message(5, "vrrp.1", 2, [0, 0, 0x5e, 0, 1, 1]);
+        assert_eq!(
+            u32::from_ne_bytes(m[0..4].try_into().unwrap()) as usize,
+            m.len()
+        );
+        assert_eq!(
+            u16::from_ne_bytes(m[4..6].try_into().unwrap()),
+            libc::RTM_NEWLINK
+        );
+        let flags = u16::from_ne_bytes(m[6..8].try_into().unwrap()) as i32;
+        assert_eq!(
+            flags,
+            libc::NLM_F_REQUEST | libc::NLM_F_ACK | libc::NLM_F_CREATE | libc::NLM_F_EXCL
+        );
+        let body = &m[NLMSG_HDRLEN + IFINFOMSG_LEN..];
+        // IFLA_IFNAME "vrrp.1\0" (7 + 4 = 11, padded 12), IFLA_LINK 2, IFLA_ADDRESS
+        assert_eq!(&body[0..4], &[11, 0, 3, 0]);
+        assert_eq!(&body[4..11], b"vrrp.1\0");
+        assert_eq!(&body[12..20], &[8, 0, 5, 0, 2, 0, 0, 0]);
+        assert_eq!(&body[20..30], &[10, 0, 1, 0, 0, 0, 0x5e, 0, 1, 1]);
+        // IFLA_LINKINFO (nested) { KIND "macvlan", DATA (nested) { MODE 1 } }
+        let li = &body[32..];
+        assert_eq!(
+            u16::from_ne_bytes([li[2], li[3]]),
+            IFLA_LINKINFO | NLA_F_NESTED
+        );
+        // (the kind without a NUL, as iproute2 sends it; padded to 12)
+        assert_eq!(&li[4..8], &[11, 0, 1, 0]);
+        assert_eq!(&li[8..15], b"macvlan");
+        assert_eq!(&li[16..20], &[12, 0, 2, 0x80]);
+        assert_eq!(&li[20..28], &[8, 0, 1, 0, 1, 0, 0, 0]);
+        assert_eq!(li.len(), 28);
     }
 }

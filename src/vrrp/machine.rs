@@ -77,8 +77,11 @@ pub enum Action {
     },
     AddVips,
     RemoveVips,
-    /// One burst of gratuitous ARPs (and, later, unsolicited NAs) for every VIP.
-    SendGarp,
+    /// `count` gratuitous ARPs (IPv4) or unsolicited NAs (IPv6) for every VIP, back to
+    /// back (spaced bursts come as several actions).
+    SendGarp {
+        count: u8,
+    },
     /// A Master heard a lower-priority Master and answered with an advert at once so that
     /// the other side steps down (keepalived's "forcing new election").
     LowerPriorityMaster {
@@ -177,6 +180,22 @@ pub struct Params {
     /// Non-empty = unicast mode: only these senders are listened to.
     pub unicast_peers: Vec<IpAddr>,
     pub garp_master_delay: Duration,
+    /// keepalived's garp_master_repeat: GARPs per VIP in a burst.
+    pub garp_master_repeat: u8,
+    /// keepalived's garp_master_refresh: re-announce every this long while Master (zero:
+    /// never), with garp_master_refresh_repeat GARPs per VIP.
+    pub garp_master_refresh: Duration,
+    pub garp_master_refresh_repeat: u8,
+    /// keepalived's garp_interval / gna_interval: spacing of the GARPs within a burst
+    /// (zero: back to back).
+    pub garp_interval: Duration,
+    /// A virtual MAC is shared by every node: repeat the burst one advert interval after
+    /// taking over, when the old Master has surely let go, in case it answered for the
+    /// VIP from the same MAC in between and turned the switches back to itself.
+    pub garp_follow_up: bool,
+    /// Make before break on a graceful stop (see `shutdown`). Off for a virtual MAC: two
+    /// nodes answering from the same MAC would teach switches the wrong port.
+    pub hold_vips_on_stop: bool,
 }
 
 impl Params {
@@ -192,6 +211,16 @@ impl Params {
             auth: inst.auth_pass,
             unicast_peers: inst.unicast_peers.clone(),
             garp_master_delay: inst.garp_master_delay,
+            garp_master_repeat: inst.garp_master_repeat,
+            garp_master_refresh: inst.garp_master_refresh,
+            garp_master_refresh_repeat: inst.garp_master_refresh_repeat,
+            garp_interval: if inst.is_ipv6() {
+                inst.gna_interval
+            } else {
+                inst.garp_interval
+            },
+            garp_follow_up: inst.vmac.is_some(),
+            hold_vips_on_stop: inst.vmac.is_none(),
         }
     }
 }
@@ -206,8 +235,29 @@ enum Timer {
     Garp = 2,
     /// After resigning: give up the VIPs even if no new Master was heard.
     Release = 3,
+    /// keepalived's garp_master_refresh.
+    GarpRefresh = 4,
+    /// The next GARP of a burst spaced by garp_interval.
+    GarpNext = 5,
+    /// The virtual MAC's repeat one interval after taking over.
+    GarpFollowUp = 6,
 }
-const TIMERS: [Timer; 4] = [Timer::Adver, Timer::MasterDown, Timer::Garp, Timer::Release];
+const TIMERS: [Timer; 7] = [
+    Timer::Adver,
+    Timer::MasterDown,
+    Timer::Garp,
+    Timer::Release,
+    Timer::GarpRefresh,
+    Timer::GarpNext,
+    Timer::GarpFollowUp,
+];
+/// The timers that announce VIPs: they end when Master ends.
+const GARP_TIMERS: [Timer; 4] = [
+    Timer::Garp,
+    Timer::GarpRefresh,
+    Timer::GarpNext,
+    Timer::GarpFollowUp,
+];
 
 /// Per-instance counters for the state dump and status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -232,7 +282,9 @@ pub struct Machine {
     /// Our primary address: the tie-breaker between equal priorities (RFC 5798 §6.4.3).
     local_addr: IpAddr,
     state: State,
-    timers: [Option<Instant>; 4],
+    timers: [Option<Instant>; TIMERS.len()],
+    /// GARPs left in a burst spaced by garp_interval.
+    garp_left: u8,
     /// RFC Master_Adver_Interval: v3 Backups adopt the Master's advertised interval.
     master_adver_interval: Duration,
     /// keepalived's preempt_delay: set when a lower-priority Master is first seen;
@@ -254,7 +306,8 @@ impl Machine {
             params,
             local_addr,
             state: State::Initialize,
-            timers: [None; 4],
+            timers: [None; TIMERS.len()],
+            garp_left: 0,
             master_adver_interval,
             preempt_at: None,
             master_seen: None,
@@ -340,9 +393,12 @@ impl Machine {
     pub fn shutdown(&mut self, now: Instant) {
         // A repeated stop while releasing keeps the pending release.
         let release = self.timers[Timer::Release as usize];
-        self.timers = [None; 4];
+        self.timers = [None; TIMERS.len()];
         self.timers[Timer::Release as usize] = release;
-        if self.state == State::Master {
+        if self.state == State::Master && !self.params.hold_vips_on_stop {
+            self.send_advert(PRIORITY_STOP);
+            self.push(Action::RemoveVips);
+        } else if self.state == State::Master {
             self.send_advert(PRIORITY_STOP);
             self.releasing = true;
             let interval = self.params.advert_interval.as_duration();
@@ -378,7 +434,7 @@ impl Machine {
                     self.send_advert(PRIORITY_STOP);
                     self.push(Action::RemoveVips);
                 }
-                self.timers = [None; 4];
+                self.timers = [None; TIMERS.len()];
                 self.master_seen = None;
                 self.set_state(State::Fault, Reason::Fault);
             }
@@ -393,7 +449,7 @@ impl Machine {
             (State::Backup, State::Master) => self.become_master(now, Reason::SyncGroup),
             (State::Master, State::Backup) => {
                 self.timers[Timer::Adver as usize] = None;
-                self.timers[Timer::Garp as usize] = None;
+                self.stop_garps();
                 self.push(Action::RemoveVips);
                 self.enter_backup(now, Reason::SyncGroup);
             }
@@ -424,6 +480,11 @@ impl Machine {
             }
             if self.params.garp_master_delay.is_zero() {
                 self.timers[Timer::Garp as usize] = None;
+            }
+            match (old.garp_master_refresh, self.params.garp_master_refresh) {
+                (_, r) if r.is_zero() => self.timers[Timer::GarpRefresh as usize] = None,
+                (o, r) if o != r => self.arm(Timer::GarpRefresh, now + r),
+                _ => {}
             }
         } else if self.state == State::Backup && old.version != self.params.version {
             self.master_adver_interval = self.params.advert_interval.as_duration();
@@ -542,7 +603,7 @@ impl Machine {
                 self.master_adver_interval = adv.interval.as_duration();
             }
             self.timers[Timer::Adver as usize] = None;
-            self.timers[Timer::Garp as usize] = None;
+            self.stop_garps();
             self.push(Action::RemoveVips);
             self.enter_backup(now, Reason::HigherPriorityMaster);
             self.master_seen = Some((adv.src, adv.priority));
@@ -575,7 +636,20 @@ impl Machine {
                     let next = due + interval;
                     self.arm(Timer::Adver, if next > now { next } else { now + interval });
                 }
-                (Timer::Garp, State::Master) => self.push(Action::SendGarp),
+                (Timer::Garp | Timer::GarpFollowUp, State::Master) => {
+                    self.garp_burst(now, self.params.garp_master_repeat);
+                }
+                (Timer::GarpRefresh, State::Master) => {
+                    self.garp_burst(now, self.params.garp_master_refresh_repeat);
+                    self.arm(Timer::GarpRefresh, now + self.params.garp_master_refresh);
+                }
+                (Timer::GarpNext, State::Master) => {
+                    self.push(Action::SendGarp { count: 1 });
+                    self.garp_left = self.garp_left.saturating_sub(1);
+                    if self.garp_left > 0 {
+                        self.arm(Timer::GarpNext, now + self.params.garp_interval);
+                    }
+                }
                 (Timer::Release, _) => self.release_now(),
                 _ => {}
             }
@@ -609,14 +683,42 @@ impl Machine {
         self.timers[Timer::MasterDown as usize] = None;
         self.push(Action::AddVips);
         self.send_advert(self.params.priority);
-        self.push(Action::SendGarp);
-        self.arm(
-            Timer::Adver,
-            now + self.params.advert_interval.as_duration(),
-        );
+        self.garp_burst(now, self.params.garp_master_repeat);
+        let interval = self.params.advert_interval.as_duration();
+        self.arm(Timer::Adver, now + interval);
         if !self.params.garp_master_delay.is_zero() {
             self.arm(Timer::Garp, now + self.params.garp_master_delay);
         }
+        if !self.params.garp_master_refresh.is_zero() {
+            self.arm(Timer::GarpRefresh, now + self.params.garp_master_refresh);
+        }
+        if self.params.garp_follow_up {
+            self.arm(Timer::GarpFollowUp, now + interval);
+        }
+    }
+
+    /// `count` GARPs per VIP: at once, or one every garp_interval.
+    fn garp_burst(&mut self, now: Instant, count: u8) {
+        if count == 0 {
+            return;
+        }
+        if self.params.garp_interval.is_zero() {
+            self.push(Action::SendGarp { count });
+        } else {
+            self.push(Action::SendGarp { count: 1 });
+            // A new burst replaces what is left of an older one.
+            self.garp_left = count - 1;
+            if self.garp_left > 0 {
+                self.arm(Timer::GarpNext, now + self.params.garp_interval);
+            }
+        }
+    }
+
+    fn stop_garps(&mut self) {
+        for t in GARP_TIMERS {
+            self.timers[t as usize] = None;
+        }
+        self.garp_left = 0;
     }
 
     fn set_state(&mut self, to: State, why: Reason) {

@@ -506,7 +506,7 @@ fn lab_sh(cmd: &str, name: &str) {
 
 pub fn has_addr(ns: &str, addr: &str) -> bool {
     let out = Command::new("ip")
-        .args(["-n", ns, "-o", "addr", "show", "dev", "enp0s1"])
+        .args(["-n", ns, "-o", "addr", "show"])
         .output()
         .unwrap();
     String::from_utf8_lossy(&out.stdout)

@@ -25,6 +25,12 @@ fn params(priority: u8) -> Params {
         auth: Some(PASS),
         unicast_peers: vec![],
         garp_master_delay: Duration::from_secs(5),
+        garp_master_repeat: 5,
+        garp_master_refresh: Duration::ZERO,
+        garp_master_refresh_repeat: 1,
+        garp_interval: Duration::ZERO,
+        garp_follow_up: false,
+        hold_vips_on_stop: true,
     }
 }
 
@@ -85,7 +91,7 @@ fn address_owner_becomes_master_at_startup() {
             },
             Action::AddVips,
             Action::SendAdvert { priority: 255 },
-            Action::SendGarp,
+            Action::SendGarp { count: 5 },
         ]
     );
 }
@@ -128,7 +134,7 @@ fn backup_becomes_master_when_master_down_timer_fires() {
             },
             Action::AddVips,
             Action::SendAdvert { priority: 100 },
-            Action::SendGarp,
+            Action::SendGarp { count: 5 },
         ]
     );
 }
@@ -176,7 +182,7 @@ fn second_garp_burst_follows_after_garp_master_delay() {
     while now < became + Duration::from_secs(12) {
         now = m.poll_timeout().unwrap();
         m.handle_timeout(now);
-        if drain(&mut m).contains(&Action::SendGarp) {
+        if drain(&mut m).contains(&Action::SendGarp { count: 5 }) {
             garps.push(now - became);
         }
     }
@@ -192,7 +198,11 @@ fn garp_master_delay_zero_sends_no_second_burst() {
     for _ in 0..10 {
         let now = m.poll_timeout().unwrap();
         m.handle_timeout(now);
-        assert!(!drain(&mut m).contains(&Action::SendGarp));
+        assert!(
+            !drain(&mut m)
+                .iter()
+                .any(|a| matches!(a, Action::SendGarp { .. }))
+        );
     }
 }
 
@@ -1019,4 +1029,112 @@ fn random_event_sequences_keep_the_invariants() {
             }
         }
     }
+}
+
+#[test]
+fn with_a_virtual_mac_a_stop_removes_the_vips_at_once() {
+    let mut m = master(Params {
+        hold_vips_on_stop: false,
+        ..params(150)
+    });
+    m.shutdown(t(10_000));
+    assert_eq!(
+        drain(&mut m),
+        [
+            Action::SendAdvert { priority: 0 },
+            Action::RemoveVips,
+            Action::Transition {
+                from: State::Master,
+                to: State::Initialize,
+                why: Reason::Shutdown
+            }
+        ]
+    );
+    assert!(!m.holds_vips());
+    assert_eq!(m.poll_timeout(), None);
+}
+
+/// Every GARP action a Master emits in `span` after taking over, with its offset.
+fn garps_over(p: Params, span: Duration) -> Vec<(Duration, u8)> {
+    let mut m = started(p, t(0));
+    let became = m.poll_timeout().unwrap();
+    m.handle_timeout(became);
+    let mut out = vec![];
+    let mut now = became;
+    loop {
+        for a in drain(&mut m) {
+            if let Action::SendGarp { count } = a {
+                out.push((now - became, count));
+            }
+        }
+        now = m.poll_timeout().unwrap();
+        if now > became + span {
+            return out;
+        }
+        m.handle_timeout(now);
+    }
+}
+
+#[test]
+fn garp_master_refresh_re_announces_periodically_with_its_own_repeat() {
+    let p = Params {
+        garp_master_delay: Duration::ZERO,
+        garp_master_refresh: Duration::from_secs(10),
+        garp_master_refresh_repeat: 2,
+        ..params(100)
+    };
+    let s = Duration::from_secs;
+    assert_eq!(
+        garps_over(p, s(31)),
+        [(s(0), 5), (s(10), 2), (s(20), 2), (s(30), 2)]
+    );
+}
+
+#[test]
+fn garp_interval_spaces_a_burst_one_garp_at_a_time() {
+    let p = Params {
+        garp_master_repeat: 3,
+        garp_interval: Duration::from_millis(100),
+        ..params(100)
+    };
+    let ms = Duration::from_millis;
+    assert_eq!(
+        garps_over(p, ms(5300)),
+        [
+            (ms(0), 1),
+            (ms(100), 1),
+            (ms(200), 1),
+            (ms(5000), 1),
+            (ms(5100), 1),
+            (ms(5200), 1)
+        ]
+    );
+}
+
+#[test]
+fn a_virtual_mac_repeats_the_burst_one_interval_after_taking_over() {
+    let p = Params {
+        garp_follow_up: true,
+        ..params(100)
+    };
+    let s = Duration::from_secs;
+    assert_eq!(garps_over(p, s(6)), [(s(0), 5), (s(1), 5), (s(5), 5)]);
+}
+
+#[test]
+fn leaving_master_stops_every_announcement() {
+    let mut m = master(Params {
+        garp_master_refresh: Duration::from_secs(2),
+        garp_interval: Duration::from_millis(100),
+        garp_follow_up: true,
+        ..params(100)
+    });
+    m.handle_advert(t(3700), &advert(N2, 200)).unwrap();
+    assert_eq!(m.state(), State::Backup);
+    drain(&mut m);
+    // Only the down timer is left; it ends in Master again (and new announcements).
+    let now = m.poll_timeout().unwrap();
+    assert_eq!(now, t(3700) + Duration::from_micros(3_609_375));
+    m.handle_timeout(us(now.as_micros() - 1));
+    assert!(drain(&mut m).is_empty());
 }
