@@ -23,6 +23,8 @@ enum Variant {
     V3Multicast1s,
     /// v3 to ff02::12 with an IPv6 VIP, advert_int 1.
     V3Ipv6,
+    /// v2 to 224.0.0.18 with `use_vmac`: the VIP on a macvlan with 00:00:5e:00:01:01.
+    V2MulticastVmac,
 }
 
 /// The seed's keepalived.conf for `host` (1 or 2), rewritten for the variant.
@@ -39,6 +41,9 @@ fn config(lab: &Lab, host: u8, v: Variant) -> std::path::PathBuf {
         Variant::V3Multicast1s => {
             multicast(&seed).replacen("advert_int 1", "version 3\n  advert_int 1", 1)
         }
+        Variant::V2MulticastVmac => multicast(&seed)
+            .replacen("advert_int 1", "advert_int 1\n  use_vmac", 1)
+            .replacen("192.0.2.10/24 dev enp0s1", "192.0.2.10/24", 1),
         Variant::V3Ipv6 => multicast(&seed)
             .replacen("advert_int 1", "version 3\n  advert_int 1", 1)
             .replacen(
@@ -120,6 +125,16 @@ fn v3_multicast_100ms_keepalived_master_tinyvrrpd_backup() {
 #[test]
 fn v3_multicast_100ms_tinyvrrpd_master_keepalived_backup() {
     interop(Variant::V3Multicast100ms, false);
+}
+
+#[test]
+fn v2_vmac_keepalived_master_tinyvrrpd_backup() {
+    interop(Variant::V2MulticastVmac, true);
+}
+
+#[test]
+fn v2_vmac_tinyvrrpd_master_keepalived_backup() {
+    interop(Variant::V2MulticastVmac, false);
 }
 
 #[test]

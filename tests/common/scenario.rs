@@ -116,7 +116,10 @@ pub fn failover_in(lab: &mut Lab, a: Side, b: Side, limits: &Limits) {
     // Graceful stop: priority-0 advert, the backup takes over after its Skew_Time.
     // Measured from the signal: keepalived resigns at once but exits ~1 s later.
     lab.signal('a', SIGTERM);
-    let took = if a.daemon == Vrrpd::Tiny {
+    // tinyvrrpd with a virtual MAC releases at once, as keepalived does: two nodes
+    // answering from one MAC would confuse the switch.
+    let make_before_break = a.daemon == Vrrpd::Tiny && !lab.log('a').contains("virtual MAC ");
+    let took = if make_before_break {
         // Make before break: a keeps the VIP until b has taken it; at no moment does
         // nobody hold it (keepalived drops it at once, leaving a gap of Skew_Time).
         let start = std::time::Instant::now();
@@ -172,12 +175,13 @@ pub fn failover_in(lab: &mut Lab, a: Side, b: Side, limits: &Limits) {
     // removes it before anything else, then preempts.
     lab.start_with('a', a.daemon, a.config);
     if a.daemon == Vrrpd::Tiny {
-        lab.wait_log(
-            'a',
-            &format!("removed stale VIP {}/", lab.vip),
-            1,
-            Duration::from_secs(3),
-        );
+        // With a virtual MAC the stale VIP goes with the stale macvlan.
+        let stale = if make_before_break {
+            format!("removed stale VIP {}/", lab.vip)
+        } else {
+            "removed stale virtual MAC interface".to_string()
+        };
+        lab.wait_log('a', &stale, 1, Duration::from_secs(3));
     }
     lab.wait_sole_owner('a', limits.preempt(a.daemon));
 
