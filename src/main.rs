@@ -100,9 +100,7 @@ fn main() -> ExitCode {
     if m.opt_present("t") {
         // Scripts are part of the configuration: a missing program, unknown user or an
         // insecure path fails the test as it would fail the start.
-        let checked = tinyvrrpd::daemon::prepare_scripts(&config)
-            .and_then(|_| tinyvrrpd::daemon::prepare_notify(&config));
-        if let Err(e) = checked {
+        if let Err(e) = tinyvrrpd::daemon::check_commands(&config) {
             eprintln!("{}: {e}", config_path.display());
             eprintln!("{}: configuration not valid", config_path.display());
             return ExitCode::from(EXIT_CONFIG);

@@ -698,3 +698,66 @@ fn use_vmac_keeps_the_clients_neighbour_entry_across_failover() {
     );
     assert_eq!(neighbour_mac(&c, VIP).as_deref(), Some(VMAC_VRID1));
 }
+
+/// RFC 5798 Accept_Mode. `no_accept`: the Master (not the address owner) answers ARP for
+/// the VIP but drops traffic to it, and says so at start; the Backup taking over with
+/// `accept` (keepalived's default) answers; a stopped node leaves no drop rule behind.
+#[test]
+fn no_accept_drops_traffic_to_the_vip_and_accept_answers() {
+    if !can_run_lab() {
+        return;
+    }
+    if std::process::Command::new("nft")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var("CI").is_err(),
+            "no_accept needs nft (apt-get install nftables)"
+        );
+        eprintln!("skipping: nft is not installed");
+        return;
+    }
+    let mut lab = Lab::new();
+    let with = |host: &str, extra: &str| {
+        let seed = std::fs::read_to_string(config_path(&format!("{host}.conf"))).unwrap();
+        let text = seed.replacen("  advert_int 1", &format!("  advert_int 1\n{extra}"), 1);
+        lab.write_config(&format!("{host}.conf"), &text)
+    };
+    let a = with("syslog1", "  no_accept\n");
+    let b = with("syslog2", "  accept\n");
+    let ruleset = |ns: &str| {
+        let out = std::process::Command::new("ip")
+            .args(["netns", "exec", ns, "nft", "list", "ruleset"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    lab.start('a', &a);
+    lab.start('b', &b);
+    lab.wait_sole_owner('a', Duration::from_secs(6));
+    assert!(
+        lab.log('a')
+            .contains("no_accept: while Master, this node drops")
+    );
+    wait_until(
+        Duration::from_secs(3),
+        || ruleset(&lab.ns('a')).contains("ip daddr 192.0.2.10 drop"),
+        || format!("no drop rule: {}", ruleset(&lab.ns('a'))),
+    );
+    assert!(
+        !lab.ping_vip_from_client(),
+        "no_accept Master answered a ping"
+    );
+    // ARP still works: the client knows the Master's MAC for the VIP.
+    assert_eq!(neighbour_mac(&lab.ns('c'), VIP), Some(mac_of(&lab.ns('a'))));
+    lab.stop('a', SIGTERM);
+    lab.wait_sole_owner('b', Duration::from_secs(3));
+    assert!(lab.ping_vip_from_client(), "accept Master must answer");
+    assert!(
+        !ruleset(&lab.ns('a')).contains("drop"),
+        "a stopped node left its drop rule: {}",
+        ruleset(&lab.ns('a'))
+    );
+}

@@ -2,7 +2,8 @@
 # All of tinyvrrpd's checks: format, lints, unit tests and the namespace integration tests.
 # Run as root on a fresh machine (namespaces need it): sudo tests/run.sh
 # Installs what it needs with apt-get when missing: iproute2 and ping for the lab, and
-# keepalived and FRR for the interop tests (tests/interop.rs runs them beside tinyvrrpd).
+# keepalived and FRR for the interop tests (tests/interop.rs runs them beside tinyvrrpd),
+# nftables for the no_accept test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,7 @@ command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
 command -v keepalived >/dev/null 2>&1 || missing+=(keepalived)
 [ -x /usr/lib/frr/vrrpd ] || missing+=(frr)
+command -v nft >/dev/null 2>&1 || missing+=(nftables)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]}"
   apt-get update -qq

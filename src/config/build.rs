@@ -46,9 +46,11 @@ enum Key {
     GarpMasterRefreshRepeat,
     GarpInterval,
     GnaInterval,
+    Accept,
+    NoAccept,
 }
 
-const INSTANCE_KEYS: [(&str, Key); 28] = [
+const INSTANCE_KEYS: [(&str, Key); 30] = [
     ("state", Key::State),
     ("interface", Key::Interface),
     ("virtual_router_id", Key::VirtualRouterId),
@@ -77,6 +79,8 @@ const INSTANCE_KEYS: [(&str, Key); 28] = [
     ("garp_master_refresh_repeat", Key::GarpMasterRefreshRepeat),
     ("garp_interval", Key::GarpInterval),
     ("gna_interval", Key::GnaInterval),
+    ("accept", Key::Accept),
+    ("no_accept", Key::NoAccept),
 ];
 
 /// keepalived keywords we know but do not implement. They are named in errors so a user
@@ -100,8 +104,6 @@ const NOT_YET: &[&str] = &[
     "static_routes",
     "static_rules",
     "include",
-    "accept",
-    "no_accept",
     "preempt",
     "mcast_src_ip",
     "mcast_dst_ip",
@@ -305,6 +307,8 @@ impl Draft {
                 };
             }
             Key::VmacXmitBase => inst.vmac_xmit_base = flag(name, args)?,
+            Key::Accept => inst.accept = flag(name, args)?,
+            Key::NoAccept => inst.accept = !flag(name, args)?,
             Key::GarpMasterRefresh => {
                 inst.garp_master_refresh = Duration::from_secs(number(name, args, 0, 86_400)?);
             }

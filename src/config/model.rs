@@ -154,6 +154,9 @@ pub struct Instance {
     pub vmac: Option<String>,
     /// `vmac_xmit_base`: adverts go out on `interface` (what tinyvrrpd always does).
     pub vmac_xmit_base: bool,
+    /// RFC 5798 Accept_Mode: `accept` (keepalived's default) or `no_accept`, under which
+    /// a Master that is not the address owner drops traffic to its VIPs.
+    pub accept: bool,
 }
 
 impl Instance {
@@ -185,6 +188,7 @@ impl Instance {
             notify: Notify::default(),
             vmac: None,
             vmac_xmit_base: false,
+            accept: true,
         }
     }
 

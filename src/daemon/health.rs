@@ -200,8 +200,10 @@ impl Daemon {
             let now = clock::now();
             if let Some(k) = self.checks.iter().position(|c| c.pid == Some(pid)) {
                 self.check_ended(k, exit, now);
-            } else if let Some(i) = self.routers.iter().position(|r| r.notify.owns(pid)) {
+            } else if let Some(i) = self.routers.iter().position(|r| r.notify.queue.owns(pid)) {
                 self.notify_ended(i, pid, exit, now);
+            } else if let Some(i) = self.routers.iter().position(|r| r.firewall.owns(pid)) {
+                self.firewall_ended(i, exit, now);
             } else if let Some(k) = self.orphans.iter().position(|&(p, _)| p == pid) {
                 self.orphans.swap_remove(k);
             }

@@ -1,7 +1,9 @@
 //! The poll loop: wires the OS layer to the VRRP machines. Nothing clever lives here —
 //! decisions are the machine's, bytes are the codec's, syscalls are `os`'s.
 
+mod firewall;
 mod health;
+mod jobs;
 mod notify;
 mod status;
 mod vmac;
@@ -28,11 +30,14 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 
-pub use health::prepare_scripts;
+use health::prepare_scripts;
 
-/// Resolve every notify command (the start-up and `-t` check).
-pub fn prepare_notify(config: &Config) -> Result<(), String> {
-    notify::prepare_all(config).map(drop)
+/// Resolve every command the configuration names — track scripts, notify scripts, nft
+/// for no_accept — as the start does (the `-t` check).
+pub fn check_commands(config: &Config) -> Result<(), String> {
+    prepare_scripts(config)?;
+    notify::prepare_all(config)?;
+    firewall::prepare_nft(config).map(drop)
 }
 
 /// Datagrams read per socket per wake-up: enough to drain normal traffic, bounded so a
@@ -108,6 +113,8 @@ struct Router {
     /// The last advert taken in (source, priority, when, link): the same advert read on
     /// both the base and the virtual MAC interface is taken once.
     last_rx: Option<(IpAddr, u8, Instant, usize)>,
+    /// no_accept's nft changes, in order.
+    firewall: jobs::JobQueue,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,6 +148,8 @@ pub struct Daemon {
     stopping: bool,
     /// Base interfaces of virtual MACs, with the sysctls to restore.
     saved_bases: Vec<vmac::SavedBase>,
+    /// nftables' nft, when an instance uses no_accept.
+    nft: Option<Prepared>,
 }
 
 /// Build-time errors that stop the daemon before it touches any address.
@@ -162,6 +171,7 @@ impl Daemon {
         // Scripts and notify commands are checked before anything is touched.
         let scripts = prepare_scripts(&config).map_err(StartError)?;
         let notifiers = notify::prepare_all(&config).map_err(StartError)?;
+        let nft = firewall::prepare_nft(&config).map_err(StartError)?;
         let control = match ControlSocket::bind(&paths.control) {
             Ok(c) => Some(c),
             Err(e) => {
@@ -192,6 +202,7 @@ impl Daemon {
             orphans: Vec::new(),
             stopping: false,
             saved_bases: Vec::new(),
+            nft,
         };
         let mut routers: Vec<Router> = Vec::new();
         for (inst, n) in config.instances.iter().zip(notifiers) {
@@ -236,6 +247,16 @@ impl Daemon {
             d.routers.push(r);
         }
         let now = clock::now();
+        for i in 0..d.routers.len() {
+            if firewall::drops_vip_traffic(&d.routers[i].cfg) {
+                warn!(
+                    "({}) no_accept: while Master, this node drops all traffic addressed to the VIPs (RFC 5798 Accept_Mode off; only an address owner, priority 255, accepts it). Services listening on the VIPs are unreachable; remove no_accept (or vrrp_strict habits) if they must answer",
+                    d.routers[i].cfg.name
+                );
+                // A crashed run may have left its drop rule.
+                d.firewall(i, false, now);
+            }
+        }
         if scripts.iter().any(|(_, p)| p.cred.is_none())
             && !config.script_security
             && nix::unistd::geteuid().is_root()
@@ -328,6 +349,7 @@ impl Daemon {
             vmac,
             rx_link,
             last_rx: None,
+            firewall: jobs::JobQueue::default(),
         })
     }
 
@@ -440,12 +462,20 @@ impl Daemon {
             // The last release just happened: nothing left to wait for.
             return Ok(());
         }
-        self.notify_timeouts(now);
+        for r in &mut self.routers {
+            r.notify.queue.expire(now, &r.cfg.name);
+            r.firewall.expire(now, &r.cfg.name);
+        }
         let next = self
             .routers
             .iter()
             .filter_map(|r| r.m.poll_timeout())
-            .chain(self.routers.iter().filter_map(|r| r.notify.deadline()))
+            .chain(
+                self.routers
+                    .iter()
+                    .filter_map(|r| r.notify.queue.deadline()),
+            )
+            .chain(self.routers.iter().filter_map(|r| r.firewall.deadline()))
             .chain(self.next_check_due().filter(|_| !self.stopping))
             .min();
         let mut timeout = next.map(|t| t.saturating_since(clock::now()));
@@ -641,6 +671,7 @@ impl Daemon {
                 for vip in &r.cfg.vips {
                     self.vip_change(r, op, vip);
                 }
+                self.firewall(i, op == AddrOp::Add, now);
             }
             Action::SendGarp { count } => self.send_garp(i, None, count),
             Action::LowerPriorityMaster { src, priority } => {
@@ -848,7 +879,7 @@ impl Daemon {
     fn handing_over(&self) -> bool {
         self.routers
             .iter()
-            .any(|r| r.m.holds_vips() || !r.notify.is_idle())
+            .any(|r| r.m.holds_vips() || !r.notify.queue.is_idle() || !r.firewall.is_idle())
     }
 
     /// SIGHUP: parse the file again; on any error keep running the old configuration.
@@ -920,7 +951,7 @@ impl Daemon {
             {
                 Some(k) => {
                     let mut n = core::mem::take(&mut notifiers[k]);
-                    n.take_queue(&mut self.routers[i].notify);
+                    n.queue.take_from(&mut self.routers[i].notify.queue);
                     self.routers[i].notify = n;
                     self.update_router(i, &new.instances[k], now);
                     kept += 1;

@@ -4,25 +4,17 @@
 //! NOTIFY_TIMEOUT so a hung script cannot hold the queue forever.
 
 use super::Daemon;
+use super::jobs::{Job, JobQueue};
 use crate::config::model::{Config, Instance};
 use crate::os::process::{self, Cred, Exit, Prepared};
 use crate::vrrp::machine::State;
 use crate::vrrp::timers::Instant;
 use core::time::Duration;
-use log::{debug, error, warn};
-use std::collections::VecDeque;
+use log::warn;
 
 pub(super) const NOTIFY_TIMEOUT: Duration = Duration::from_secs(30);
-/// Transitions waiting behind a running script; beyond this the oldest are dropped (a
-/// flapping instance must not queue work without bound).
-const QUEUE_MAX: usize = 32;
 /// OpenWrt's hotplug dispatcher: runs /etc/hotplug.d/tinyvrrpd/* with our environment.
 pub const HOTPLUG_CALL: &str = "/sbin/hotplug-call";
-
-struct Job {
-    cmd: Prepared,
-    env: Vec<(&'static str, String)>,
-}
 
 /// The prepared notify commands of one instance and its queue.
 #[derive(Default)]
@@ -32,8 +24,7 @@ pub(super) struct Notifier {
     fault: Option<Prepared>,
     stop: Option<Prepared>,
     any: Option<Prepared>,
-    queue: VecDeque<Job>,
-    running: Option<(i32, Instant)>,
+    pub queue: JobQueue,
 }
 
 impl Notifier {
@@ -56,27 +47,8 @@ impl Notifier {
             fault: prep("notify_fault", &n.fault)?,
             stop: prep("notify_stop", &n.stop)?,
             any: prep("notify", &n.any)?,
-            queue: VecDeque::new(),
-            running: None,
+            queue: JobQueue::default(),
         })
-    }
-
-    /// Keep the queue and the running script of `old` (a reload must not lose them).
-    pub fn take_queue(&mut self, old: &mut Notifier) {
-        self.queue = core::mem::take(&mut old.queue);
-        self.running = old.running.take();
-    }
-
-    pub fn owns(&self, pid: i32) -> bool {
-        self.running.is_some_and(|(p, _)| p == pid)
-    }
-
-    pub fn deadline(&self) -> Option<Instant> {
-        self.running.map(|(_, d)| d)
-    }
-
-    pub fn is_idle(&self) -> bool {
-        self.running.is_none() && self.queue.is_empty()
     }
 }
 
@@ -150,81 +122,28 @@ impl Daemon {
             });
         }
         for j in jobs {
-            if n.queue.len() >= QUEUE_MAX {
-                n.queue.pop_front();
-                warn!(
-                    "({}) notify queue full: dropped the oldest script run",
-                    r.cfg.name
-                );
-            }
-            n.queue.push_back(j);
-        }
-        self.notify_next(i, now);
-    }
-
-    /// Start the next queued script of router `i` if none is running.
-    fn notify_next(&mut self, i: usize, now: Instant) {
-        let r = &mut self.routers[i];
-        while r.notify.running.is_none() {
-            let Some(job) = r.notify.queue.pop_front() else {
-                return;
-            };
-            let env: Vec<(&str, &str)> = job.env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            match process::spawn(&job.cmd, &env) {
-                Ok(pid) => {
-                    debug!("({}) notify: {} (pid {pid})", r.cfg.name, job.cmd.text);
-                    r.notify.running = Some((pid, now + NOTIFY_TIMEOUT));
-                }
-                Err(e) => error!("({}) cannot run {}: {e}", r.cfg.name, job.cmd.text),
-            }
+            n.queue.push(j, now, NOTIFY_TIMEOUT, &r.cfg.name);
         }
     }
 
     pub(super) fn notify_ended(&mut self, i: usize, pid: i32, exit: Exit, now: Instant) {
         let r = &mut self.routers[i];
-        r.notify.running = None;
         if !exit.success() {
             warn!(
                 "({}) notify script (pid {pid}) ended with {exit}",
                 r.cfg.name
             );
         }
-        self.notify_next(i, now);
-    }
-
-    /// Kill notify scripts that ran past NOTIFY_TIMEOUT.
-    pub(super) fn notify_timeouts(&mut self, now: Instant) {
-        for r in &mut self.routers {
-            if let Some((pid, deadline)) = r.notify.running {
-                if deadline <= now {
-                    warn!(
-                        "({}) notify script (pid {pid}) still running after {}s: killing it",
-                        r.cfg.name,
-                        NOTIFY_TIMEOUT.as_secs()
-                    );
-                    process::kill_group(pid);
-                    // Reaped later; the deadline must not fire again.
-                    r.notify.running = Some((pid, Instant::from_micros(u64::MAX)));
-                }
-            }
-        }
+        r.notify.queue.ended(now, NOTIFY_TIMEOUT, &r.cfg.name);
     }
 }
 
 impl Daemon {
     /// Router `i` is going away (stop or reload): start whatever it still has queued now,
-    /// without waiting for order, and remember its running script so it is still reaped.
+    /// without waiting for order, and remember its running scripts so they are reaped.
     pub(super) fn flush_notify(&mut self, i: usize) {
         let r = &mut self.routers[i];
-        if let Some((pid, _)) = r.notify.running.take() {
-            self.orphans.push((pid, r.cfg.name.clone()));
-        }
-        while let Some(job) = r.notify.queue.pop_front() {
-            let env: Vec<(&str, &str)> = job.env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            match process::spawn(&job.cmd, &env) {
-                Ok(pid) => self.orphans.push((pid, r.cfg.name.clone())),
-                Err(e) => error!("({}) cannot run {}: {e}", r.cfg.name, job.cmd.text),
-            }
-        }
+        r.notify.queue.flush(&mut self.orphans, &r.cfg.name);
+        r.firewall.flush(&mut self.orphans, &r.cfg.name);
     }
 }

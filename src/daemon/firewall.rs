@@ -1,0 +1,158 @@
+//! `no_accept` (RFC 5798 §6.4.3, keepalived's default under vrrp_strict): a Master that
+//! is not the address owner must not accept traffic addressed to its VIPs. The drop
+//! rule lives in nftables (table `inet tinyvrrpd`, one chain per instance), added while
+//! Master and removed when it stops being Master, through `nft` run on the instance's
+//! firewall queue so the changes apply in order. ARP and neighbour discovery are not IP
+//! traffic to the VIP and keep working: hosts still find the Master, their packets to
+//! the VIPs are dropped.
+
+use super::Daemon;
+use super::jobs::Job;
+use crate::config::model::{Command, Config, Instance};
+use crate::os::process::{self, Prepared};
+use crate::vrrp::timers::Instant;
+use core::time::Duration;
+use log::warn;
+
+const NFT: &str = "nft";
+pub(super) const FIREWALL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Whether this instance's Master drops traffic to its VIPs.
+pub fn drops_vip_traffic(inst: &Instance) -> bool {
+    !inst.accept && inst.priority != 255
+}
+
+/// The `nft` program, resolved at start when any instance needs it.
+pub(super) fn prepare_nft(config: &Config) -> Result<Option<Prepared>, String> {
+    let Some(inst) = config.instances.iter().find(|i| drops_vip_traffic(i)) else {
+        return Ok(None);
+    };
+    let cmd = Command {
+        text: NFT.into(),
+        argv: vec![NFT.into()],
+        user: None,
+    };
+    process::prepare(&cmd, None, false)
+        .map(Some)
+        .map_err(|e| format!("({}) no_accept needs nftables' nft: {e}", inst.name))
+}
+
+/// The instance's chain: unique per interface, VRID and family.
+fn chain(inst: &Instance, ifindex: u32) -> String {
+    let fam = if inst.is_ipv6() { 6 } else { 4 };
+    format!("vi_{ifindex}_{}_{fam}", inst.vrid)
+}
+
+/// nft commands that make the chain exist and empty; `then` follows in the same
+/// transaction.
+fn script(inst: &Instance, ifindex: u32, then: &str) -> String {
+    let c = chain(inst, ifindex);
+    format!(
+        "add table inet tinyvrrpd ; add chain inet tinyvrrpd {c} {{ type filter hook input priority -150 ; policy accept ; }} ; flush chain inet tinyvrrpd {c} ; {then}"
+    )
+}
+
+pub fn install_script(inst: &Instance, ifindex: u32) -> String {
+    let proto = if inst.is_ipv6() { "ip6" } else { "ip" };
+    let addrs: Vec<String> = inst.vips.iter().map(|v| v.addr.to_string()).collect();
+    let c = chain(inst, ifindex);
+    script(
+        inst,
+        ifindex,
+        &format!(
+            "add rule inet tinyvrrpd {c} {proto} daddr {{ {} }} drop",
+            addrs.join(", ")
+        ),
+    )
+}
+
+pub fn remove_script(inst: &Instance, ifindex: u32) -> String {
+    let c = chain(inst, ifindex);
+    script(inst, ifindex, &format!("delete chain inet tinyvrrpd {c}"))
+}
+
+impl Daemon {
+    /// Queue an nft change for router `i`: the drop rule (`install`) or its removal.
+    pub(super) fn firewall(&mut self, i: usize, install: bool, now: Instant) {
+        let Some(nft) = &self.nft else {
+            return;
+        };
+        let r = &mut self.routers[i];
+        if !drops_vip_traffic(&r.cfg) {
+            return;
+        }
+        let ifindex = self.links[r.link].iface.index;
+        let text = if install {
+            install_script(&r.cfg, ifindex)
+        } else {
+            remove_script(&r.cfg, ifindex)
+        };
+        let mut cmd = nft.with_args(&[&text]);
+        cmd.text = format!("nft '{text}'");
+        r.firewall.push(
+            Job {
+                cmd,
+                env: Vec::new(),
+            },
+            now,
+            FIREWALL_TIMEOUT,
+            &r.cfg.name,
+        );
+    }
+
+    pub(super) fn firewall_ended(&mut self, i: usize, exit: process::Exit, now: Instant) {
+        let r = &mut self.routers[i];
+        if !exit.success() {
+            warn!(
+                "({}) nft failed ({exit}): traffic to the VIPs may not be dropped or may stay dropped",
+                r.cfg.name
+            );
+        }
+        r.firewall.ended(now, FIREWALL_TIMEOUT, &r.cfg.name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::model::Vip;
+
+    fn inst(addrs: &[&str]) -> Instance {
+        let mut i = Instance::with_defaults("VI_1", 1);
+        i.vrid = 7;
+        i.accept = false;
+        i.vips = addrs
+            .iter()
+            .map(|a| Vip {
+                addr: a.parse().unwrap(),
+                prefix_len: 24,
+                dev: None,
+                label: None,
+            })
+            .collect();
+        i
+    }
+
+    #[test]
+    fn install_and_remove_are_one_nft_transaction_each() {
+        let i = inst(&["192.0.2.10", "192.0.2.20"]);
+        assert_eq!(
+            install_script(&i, 3),
+            "add table inet tinyvrrpd ; add chain inet tinyvrrpd vi_3_7_4 { type filter hook input priority -150 ; policy accept ; } ; flush chain inet tinyvrrpd vi_3_7_4 ; add rule inet tinyvrrpd vi_3_7_4 ip daddr { 192.0.2.10, 192.0.2.20 } drop"
+        );
+        assert!(remove_script(&i, 3).ends_with("; delete chain inet tinyvrrpd vi_3_7_4"));
+        let six = inst(&["2001:db8::10"]);
+        assert!(install_script(&six, 3).ends_with("ip6 daddr { 2001:db8::10 } drop"));
+    }
+
+    #[test]
+    fn the_address_owner_and_accept_mode_accept() {
+        let mut i = inst(&["192.0.2.10"]);
+        assert!(drops_vip_traffic(&i));
+        i.priority = 255;
+        assert!(!drops_vip_traffic(&i));
+        i.priority = 100;
+        i.accept = true;
+        assert!(!drops_vip_traffic(&i));
+    }
+}
