@@ -593,6 +593,29 @@ fn ipv6_vrrpv3_elects_fails_over_and_preempts() {
 }
 
 #[test]
+fn ipv6_unicast_peers_elect_and_fail_over() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    lab.vip = VIP6;
+    let unicast = |host: char, me: u8, peer: u8| {
+        let base = std::fs::read_to_string(ipv6_conf(&lab, host, "1")).unwrap();
+        let text = base.replacen(
+            "  virtual_ipaddress",
+            &format!(
+                "  unicast_src_ip 2001:db8::{me}\n  unicast_peer {{\n    2001:db8::{peer}\n  }}\n  virtual_ipaddress"
+            ),
+            1,
+        );
+        lab.write_config(&format!("{host}6u.conf"), &text)
+    };
+    let (a, b) = (unicast('a', 11, 12), unicast('b', 12, 11));
+    failover_in(&mut lab, tiny(&a), tiny(&b), &V2_1S);
+    assert!(lab.log('b').contains("VRRPv3, unicast"), "{}", lab.log('b'));
+}
+
+#[test]
 fn ipv6_client_neighbour_entry_follows_the_vip() {
     if !can_run_lab() {
         return;

@@ -95,6 +95,19 @@ fn start_zebra(ns: &str, space: &str, dir: &Path, log: &fs::File, vip: &str) -> 
             .status()
             .unwrap();
         assert!(st.success(), "ip -n {ns} {args:?}");
+        if args[..2] == ["link", "add"] && vip.contains(':') {
+            // FRR sends IPv6 adverts from the macvlan's link-local address: without DAD
+            // it is usable the moment vrrpd lifts protodown (else the first Master
+            // second or two cannot advertise at all: "Failed to find address to bind").
+            let st = Command::new("ip")
+                .args(["netns", "exec", ns, "sh", "-c"])
+                .arg(format!(
+                    "echo 0 > /proc/sys/net/ipv6/conf/{macvlan}/accept_dad"
+                ))
+                .status()
+                .unwrap();
+            assert!(st.success(), "accept_dad on {macvlan} in {ns}");
+        }
     }
     let run = PathBuf::from(format!("/var/run/frr/{space}"));
     fs::create_dir_all(&run).unwrap();
