@@ -547,6 +547,15 @@ impl<'f> Builder<'f> {
                 "unicast_src_ip is set but there is no unicast_peer".into(),
             );
         }
+        // An advert lists every VIP and counts them in one byte (RFC 5798 §5.2.5): the
+        // daemon could not advertise a 256th, so refuse it here rather than at start.
+        if let Some(&line) = d.vip_lines.get(255) {
+            let msg = format!(
+                "instance {name} has {} virtual_ipaddress entries; an advert carries at most 255",
+                i.vips.len()
+            );
+            self.error(line, msg);
+        }
         for (vip, &line) in i.vips.iter().zip(&d.vip_lines) {
             let (Some(label), dev) = (&vip.label, vip.dev.as_ref().unwrap_or(&i.interface)) else {
                 continue;
@@ -708,6 +717,29 @@ mod tests {
                 "{key}"
             );
         }
+    }
+
+    #[test]
+    fn more_vips_than_an_advert_can_carry_are_refused_at_the_256th() {
+        let build = |count: u32| {
+            let mut b = Builder::new("t.conf");
+            b.instance("VI_1", 1);
+            b.set("interface", &["eth0"], 2);
+            b.set("virtual_router_id", &["1"], 3);
+            for n in 0..count {
+                let addr = format!("10.0.{}.{}", n / 256, n % 256);
+                b.set("virtual_ipaddress", &[&addr], 4 + n);
+            }
+            b.finish()
+        };
+        assert_eq!(build(255).unwrap().instances[0].vips.len(), 255);
+        let errors = build(256).unwrap_err();
+        assert_eq!(
+            errors.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
+            [
+                "t.conf:259: instance VI_1 has 256 virtual_ipaddress entries; an advert carries at most 255"
+            ]
+        );
     }
 
     #[test]
