@@ -229,6 +229,11 @@ impl Draft {
                 if s.is_empty() {
                     return Err("expected 1-8 characters for auth_pass, found \"\"".into());
                 }
+                // The wire field is NUL-padded, so "\0" would be an empty password, and
+                // keepalived (C strings) would stop reading at the NUL: refuse it.
+                if s.contains('\0') {
+                    return Err("auth_pass contains a NUL character".into());
+                }
                 let mut pass = [0u8; 8];
                 pass[..s.len()].copy_from_slice(s.as_bytes());
                 inst.auth_pass = Some(pass);
@@ -674,6 +679,18 @@ mod tests {
             apply("auth_pass", &["abc"]).unwrap().auth_pass,
             Some(*b"abc\0\0\0\0\0")
         );
+    }
+
+    #[test]
+    fn auth_pass_with_a_nul_character_is_refused() {
+        // Found by the config_kv fuzz target: NUL + "1secret" passed as an 8-character
+        // password whose wire form starts with a NUL (keepalived would read it as empty).
+        for pass in ["\x001secret", "\0", "ab\0"] {
+            assert_eq!(
+                apply("auth_pass", &[pass]).unwrap_err(),
+                "auth_pass contains a NUL character"
+            );
+        }
     }
 
     #[test]

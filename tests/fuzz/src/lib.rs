@@ -119,7 +119,12 @@ pub fn check_config(c: &Config) {
             }
         }
         if let Some(p) = i.auth_pass {
-            assert_ne!(p[0], 0, "{name}: empty auth_pass");
+            // 1-8 characters, then NUL padding only.
+            let len = p.iter().position(|&b| b == 0).unwrap_or(8);
+            assert!(
+                len >= 1 && p[len..].iter().all(|&b| b == 0),
+                "{name}: auth_pass {p:?}"
+            );
         }
         assert!(i.preempt_delay.as_secs() <= 1000);
         assert!(i.garp_master_delay.as_secs() <= 1000);
