@@ -256,6 +256,11 @@ impl Draft {
                 if s.is_empty() {
                     return Err("expected 1-8 characters for auth_pass, found \"\"".into());
                 }
+                // The wire field is NUL-padded, so "\0" would be an empty password, and
+                // keepalived (C strings) would stop reading at the NUL: refuse it.
+                if s.contains('\0') {
+                    return Err("auth_pass contains a NUL character".into());
+                }
                 let mut pass = [0u8; 8];
                 pass[..s.len()].copy_from_slice(s.as_bytes());
                 inst.auth_pass = Some(pass);
@@ -871,6 +876,15 @@ impl<'f> Builder<'f> {
                 "unicast_src_ip is set but there is no unicast_peer".into(),
             );
         }
+        // An advert lists every VIP and counts them in one byte (RFC 5798 §5.2.5): the
+        // daemon could not advertise a 256th, so refuse it here rather than at start.
+        if let Some(&line) = d.vip_lines.get(255) {
+            let msg = format!(
+                "instance {name} has {} virtual_ipaddress entries; an advert carries at most 255",
+                i.vips.len()
+            );
+            self.error(line, msg);
+        }
         for (vip, &line) in i.vips.iter().zip(&d.vip_lines) {
             let (Some(label), dev) = (&vip.label, vip.dev.as_ref().unwrap_or(&i.interface)) else {
                 continue;
@@ -1049,6 +1063,18 @@ mod tests {
     }
 
     #[test]
+    fn auth_pass_with_a_nul_character_is_refused() {
+        // Found by the config_kv fuzz target: NUL + "1secret" passed as an 8-character
+        // password whose wire form starts with a NUL (keepalived would read it as empty).
+        for pass in ["\x001secret", "\0", "ab\0"] {
+            assert_eq!(
+                apply("auth_pass", &[pass]).unwrap_err(),
+                "auth_pass contains a NUL character"
+            );
+        }
+    }
+
+    #[test]
     fn vip_prefix_defaults_to_32_and_options_other_than_dev_and_label_are_named() {
         let v = &apply("virtual_ipaddress", &["192.0.2.10"]).unwrap().vips[0];
         assert_eq!(
@@ -1101,6 +1127,29 @@ mod tests {
         assert_eq!(
             apply("unicast_src_ip", &["2001:db8::zz"]).unwrap_err(),
             "expected an IPv4 or IPv6 address for unicast_src_ip, found \"2001:db8::zz\""
+        );
+    }
+
+    #[test]
+    fn more_vips_than_an_advert_can_carry_are_refused_at_the_256th() {
+        let build = |count: u32| {
+            let mut b = Builder::new("t.conf");
+            b.instance("VI_1", 1);
+            b.set("interface", &["eth0"], 2);
+            b.set("virtual_router_id", &["1"], 3);
+            for n in 0..count {
+                let addr = format!("10.0.{}.{}", n / 256, n % 256);
+                b.set("virtual_ipaddress", &[&addr], 4 + n);
+            }
+            b.finish()
+        };
+        assert_eq!(build(255).unwrap().instances[0].vips.len(), 255);
+        let errors = build(256).unwrap_err();
+        assert_eq!(
+            errors.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
+            [
+                "t.conf:259: instance VI_1 has 256 virtual_ipaddress entries; an advert carries at most 255"
+            ]
         );
     }
 

@@ -10,6 +10,9 @@ mod track;
 pub use error::ConfigError;
 pub use model::Config;
 
+#[cfg(test)]
+mod proptests;
+
 /// The two accepted syntaxes, told apart by [`detect`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

@@ -915,8 +915,10 @@ fn three_nodes_never_keep_two_masters() {
 
 /// Random event sequences (xorshift, fixed seeds): after every event the machine's
 /// invariants hold. VIPs are added only when not held and removed only when held, and
-/// `holds_vips` agrees with that history; each state arms exactly its timers; no timer is
-/// ever due before the event that armed it.
+/// `holds_vips` agrees with that history; transitions chain and end in `state()`; an
+/// advert carries the current priority (after a reload too), 0 only when resigning; each
+/// state arms exactly its timers; no timer is ever due before the event that armed it.
+/// Events: adverts, timeouts, stop, start, fault on/off, reload, release_now.
 #[test]
 fn random_event_sequences_keep_the_invariants() {
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
@@ -951,17 +953,47 @@ fn random_event_sequences_keep_the_invariants() {
             advert_interval: Centis([1, 10, 100][rnd(3) as usize] as u16),
             ..params(100)
         };
+        let mut p = p;
         let mut m = Machine::new(p.clone(), N1);
         let mut now = t(1000);
         let mut held = false;
+        let mut state = State::Initialize;
         m.start(now);
         for step in 0..300 {
+            let at = format!("run {run} step {step}");
+            let mut drain_checked = |m: &mut Machine, priority: u8, resigning: bool| {
+                while let Some(a) = m.poll_action() {
+                    match a {
+                        Action::AddVips => {
+                            assert!(!held, "{at}: VIPs added twice");
+                            held = true;
+                        }
+                        Action::RemoveVips => {
+                            assert!(held, "{at}: VIPs removed while not held");
+                            held = false;
+                        }
+                        Action::Transition { from, to, .. } => {
+                            assert_eq!(from, state, "{at}: transition from another state");
+                            state = to;
+                        }
+                        Action::SendAdvert { priority: 0 } => {
+                            assert!(resigning, "{at}: priority 0 without a stop")
+                        }
+                        Action::SendAdvert { priority: sent } => {
+                            assert_eq!(sent, priority, "{at}: advert with a stale priority")
+                        }
+                        _ => {}
+                    }
+                }
+            };
             now = now + Duration::from_micros(rnd(2_000_000));
             // As the daemon's loop: timers due by now fire before any input is handled.
             if m.poll_timeout().is_some_and(|due| due <= now) {
                 m.handle_timeout(now);
             }
-            match rnd(10) {
+            drain_checked(&mut m, p.priority, false);
+            let mut resigning = false;
+            match rnd(12) {
                 0..=3 => {
                     let adv = Advert {
                         src: peers[rnd(3) as usize],
@@ -983,23 +1015,33 @@ fn random_event_sequences_keep_the_invariants() {
                     }
                     m.handle_timeout(now);
                 }
-                7 => m.shutdown(now),
-                8 => m.start(now),
-                _ => m.set_fault(now, rnd(2) == 0),
-            }
-            while let Some(a) = m.poll_action() {
-                match a {
-                    Action::AddVips => {
-                        assert!(!held, "run {run} step {step}: VIPs added twice");
-                        held = true;
-                    }
-                    Action::RemoveVips => {
-                        assert!(held, "run {run} step {step}: VIPs removed while not held");
-                        held = false;
-                    }
-                    _ => {}
+                7 => {
+                    m.shutdown(now);
+                    resigning = true;
                 }
+                8 => m.start(now),
+                9 => {
+                    let fault = rnd(2) == 0;
+                    m.set_fault(now, fault);
+                    resigning = fault;
+                }
+                10 => {
+                    // SIGHUP with changed settings: same VRID and version (the daemon
+                    // restarts an instance whose identity changed).
+                    p = Params {
+                        priority: [1, 100, 150, 254, 255][rnd(5) as usize],
+                        preempt: rnd(2) == 0,
+                        preempt_delay: Duration::from_millis(rnd(3) * 1500),
+                        advert_interval: Centis([1, 10, 100][rnd(3) as usize] as u16),
+                        garp_master_delay: Duration::from_secs(rnd(2) * 5),
+                        ..p
+                    };
+                    m.update_params(now, p.clone());
+                }
+                _ => m.release_now(),
             }
+            drain_checked(&mut m, p.priority, resigning);
+            assert_eq!(m.state(), state, "{at}: transitions do not end in state()");
             assert_eq!(
                 m.holds_vips(),
                 held,

@@ -376,3 +376,228 @@ fn keepalived_v3_ipv6_capture_parses_and_our_encoder_reproduces_it() {
     let n = r.emit(&mut buf, s, d).unwrap();
     assert_eq!(&buf[..n], &KEEPALIVED_V3_IPV6);
 }
+
+// Property tests: deterministic xorshift streams, no crates. Fast in debug builds.
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn byte(&mut self) -> u8 {
+        self.next() as u8
+    }
+    fn fill(&mut self, out: &mut [u8]) {
+        out.iter_mut().for_each(|b| *b = self.byte());
+    }
+    fn addr(&mut self, v6: bool) -> IpAddr {
+        if v6 {
+            let mut o = [0u8; 16];
+            self.fill(&mut o);
+            IpAddr::from(o)
+        } else {
+            IpAddr::from((self.next() as u32).to_be_bytes())
+        }
+    }
+}
+
+/// A random advert that `emit` must accept: any VRID, priority and address bytes, an
+/// interval the version can carry, 0-255 addresses (mostly few, sometimes the maximum).
+fn random_repr<'a>(rng: &mut Rng, v6: bool, addrs: &'a mut [u8]) -> Repr<'a> {
+    let version = if v6 || rng.below(2) == 0 {
+        Version::V3
+    } else {
+        Version::V2
+    };
+    let count = match rng.below(8) {
+        0 => 255,
+        1 => 0,
+        _ => rng.below(8) as usize,
+    };
+    let n = count * if v6 { 16 } else { 4 };
+    rng.fill(&mut addrs[..n]);
+    let (interval_cs, auth) = match version {
+        Version::V2 => {
+            let secs = 1 + rng.below(255) as u16;
+            let auth = if rng.below(2) == 0 {
+                Auth::None
+            } else {
+                let mut p = [0u8; 8];
+                rng.fill(&mut p);
+                Auth::Pass(p)
+            };
+            (secs * 100, auth)
+        }
+        Version::V3 => (1 + rng.below(4095) as u16, Auth::None),
+    };
+    Repr {
+        version,
+        vrid: rng.byte(),
+        priority: rng.byte(),
+        interval_cs,
+        auth,
+        addrs: &addrs[..n],
+    }
+}
+
+/// What a parsed advert must satisfy: emit accepts it and writes bytes that parse back to
+/// the same advert.
+fn assert_round_trips(repr: &Repr<'_>, s: IpAddr, d: IpAddr) {
+    let mut buf = vec![0u8; repr.buffer_len()];
+    let n = repr
+        .emit(&mut buf, s, d)
+        .unwrap_or_else(|e| panic!("{repr:?}: {e}"));
+    assert_eq!(n, repr.buffer_len());
+    assert_eq!(parse(&buf, s, d).as_ref(), Ok(repr));
+}
+
+#[test]
+fn random_valid_adverts_round_trip_through_emit_and_parse() {
+    let mut rng = Rng(0x853c_49e6_748f_ea9b);
+    let mut addrs = [0u8; 255 * 16];
+    for i in 0..3_000 {
+        let v6 = i % 3 == 0;
+        let (s, d) = (rng.addr(v6), rng.addr(v6));
+        let repr = random_repr(&mut rng, v6, &mut addrs);
+        let mut buf = [0u8; 8 + 255 * 16 + 8];
+        let n = repr.emit(&mut buf, s, d).unwrap();
+        assert_eq!(n, repr.buffer_len());
+        let back = parse(&buf[..n], s, d).unwrap_or_else(|e| panic!("case {i}: {e}"));
+        assert_eq!(back, repr, "case {i}");
+        let step = if v6 { 16 } else { 4 };
+        assert!(
+            back.addr_iter(v6)
+                .eq(repr.addrs.chunks(step).map(|c| match c.len() {
+                    4 => IpAddr::from(<[u8; 4]>::try_from(c).unwrap()),
+                    _ => IpAddr::from(<[u8; 16]>::try_from(c).unwrap()),
+                }))
+        );
+        // One byte short of buffer_len is refused, not a panic.
+        assert_eq!(
+            repr.emit(&mut buf[..n - 1], s, d),
+            Err(Error::BufferTooSmall)
+        );
+    }
+}
+
+/// Rewrite the checksum so a mutation is judged by the checks after it.
+fn fix_checksum(msg: &mut [u8], s: IpAddr, d: IpAddr) {
+    if msg.len() < 8 {
+        return;
+    }
+    msg[6..8].fill(0);
+    let acc = match msg[0] >> 4 {
+        3 => checksum::pseudo_header(s, d, msg.len()).unwrap_or(0),
+        _ => 0,
+    };
+    let c = checksum::finish(checksum::sum(acc, msg));
+    msg[6..8].copy_from_slice(&c.to_be_bytes());
+}
+
+/// Bit flips, byte overwrites, truncations and extensions of `valid`.
+fn mutate(rng: &mut Rng, valid: &[u8]) -> Vec<u8> {
+    let mut m = valid.to_vec();
+    for _ in 0..1 + rng.below(3) {
+        match rng.below(5) {
+            0 | 1 if !m.is_empty() => {
+                let i = rng.below(m.len() as u64) as usize;
+                m[i] ^= 1 << rng.below(8);
+            }
+            2 if !m.is_empty() => {
+                let i = rng.below(m.len() as u64) as usize;
+                m[i] = rng.byte();
+            }
+            3 => m.truncate(rng.below(m.len() as u64 + 1) as usize),
+            _ => {
+                let extra = match rng.below(3) {
+                    0 => 4,
+                    1 => 16,
+                    _ => 1 + rng.below(40) as usize,
+                };
+                m.extend((0..extra).map(|_| rng.byte()));
+            }
+        }
+    }
+    m
+}
+
+#[test]
+fn mutated_adverts_never_panic_the_parser_and_what_parses_round_trips() {
+    let mut rng = Rng(0xda94_2042_e4dd_58b5);
+    let mut addrs = [0u8; 255 * 16];
+    let golden: [(&[u8], IpAddr, IpAddr); 4] = [
+        (&V2_PASS, ip("192.0.2.11"), ip("192.0.2.12")),
+        (&V3_IPV4, ip("192.0.2.11"), ip("224.0.0.18")),
+        (&V3_IPV6, ip("fe80::1"), ip("ff02::12")),
+        (
+            &KEEPALIVED_V3_IPV6,
+            ip(KEEPALIVED_V3_IPV6_SRC),
+            ip("ff02::12"),
+        ),
+    ];
+    let (mut parsed, mut total) = (0, 0);
+    for i in 0..6_000 {
+        let (valid, s, d) = if i % 2 == 0 {
+            let (b, s, d) = golden[i % 4];
+            (b.to_vec(), s, d)
+        } else {
+            let v6 = rng.below(2) == 0;
+            let (s, d) = (rng.addr(v6), rng.addr(v6));
+            let repr = random_repr(&mut rng, v6, &mut addrs);
+            let mut buf = vec![0u8; repr.buffer_len()];
+            repr.emit(&mut buf, s, d).unwrap();
+            (buf, s, d)
+        };
+        let mut m = mutate(&mut rng, &valid);
+        if rng.below(2) == 0 {
+            fix_checksum(&mut m, s, d);
+        }
+        total += 1;
+        if let Ok(repr) = parse(&m, s, d) {
+            parsed += 1;
+            assert_round_trips(&repr, s, d);
+        }
+        // The other family and mixed families: errors, never panics.
+        let other = if s.is_ipv4() {
+            ip("fe80::1")
+        } else {
+            ip("192.0.2.1")
+        };
+        let _ = parse(&m, other, other);
+        assert_eq!(parse(&m, s, other), Err(Error::FamilyMismatch));
+    }
+    // The checksum repair lets a good share of mutants through to the later checks.
+    assert!(
+        parsed * 10 > total,
+        "only {parsed} of {total} mutants parsed"
+    );
+}
+
+#[test]
+fn mutated_datagrams_never_panic_the_ipv4_parser() {
+    let mut rng = Rng(0x1234_5678_9abc_def1);
+    for i in 0..6_000 {
+        let valid: &[u8] = if i % 2 == 0 {
+            &KEEPALIVED_V2_DATAGRAM
+        } else {
+            &KEEPALIVED_V3_DATAGRAM
+        };
+        let mut m = mutate(&mut rng, valid);
+        if rng.below(2) == 0 && m.len() >= 4 {
+            // Keep the total length consistent so the VRRP part is reached more often.
+            let total = m.len().min(usize::from(u16::MAX)) as u16;
+            m[2..4].copy_from_slice(&total.to_be_bytes());
+        }
+        if let Ok((ip4, repr)) = crate::wire::ipv4::parse_vrrp(&m) {
+            assert_eq!((ip4.ttl, ip4.protocol), (255, PROTOCOL));
+            assert_round_trips(&repr, IpAddr::V4(ip4.src), IpAddr::V4(ip4.dst));
+        }
+    }
+}
