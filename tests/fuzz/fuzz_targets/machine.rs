@@ -85,6 +85,12 @@ fn params(inp: &mut Input, vrid: u8, version: Version) -> Params {
         auth,
         unicast_peers: peers,
         garp_master_delay: Duration::from_secs(u64::from(inp.u8()) % 8),
+        garp_master_repeat: inp.u8() % 6,
+        garp_master_refresh: Duration::from_secs(u64::from(inp.u8()) % 4),
+        garp_master_refresh_repeat: inp.u8() % 3 + 1,
+        garp_interval: Duration::from_millis(u64::from(inp.u8()) % 3 * 10),
+        garp_follow_up: b & 0x40 != 0,
+        hold_vips_on_stop: b & 0x80 == 0,
     }
 }
 
@@ -220,7 +226,8 @@ fn check_actions(
             }
             Action::SendAdvert { priority: 0 } => assert!(resigned, "priority 0 without a stop"),
             Action::SendAdvert { priority } => assert_eq!(priority, p.priority),
-            Action::SendGarp | Action::LowerPriorityMaster { .. } => {}
+            Action::SendGarp { .. } => assert!(*held, "GARP without the VIPs"),
+            Action::LowerPriorityMaster { .. } => {}
         }
     }
 }
