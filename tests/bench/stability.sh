@@ -11,7 +11,9 @@
 #   "Entering ... STATE" on either node; and, from a capture on the client (tcpdump, kernel
 #   timestamps), the Master's advert gaps per VRID: the longest, how many exceed 2 intervals
 #   (an advert late or missing) and how many exceed Master_Down_Interval (the Backup would
-#   have been right to take over), and adverts sent by the Backup.
+#   have been right to take over), and adverts sent by the Backup. The client also pings
+#   the first VIP every 10 ms through the window: what a false failover costs it (echo
+#   requests left unanswered, longest time without a reply; from the same capture).
 set -euo pipefail
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -34,11 +36,12 @@ daemons=(keepalived tinyvrrpd)
 interval_ms=20
 # Master_Down_Interval of the priority-100 Backup: 3 x 20 ms + (256 - 100) x 20 / 256 ms.
 down_ms=72.19
+vip1=$(bench_vip 1)
 
 bench_conf "$work/a.conf" "$n" 150 MASTER 3 0.02
 bench_conf "$work/b.conf" "$n" 100 BACKUP 3 0.02
 
-declare -A pid off_a off_b dump_pid
+declare -A pid off_a off_b dump_pid ping_pid
 for d in "${daemons[@]}"; do
   bench_start "$d" "${lab[$d]}" b "$work/b.conf" "$d-b"
   pid[$d-b]=$BENCH_PID
@@ -80,7 +83,8 @@ for d in "${daemons[@]}"; do
   off_a[$d]=$(stat -c %s "$work/$d-a.log")
   off_b[$d]=$(stat -c %s "$work/$d-b.log")
   if [ -n "$have_tcpdump" ]; then
-    ip netns exec "${lab[$d]}-c" tcpdump -i enp0s1 -n -s 128 -B 8192 -Z root -w "$work/$d.pcap" 'ip proto 112' \
+    ip netns exec "${lab[$d]}-c" tcpdump -i enp0s1 -n -s 128 -B 8192 -Z root -w "$work/$d.pcap" \
+      "ip proto 112 or (icmp and host $vip1)" \
       2> "$work/$d.tcpdump.err" &
     dump_pid[$d]=$!
     bench_pids+=("$!")
@@ -91,6 +95,12 @@ if [ -n "$have_tcpdump" ]; then
     for ((i = 0; i < 50; i++)); do grep -q listening "$work/$d.tcpdump.err" && break; sleep 0.1; done
   done
 fi
+for d in "${daemons[@]}"; do
+  # Bounded by -w: it stops by itself 10 s after the window at the latest.
+  ip netns exec "${lab[$d]}-c" ping -n -q -i 0.01 -W 1 -w $((secs + 10)) "$vip1" > /dev/null 2>&1 &
+  ping_pid[$d]=$!
+  bench_pids+=("$!")
+done
 read -r busy0 steal0 total0 < <(bench_cpustat)
 bench_hog_start $((secs + 5))
 echo "hog: $HOG_KIND ($(nproc) cores), load before: $(bench_load)"
@@ -101,6 +111,8 @@ bench_hog_stop
 busy=$(awk -v b=$((busy1 - busy0)) -v t=$((total1 - total0)) 'BEGIN { printf "%.1f", b / t * 100 }')
 steal=$(awk -v s=$((steal1 - steal0)) -v t=$((total1 - total0)) 'BEGIN { printf "%.1f", s / t * 100 }')
 for d in "${daemons[@]}"; do
+  kill -INT "${ping_pid[$d]}" 2>/dev/null || true
+  wait "${ping_pid[$d]}" 2>/dev/null || true
   if [ -n "$have_tcpdump" ]; then
     kill -INT "${dump_pid[$d]}" 2>/dev/null || true
     wait "${dump_pid[$d]}" 2>/dev/null || true
@@ -115,7 +127,7 @@ count() { # FILE FROM_BYTE PATTERN
 # Per-VRID gaps of the Master's adverts and the Backup's adverts, from the capture.
 gaps() { # PCAP -> "adverts max_gap_ms over_2int over_down backup_adverts"
   tcpdump -n -tt -r "$1" 2>/dev/null | awk -v i2=$((2 * interval_ms)) -v down="$down_ms" '
-    {
+    / VRRP/ {
       vrid = ""
       for (f = 1; f < NF; f++) if ($f == "vrid") { vrid = $(f + 1); sub(",", "", vrid) }
       if ($3 == "192.0.2.12") { bk++; next }
@@ -132,10 +144,26 @@ gaps() { # PCAP -> "adverts max_gap_ms over_2int over_down backup_adverts"
     END { printf "%d %.1f %d %d %d\n", n, max, o2, od, bk }'
 }
 
+# The client's pings to the first VIP, from the capture.
+pings() { # PCAP -> "requests unanswered longest_gap_between_replies_ms"
+  tcpdump -n -tt -r "$1" 2>/dev/null | awk '
+    / ICMP echo (request|reply)/ {
+      s = ""
+      for (f = 1; f < NF; f++) if ($f == "seq") { s = $(f + 1); sub(",", "", s) }
+    }
+    / ICMP echo request/ { if (!(s in req)) { req[s] = 1; n++ } }
+    / ICMP echo reply/ {
+      rep[s] = 1
+      if (last != "") { g = ($1 - last) * 1000; if (g > max) max = g }
+      last = $1
+    }
+    END { lost = 0; for (s in req) if (!(s in rep)) lost++; printf "%d %d %.0f\n", n, lost, max }'
+}
+
 echo "Backup log: false failovers = 'Entering MASTER STATE' lines; transitions = any 'Entering ... STATE' on either node"
 printf '%-11s %-15s %-11s %-26s %-8s %-9s %-9s %-8s %s\n' daemon "false failovers" transitions \
   "Master adverts (expected)" "max gap" "> 40 ms" "> 72 ms" "Backup" "scheduling of the vrrp process"
-declare -A ff tr mx od
+declare -A ff tr mx od pl pg
 for d in "${daemons[@]}"; do
   ff[$d]=$(count "$work/$d-b.log" "${off_b[$d]}" 'Entering MASTER STATE')
   tr[$d]=$(($(count "$work/$d-a.log" "${off_a[$d]}" 'Entering .* STATE') + $(count "$work/$d-b.log" "${off_b[$d]}" 'Entering .* STATE')))
@@ -147,7 +175,14 @@ for d in "${daemons[@]}"; do
   mx[$d]=$max od[$d]=$odn
   printf '%-11s %-15s %-11s %-26s %-8s %-9s %-9s %-8s %s\n' "$d" "${ff[$d]}" "${tr[$d]}" \
     "$adv ($((secs * 1000 * n / interval_ms)))" "$max ms" "$o2" "$odn" "$bk" "${sched[$d]}"
-  if [ -n "$have_tcpdump" ]; then grep -h 'dropped by kernel' "$work/$d.tcpdump.err" | sed "s/^/  $d capture: /" || true; fi
+  if [ -n "$have_tcpdump" ]; then
+    read -r preq plost pgap < <(pings "$work/$d.pcap")
+    pl[$d]=$plost pg[$d]=$pgap
+    echo "  $d client pinging the VIP every 10 ms: $preq requests, $plost unanswered, longest time between replies $pgap ms"
+    grep -h 'dropped by kernel' "$work/$d.tcpdump.err" | sed "s/^/  $d capture: /" || true
+  else
+    pl[$d]=- pg[$d]=-
+  fi
   if [ "${tr[$d]}" != 0 ]; then
     echo "  $d state changes in the window:"
     for h in a b; do
@@ -167,3 +202,5 @@ bench_summary "False failovers 20 ms, $n inst, ${secs} s hog${BENCH_CHRT:+, chrt
   "${ff[tinyvrrpd]} (transitions ${tr[tinyvrrpd]})" - "$target" "$load_end (busy $busy %)"
 bench_summary "  Master advert gap max (> 72 ms)" "${mx[keepalived]} ms (${od[keepalived]})" \
   "${mx[tinyvrrpd]} ms (${od[tinyvrrpd]})" "$(bench_ratio "${mx[tinyvrrpd]}" "${mx[keepalived]}")" - "$load_end"
+bench_summary "  Client pings unanswered (longest gap)" "${pl[keepalived]} (${pg[keepalived]} ms)" \
+  "${pl[tinyvrrpd]} (${pg[tinyvrrpd]} ms)" "$(bench_ratio "${pg[tinyvrrpd]}" "${pg[keepalived]}")" - "$load_end"
