@@ -508,6 +508,13 @@ impl Machine {
                 priority: adv.priority,
             });
             self.send_advert(own);
+            // The other Master has announced the VIPs with its MAC; re-announce ours, or
+            // clients keep sending to it after it steps down (keepalived's
+            // garp_lower_prio_repeat/_delay, which default to the garp_master_* values).
+            self.push(Action::SendGarp);
+            if !self.params.garp_master_delay.is_zero() {
+                self.arm(Timer::Garp, now + self.params.garp_master_delay);
+            }
         }
     }
 
