@@ -8,12 +8,12 @@
 #   "-r 10": one more 1-instance stability window with both daemons under chrt -r 10,
 #   SCHED_RR — what real-time scheduling changes; default: not run)
 # Runs, in order: failover.sh v2 and v3 (client-seen outage), rss.sh (memory, 1 and 100
-# instances), cpu.sh (100 instances at 100 ms), stability.sh (20 ms adverts under a CPU
-# hog). Each prints its own details; the summary repeats the figures with the machine's
+# instances), cpu.sh (100 instances at 100 ms), stall.sh (what one false failover costs a
+# client), stability.sh (20 ms adverts under a CPU hog). Each prints its own details; the summary repeats the figures with the machine's
 # load (others may share it). A benchmark: it reports targets met or not, it does not fail
 # on them. It exits non-zero only if a part could not run. With the defaults it takes about
-# 12 minutes on a 2-core machine (failover v2 3.5, v3 2.5, rss 1, cpu 2.5, stability 3.2);
-# each extra stability window adds about 3.2.
+# 14 minutes on a 2-core machine (failover v2 3.5, v3 2.5, rss 1, cpu 2.5, stall 1.5,
+# stability 3.2); each extra stability window adds about 3.2.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/bench/lib.sh
@@ -70,6 +70,7 @@ failover v2 "v2 1 s unicast"
 failover v3 "v3 0.1 s mcast"
 part "rss" bash "$here/rss.sh"
 part "cpu" bash "$here/cpu.sh" "$cpu_secs" 100
+part "stall" bash "$here/stall.sh"
 for c in $stab_counts; do
   part "stability $c" bash "$here/stability.sh" "$stab_secs" "$c"
 done
@@ -82,7 +83,7 @@ echo "================ tinyvrrpd vs keepalived: summary ($(date '+%F %H:%M'), $(
 bench_binline
 echo "failover: client-seen outage, median (min-max) of $runs runs, measured with failover.sh's own cargo build --release"
 echo "load: the machine's 1/5/15-min load averages when the figure was taken"
-row() { printf '%-52s %-30s %-22s %-6s %-18s %s\n' "$@"; }
+row() { printf '%-54s %-30s %-22s %-6s %-18s %s\n' "$@"; }
 row figure "keepalived 2.2.7" tinyvrrpd ratio target load
 while IFS=$'\t' read -r f k t r tg ld; do
   row "$f" "$k" "$t" "$r" "$tg" "$ld"
