@@ -613,6 +613,19 @@ impl Machine {
                 priority: adv.priority,
             });
             self.send_advert(own);
+            // The other Master has announced the VIPs with its MAC; re-announce ours, or
+            // clients keep sending to it after it steps down (keepalived's
+            // garp_lower_prio_repeat/_delay, which default to the garp_master_* values).
+            self.garp_burst(now, self.params.garp_master_repeat);
+            if !self.params.garp_master_delay.is_zero() {
+                self.arm(Timer::Garp, now + self.params.garp_master_delay);
+            }
+            // The other Master's own GARPs may overtake ours on the wire: repeat once it
+            // has surely heard us and stepped down.
+            self.arm(
+                Timer::GarpFollowUp,
+                now + self.params.advert_interval.as_duration(),
+            );
         }
     }
 

@@ -564,8 +564,15 @@ fn equal_priority_tie_breaks_on_the_higher_primary_address() {
 }
 
 #[test]
-fn master_answers_a_lower_priority_master_with_an_advert() {
+fn master_answers_a_lower_priority_master_with_an_advert_and_gratuitous_arp() {
     let mut m = master(params(150));
+    // Past the second burst of taking over, so the only GARPs are the answer's.
+    let mut now = m.poll_timeout().unwrap();
+    while now < t(20_000) {
+        m.handle_timeout(now);
+        drain(&mut m);
+        now = m.poll_timeout().unwrap();
+    }
     m.handle_advert(t(20_000), &advert(N2, 100)).unwrap();
     assert_eq!(m.state(), State::Master);
     assert_eq!(
@@ -575,9 +582,21 @@ fn master_answers_a_lower_priority_master_with_an_advert() {
                 src: N2,
                 priority: 100
             },
-            Action::SendAdvert { priority: 150 }
+            Action::SendAdvert { priority: 150 },
+            Action::SendGarp { count: 5 }
         ]
     );
+    // The other Master's GARPs pointed clients at it: a repeat one interval later (its
+    // GARPs may have overtaken ours) and a second burst after garp_master_delay.
+    let mut garps = vec![];
+    while now < t(32_000) {
+        now = m.poll_timeout().unwrap();
+        m.handle_timeout(now);
+        if drain(&mut m).contains(&Action::SendGarp { count: 5 }) {
+            garps.push(now - t(20_000));
+        }
+    }
+    assert_eq!(garps, vec![Duration::from_secs(1), Duration::from_secs(5)]);
 }
 
 #[test]
