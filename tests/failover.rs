@@ -784,3 +784,46 @@ fn no_accept_drops_traffic_to_the_vip_and_accept_answers() {
         ruleset(&lab.ns('a'))
     );
 }
+
+/// The poll loop runs SCHED_RR (priority 10 by default, `vrrp_rt_priority` to change, 0 for
+/// normal scheduling): at short advert intervals on a busy machine ordinary scheduling
+/// lets adverts leave late enough to cause false failovers (tests/bench/stability.sh).
+#[test]
+fn the_daemon_runs_real_time_and_vrrp_rt_priority_changes_it() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    // (rt_priority, policy) from /proc/PID/stat: fields 40 and 41, after the ")".
+    let sched = |lab: &Lab, host: char| -> (u32, u32) {
+        let pid = std::fs::read_to_string(lab.pid_file(host)).unwrap();
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap();
+        let f: Vec<&str> = stat
+            .rsplit_once(')')
+            .unwrap()
+            .1
+            .split_whitespace()
+            .collect();
+        (f[37].parse().unwrap(), f[38].parse().unwrap())
+    };
+    lab.start('a', &config_path("syslog1.conf"));
+    wait_until(
+        Duration::from_secs(3),
+        || lab.pid_file('a').exists(),
+        || "no pid file".into(),
+    );
+    assert_eq!(sched(&lab, 'a'), (10, libc::SCHED_RR as u32));
+    lab.stop('a', SIGTERM);
+    let seed = std::fs::read_to_string(config_path("syslog1.conf")).unwrap();
+    let c = lab.write_config(
+        "rt0.conf",
+        &format!("global_defs {{\n vrrp_rt_priority 0\n}}\n{seed}"),
+    );
+    lab.start('a', &c);
+    wait_until(
+        Duration::from_secs(3),
+        || lab.pid_file('a').exists(),
+        || "no pid file".into(),
+    );
+    assert_eq!(sched(&lab, 'a'), (0, libc::SCHED_OTHER as u32));
+}

@@ -125,11 +125,13 @@ pub(crate) fn is_instance_key(key: &str) -> bool {
     INSTANCE_KEYS.iter().any(|(k, _)| *k == key)
 }
 
-pub(crate) const GLOBAL_KEYS: [&str; 4] = [
+pub(crate) const GLOBAL_KEYS: [&str; 6] = [
     "router_id",
     "vrrp_version",
     "script_user",
     "enable_script_security",
+    "vrrp_rt_priority",
+    "vrrp_rlimit_rttime",
 ];
 
 pub(crate) fn is_global_key(key: &str) -> bool {
@@ -496,6 +498,8 @@ pub(crate) struct Builder<'f> {
     vrrp_version: Option<Version>,
     script_user: Option<RunAs>,
     script_security: bool,
+    rt_priority: u8,
+    rlimit_rttime_us: u64,
     section: Section,
     drafts: Vec<Draft>,
     scripts: Vec<ScriptDraft>,
@@ -511,6 +515,8 @@ impl<'f> Builder<'f> {
             vrrp_version: None,
             script_user: None,
             script_security: false,
+            rt_priority: super::model::DEFAULT_RT_PRIORITY,
+            rlimit_rttime_us: super::model::DEFAULT_RLIMIT_RTTIME_US,
             section: Section::Top,
             drafts: Vec::new(),
             scripts: Vec::new(),
@@ -576,6 +582,10 @@ impl<'f> Builder<'f> {
                     .ok_or_else(|| format!("expected yes or no for {key}, found \"{v}\"")),
                 _ => Err(format!("expected at most one value for {key}")),
             },
+            "vrrp_rt_priority" => number(key, args, 0, 99).map(|n| self.rt_priority = n as u8),
+            "vrrp_rlimit_rttime" => {
+                number(key, args, 1_000, 60_000_000).map(|n| self.rlimit_rttime_us = n)
+            }
             _ => Err(unknown("keyword", key)),
         };
         if let Err(message) = result {
@@ -734,6 +744,8 @@ impl<'f> Builder<'f> {
             sync_groups: groups,
             script_user: self.script_user,
             script_security: self.script_security,
+            rt_priority: self.rt_priority,
+            rlimit_rttime_us: self.rlimit_rttime_us,
         })
     }
 

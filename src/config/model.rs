@@ -19,7 +19,19 @@ pub struct Config {
     /// `global_defs { enable_script_security }`: refuse scripts that a non-root user
     /// could change but that would run as root.
     pub script_security: bool,
+    /// `global_defs { vrrp_rt_priority }`: SCHED_RR priority of the daemon (0: normal
+    /// scheduling).
+    pub rt_priority: u8,
+    /// `global_defs { vrrp_rlimit_rttime }`: CPU µs a real-time daemon may use without
+    /// blocking before the kernel stops it.
+    pub rlimit_rttime_us: u64,
 }
+
+/// tinyvrrpd runs real-time by default (keepalived does only when configured): see
+/// `os::sched`.
+pub const DEFAULT_RT_PRIORITY: u8 = 10;
+/// Generous: the loop blocks in ppoll every pass; only a runaway loop gets near it.
+pub const DEFAULT_RLIMIT_RTTIME_US: u64 = 1_000_000;
 
 /// `USER [GROUP]` (GROUP defaults to USER's primary group).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -168,6 +168,16 @@ fn err<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> StartError + '_ {
 
 impl Daemon {
     pub fn new(config: Config, paths: Paths) -> Result<Daemon, StartError> {
+        if config.rt_priority > 0 {
+            match crate::os::sched::realtime(i32::from(config.rt_priority), config.rlimit_rttime_us)
+            {
+                Ok(()) => debug!("running SCHED_RR at priority {}", config.rt_priority),
+                Err(e) => warn!(
+                    "cannot run real-time (SCHED_RR {}): {e}; give CAP_SYS_NICE, or adverts may leave late on a busy machine",
+                    config.rt_priority
+                ),
+            }
+        }
         // Scripts and notify commands are checked before anything is touched.
         let scripts = prepare_scripts(&config).map_err(StartError)?;
         let notifiers = notify::prepare_all(&config).map_err(StartError)?;

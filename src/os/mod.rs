@@ -7,6 +7,7 @@ pub mod iface;
 pub mod netlink;
 pub mod pidfile;
 pub mod process;
+pub mod sched;
 pub mod signals;
 pub mod socket;
 pub mod sysctl;

@@ -273,6 +273,17 @@ unsafe fn child(
                 libc::signal(sig, libc::SIG_DFL);
             }
         }
+        // Capabilities the service manager gave the daemon (ambient) are not the scripts'.
+        libc::prctl(
+            libc::PR_CAP_AMBIENT,
+            libc::PR_CAP_AMBIENT_CLEAR_ALL,
+            0,
+            0,
+            0,
+        );
+        // The daemon may run SCHED_RR; its scripts must not.
+        let normal = libc::sched_param { sched_priority: 0 };
+        libc::sched_setscheduler(0, libc::SCHED_OTHER, &normal);
         for fd in 0..3 {
             libc::dup2(null_fd, fd);
         }
