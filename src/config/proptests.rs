@@ -129,13 +129,13 @@ fn check_config(text: &str, c: &Config) {
         }
         assert!(i.unicast_src.is_none() || i.is_unicast(), "{text}");
         assert!(!i.vips.is_empty() && i.vips.len() <= 255, "{text}");
-        let v4 = |a: &std::net::IpAddr| a.is_ipv4();
-        assert!(i.unicast_peers.iter().all(v4) && i.unicast_src.iter().all(v4));
-        assert!(
-            i.vips
-                .iter()
-                .all(|v| v.addr.is_ipv4() && v.prefix_len <= 32)
-        );
+        // One family per instance, that of the first VIP; IPv6 is VRRPv3.
+        let v6 = i.is_ipv6();
+        let same = |a: &std::net::IpAddr| a.is_ipv6() == v6;
+        assert!(i.unicast_peers.iter().all(same) && i.unicast_src.iter().all(same));
+        let max = if v6 { 128 } else { 32 };
+        assert!(i.vips.iter().all(|v| same(&v.addr) && v.prefix_len <= max));
+        assert!(!v6 || i.version == Version::V3, "{text}");
     }
 }
 

@@ -134,12 +134,16 @@ pub fn check_config(c: &Config) {
         }
         let peers: HashSet<_> = i.unicast_peers.iter().collect();
         assert_eq!(peers.len(), i.unicast_peers.len(), "{name}: duplicate peer");
+        // One family per instance, that of the first VIP; IPv6 is VRRPv3.
+        let v6 = i.is_ipv6();
         for a in i.unicast_peers.iter().chain(&i.unicast_src) {
-            assert!(a.is_ipv4(), "{name}: IPv6 address accepted");
+            assert_eq!(a.is_ipv6(), v6, "{name}: mixed families");
         }
+        assert!(!v6 || i.version == Version::V3, "{name}: IPv6 over VRRPv2");
         assert!(!i.vips.is_empty(), "{name}: no VIP");
+        let max = if v6 { 128 } else { 32 };
         for v in &i.vips {
-            assert!(v.addr.is_ipv4() && v.prefix_len <= 32, "{name}: VIP {v:?}");
+            assert!(v.addr.is_ipv6() == v6 && v.prefix_len <= max, "{name}: VIP {v:?}");
             if let Some(l) = &v.label {
                 let dev = v.dev.as_ref().unwrap_or(&i.interface);
                 assert!(
