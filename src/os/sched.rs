@@ -15,9 +15,9 @@ pub fn realtime(priority: i32, rttime_us: u64) -> io::Result<()> {
     };
     // SAFETY: lim is a valid rlimit.
     cvt(unsafe { libc::setrlimit(libc::RLIMIT_RTTIME, &lim) })?;
-    let param = libc::sched_param {
-        sched_priority: priority,
-    };
+    // SAFETY: sched_param is plain old data (musl's has more fields than glibc's).
+    let mut param: libc::sched_param = unsafe { core::mem::zeroed() };
+    param.sched_priority = priority;
     // SAFETY: param is valid; pid 0 = this process.
     cvt(unsafe { libc::sched_setscheduler(0, libc::SCHED_RR, &param) }).map(drop)
 }
