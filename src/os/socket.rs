@@ -201,45 +201,26 @@ impl VrrpSocket {
     /// Send a VRRP message from `src` (our link-local address) to `dst`; IPV6_PKTINFO
     /// pins the source the checksum covered and the outgoing interface.
     pub fn send_v6(&self, src: Ipv6Addr, dst: Ipv6Addr, payload: &[u8]) -> io::Result<()> {
-        // SAFETY: plain old data; all-zero is valid.
-        let (mut sin6, mut msg): (libc::sockaddr_in6, libc::msghdr) =
-            unsafe { core::mem::zeroed() };
+        // SAFETY: sockaddr_in6 is plain old data; all-zero is valid.
+        let mut sin6: libc::sockaddr_in6 = unsafe { core::mem::zeroed() };
         sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
         sin6.sin6_addr.s6_addr = dst.octets();
         // Link-local destinations need their interface.
         sin6.sin6_scope_id = self.ifindex;
-        let mut iov = libc::iovec {
-            iov_base: payload.as_ptr() as *mut _,
-            iov_len: payload.len(),
-        };
         let info = libc::in6_pktinfo {
             ipi6_addr: libc::in6_addr {
                 s6_addr: src.octets(),
             },
             ipi6_ifindex: self.ifindex as _,
         };
-        let mut cbuf = [0u64; 8];
-        // SAFETY: CMSG_SPACE is a pure size computation.
-        let space =
-            unsafe { libc::CMSG_SPACE(core::mem::size_of::<libc::in6_pktinfo>() as u32) } as usize;
-        msg.msg_name = (&mut sin6 as *mut libc::sockaddr_in6).cast();
-        msg.msg_namelen = core::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t;
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = cbuf.as_mut_ptr().cast();
-        msg.msg_controllen = space as _;
-        // SAFETY: msg_control points to `space` <= 64 writable, aligned bytes, enough for
-        // one in6_pktinfo control message; CMSG_FIRSTHDR is therefore non-null.
-        unsafe {
-            let cmsg = libc::CMSG_FIRSTHDR(&msg);
-            (*cmsg).cmsg_level = libc::IPPROTO_IPV6;
-            (*cmsg).cmsg_type = libc::IPV6_PKTINFO;
-            (*cmsg).cmsg_len =
-                libc::CMSG_LEN(core::mem::size_of::<libc::in6_pktinfo>() as u32) as _;
-            core::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::in6_pktinfo>(), info);
-        }
-        // SAFETY: every pointer in msg refers to a live local for the duration of the call.
-        cvt_size(unsafe { libc::sendmsg(self.fd.as_raw_fd(), &msg, 0) }).map(drop)
+        send_with_pktinfo(
+            self.fd.as_raw_fd(),
+            &sin6,
+            payload,
+            libc::IPPROTO_IPV6,
+            libc::IPV6_PKTINFO,
+            info,
+        )
     }
 
     pub fn raw_fd(&self) -> RawFd {
@@ -272,14 +253,10 @@ impl VrrpSocket {
     /// kernel builds the IP header; IP_PKTINFO pins the source, which the v3 checksum
     /// covered, and the outgoing interface.
     pub fn send(&self, src: Ipv4Addr, dst: Ipv4Addr, payload: &[u8]) -> io::Result<()> {
-        // SAFETY: sockaddr_in and msghdr are plain old data; all-zero is valid for both.
-        let (mut sin, mut msg): (libc::sockaddr_in, libc::msghdr) = unsafe { core::mem::zeroed() };
+        // SAFETY: sockaddr_in is plain old data; all-zero is valid.
+        let mut sin: libc::sockaddr_in = unsafe { core::mem::zeroed() };
         sin.sin_family = libc::AF_INET as libc::sa_family_t;
         sin.sin_addr.s_addr = u32::from(dst).to_be();
-        let mut iov = libc::iovec {
-            iov_base: payload.as_ptr() as *mut _,
-            iov_len: payload.len(),
-        };
         let info = libc::in_pktinfo {
             ipi_ifindex: self.ifindex as libc::c_int,
             ipi_spec_dst: libc::in_addr {
@@ -287,29 +264,59 @@ impl VrrpSocket {
             },
             ipi_addr: libc::in_addr { s_addr: 0 },
         };
-        // u64 elements keep the control buffer aligned for cmsghdr.
-        let mut cbuf = [0u64; 8];
-        // SAFETY: CMSG_SPACE is a pure size computation.
-        let space =
-            unsafe { libc::CMSG_SPACE(core::mem::size_of::<libc::in_pktinfo>() as u32) } as usize;
-        msg.msg_name = (&mut sin as *mut libc::sockaddr_in).cast();
-        msg.msg_namelen = core::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = cbuf.as_mut_ptr().cast();
-        msg.msg_controllen = space as _;
-        // SAFETY: msg_control points to `space` <= 64 writable, aligned bytes, enough for
-        // one in_pktinfo control message; CMSG_FIRSTHDR is therefore non-null.
-        unsafe {
-            let cmsg = libc::CMSG_FIRSTHDR(&msg);
-            (*cmsg).cmsg_level = libc::IPPROTO_IP;
-            (*cmsg).cmsg_type = libc::IP_PKTINFO;
-            (*cmsg).cmsg_len = libc::CMSG_LEN(core::mem::size_of::<libc::in_pktinfo>() as u32) as _;
-            core::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::in_pktinfo>(), info);
-        }
-        // SAFETY: every pointer in msg refers to a live local for the duration of the call.
-        cvt_size(unsafe { libc::sendmsg(self.fd.as_raw_fd(), &msg, 0) }).map(drop)
+        send_with_pktinfo(
+            self.fd.as_raw_fd(),
+            &sin,
+            payload,
+            libc::IPPROTO_IP,
+            libc::IP_PKTINFO,
+            info,
+        )
     }
+}
+
+/// sendmsg(2) of `payload` to `addr` with one control message (`level`, `ty`, `info`):
+/// the packet-info that pins source address and interface, for both families.
+fn send_with_pktinfo<A, P: Copy>(
+    fd: RawFd,
+    addr: &A,
+    payload: &[u8],
+    level: libc::c_int,
+    ty: libc::c_int,
+    info: P,
+) -> io::Result<()> {
+    // SAFETY: msghdr is plain old data; all-zero is valid.
+    let mut msg: libc::msghdr = unsafe { core::mem::zeroed() };
+    let mut iov = libc::iovec {
+        iov_base: payload.as_ptr() as *mut _,
+        iov_len: payload.len(),
+    };
+    // u64 elements keep the control buffer aligned for cmsghdr.
+    let mut cbuf = [0u64; 8];
+    let size = core::mem::size_of::<P>() as u32;
+    // SAFETY: CMSG_SPACE is a pure size computation.
+    let space = unsafe { libc::CMSG_SPACE(size) } as usize;
+    assert!(
+        space <= core::mem::size_of_val(&cbuf),
+        "control message too large"
+    );
+    msg.msg_name = (addr as *const A).cast_mut().cast();
+    msg.msg_namelen = core::mem::size_of::<A>() as libc::socklen_t;
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cbuf.as_mut_ptr().cast();
+    msg.msg_controllen = space as _;
+    // SAFETY: msg_control points to `space` writable, aligned bytes (checked above), enough
+    // for one control message of P; CMSG_FIRSTHDR is therefore non-null.
+    unsafe {
+        let cmsg = libc::CMSG_FIRSTHDR(&msg);
+        (*cmsg).cmsg_level = level;
+        (*cmsg).cmsg_type = ty;
+        (*cmsg).cmsg_len = libc::CMSG_LEN(size) as _;
+        core::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<P>(), info);
+    }
+    // SAFETY: every pointer in msg refers to a live value for the duration of the call.
+    cvt_size(unsafe { libc::sendmsg(fd, &msg, 0) }).map(drop)
 }
 
 fn mreqn(group: Ipv4Addr, ifindex: u32) -> libc::ip_mreqn {
