@@ -122,16 +122,11 @@ impl Daemon {
                     t.result.as_str()
                 );
             }
-            let _ = writeln!(
-                s,
-                "  Counters: adverts_rx={} adverts_tx={} priority0_rx={} priority0_tx={} became_master={} transitions={}",
-                c.adverts_rx,
-                c.adverts_tx,
-                c.priority_zero_rx,
-                c.priority_zero_tx,
-                c.became_master,
-                c.transitions
-            );
+            s.push_str("  Counters:");
+            for (kind, n) in c.named() {
+                let _ = write!(s, " {kind}={n}");
+            }
+            s.push('\n');
             s.push_str("  Discarded:");
             for (kind, n) in Discard::KINDS.iter().zip(c.discarded) {
                 let _ = write!(s, " {kind}={n}");
@@ -291,16 +286,11 @@ impl Daemon {
 }
 
 fn json_counters(s: &mut String, c: &Counters) {
-    let _ = write!(
-        s,
-        "{{\"adverts_rx\":{},\"adverts_tx\":{},\"priority0_rx\":{},\"priority0_tx\":{},\"became_master\":{},\"transitions\":{},\"discarded\":{{",
-        c.adverts_rx,
-        c.adverts_tx,
-        c.priority_zero_rx,
-        c.priority_zero_tx,
-        c.became_master,
-        c.transitions
-    );
+    s.push('{');
+    for (kind, n) in c.named() {
+        let _ = write!(s, "\"{kind}\":{n},");
+    }
+    s.push_str("\"discarded\":{");
     for (n, (kind, count)) in Discard::KINDS.iter().zip(c.discarded).enumerate() {
         if n > 0 {
             s.push(',');

@@ -273,6 +273,20 @@ pub struct Counters {
     pub discarded: [u64; Discard::KINDS.len()],
 }
 
+impl Counters {
+    /// The counters with their stable names, in display order (text and JSON status).
+    pub fn named(&self) -> [(&'static str, u64); 6] {
+        [
+            ("adverts_rx", self.adverts_rx),
+            ("adverts_tx", self.adverts_tx),
+            ("priority0_rx", self.priority_zero_rx),
+            ("priority0_tx", self.priority_zero_tx),
+            ("became_master", self.became_master),
+            ("transitions", self.transitions),
+        ]
+    }
+}
+
 /// Enough room for the longest burst one event produces (become Master: transition,
 /// add VIPs, advert, GARP) with margin; the caller drains after every call.
 const ACTION_QUEUE: usize = 8;
