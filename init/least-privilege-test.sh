@@ -88,8 +88,8 @@ rc=0
 ip netns exec "$ns" timeout 10 setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
   --inh-caps=-all --bounding-set=-all \
   "$DAEMON" -n -l -f "$CONF" -p "$RUNDIR/nocaps.pid" >"$work/nocaps.out" 2>&1 || rc=$?
-if [[ $rc == 1 ]] && grep -qi "permitted\|permission" "$work/nocaps.out"; then
-  ok "without CAP_NET_RAW/CAP_NET_ADMIN: exit 1, '$(grep -i -m1 permi "$work/nocaps.out")'"
+if [[ $rc == 1 ]] && grep -qi "error: cannot start.*not permitted" "$work/nocaps.out"; then
+  ok "without CAP_NET_RAW/CAP_NET_ADMIN: exit 1, '$(grep -i -m1 "error: cannot start" "$work/nocaps.out")'"
 else
   fail "without capabilities: rc=$rc: $(cat "$work/nocaps.out")"
 fi
