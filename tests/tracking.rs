@@ -527,3 +527,40 @@ fn a_weighted_track_interface_lowers_the_priority_instead_of_faulting() {
     ip(&["link", "set", "uplink0", "up"]);
     lab.wait_sole_owner('a', Duration::from_secs(4));
 }
+
+/// An interface deleted and created again (a USB NIC re-plugged, a PPP link redialled)
+/// gets a new index: the daemon re-opens its socket and the node works again, no restart.
+#[test]
+fn a_re_created_interface_is_picked_up_again() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let log = lab.dir.join("notify.log");
+    let rec = recorder(&lab, "notify.sh", &log);
+    let a = lab.write_config("a.conf", &part2_conf('a', "/bin/true", &rec, ""));
+    let b = lab.write_config("b.conf", &part2_conf('b', "/bin/true", &rec, ""));
+    lab.start('a', &a);
+    lab.start('b', &b);
+    lab.wait_sole_owner('a', Duration::from_secs(5));
+    let (ns_a, lan) = (lab.ns('a'), format!("{}-lan", lab.name));
+    let run = |args: &[&str]| {
+        assert!(
+            Command::new("ip").args(args).status().unwrap().success(),
+            "ip {args:?}"
+        );
+    };
+    // Deleting one end of the veth deletes both: a loses its interface, b takes over.
+    run(&["-n", &ns_a, "link", "del", "enp0s1"]);
+    lab.wait_sole_owner('b', Duration::from_secs(6));
+    run(&[
+        "-n", &lan, "link", "add", "port-a", "type", "veth", "peer", "name", "enp0s1", "netns",
+        &ns_a,
+    ]);
+    run(&["-n", &lan, "link", "set", "port-a", "master", "br0", "up"]);
+    run(&["-n", &ns_a, "addr", "add", "192.0.2.11/24", "dev", "enp0s1"]);
+    run(&["-n", &ns_a, "link", "set", "enp0s1", "up"]);
+    lab.wait_log('a', "enp0s1 was re-created", 1, Duration::from_secs(3));
+    // Back to normal: a preempts again, which needs its adverts to flow on the new socket.
+    lab.wait_sole_owner('a', Duration::from_secs(8));
+}

@@ -302,10 +302,17 @@ impl Daemon {
     }
 
     fn link_event(&mut self, ev: &LinkEvent) -> bool {
-        if let Some(l) = self.links.iter().position(|l| l.name == ev.name) {
-            if ev.up && self.links[l].iface.index != ev.index {
+        // Both families' links of a re-created interface.
+        let mut reopened = false;
+        for l in 0..self.links.len() {
+            let link = &self.links[l];
+            if ev.up && link.name == ev.name && link.iface.index != ev.index {
                 self.reopen_link(l);
+                reopened = true;
             }
+        }
+        if reopened {
+            self.sync_links();
         }
         let Some(s) = self.ifaces.iter_mut().find(|s| s.name == ev.name) else {
             return false;

@@ -1067,7 +1067,8 @@ impl Daemon {
     }
 
     /// The interface of link `l` was deleted and created again (new index): re-open its
-    /// socket so adverts flow again.
+    /// socket so adverts flow again. The caller runs `sync_links` (group membership, poll
+    /// set) afterwards.
     fn reopen_link(&mut self, l: usize) {
         let name = self.links[l].name.clone();
         let v6 = self.links[l].sock.is_v6();
@@ -1081,7 +1082,6 @@ impl Daemon {
                 );
                 self.links[l].iface = iface;
                 self.links[l].sock = sock;
-                self.sync_links();
             }
             Err(e) => error!("{name} was re-created but cannot be opened again: {e}"),
         }
