@@ -18,8 +18,6 @@ pub(super) struct CheckRun {
     pub cmd: Prepared,
     pub check: Check,
     pub pid: Option<i32>,
-    /// Exit of the last run, for the status output.
-    pub last: Option<Exit>,
 }
 
 /// A tracked interface (an instance's own or a `track_interface`).
@@ -75,7 +73,6 @@ impl Daemon {
                 cmd,
                 check,
                 pid: None,
-                last: None,
             });
         }
         for c in old {
@@ -204,8 +201,8 @@ impl Daemon {
                 self.notify_ended(i, pid, exit, now);
             } else if let Some(i) = self.routers.iter().position(|r| r.firewall.owns(pid)) {
                 self.firewall_ended(i, exit, now);
-            } else if let Some(k) = self.orphans.iter().position(|&(p, _)| p == pid) {
-                self.orphans.swap_remove(k);
+            } else if let Some(d) = self.retired.iter_mut().find(|d| d.queue.owns(pid)) {
+                d.queue.ended(now, d.timeout, &d.who);
             }
         }
     }
@@ -213,7 +210,6 @@ impl Daemon {
     fn check_ended(&mut self, k: usize, exit: Exit, now: Instant) {
         let c = &mut self.checks[k];
         c.pid = None;
-        c.last = Some(exit);
         let killed = c.check.was_killed();
         match c.check.finished(now, exit.success()) {
             Some(Health::Good) => info!("VRRP_Script({}) succeeded", c.cfg.name),

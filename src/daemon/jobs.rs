@@ -85,19 +85,24 @@ impl JobQueue {
         self.running = old.running.take();
     }
 
-    /// The owner is going away: start everything still queued now, without waiting for
-    /// order; every pid goes to `orphans` so it is still reaped.
-    pub fn flush(&mut self, orphans: &mut Vec<(i32, String)>, who: &str) {
-        if let Some((pid, _)) = self.running.take() {
-            orphans.push((pid, who.to_string()));
-        }
+    /// The daemon is exiting: start everything still queued now, out of order, rather
+    /// than never (whatever runs is reaped by init).
+    pub fn abandon(&mut self, who: &str) {
+        self.running = None;
         while let Some(job) = self.jobs.pop_front() {
-            match spawn(&job) {
-                Ok(pid) => orphans.push((pid, who.to_string())),
-                Err(e) => error!("({who}) cannot run {}: {e}", job.cmd.text),
+            if let Err(e) = spawn(&job) {
+                error!("({who}) cannot run {}: {e}", job.cmd.text);
             }
         }
     }
+}
+
+/// The queue of an instance removed by a reload: it keeps running its commands in order
+/// (a notify_stop, an nft removal) until empty.
+pub(super) struct Retired {
+    pub who: String,
+    pub queue: JobQueue,
+    pub timeout: Duration,
 }
 
 fn spawn(job: &Job) -> std::io::Result<i32> {

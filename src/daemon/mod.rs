@@ -142,8 +142,8 @@ pub struct Daemon {
     control: Option<ControlSocket>,
     /// OpenWrt's hotplug-call, when present.
     hotplug: Option<Prepared>,
-    /// Children of routers that are gone (reload, stop), still to be reaped.
-    orphans: Vec<(i32, String)>,
+    /// Command queues of instances a reload removed, still running.
+    retired: Vec<jobs::Retired>,
     /// Shutting down: tracking no longer starts or restarts instances.
     stopping: bool,
     /// Base interfaces of virtual MACs, with the sysctls to restore.
@@ -209,7 +209,7 @@ impl Daemon {
             link_mon: LinkMonitor::open().map_err(err("cannot open the link monitor"))?,
             control,
             hotplug: notify::hotplug_command(),
-            orphans: Vec::new(),
+            retired: Vec::new(),
             stopping: false,
             saved_bases: Vec::new(),
             nft,
@@ -476,6 +476,10 @@ impl Daemon {
             r.notify.queue.expire(now, &r.cfg.name);
             r.firewall.expire(now, &r.cfg.name);
         }
+        self.retired.retain(|d| !d.queue.is_idle());
+        for d in &mut self.retired {
+            d.queue.expire(now, &d.who);
+        }
         let next = self
             .routers
             .iter()
@@ -486,6 +490,7 @@ impl Daemon {
                     .filter_map(|r| r.notify.queue.deadline()),
             )
             .chain(self.routers.iter().filter_map(|r| r.firewall.deadline()))
+            .chain(self.retired.iter().filter_map(|d| d.queue.deadline()))
             .chain(self.next_check_due().filter(|_| !self.stopping))
             .min();
         let mut timeout = next.map(|t| t.saturating_since(clock::now()));
@@ -876,20 +881,26 @@ impl Daemon {
         for i in 0..self.routers.len() {
             self.routers[i].m.release_now();
             self.drain(i, now);
-            self.flush_notify(i);
+            let r = &mut self.routers[i];
+            r.notify.queue.abandon(&r.cfg.name);
+            r.firewall.abandon(&r.cfg.name);
             if let Some(v) = self.routers[i].vmac.take() {
                 self.remove_vmac(&v);
             }
         }
+        for d in &mut self.retired {
+            d.queue.abandon(&d.who);
+        }
         info!("stopped");
     }
 
-    /// While stopping: a router still serves VIPs for the new Master, or notify scripts
-    /// are queued.
+    /// While stopping: a router still serves VIPs for the new Master, or notify or nft
+    /// commands are queued (a removed instance's too).
     fn handing_over(&self) -> bool {
         self.routers
             .iter()
             .any(|r| r.m.holds_vips() || !r.notify.queue.is_idle() || !r.firewall.is_idle())
+            || self.retired.iter().any(|d| !d.queue.is_idle())
     }
 
     /// SIGHUP: parse the file again; on any error keep running the old configuration.
@@ -974,7 +985,7 @@ impl Daemon {
                     self.routers[i].m.shutdown(now);
                     self.routers[i].m.release_now();
                     self.drain(i, now);
-                    self.flush_notify(i);
+                    self.retire_queues(i);
                     let mut r = self.routers.remove(i);
                     self.discard_router(&mut r);
                     removed += 1;

@@ -4,7 +4,7 @@
 //! NOTIFY_TIMEOUT so a hung script cannot hold the queue forever.
 
 use super::Daemon;
-use super::jobs::{Job, JobQueue};
+use super::jobs::{Job, JobQueue, Retired};
 use crate::config::model::{Config, Instance};
 use crate::os::process::{self, Cred, Exit, Prepared};
 use crate::vrrp::machine::State;
@@ -139,11 +139,25 @@ impl Daemon {
 }
 
 impl Daemon {
-    /// Router `i` is going away (stop or reload): start whatever it still has queued now,
-    /// without waiting for order, and remember its running scripts so they are reaped.
-    pub(super) fn flush_notify(&mut self, i: usize) {
+    /// Router `i` is removed by a reload: its notify and nft commands go on, in order,
+    /// without it.
+    pub(super) fn retire_queues(&mut self, i: usize) {
         let r = &mut self.routers[i];
-        r.notify.queue.flush(&mut self.orphans, &r.cfg.name);
-        r.firewall.flush(&mut self.orphans, &r.cfg.name);
+        let queues = [
+            (core::mem::take(&mut r.notify.queue), NOTIFY_TIMEOUT),
+            (
+                core::mem::take(&mut r.firewall),
+                super::firewall::FIREWALL_TIMEOUT,
+            ),
+        ];
+        for (queue, timeout) in queues {
+            if !queue.is_idle() {
+                self.retired.push(Retired {
+                    who: r.cfg.name.clone(),
+                    queue,
+                    timeout,
+                });
+            }
+        }
     }
 }

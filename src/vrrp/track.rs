@@ -81,10 +81,6 @@ impl Check {
         self.health
     }
 
-    pub fn is_running(&self) -> bool {
-        self.running.is_some()
-    }
-
     /// When `handle_timeout` has work: the deadline of the run in progress, or the next run.
     pub fn poll_timeout(&self) -> Instant {
         match self.running {
