@@ -37,28 +37,33 @@ pub(super) fn prepare_nft(config: &Config) -> Result<Option<Prepared>, String> {
         .map_err(|e| format!("({}) no_accept needs nftables' nft: {e}", inst.name))
 }
 
-/// The instance's chain: unique per interface, VRID and family.
-fn chain(inst: &Instance, ifindex: u32) -> String {
+/// The instance's chain: unique per interface, VRID and family, and stable — named from
+/// the interface's name, not its index, which changes if the interface is re-created.
+fn chain(inst: &Instance) -> String {
     let fam = if inst.is_ipv6() { 6 } else { 4 };
-    format!("vi_{ifindex}_{}_{fam}", inst.vrid)
+    let ifname: String = inst
+        .interface
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    format!("vi_{ifname}_{}_{fam}", inst.vrid)
 }
 
 /// nft commands that make the chain exist and empty; `then` follows in the same
 /// transaction.
-fn script(inst: &Instance, ifindex: u32, then: &str) -> String {
-    let c = chain(inst, ifindex);
+fn script(inst: &Instance, then: &str) -> String {
+    let c = chain(inst);
     format!(
         "add table inet tinyvrrpd ; add chain inet tinyvrrpd {c} {{ type filter hook input priority -150 ; policy accept ; }} ; flush chain inet tinyvrrpd {c} ; {then}"
     )
 }
 
-pub fn install_script(inst: &Instance, ifindex: u32) -> String {
+pub fn install_script(inst: &Instance) -> String {
     let proto = if inst.is_ipv6() { "ip6" } else { "ip" };
     let addrs: Vec<String> = inst.vips.iter().map(|v| v.addr.to_string()).collect();
-    let c = chain(inst, ifindex);
+    let c = chain(inst);
     script(
         inst,
-        ifindex,
         &format!(
             "add rule inet tinyvrrpd {c} {proto} daddr {{ {} }} drop",
             addrs.join(", ")
@@ -66,9 +71,9 @@ pub fn install_script(inst: &Instance, ifindex: u32) -> String {
     )
 }
 
-pub fn remove_script(inst: &Instance, ifindex: u32) -> String {
-    let c = chain(inst, ifindex);
-    script(inst, ifindex, &format!("delete chain inet tinyvrrpd {c}"))
+pub fn remove_script(inst: &Instance) -> String {
+    let c = chain(inst);
+    script(inst, &format!("delete chain inet tinyvrrpd {c}"))
 }
 
 impl Daemon {
@@ -81,11 +86,10 @@ impl Daemon {
         if !drops_vip_traffic(&r.cfg) {
             return;
         }
-        let ifindex = self.links[r.link].iface.index;
         let text = if install {
-            install_script(&r.cfg, ifindex)
+            install_script(&r.cfg)
         } else {
-            remove_script(&r.cfg, ifindex)
+            remove_script(&r.cfg)
         };
         let mut cmd = nft.with_args(&[&text]);
         cmd.text = format!("nft '{text}'");
@@ -119,6 +123,7 @@ mod tests {
 
     fn inst(addrs: &[&str]) -> Instance {
         let mut i = Instance::with_defaults("VI_1", 1);
+        i.interface = "eth0".into();
         i.vrid = 7;
         i.accept = false;
         i.vips = addrs
@@ -137,12 +142,12 @@ mod tests {
     fn install_and_remove_are_one_nft_transaction_each() {
         let i = inst(&["192.0.2.10", "192.0.2.20"]);
         assert_eq!(
-            install_script(&i, 3),
-            "add table inet tinyvrrpd ; add chain inet tinyvrrpd vi_3_7_4 { type filter hook input priority -150 ; policy accept ; } ; flush chain inet tinyvrrpd vi_3_7_4 ; add rule inet tinyvrrpd vi_3_7_4 ip daddr { 192.0.2.10, 192.0.2.20 } drop"
+            install_script(&i),
+            "add table inet tinyvrrpd ; add chain inet tinyvrrpd vi_eth0_7_4 { type filter hook input priority -150 ; policy accept ; } ; flush chain inet tinyvrrpd vi_eth0_7_4 ; add rule inet tinyvrrpd vi_eth0_7_4 ip daddr { 192.0.2.10, 192.0.2.20 } drop"
         );
-        assert!(remove_script(&i, 3).ends_with("; delete chain inet tinyvrrpd vi_3_7_4"));
+        assert!(remove_script(&i).ends_with("; delete chain inet tinyvrrpd vi_eth0_7_4"));
         let six = inst(&["2001:db8::10"]);
-        assert!(install_script(&six, 3).ends_with("ip6 daddr { 2001:db8::10 } drop"));
+        assert!(install_script(&six).ends_with("ip6 daddr { 2001:db8::10 } drop"));
     }
 
     #[test]

@@ -260,7 +260,7 @@ impl Daemon {
         for i in 0..d.routers.len() {
             if firewall::drops_vip_traffic(&d.routers[i].cfg) {
                 warn!(
-                    "({}) no_accept: while Master, this node drops all traffic addressed to the VIPs (RFC 5798 Accept_Mode off; only an address owner, priority 255, accepts it). Services listening on the VIPs are unreachable; remove no_accept (or vrrp_strict habits) if they must answer",
+                    "({}) no_accept: while Master, this node drops all traffic addressed to the VIPs (RFC 5798 Accept_Mode off; only an address owner, priority 255, accepts it). Services listening on the VIPs are unreachable; use accept if they must answer",
                     d.routers[i].cfg.name
                 );
                 // A crashed run may have left its drop rule.
