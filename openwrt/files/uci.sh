@@ -968,6 +968,13 @@ tinyvrrpd_ka_instance() {
 		tinyvrrpd_fail "$1" "has no option name (keepalived's init script skips it; name it or remove it)"
 		return 1
 	fi
+	# keepalived's init writes authentication only when both are set.
+	config_get v "$1" auth_type
+	config_get first "$1" auth_pass
+	if [ -n "$v$first" ] && { [ -z "$v" ] || [ -z "$first" ]; }; then
+		tinyvrrpd_fail "$1" "auth_type and auth_pass go together (keepalived's init script drops authentication when one is missing): set both, or neither"
+		return 1
+	fi
 	echo
 	echo "# from vrrp_instance '$name' of /etc/config/keepalived"
 	tinyvrrpd_kv "$1" instance "$name" || return 1

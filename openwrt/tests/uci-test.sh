@@ -234,6 +234,7 @@ CASES
     keepalived_mode "$work/case.uci"
     expect_refused "minimal +'$lines'" "$sh" keepalived "$msg"
   done <<'CASES'
+\toption auth_type 'PASS'|auth_type and auth_pass go together (keepalived's init script drops authentication when one is missing)
 \toption nopreempt '0'|vrrp_instance 'VI_1' (section cfg3): option nopreempt '0': keepalived's init script turns nopreempt on for any value; set it to '1', or remove it to turn nopreempt off
 \toption use_vmac 'vrrp0'|option use_vmac 'vrrp0': keepalived's init script drops the name and uses vrrp.VRID
 \tlist unicast_peer '192.0.2.12'|unicast_peer '192.0.2.12' names no a peer section with option name '192.0.2.12' (keepalived's init script drops it silently)
