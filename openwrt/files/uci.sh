@@ -285,18 +285,11 @@ tinyvrrpd_warn() {
 	return 0
 }
 
-# KIND of TYPE option|list NAME in the current table; status 1 if it is not there.
-tinyvrrpd_kind() { # TYPE option|list NAME
-	local rest
+# Whether TYPE option|list NAME is in the current table.
+tinyvrrpd_known() { # TYPE option|list NAME
 	case "$TINYVRRPD_TABLE" in
 	*"
-$1 $2 $3 "*)
-		rest=${TINYVRRPD_TABLE#*"
-$1 $2 $3 "}
-		TINYVRRPD_KIND=${rest%%"
-"*}
-		return 0
-		;;
+$1 $2 $3 "*) return 0 ;;
 	esac
 	return 1
 }
@@ -347,8 +340,8 @@ config_cb() {
 
 option_cb() {
 	tinyvrrpd_section_known "$CB_TYPE" || return 0
-	tinyvrrpd_kind "$CB_TYPE" option "$1" && return 0
-	if tinyvrrpd_kind "$CB_TYPE" list "$1"; then
+	tinyvrrpd_known "$CB_TYPE" option "$1" && return 0
+	if tinyvrrpd_known "$CB_TYPE" list "$1"; then
 		tinyvrrpd_later "$CB_SECTION" "'$1' must be given as 'list $1', not 'option $1'"
 	else
 		tinyvrrpd_later "$CB_SECTION" "$(tinyvrrpd_unknown_hint option "$1")"
@@ -357,8 +350,8 @@ option_cb() {
 
 list_cb() {
 	tinyvrrpd_section_known "$CB_TYPE" || return 0
-	tinyvrrpd_kind "$CB_TYPE" list "$1" && return 0
-	if tinyvrrpd_kind "$CB_TYPE" option "$1"; then
+	tinyvrrpd_known "$CB_TYPE" list "$1" && return 0
+	if tinyvrrpd_known "$CB_TYPE" option "$1"; then
 		tinyvrrpd_later "$CB_SECTION" "'$1' takes one value: 'option $1', not 'list $1'"
 	else
 		tinyvrrpd_later "$CB_SECTION" "$(tinyvrrpd_unknown_hint list "$1")"
@@ -493,19 +486,25 @@ tinyvrrpd_emit_value() { # SECTION KEY KIND VALUE
 	esac
 }
 
-# Every option and list of a section, in the order of the schema table.
-tinyvrrpd_emit_section() { # SECTION TYPE
+# FUNCTION SECTION option|list NAME KIND for each entry of TYPE in the schema table, in
+# table order; stops at the first that fails.
+tinyvrrpd_each_entry() { # SECTION TYPE FUNCTION
 	local line IFS='
 '
 	for line in $TINYVRRPD_TABLE; do
 		IFS=' '
 		# shellcheck disable=SC2086 # split on purpose: TYPE option|list NAME KIND
-		set -- "$1" "$2" $line
+		set -- "$1" "$2" "$3" $line
 		IFS='
 '
-		[ "$3" = "$2" ] || continue
-		tinyvrrpd_emit "$1" "$4" "$5" "$6" || return 1
+		[ "$4" = "$2" ] || continue
+		"$3" "$1" "$5" "$6" "$7" || return 1
 	done
+}
+
+# Every option and list of a native section.
+tinyvrrpd_emit_section() { # SECTION TYPE
+	tinyvrrpd_each_entry "$1" "$2" tinyvrrpd_emit
 }
 
 # The name a native section is known by: `option name`, else the section's own name.
@@ -686,59 +685,34 @@ tinyvrrpd_ka_flag() { # SECTION NAME VALUE
 	return 1
 }
 
-# The generic kinds of keepalived's table; the rest is done by the callers.
-tinyvrrpd_ka_option() { # SECTION TYPE NAME
+# An option or list of keepalived's table whose kind the generic rules know (value, cmd,
+# flag for options; soon, ipvs, mail for both); the others are done by the callers.
+tinyvrrpd_ka_entry() { # SECTION option|list NAME KIND
 	local v
 	config_get v "$1" "$3"
 	[ -n "$v" ] || return 0
-	tinyvrrpd_kind "$2" option "$3" || return 0
-	case "$TINYVRRPD_KIND" in
-	value) tinyvrrpd_kv "$1" "$3" "$v" ;;
-	cmd) tinyvrrpd_cmd "$1" "$3" "$v" ;;
-	flag) tinyvrrpd_ka_flag "$1" "$3" "$v" ;;
-	soon)
+	case "$2:$4" in
+	option:value) tinyvrrpd_kv "$1" "$3" "$v" ;;
+	option:cmd) tinyvrrpd_cmd "$1" "$3" "$v" ;;
+	option:flag) tinyvrrpd_ka_flag "$1" "$3" "$v" ;;
+	*:soon)
 		tinyvrrpd_fail "$1" "'$3' is not supported by tinyvrrpd yet"
 		return 1
 		;;
-	ipvs)
+	*:ipvs)
 		tinyvrrpd_fail "$1" "'$3' (IPVS load balancing) is not supported by tinyvrrpd"
 		return 1
 		;;
-	mail) tinyvrrpd_label "$1" && tinyvrrpd_warn "$TINYVRRPD_FILE: $TINYVRRPD_LABEL: $3: tinyvrrpd sends no e-mail alerts (ignored)" ;;
+	*:mail)
+		tinyvrrpd_label "$1"
+		tinyvrrpd_warn "$TINYVRRPD_FILE: $TINYVRRPD_LABEL: $3: tinyvrrpd sends no e-mail alerts (ignored)"
+		;;
 	esac
 }
 
-# Every option of a keepalived section whose kind the generic rule knows, in table order.
+# Every option and list of a keepalived section the generic rules know, in table order.
 tinyvrrpd_ka_options() { # SECTION TYPE
-	local line IFS='
-'
-	for line in $TINYVRRPD_TABLE; do
-		IFS=' '
-		# shellcheck disable=SC2086 # split on purpose: TYPE option|list NAME KIND
-		set -- "$1" "$2" $line
-		IFS='
-'
-		[ "$3" = "$2" ] || continue
-		[ "$4" = option ] || { [ "$6" = soon ] || [ "$6" = mail ] || continue; }
-		if [ "$4" = list ]; then
-			tinyvrrpd_ka_list_soon "$1" "$5" "$6" || return 1
-			continue
-		fi
-		tinyvrrpd_ka_option "$1" "$2" "$5" || return 1
-	done
-}
-
-tinyvrrpd_ka_list_soon() { # SECTION NAME KIND
-	local v
-	config_get v "$1" "$2"
-	[ -n "$v" ] || return 0
-	if [ "$3" = mail ]; then
-		tinyvrrpd_label "$1"
-		tinyvrrpd_warn "$TINYVRRPD_FILE: $TINYVRRPD_LABEL: $2: tinyvrrpd sends no e-mail alerts (ignored)"
-		return 0
-	fi
-	tinyvrrpd_fail "$1" "'$2' is not supported by tinyvrrpd yet"
-	return 1
+	tinyvrrpd_each_entry "$1" "$2" tinyvrrpd_ka_entry
 }
 
 # The sections no instance refers to that still do something under keepalived.
