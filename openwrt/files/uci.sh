@@ -507,6 +507,15 @@ tinyvrrpd_emit_section() { # SECTION TYPE
 	tinyvrrpd_each_entry "$1" "$2" tinyvrrpd_emit
 }
 
+# The first lines of a section in the generated file: where it comes from (so that a
+# FILE:LINE error of `tinyvrrpd -t` leads back to the UCI section) and KEY = NAME.
+tinyvrrpd_begin() { # SECTION KEY NAME
+	tinyvrrpd_label "$1"
+	echo
+	echo "# from $TINYVRRPD_LABEL of $TINYVRRPD_FILE"
+	tinyvrrpd_kv "$1" "$2" "$3"
+}
+
 # The name a native section is known by: `option name`, else the section's own name.
 tinyvrrpd_name() { # SECTION
 	config_get TINYVRRPD_NAME "$1" name "$1"
@@ -598,9 +607,7 @@ tinyvrrpd_native_globals() {
 
 tinyvrrpd_native_script() {
 	tinyvrrpd_name "$1"
-	echo
-	echo "# from vrrp_script '$1' of /etc/config/tinyvrrpd"
-	tinyvrrpd_kv "$1" vrrp_script "$TINYVRRPD_NAME" || return 1
+	tinyvrrpd_begin "$1" vrrp_script "$TINYVRRPD_NAME" || return 1
 	tinyvrrpd_emit_section "$1" vrrp_script
 }
 
@@ -610,9 +617,7 @@ tinyvrrpd_native_instance() {
 	[ "$enabled" = 1 ] || return 0
 	tinyvrrpd_name "$1"
 	case " $TINYVRRPD_WAITING " in *" $TINYVRRPD_NAME "*) return 0 ;; esac
-	echo
-	echo "# from instance '$1' of /etc/config/tinyvrrpd"
-	tinyvrrpd_kv "$1" instance "$TINYVRRPD_NAME" || return 1
+	tinyvrrpd_begin "$1" instance "$TINYVRRPD_NAME" || return 1
 	eval "dev=\${TINYVRRPD_DEV_$1:-}"
 	[ -z "$dev" ] || echo "interface = $dev"
 	tinyvrrpd_emit_section "$1" instance || return 1
@@ -624,9 +629,7 @@ tinyvrrpd_native_group() {
 	case " $TINYVRRPD_WAITING_GROUPS " in *" $1 "*) return 0 ;; esac
 	tinyvrrpd_name "$1"
 	config_get members "$1" group
-	echo
-	echo "# from vrrp_sync_group '$1' of /etc/config/tinyvrrpd"
-	tinyvrrpd_kv "$1" vrrp_sync_group "$TINYVRRPD_NAME" || return 1
+	tinyvrrpd_begin "$1" vrrp_sync_group "$TINYVRRPD_NAME" || return 1
 	tinyvrrpd_kv "$1" group "$members" || return 1
 	tinyvrrpd_emit_section "$1" vrrp_sync_group
 }
@@ -776,9 +779,7 @@ tinyvrrpd_ka_script() {
 		tinyvrrpd_fail "$1" "option fail '$fail': keepalived's init script ignores it (its keyword is 'fall', which LuCI's \"Fail\" field means); rename it to 'fall', or remove it for keepalived's default of 1"
 		return 1
 	fi
-	echo
-	echo "# from vrrp_script '$name' of /etc/config/keepalived"
-	tinyvrrpd_kv "$1" vrrp_script "$name" || return 1
+	tinyvrrpd_begin "$1" vrrp_script "$name" || return 1
 	tinyvrrpd_ka_options "$1" vrrp_script || return 1
 	config_get weight "$1" weight
 	config_get direction "$1" direction
@@ -949,9 +950,7 @@ tinyvrrpd_ka_instance() {
 		tinyvrrpd_fail "$1" "auth_type and auth_pass go together (keepalived's init script drops authentication when one is missing): set both, or neither"
 		return 1
 	fi
-	echo
-	echo "# from vrrp_instance '$name' of /etc/config/keepalived"
-	tinyvrrpd_kv "$1" instance "$name" || return 1
+	tinyvrrpd_begin "$1" instance "$name" || return 1
 	tinyvrrpd_ka_options "$1" vrrp_instance || return 1
 	config_get v "$1" debug
 	case "$v" in
@@ -1001,9 +1000,7 @@ tinyvrrpd_ka_group() {
 		tinyvrrpd_fail "$1" "has no list group (keepalived's init script skips it; add its instances or remove it)"
 		return 1
 	fi
-	echo
-	echo "# from vrrp_sync_group '$name' of /etc/config/keepalived"
-	tinyvrrpd_kv "$1" vrrp_sync_group "$name" || return 1
+	tinyvrrpd_begin "$1" vrrp_sync_group "$name" || return 1
 	tinyvrrpd_kv "$1" group "$members" || return 1
 	tinyvrrpd_ka_options "$1" vrrp_sync_group
 }
