@@ -532,16 +532,9 @@ impl Daemon {
             let got = if self.links[li].sock.is_v6() {
                 self.links[li].sock.recv_v6(&mut self.rx[..]).map(|r| {
                     r.map(|r| {
-                        let parsed = match r.hop_limit {
-                            // RFC 9568 §7.1: hop limit 255, or it may have been routed.
-                            Some(255) => packet::parse(
-                                &self.rx[..r.len],
-                                IpAddr::V6(r.src),
-                                IpAddr::V6(r.dst),
-                            )
-                            .map(|p| advert_of(IpAddr::V6(r.src), &p)),
-                            h => Err(wire::Error::Ttl(h.unwrap_or(0))),
-                        };
+                        let parsed =
+                            wire::ipv6::parse_vrrp(&self.rx[..r.len], r.src, r.dst, r.hop_limit)
+                                .map(|p| advert_of(IpAddr::V6(r.src), &p));
                         (IpAddr::V6(r.src), parsed)
                     })
                 })
