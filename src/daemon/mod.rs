@@ -348,7 +348,7 @@ impl Daemon {
         Ok(Router {
             cfg: inst.clone(),
             m: Machine::new(
-                Params::from_instance(inst),
+                params(inst),
                 src.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED)),
             ),
             link,
@@ -534,14 +534,16 @@ impl Daemon {
                     r.map(|r| {
                         let parsed =
                             wire::ipv6::parse_vrrp(&self.rx[..r.len], r.src, r.dst, r.hop_limit)
-                                .map(|p| advert_of(IpAddr::V6(r.src), &p));
+                                .map(|p| Advert::new(IpAddr::V6(r.src), &p));
                         (IpAddr::V6(r.src), parsed)
                     })
                 })
             } else {
                 self.links[li].sock.recv(&mut self.rx[..]).map(|d| {
                     d.map(|d| match wire::ipv4::parse_vrrp(d) {
-                        Ok((ip, p)) => (IpAddr::V4(ip.src), Ok(advert_of(IpAddr::V4(ip.src), &p))),
+                        Ok((ip, p)) => {
+                            (IpAddr::V4(ip.src), Ok(Advert::new(IpAddr::V4(ip.src), &p)))
+                        }
                         Err(e) => {
                             let src = wire::ipv4::parse(d)
                                 .map(|(ip, _)| ip.src)
@@ -1026,7 +1028,7 @@ impl Daemon {
                 self.send_garp(i, Some(&added), inst.garp_master_repeat);
             }
         }
-        let mut params = Params::from_instance(inst);
+        let mut params = params(inst);
         params.priority = self.routers[i].m.priority();
         self.routers[i].m.update_params(now, params);
         self.drain(i, now);
@@ -1118,18 +1120,29 @@ fn open_socket(name: &str, index: u32, v6: bool) -> io::Result<VrrpSocket> {
     }
 }
 
-/// The machine's view of a parsed advertisement.
-fn advert_of(src: IpAddr, p: &packet::Repr) -> Advert {
-    Advert {
-        src,
-        version: p.version,
-        vrid: p.vrid,
-        priority: p.priority,
-        interval: Centis(p.interval_cs),
-        auth: match p.auth {
-            packet::Auth::Pass(pass) => Some(pass),
-            packet::Auth::None => None,
+/// What the machine needs from an instance's configuration.
+fn params(inst: &Instance) -> Params {
+    Params {
+        vrid: inst.vrid,
+        priority: inst.priority,
+        version: inst.version,
+        advert_interval: inst.advert_interval,
+        preempt: inst.preempt,
+        preempt_delay: inst.preempt_delay,
+        initial_state: inst.initial_state,
+        auth: inst.auth_pass,
+        unicast_peers: inst.unicast_peers.clone(),
+        garp_master_delay: inst.garp_master_delay,
+        garp_master_repeat: inst.garp_master_repeat,
+        garp_master_refresh: inst.garp_master_refresh,
+        garp_master_refresh_repeat: inst.garp_master_refresh_repeat,
+        garp_interval: if inst.is_ipv6() {
+            inst.gna_interval
+        } else {
+            inst.garp_interval
         },
+        garp_follow_up: inst.vmac.is_some(),
+        hold_vips_on_stop: inst.vmac.is_none(),
     }
 }
 
