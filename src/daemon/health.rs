@@ -7,6 +7,7 @@ use crate::config::model::{Config, TrackScript};
 use crate::os::netlink::{LinkEvent, LinkNews};
 use crate::os::process::{self, Cred, Exit, Prepared};
 use crate::os::{clock, iface};
+use crate::vrrp::group;
 use crate::vrrp::machine::State;
 use crate::vrrp::timers::Instant;
 use crate::vrrp::track::{Check, CheckAction, Health, Tracker, Verdict, verdict};
@@ -148,13 +149,7 @@ impl Daemon {
         for i in 0..self.routers.len() {
             let mut v = own[i];
             if let Some(g) = self.group_of(i) {
-                for j in self.members(g) {
-                    match own[j] {
-                        Verdict::Fault => v = Verdict::Fault,
-                        Verdict::Pending if v != Verdict::Fault => v = Verdict::Pending,
-                        _ => {}
-                    }
-                }
+                v = group::verdict(v, self.members(g).into_iter().map(|j| own[j]));
                 if v == Verdict::Fault && own[i] != Verdict::Fault && self.routers[i].verdict != v {
                     info!(
                         "({}) sync group {}: another member is in FAULT",

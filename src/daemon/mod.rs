@@ -17,8 +17,11 @@ use crate::os::process::{self, Prepared};
 use crate::os::signals::{Signal, Signals};
 use crate::os::socket::{VRRP_GROUP_V4, VRRP_GROUP_V6, VrrpSocket};
 use crate::os::{self, clock};
+use crate::vrrp::duplicate::DuplicateFilter;
+use crate::vrrp::group;
 use crate::vrrp::machine::{Action, Advert, Discard, Machine, Params, Reason, State};
 use crate::vrrp::ratelimit::LogLimiter;
+use crate::vrrp::reload::{self, Identity};
 use crate::vrrp::timers::{Centis, Instant};
 use crate::vrrp::track::Verdict;
 use crate::wire::{self, arp, nd, packet};
@@ -46,9 +49,6 @@ const RX_BUDGET: usize = 64;
 /// Longest a stop waits for a new Master before removing the VIPs anyway: covers the
 /// Skew_Time of any Backup at advert intervals up to ~2 s without making a stop slow.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
-
-/// The same advert read on two interfaces (base and virtual MAC) arrives within this.
-const DUP_WINDOW: Duration = Duration::from_millis(20);
 
 /// How often an IPv6 instance looks for its link-local address while DAD runs.
 const SOURCE_POLL: Duration = Duration::from_millis(100);
@@ -110,9 +110,8 @@ struct Router {
     vmac: Option<vmac::Vmac>,
     /// A second link adverts for this router arrive on (the virtual MAC interface).
     rx_link: Option<usize>,
-    /// The last advert taken in (source, priority, when, link): the same advert read on
-    /// both the base and the virtual MAC interface is taken once.
-    last_rx: Option<(IpAddr, u8, Instant, usize)>,
+    /// The same advert read on both the base and the virtual MAC interface is taken once.
+    copies: DuplicateFilter<usize>,
     /// no_accept's nft changes, in order.
     firewall: jobs::JobQueue,
 }
@@ -358,7 +357,7 @@ impl Daemon {
             verdict: Verdict::Pending,
             vmac,
             rx_link,
-            last_rx: None,
+            copies: DuplicateFilter::default(),
             firewall: jobs::JobQueue::default(),
         })
     }
@@ -614,15 +613,8 @@ impl Daemon {
             return;
         };
         let r = &mut self.routers[ri];
-        if r.rx_link.is_some() {
-            // A multicast advert from a real MAC reaches both interfaces: take it once.
-            let dup = r.last_rx.is_some_and(|(src, prio, at, link)| {
-                src == adv.src && prio == adv.priority && link != li && now - at < DUP_WINDOW
-            });
-            r.last_rx = Some((adv.src, adv.priority, now, li));
-            if dup {
-                return;
-            }
+        if r.rx_link.is_some() && r.copies.is_copy(adv.src, adv.priority, li, now) {
+            return;
         }
         match self.routers[ri].m.handle_advert(now, &adv) {
             Ok(()) => self.drain(ri, now),
@@ -940,7 +932,7 @@ impl Daemon {
             let keep = self
                 .routers
                 .iter()
-                .position(|r| same_identity(&r.cfg, inst));
+                .position(|r| identity(&r.cfg) == identity(inst));
             let res = match keep {
                 None => self.build_router(inst).map(|mut r| {
                     r.notify = core::mem::take(&mut notifiers[k]);
@@ -963,7 +955,7 @@ impl Daemon {
             match new
                 .instances
                 .iter()
-                .position(|n| same_identity(&self.routers[i].cfg, n))
+                .position(|n| identity(&self.routers[i].cfg) == identity(n))
             {
                 Some(k) => {
                     let mut n = core::mem::take(&mut notifiers[k]);
@@ -1012,18 +1004,14 @@ impl Daemon {
         }
         if self.routers[i].m.state() == State::Master {
             let r = &self.routers[i];
-            for vip in old.vips.iter().filter(|v| !inst.vips.contains(v)) {
+            let d = reload::diff(&old.vips, &inst.vips);
+            for vip in d.removed {
                 self.vip_change(r, AddrOp::Del, vip);
             }
-            let added: Vec<IpAddr> = inst
-                .vips
-                .iter()
-                .filter(|v| !old.vips.contains(v))
-                .map(|v| v.addr)
-                .collect();
-            for vip in inst.vips.iter().filter(|v| !old.vips.contains(v)) {
+            for vip in &d.added {
                 self.vip_change(r, AddrOp::Add, vip);
             }
+            let added: Vec<IpAddr> = d.added.iter().map(|v| v.addr).collect();
             if !added.is_empty() {
                 self.send_garp(i, Some(&added), inst.garp_master_repeat);
             }
@@ -1049,19 +1037,15 @@ impl Daemon {
             .collect()
     }
 
-    /// keepalived's sync groups: when one member becomes Master the others follow, and
-    /// when a Master member yields to a better Master the others yield too. (FAULT is
-    /// shared through `refresh_health`.)
+    /// keepalived's sync groups (`vrrp::group::follow`; FAULT is shared through
+    /// `refresh_health`).
     fn sync_group(&mut self, i: usize, from: State, to: State, now: Instant) {
         let Some(g) = self.group_of(i) else {
             return;
         };
         for j in self.members(g) {
-            let state = self.routers[j].m.state();
-            let follow = match (from, to, state) {
-                (_, State::Master, State::Backup) => State::Master,
-                (State::Master, State::Backup, State::Master) => State::Backup,
-                _ => continue,
+            let Some(follow) = group::follow(from, to, self.routers[j].m.state()) else {
+                continue;
             };
             info!(
                 "({}) following sync group {} to {follow}",
@@ -1160,15 +1144,16 @@ fn router_id(config: &Config) -> String {
     config.router_id.clone().unwrap_or_else(os::hostname)
 }
 
-/// Instances are the same virtual router across a reload when these match; anything else
-/// may change in place.
-fn same_identity(a: &Instance, b: &Instance) -> bool {
-    a.name == b.name
-        && a.interface == b.interface
-        && a.vrid == b.vrid
-        && a.version == b.version
-        && a.unicast_src == b.unicast_src
-        && a.vmac == b.vmac
+/// What makes an instance the same virtual router across a reload.
+fn identity(i: &Instance) -> Identity<'_> {
+    Identity {
+        name: &i.name,
+        interface: &i.interface,
+        vrid: i.vrid,
+        version: i.version,
+        unicast_src: i.unicast_src,
+        vmac: i.vmac.as_deref(),
+    }
 }
 
 fn centis_text(c: Centis) -> String {
