@@ -1,4 +1,5 @@
 //! tinyvrrpd command line: keepalived's flags where keepalived has them.
+#![deny(unsafe_code)]
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tinyvrrpd::config::{self, model::Config};

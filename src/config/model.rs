@@ -106,13 +106,8 @@ pub struct SyncGroup {
     pub members: Vec<String>,
 }
 
-/// keepalived's `state`: only a hint for start-up (see the state machine), never a
-/// guarantee of mastership.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InitialState {
-    Master,
-    Backup,
-}
+/// keepalived's `state` is the machine's start-up hint.
+pub use crate::vrrp::machine::InitialState;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Vip {

@@ -1,7 +1,7 @@
 //! The health-tracking and notification keywords: `vrrp_script` blocks, the
 //! `track_script` / `track_interface` entries of instances, `notify*` commands and how a
 //! command line is split into words. Pure text handling; whether a program exists and
-//! who may run it is checked when the daemon starts (`crate::scripts`).
+//! who may run it is checked when the daemon starts (`os::process::prepare`).
 
 use super::build::{boolean, fixed_point, number, one};
 use super::model::{Command, RunAs, TrackScript, Tracked};

@@ -6,16 +6,15 @@
 //! traffic to the VIP and keep working: hosts still find the Master, their packets to
 //! the VIPs are dropped.
 
-use super::Daemon;
-use super::jobs::Job;
+use super::children::Job;
+use super::error::StartError;
 use crate::config::model::{Command, Config, Instance};
-use crate::os::process::{self, Prepared};
-use crate::vrrp::timers::Instant;
+use crate::os::process::{self, Exit, Prepared};
 use core::time::Duration;
 use log::warn;
 
 const NFT: &str = "nft";
-pub(super) const FIREWALL_TIMEOUT: Duration = Duration::from_secs(10);
+pub const FIREWALL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Whether this instance's Master drops traffic to its VIPs.
 pub fn drops_vip_traffic(inst: &Instance) -> bool {
@@ -23,7 +22,7 @@ pub fn drops_vip_traffic(inst: &Instance) -> bool {
 }
 
 /// The `nft` program, resolved at start when any instance needs it.
-pub(super) fn prepare_nft(config: &Config) -> Result<Option<Prepared>, String> {
+pub fn prepare_nft(config: &Config) -> Result<Option<Prepared>, StartError> {
     let Some(inst) = config.instances.iter().find(|i| drops_vip_traffic(i)) else {
         return Ok(None);
     };
@@ -34,7 +33,10 @@ pub(super) fn prepare_nft(config: &Config) -> Result<Option<Prepared>, String> {
     };
     process::prepare(&cmd, None, false)
         .map(Some)
-        .map_err(|e| format!("({}) no_accept needs nftables' nft: {e}", inst.name))
+        .map_err(StartError::command(format!(
+            "({}) no_accept needs nftables' nft",
+            inst.name
+        )))
 }
 
 /// The instance's chain: unique per interface, VRID and family, and stable — named from
@@ -76,44 +78,30 @@ pub fn remove_script(inst: &Instance) -> String {
     script(inst, &format!("delete chain inet tinyvrrpd {c}"))
 }
 
-impl Daemon {
-    /// Queue an nft change for router `i`: the drop rule (`install`) or its removal.
-    pub(super) fn firewall(&mut self, i: usize, install: bool, now: Instant) {
-        let Some(nft) = &self.nft else {
-            return;
-        };
-        let r = &mut self.routers[i];
-        if !drops_vip_traffic(&r.cfg) {
-            return;
-        }
-        let text = if install {
-            install_script(&r.cfg)
-        } else {
-            remove_script(&r.cfg)
-        };
-        let mut cmd = nft.with_args(&[&text]);
-        cmd.text = format!("nft '{text}'");
-        r.firewall.push(
-            Job {
-                cmd,
-                env: Vec::new(),
-            },
-            now,
-            FIREWALL_TIMEOUT,
-            &r.cfg.name,
-        );
+/// The nft command that installs (or removes) the instance's drop rule; None when the
+/// instance accepts traffic to its VIPs.
+pub fn job(nft: &Prepared, inst: &Instance, install: bool) -> Option<Job> {
+    if !drops_vip_traffic(inst) {
+        return None;
     }
+    let text = if install {
+        install_script(inst)
+    } else {
+        remove_script(inst)
+    };
+    let mut cmd = nft.with_args(&[&text]);
+    cmd.text = format!("nft '{text}'");
+    Some(Job {
+        cmd,
+        env: Vec::new(),
+    })
+}
 
-    pub(super) fn firewall_ended(&mut self, i: usize, exit: process::Exit, now: Instant) {
-        let r = &mut self.routers[i];
-        if !exit.success() {
-            warn!(
-                "({}) nft failed ({exit}): traffic to the VIPs may not be dropped or may stay dropped",
-                r.cfg.name
-            );
-        }
-        r.firewall.ended(now, FIREWALL_TIMEOUT, &r.cfg.name);
-    }
+/// An nft command that failed (the `children::Report` of firewall queues).
+pub fn report(who: &str, _pid: i32, exit: Exit) {
+    warn!(
+        "({who}) nft failed ({exit}): traffic to the VIPs may not be dropped or may stay dropped"
+    );
 }
 
 #[cfg(test)]

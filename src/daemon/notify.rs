@@ -1,30 +1,29 @@
-//! Notify scripts (`notify_master` ... `notify`) and, on OpenWrt, hotplug events. One
-//! queue per instance: its scripts run one at a time in transition order, so a
-//! notify_backup can never overtake the notify_master before it; each is killed after
-//! NOTIFY_TIMEOUT so a hung script cannot hold the queue forever.
+//! Notify scripts (`notify_master` ... `notify`) and, on OpenWrt, hotplug events: what
+//! runs when an instance changes state. They run on the instance's notify queue (see
+//! `children`), one at a time in transition order, so a notify_backup can never overtake
+//! the notify_master before it; each is killed after NOTIFY_TIMEOUT so a hung script
+//! cannot hold the queue forever.
 
-use super::Daemon;
-use super::jobs::{Job, JobQueue, Retired};
-use crate::config::model::{Config, Instance};
+use super::children::Job;
+use super::error::StartError;
+use crate::config::model::{Command, Config, Instance};
 use crate::os::process::{self, Cred, Exit, Prepared};
 use crate::vrrp::machine::State;
-use crate::vrrp::timers::Instant;
 use core::time::Duration;
 use log::warn;
 
-pub(super) const NOTIFY_TIMEOUT: Duration = Duration::from_secs(30);
+pub const NOTIFY_TIMEOUT: Duration = Duration::from_secs(30);
 /// OpenWrt's hotplug dispatcher: runs /etc/hotplug.d/tinyvrrpd/* with our environment.
 pub const HOTPLUG_CALL: &str = "/sbin/hotplug-call";
 
-/// The prepared notify commands of one instance and its queue.
-#[derive(Default)]
-pub(super) struct Notifier {
+/// The prepared notify commands of one instance.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Notifier {
     master: Option<Prepared>,
     backup: Option<Prepared>,
     fault: Option<Prepared>,
     stop: Option<Prepared>,
     any: Option<Prepared>,
-    pub queue: JobQueue,
 }
 
 impl Notifier {
@@ -33,13 +32,13 @@ impl Notifier {
         inst: &Instance,
         default: Option<Cred>,
         security: bool,
-    ) -> Result<Notifier, String> {
+    ) -> Result<Notifier, StartError> {
         let n = &inst.notify;
-        let prep = |key: &str, c: &Option<crate::config::model::Command>| {
+        let prep = |key: &str, c: &Option<Command>| {
             c.as_ref()
                 .map(|c| process::prepare(c, default, security))
                 .transpose()
-                .map_err(|e| format!("({}) {key}: {e}", inst.name))
+                .map_err(StartError::command(format!("({}) {key}", inst.name)))
         };
         Ok(Notifier {
             master: prep("notify_master", &n.master)?,
@@ -47,8 +46,52 @@ impl Notifier {
             fault: prep("notify_fault", &n.fault)?,
             stop: prep("notify_stop", &n.stop)?,
             any: prep("notify", &n.any)?,
-            queue: JobQueue::default(),
         })
+    }
+
+    /// What runs, in order, when instance `name` enters `to` with `priority`: the
+    /// state's own script, `notify` with keepalived's arguments, and the hotplug event.
+    pub fn jobs(
+        &self,
+        name: &str,
+        to: State,
+        priority: u8,
+        hotplug: Option<&Prepared>,
+        mut run: impl FnMut(Job),
+    ) {
+        let word = state_word(to);
+        let prio = priority.to_string();
+        let specific = match to {
+            State::Master => &self.master,
+            State::Backup => &self.backup,
+            State::Fault => &self.fault,
+            State::Initialize => &self.stop,
+        };
+        if let Some(c) = specific {
+            run(Job {
+                cmd: c.clone(),
+                env: Vec::new(),
+            });
+        }
+        if let Some(c) = &self.any {
+            run(Job {
+                cmd: c.with_args(&["INSTANCE", name, word, &prio]),
+                env: Vec::new(),
+            });
+        }
+        if let Some(c) = hotplug {
+            run(Job {
+                cmd: c.clone(),
+                env: vec![
+                    ("ACTION", format!("NOTIFY_{word}")),
+                    ("TYPE", "INSTANCE".into()),
+                    ("NAME", name.into()),
+                    ("INSTANCE", name.into()),
+                    ("STATE", word.into()),
+                    ("PRIORITY", prio),
+                ],
+            });
+        }
     }
 }
 
@@ -60,9 +103,14 @@ fn state_word(to: State) -> &'static str {
     }
 }
 
+/// A notify script that failed (the `children::Report` of notify queues).
+pub fn report(who: &str, pid: i32, exit: Exit) {
+    warn!("({who}) notify script (pid {pid}) ended with {exit}");
+}
+
 /// Whether OpenWrt's hotplug-call exists here.
 pub fn hotplug_command() -> Option<Prepared> {
-    let cmd = crate::config::model::Command {
+    let cmd = Command {
         text: format!("{HOTPLUG_CALL} tinyvrrpd"),
         argv: vec![HOTPLUG_CALL.into(), "tinyvrrpd".into()],
         user: None,
@@ -73,8 +121,9 @@ pub fn hotplug_command() -> Option<Prepared> {
         .flatten()
 }
 
-pub(super) fn prepare_all(config: &Config) -> Result<Vec<Notifier>, String> {
-    let default = super::health::default_user(config)?;
+/// Every instance's notify commands, in configuration order.
+pub fn prepare_all(config: &Config) -> Result<Vec<Notifier>, StartError> {
+    let default = super::tracking::default_user(config)?;
     config
         .instances
         .iter()
@@ -82,82 +131,76 @@ pub(super) fn prepare_all(config: &Config) -> Result<Vec<Notifier>, String> {
         .collect()
 }
 
-impl Daemon {
-    /// Queue the scripts for router `i` entering `to`.
-    pub(super) fn notify(&mut self, i: usize, to: State, now: Instant) {
-        let word = state_word(to);
-        let r = &mut self.routers[i];
-        let prio = r.m.priority().to_string();
-        let n = &mut r.notify;
-        let specific = match to {
-            State::Master => &n.master,
-            State::Backup => &n.backup,
-            State::Fault => &n.fault,
-            State::Initialize => &n.stop,
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CString;
+
+    fn cmd(argv: &[&str]) -> Prepared {
+        Prepared {
+            text: argv.join(" "),
+            prog: CString::new(argv[0]).unwrap(),
+            argv: argv.iter().map(|a| CString::new(*a).unwrap()).collect(),
+            cred: None,
+        }
+    }
+
+    fn run(n: &Notifier, name: &str, to: State, prio: u8, hotplug: Option<&Prepared>) -> Vec<Job> {
+        let mut out = Vec::new();
+        n.jobs(name, to, prio, hotplug, |j| out.push(j));
+        out
+    }
+
+    fn argv(j: &Job) -> Vec<&str> {
+        j.cmd.argv.iter().map(|a| a.to_str().unwrap()).collect()
+    }
+
+    #[test]
+    fn a_transition_runs_its_state_script_then_notify_with_keepalived_arguments() {
+        let n = Notifier {
+            master: Some(cmd(&["/etc/keepalived/notify.sh", "MASTER"])),
+            any: Some(cmd(&["/etc/keepalived/notify-any.sh"])),
+            ..Notifier::default()
         };
-        let mut jobs: Vec<Job> = Vec::new();
-        if let Some(c) = specific {
-            jobs.push(Job {
-                cmd: c.clone(),
-                env: Vec::new(),
-            });
-        }
-        if let Some(c) = &n.any {
-            jobs.push(Job {
-                cmd: c.with_args(&["INSTANCE", &r.cfg.name, word, &prio]),
-                env: Vec::new(),
-            });
-        }
-        if let Some(c) = &self.hotplug {
-            jobs.push(Job {
-                cmd: c.clone(),
-                env: vec![
-                    ("ACTION", format!("NOTIFY_{word}")),
-                    ("TYPE", "INSTANCE".into()),
-                    ("NAME", r.cfg.name.clone()),
-                    ("INSTANCE", r.cfg.name.clone()),
-                    ("STATE", word.into()),
-                    ("PRIORITY", prio.clone()),
-                ],
-            });
-        }
-        for j in jobs {
-            n.queue.push(j, now, NOTIFY_TIMEOUT, &r.cfg.name);
-        }
+        let jobs = run(&n, "VI_1", State::Master, 150, None);
+        assert_eq!(jobs.len(), 2);
+        assert_eq!(argv(&jobs[0]), ["/etc/keepalived/notify.sh", "MASTER"]);
+        assert_eq!(
+            argv(&jobs[1]),
+            [
+                "/etc/keepalived/notify-any.sh",
+                "INSTANCE",
+                "VI_1",
+                "MASTER",
+                "150"
+            ]
+        );
+        // No script for BACKUP: only `notify` runs.
+        let jobs = run(&n, "VI_1", State::Backup, 100, None);
+        assert_eq!(argv(&jobs[0])[1..], ["INSTANCE", "VI_1", "BACKUP", "100"]);
     }
 
-    pub(super) fn notify_ended(&mut self, i: usize, pid: i32, exit: Exit, now: Instant) {
-        let r = &mut self.routers[i];
-        if !exit.success() {
-            warn!(
-                "({}) notify script (pid {pid}) ended with {exit}",
-                r.cfg.name
-            );
-        }
-        r.notify.queue.ended(now, NOTIFY_TIMEOUT, &r.cfg.name);
-    }
-}
-
-impl Daemon {
-    /// Router `i` is removed by a reload: its notify and nft commands go on, in order,
-    /// without it.
-    pub(super) fn retire_queues(&mut self, i: usize) {
-        let r = &mut self.routers[i];
-        let queues = [
-            (core::mem::take(&mut r.notify.queue), NOTIFY_TIMEOUT),
-            (
-                core::mem::take(&mut r.firewall),
-                super::firewall::FIREWALL_TIMEOUT,
-            ),
-        ];
-        for (queue, timeout) in queues {
-            if !queue.is_idle() {
-                self.retired.push(Retired {
-                    who: r.cfg.name.clone(),
-                    queue,
-                    timeout,
-                });
-            }
-        }
+    #[test]
+    fn stopping_is_stop_for_notify_and_hotplug_gets_openwrts_environment() {
+        let n = Notifier {
+            stop: Some(cmd(&["/bin/stop.sh"])),
+            ..Notifier::default()
+        };
+        let hotplug = cmd(&[HOTPLUG_CALL, "tinyvrrpd"]);
+        let jobs = run(&n, "VI_1", State::Initialize, 150, Some(&hotplug));
+        assert_eq!(argv(&jobs[0]), ["/bin/stop.sh"]);
+        assert_eq!(argv(&jobs[1]), [HOTPLUG_CALL, "tinyvrrpd"]);
+        let env: Vec<(&str, &str)> = jobs[1].env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(
+            env,
+            [
+                ("ACTION", "NOTIFY_STOP"),
+                ("TYPE", "INSTANCE"),
+                ("NAME", "VI_1"),
+                ("INSTANCE", "VI_1"),
+                ("STATE", "STOP"),
+                ("PRIORITY", "150"),
+            ]
+        );
     }
 }

@@ -1,265 +1,261 @@
 //! What `tinyvrrpd status` prints and SIGUSR1 writes: one snapshot of every instance,
-//! rendered as text (the dump) or JSON (`--json`).
+//! taken from the values the daemon acts on (the tracking views are the ones verdicts
+//! are computed from), rendered as text (the dump) or JSON (`--json`) — two renderings
+//! of one snapshot, so they cannot disagree. Also the status socket that answers.
 
-use super::{Daemon, Router, centis_text};
+use super::links::Links;
+use super::routers::Routers;
+use super::tracking::{TrackView, Tracking};
+use crate::config::model::Instance;
+use crate::os::control::ControlSocket;
 use crate::vrrp::machine::{Counters, Discard, State};
-use crate::vrrp::track::Health;
 use log::{error, info, warn};
 use std::fmt::Write as _;
-
-/// One tracked object as shown to the user.
-struct TrackView<'a> {
-    kind: &'static str,
-    name: &'a str,
-    weight: i16,
-    reverse: bool,
-    result: Health,
-}
+use std::net::IpAddr;
+use std::os::fd::RawFd;
+use std::path::Path;
 
 /// Most requests are a few bytes; anything longer is not ours.
 const REQUEST_MAX: usize = 64;
 
-impl Daemon {
-    fn tracks<'a>(&'a self, r: &'a Router) -> Vec<TrackView<'a>> {
-        let up = |n: &str| {
-            if self.ifaces.iter().any(|i| i.name == n && i.up) {
-                Health::Good
-            } else {
-                Health::Failed
-            }
-        };
-        let mut v = vec![TrackView {
-            kind: "interface",
-            name: &r.cfg.interface,
-            weight: 0,
-            reverse: false,
-            result: up(&r.cfg.interface),
-        }];
-        v.extend(r.cfg.track_interfaces.iter().map(|t| TrackView {
-            kind: "interface",
-            name: &t.name,
-            weight: t.weight.unwrap_or(0),
-            reverse: t.reverse,
-            result: up(&t.name),
-        }));
-        for t in &r.cfg.track_scripts {
-            if let Some(c) = self.checks.iter().find(|c| c.cfg.name == t.name) {
-                v.push(TrackView {
-                    kind: "script",
-                    name: &t.name,
-                    weight: t.weight.unwrap_or(c.cfg.weight),
-                    reverse: t.reverse,
-                    result: c.check.health(),
-                });
-            }
-        }
-        v
-    }
+/// Who the instance hears as Master.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MasterSeen {
+    Peer(IpAddr, u8),
+    /// This node is Master: its own address and priority.
+    Me(IpAddr, u8),
+    Nobody,
+}
 
-    fn group_name(&self, r: &Router) -> Option<&str> {
-        self.groups
+struct InstanceView<'a> {
+    cfg: &'a Instance,
+    state: State,
+    priority: u8,
+    source: Option<IpAddr>,
+    master: MasterSeen,
+    group: Option<&'a str>,
+    tracking: Vec<TrackView<'a>>,
+    counters: Counters,
+}
+
+pub struct Snapshot<'a> {
+    router_id: &'a str,
+    instances: Vec<InstanceView<'a>>,
+    /// Datagrams dropped before reaching an instance, per interface, by reason.
+    dropped: Vec<(&'a str, &'a [(&'static str, u64)])>,
+}
+
+impl<'a> Snapshot<'a> {
+    pub fn take(
+        router_id: &'a str,
+        routers: &'a Routers,
+        tracking: &'a Tracking,
+        links: &'a Links,
+    ) -> Snapshot<'a> {
+        let instances = routers
             .iter()
-            .find(|g| g.members.contains(&r.cfg.name))
-            .map(|g| g.name.as_str())
+            .map(|r| {
+                let m = r.machine();
+                InstanceView {
+                    cfg: r.cfg(),
+                    state: m.state(),
+                    priority: m.priority(),
+                    source: r.src(),
+                    master: match (m.master_seen(), m.state()) {
+                        (Some((a, p)), _) => MasterSeen::Peer(a, p),
+                        (None, State::Master) => MasterSeen::Me(m.local_addr(), m.priority()),
+                        (None, _) => MasterSeen::Nobody,
+                    },
+                    group: routers.group_of(&r.cfg().name).map(|g| g.name.as_str()),
+                    tracking: tracking.views(r.cfg()),
+                    counters: *m.counters(),
+                }
+            })
+            .collect();
+        Snapshot {
+            router_id,
+            instances,
+            dropped: links.dropped().filter(|d| !d.1.is_empty()).collect(),
+        }
     }
 
     /// The SIGUSR1 dump and `tinyvrrpd status`.
-    pub fn render_state(&self) -> String {
+    pub fn text(&self) -> String {
         let mut s = String::new();
         let _ = writeln!(s, "Router ID: {}", self.router_id);
-        for r in &self.routers {
-            let m = &r.m;
-            let c = m.counters();
-            let _ = writeln!(s, "VRRP Instance: {}", r.cfg.name);
-            let _ = writeln!(s, "  State: {}", m.state());
-            let _ = writeln!(s, "  Interface: {}", r.cfg.interface);
-            let _ = writeln!(s, "  Virtual Router ID: {}", r.cfg.vrid);
-            let _ = writeln!(s, "  Version: {}", r.cfg.version as u8);
-            let _ = writeln!(s, "  Priority: {} (base {})", m.priority(), r.cfg.priority);
-            let _ = writeln!(
-                s,
-                "  Advert interval: {}",
-                centis_text(r.cfg.advert_interval)
-            );
-            match r.src {
+        for i in &self.instances {
+            let c = i.cfg;
+            let _ = writeln!(s, "VRRP Instance: {}", c.name);
+            let _ = writeln!(s, "  State: {}", i.state);
+            let _ = writeln!(s, "  Interface: {}", c.interface);
+            let _ = writeln!(s, "  Virtual Router ID: {}", c.vrid);
+            let _ = writeln!(s, "  Version: {}", c.version as u8);
+            let _ = writeln!(s, "  Priority: {} (base {})", i.priority, c.priority);
+            let cs = c.advert_interval.0;
+            let _ = writeln!(s, "  Advert interval: {}.{:02}s", cs / 100, cs % 100);
+            match i.source {
                 Some(a) => {
                     let _ = writeln!(s, "  Source address: {a}");
                 }
                 None => s.push_str("  Source address: none yet (IPv6 link-local address in DAD)\n"),
             }
-            match m.master_seen() {
-                Some((a, p)) => {
+            match i.master {
+                MasterSeen::Peer(a, p) => {
                     let _ = writeln!(s, "  Master seen: {a} priority {p}");
                 }
-                None if m.state() == State::Master => {
-                    let _ = writeln!(s, "  Master seen: self");
-                }
-                None => {
-                    let _ = writeln!(s, "  Master seen: none");
-                }
+                MasterSeen::Me(..) => s.push_str("  Master seen: self\n"),
+                MasterSeen::Nobody => s.push_str("  Master seen: none\n"),
             }
-            let _ = writeln!(s, "  Preempt: {}", if r.cfg.preempt { "yes" } else { "no" });
-            if let Some(g) = self.group_name(r) {
+            let _ = writeln!(s, "  Preempt: {}", if c.preempt { "yes" } else { "no" });
+            if let Some(g) = i.group {
                 let _ = writeln!(s, "  Sync group: {g}");
             }
-            for v in &r.cfg.vips {
-                let _ = writeln!(
-                    s,
-                    "  VIP: {}/{} dev {}",
-                    v.addr,
-                    v.prefix_len,
-                    v.dev.as_deref().unwrap_or(&r.cfg.interface)
-                );
+            for v in &c.vips {
+                let dev = v.dev.as_deref().unwrap_or(&c.interface);
+                let _ = writeln!(s, "  VIP: {}/{} dev {dev}", v.addr, v.prefix_len);
             }
-            for t in self.tracks(r) {
+            for t in &i.tracking {
                 let _ = writeln!(
                     s,
                     "  Track {}: {} weight {}{}: {}",
                     t.kind,
                     t.name,
-                    t.weight,
-                    if t.reverse { " reverse" } else { "" },
-                    t.result.as_str()
+                    t.tracker.weight,
+                    if t.tracker.reverse { " reverse" } else { "" },
+                    t.tracker.health.as_str()
                 );
             }
             s.push_str("  Counters:");
-            for (kind, n) in c.named() {
+            for (kind, n) in i.counters.named() {
                 let _ = write!(s, " {kind}={n}");
             }
-            s.push('\n');
-            s.push_str("  Discarded:");
-            for (kind, n) in Discard::KINDS.iter().zip(c.discarded) {
+            s.push_str("\n  Discarded:");
+            for (kind, n) in Discard::KINDS.iter().zip(i.counters.discarded) {
                 let _ = write!(s, " {kind}={n}");
             }
             s.push('\n');
         }
-        for l in &self.links {
-            for (kind, n) in &l.dropped {
-                let _ = writeln!(s, "Dropped on {}: {kind}={n}", l.name);
+        for (name, dropped) in &self.dropped {
+            for (kind, n) in *dropped {
+                let _ = writeln!(s, "Dropped on {name}: {kind}={n}");
             }
         }
         s
     }
 
     /// The same snapshot as JSON (`tinyvrrpd status --json`).
-    pub fn render_json(&self) -> String {
+    pub fn json(&self) -> String {
         let mut s = String::from("{\"router_id\":");
-        json_str(&mut s, &self.router_id);
+        json_str(&mut s, self.router_id);
         s.push_str(",\"instances\":[");
-        for (k, r) in self.routers.iter().enumerate() {
-            if k > 0 {
-                s.push(',');
-            }
-            let m = &r.m;
-            s.push_str("{\"name\":");
-            json_str(&mut s, &r.cfg.name);
+        for (k, i) in self.instances.iter().enumerate() {
+            let c = i.cfg;
+            s.push_str(if k > 0 { ",{\"name\":" } else { "{\"name\":" });
+            json_str(&mut s, &c.name);
             s.push_str(",\"state\":");
-            json_str(&mut s, m.state().as_str());
+            json_str(&mut s, i.state.as_str());
             s.push_str(",\"interface\":");
-            json_str(&mut s, &r.cfg.interface);
+            json_str(&mut s, &c.interface);
             let _ = write!(
                 s,
                 ",\"vrid\":{},\"version\":{},\"priority\":{{\"base\":{},\"effective\":{}}},\"advert_interval_ms\":{},\"preempt\":{}",
-                r.cfg.vrid,
-                r.cfg.version as u8,
-                r.cfg.priority,
-                m.priority(),
-                u32::from(r.cfg.advert_interval.0) * 10,
-                r.cfg.preempt
+                c.vrid,
+                c.version as u8,
+                c.priority,
+                i.priority,
+                u32::from(c.advert_interval.0) * 10,
+                c.preempt
             );
-            match r.src {
+            match i.source {
                 Some(a) => {
                     let _ = write!(s, ",\"source\":\"{a}\"");
                 }
                 None => s.push_str(",\"source\":null"),
             }
             s.push_str(",\"master_seen\":");
-            match (m.master_seen(), m.state()) {
-                (Some((a, p)), _) => {
+            match i.master {
+                MasterSeen::Peer(a, p) | MasterSeen::Me(a, p) => {
                     let _ = write!(s, "{{\"address\":\"{a}\",\"priority\":{p}}}");
                 }
-                (None, State::Master) => {
-                    let _ = write!(
-                        s,
-                        "{{\"address\":\"{}\",\"priority\":{}}}",
-                        m.local_addr(),
-                        m.priority()
-                    );
-                }
-                (None, _) => s.push_str("null"),
+                MasterSeen::Nobody => s.push_str("null"),
             }
             s.push_str(",\"sync_group\":");
-            match self.group_name(r) {
+            match i.group {
                 Some(g) => json_str(&mut s, g),
                 None => s.push_str("null"),
             }
             s.push_str(",\"vips\":[");
-            for (n, v) in r.cfg.vips.iter().enumerate() {
-                if n > 0 {
-                    s.push(',');
-                }
+            for (n, v) in c.vips.iter().enumerate() {
+                let sep = if n > 0 { "," } else { "" };
                 let _ = write!(
                     s,
-                    "{{\"address\":\"{}\",\"prefix\":{},\"dev\":",
+                    "{sep}{{\"address\":\"{}\",\"prefix\":{},\"dev\":",
                     v.addr, v.prefix_len
                 );
-                json_str(&mut s, v.dev.as_deref().unwrap_or(&r.cfg.interface));
+                json_str(&mut s, v.dev.as_deref().unwrap_or(&c.interface));
                 s.push('}');
             }
             s.push_str("],\"tracking\":[");
-            for (n, t) in self.tracks(r).iter().enumerate() {
-                if n > 0 {
-                    s.push(',');
-                }
-                let _ = write!(s, "{{\"type\":\"{}\",\"name\":", t.kind);
+            for (n, t) in i.tracking.iter().enumerate() {
+                let sep = if n > 0 { "," } else { "" };
+                let _ = write!(s, "{sep}{{\"type\":\"{}\",\"name\":", t.kind);
                 json_str(&mut s, t.name);
                 let _ = write!(
                     s,
                     ",\"weight\":{},\"reverse\":{},\"result\":\"{}\"}}",
-                    t.weight,
-                    t.reverse,
-                    t.result.as_str()
+                    t.tracker.weight,
+                    t.tracker.reverse,
+                    t.tracker.health.as_str()
                 );
             }
             s.push_str("],\"counters\":");
-            json_counters(&mut s, m.counters());
+            json_counters(&mut s, &i.counters);
             s.push('}');
         }
         s.push_str("],\"dropped\":{");
-        let mut first = true;
-        for l in self.links.iter().filter(|l| !l.dropped.is_empty()) {
-            if !first {
+        for (k, (name, dropped)) in self.dropped.iter().enumerate() {
+            if k > 0 {
                 s.push(',');
             }
-            first = false;
-            json_str(&mut s, &l.name);
+            json_str(&mut s, name);
             s.push_str(":{");
-            for (n, (kind, count)) in l.dropped.iter().enumerate() {
-                if n > 0 {
-                    s.push(',');
-                }
-                let _ = write!(s, "\"{kind}\":{count}");
+            for (n, (kind, count)) in dropped.iter().enumerate() {
+                let sep = if n > 0 { "," } else { "" };
+                let _ = write!(s, "{sep}\"{kind}\":{count}");
             }
             s.push('}');
         }
         s.push_str("}}\n");
         s
     }
+}
 
-    /// SIGUSR1: write the state of every instance to the dump file.
-    pub(super) fn dump(&self) {
-        let text = self.render_state();
-        let tmp = self.paths.dump.with_extension("tmp");
-        let res = std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, &self.paths.dump));
-        match res {
-            Ok(()) => info!("state written to {}", self.paths.dump.display()),
-            Err(e) => error!("cannot write state to {}: {e}", self.paths.dump.display()),
+/// The status socket beside the pid file; absent (with a warning) if it cannot be bound.
+pub struct StatusSocket(Option<ControlSocket>);
+
+impl StatusSocket {
+    pub fn bind(path: &Path) -> StatusSocket {
+        match ControlSocket::bind(path) {
+            Ok(c) => StatusSocket(Some(c)),
+            Err(e) => {
+                warn!(
+                    "cannot open the status socket {}: {e}; `tinyvrrpd status` will not answer",
+                    path.display()
+                );
+                StatusSocket(None)
+            }
         }
     }
 
-    /// Answer the status requests waiting on the control socket.
-    pub(super) fn answer_status(&mut self) {
-        let Some(ctl) = &self.control else {
+    /// For the poll set: poll ignores a negative descriptor, so the slot stays even
+    /// without a socket.
+    pub fn raw_fd(&self) -> RawFd {
+        self.0.as_ref().map_or(-1, ControlSocket::raw_fd)
+    }
+
+    /// Answer the requests waiting, each from a fresh snapshot.
+    pub fn serve<'a>(&self, snapshot: impl Fn() -> Snapshot<'a>) {
+        let Some(ctl) = &self.0 else {
             return;
         };
         let mut buf = [0u8; REQUEST_MAX];
@@ -274,14 +270,24 @@ impl Daemon {
                 }
             };
             let answer = match core::str::from_utf8(&buf[..n]).map(str::trim) {
-                Ok("status") => self.render_state(),
-                Ok("status json") => self.render_json(),
+                Ok("status") => snapshot().text(),
+                Ok("status json") => snapshot().json(),
                 _ => "error: unknown request (expected \"status\" or \"status json\")\n".into(),
             };
             if let Err(e) = ctl.reply(&from, answer.as_bytes()) {
                 log::debug!("status reply: {e}");
             }
         }
+    }
+}
+
+/// SIGUSR1: the text snapshot to `path`, replaced in one rename.
+pub fn dump(path: &Path, text: &str) {
+    let tmp = path.with_extension("tmp");
+    let res = std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, path));
+    match res {
+        Ok(()) => info!("state written to {}", path.display()),
+        Err(e) => error!("cannot write state to {}: {e}", path.display()),
     }
 }
 
@@ -292,10 +298,8 @@ fn json_counters(s: &mut String, c: &Counters) {
     }
     s.push_str("\"discarded\":{");
     for (n, (kind, count)) in Discard::KINDS.iter().zip(c.discarded).enumerate() {
-        if n > 0 {
-            s.push(',');
-        }
-        let _ = write!(s, "\"{kind}\":{count}");
+        let sep = if n > 0 { "," } else { "" };
+        let _ = write!(s, "{sep}\"{kind}\":{count}");
     }
     s.push_str("}}");
 }
@@ -320,28 +324,4 @@ fn json_str(s: &mut String, v: &str) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn json_strings_are_escaped() {
-        let mut s = String::new();
-        json_str(&mut s, "a\"b\\c\nd\u{1}é");
-        assert_eq!(s, "\"a\\\"b\\\\c\\nd\\u0001é\"");
-    }
-
-    #[test]
-    fn counters_render_every_discard_reason() {
-        let mut s = String::new();
-        let c = Counters {
-            adverts_rx: 3,
-            transitions: 2,
-            ..Counters::default()
-        };
-        json_counters(&mut s, &c);
-        assert_eq!(
-            s,
-            "{\"adverts_rx\":3,\"adverts_tx\":0,\"priority0_rx\":0,\"priority0_tx\":0,\"became_master\":0,\"transitions\":2,\"discarded\":{\"vrid\":0,\"version\":0,\"not_peer\":0,\"auth\":0,\"interval\":0,\"own\":0}}"
-        );
-    }
-}
+mod tests;

@@ -8,8 +8,7 @@
 //! that is what keepalived logs and what users grep for.
 
 use super::timers::{Centis, Instant, master_down_interval, skew_time};
-use crate::config::model::{InitialState, Instance};
-use crate::wire::Version;
+use crate::wire::{Version, packet};
 use core::fmt;
 use core::time::Duration;
 use heapless::Deque;
@@ -166,6 +165,31 @@ pub struct Advert {
     pub auth: Option<[u8; 8]>,
 }
 
+impl Advert {
+    /// The machine's view of an advert the codec validated, received from `src`.
+    pub fn new(src: IpAddr, p: &packet::Repr<'_>) -> Advert {
+        Advert {
+            src,
+            version: p.version,
+            vrid: p.vrid,
+            priority: p.priority,
+            interval: Centis(p.interval_cs),
+            auth: match p.auth {
+                packet::Auth::Pass(pass) => Some(pass),
+                packet::Auth::None => None,
+            },
+        }
+    }
+}
+
+/// keepalived's `state`: only a hint for start-up (see [`Machine::start`]), never a
+/// guarantee of mastership.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InitialState {
+    Master,
+    Backup,
+}
+
 /// What the machine needs from an instance's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Params {
@@ -196,33 +220,6 @@ pub struct Params {
     /// Make before break on a graceful stop (see `shutdown`). Off for a virtual MAC: two
     /// nodes answering from the same MAC would teach switches the wrong port.
     pub hold_vips_on_stop: bool,
-}
-
-impl Params {
-    pub fn from_instance(inst: &Instance) -> Params {
-        Params {
-            vrid: inst.vrid,
-            priority: inst.priority,
-            version: inst.version,
-            advert_interval: inst.advert_interval,
-            preempt: inst.preempt,
-            preempt_delay: inst.preempt_delay,
-            initial_state: inst.initial_state,
-            auth: inst.auth_pass,
-            unicast_peers: inst.unicast_peers.clone(),
-            garp_master_delay: inst.garp_master_delay,
-            garp_master_repeat: inst.garp_master_repeat,
-            garp_master_refresh: inst.garp_master_refresh,
-            garp_master_refresh_repeat: inst.garp_master_refresh_repeat,
-            garp_interval: if inst.is_ipv6() {
-                inst.gna_interval
-            } else {
-                inst.garp_interval
-            },
-            garp_follow_up: inst.vmac.is_some(),
-            hold_vips_on_stop: inst.vmac.is_none(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy)]

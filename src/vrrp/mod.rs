@@ -1,5 +1,8 @@
-//! The VRRP protocol core: pure, sans-IO.
+//! The VRRP protocol core: pure, sans-IO. Imports nothing but `wire`.
+pub mod duplicate;
+pub mod group;
 pub mod machine;
 pub mod ratelimit;
+pub mod reload;
 pub mod timers;
 pub mod track;

@@ -1,5 +1,6 @@
-//! RFC 1071 Internet checksum and the VRRPv3 pseudo-headers (RFC 5798 §5.2.8).
-use std::net::IpAddr;
+//! RFC 1071 Internet checksum and the IPv4/IPv6 pseudo-headers upper-layer checksums
+//! cover (VRRPv3, RFC 5798 §5.2.8; ICMPv6, RFC 4443 §2.3).
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// One's-complement sum of `data` as big-endian 16-bit words, added to `acc`, not folded.
 pub fn sum(mut acc: u32, data: &[u8]) -> u32 {
@@ -22,19 +23,24 @@ pub fn finish(mut acc: u32) -> u16 {
     !(acc as u16)
 }
 
-/// Sum of the IPv4 or IPv6 pseudo-header for an upper-layer message of protocol 112.
-/// None when `src` and `dst` are of different families.
-pub fn pseudo_header(src: IpAddr, dst: IpAddr, len: usize) -> Option<u32> {
-    let proto = u32::from(super::packet::PROTOCOL);
+/// Sum of the IPv4 pseudo-header (RFC 791 as TCP/UDP use it) for an upper-layer
+/// message of protocol `proto` and `len` bytes, not folded.
+pub fn pseudo_header_v4(src: Ipv4Addr, dst: Ipv4Addr, proto: u8, len: usize) -> u32 {
+    let acc = sum(sum(0, &src.octets()), &dst.octets());
+    sum(acc + u32::from(proto) + len as u32, &[])
+}
+
+/// Sum of the IPv6 pseudo-header (RFC 8200 §8.1): addresses, 32-bit length, next header.
+pub fn pseudo_header_v6(src: Ipv6Addr, dst: Ipv6Addr, proto: u8, len: usize) -> u32 {
+    let acc = sum(sum(0, &src.octets()), &dst.octets());
+    sum(acc + u32::from(proto), &(len as u32).to_be_bytes())
+}
+
+/// The pseudo-header of either family; None when `src` and `dst` are of different ones.
+pub fn pseudo_header(src: IpAddr, dst: IpAddr, proto: u8, len: usize) -> Option<u32> {
     match (src, dst) {
-        (IpAddr::V4(s), IpAddr::V4(d)) => {
-            let acc = sum(sum(0, &s.octets()), &d.octets());
-            Some(sum(acc + proto + len as u32, &[]))
-        }
-        (IpAddr::V6(s), IpAddr::V6(d)) => {
-            let acc = sum(sum(0, &s.octets()), &d.octets());
-            Some(sum(acc + proto, &(len as u32).to_be_bytes()))
-        }
+        (IpAddr::V4(s), IpAddr::V4(d)) => Some(pseudo_header_v4(s, d, proto, len)),
+        (IpAddr::V6(s), IpAddr::V6(d)) => Some(pseudo_header_v6(s, d, proto, len)),
         _ => None,
     }
 }
@@ -70,7 +76,27 @@ mod tests {
     fn pseudo_header_needs_one_family() {
         let v4: IpAddr = "192.0.2.1".parse().unwrap();
         let v6: IpAddr = "2001:db8::1".parse().unwrap();
-        assert!(pseudo_header(v4, v6, 8).is_none());
-        assert!(pseudo_header(v6, v6, 8).is_some());
+        assert!(pseudo_header(v4, v6, 112, 8).is_none());
+        assert!(pseudo_header(v6, v6, 112, 8).is_some());
+    }
+
+    #[test]
+    fn pseudo_headers_sum_what_rfc_8200_and_rfc_791_lay_out() {
+        let (s4, d4) = (Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(224, 0, 0, 18));
+        let laid_out = [192, 0, 2, 1, 224, 0, 0, 18, 0, 112, 0, 20];
+        assert_eq!(
+            finish(pseudo_header_v4(s4, d4, 112, 20)),
+            finish(sum(0, &laid_out))
+        );
+        let s6: Ipv6Addr = "fe80::1".parse().unwrap();
+        let d6: Ipv6Addr = "ff02::1".parse().unwrap();
+        let mut laid_out = Vec::new();
+        laid_out.extend_from_slice(&s6.octets());
+        laid_out.extend_from_slice(&d6.octets());
+        laid_out.extend_from_slice(&[0, 0, 0, 32, 0, 0, 0, 58]);
+        assert_eq!(
+            finish(pseudo_header_v6(s6, d6, 58, 32)),
+            finish(sum(0, &laid_out))
+        );
     }
 }

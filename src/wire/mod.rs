@@ -3,6 +3,7 @@
 pub mod arp;
 pub mod checksum;
 pub mod ipv4;
+pub mod ipv6;
 pub mod nd;
 pub mod packet;
 
@@ -37,7 +38,8 @@ pub enum Error {
     ZeroInterval,
     V2OverIpv6,
     FamilyMismatch,
-    /// IPv4 header: TTL other than 255 (RFC 5798 §7.1: the packet may have been routed).
+    /// IPv4 TTL or IPv6 hop limit other than 255 (RFC 5798 §7.1: the packet may have
+    /// been routed).
     Ttl(u8),
     /// IPv4 header: not protocol 112.
     Protocol(u8),

@@ -32,12 +32,8 @@ pub fn unsolicited_na(mac: [u8; 6], src: Ipv6Addr, target: Ipv6Addr) -> [u8; NA_
     icmp[24] = 2; // Target Link-Layer Address option, 8 bytes
     icmp[25] = 1;
     icmp[26..32].copy_from_slice(&mac);
-    let mut acc = checksum::sum(0, &src.octets());
-    acc = checksum::sum(acc, &ALL_NODES.octets());
-    acc = checksum::sum(acc, &(ICMP_LEN as u32).to_be_bytes());
-    acc = checksum::sum(acc, &[0, 0, 0, ICMPV6]);
-    acc = checksum::sum(acc, icmp);
-    let c = checksum::finish(acc);
+    let acc = checksum::pseudo_header_v6(src, ALL_NODES, ICMPV6, ICMP_LEN);
+    let c = checksum::finish(checksum::sum(acc, icmp));
     icmp[2..4].copy_from_slice(&c.to_be_bytes());
     f
 }

@@ -104,7 +104,7 @@ pub fn parse(bytes: &[u8], src: IpAddr, dst: IpAddr) -> Result<Repr<'_>, Error> 
     let acc = match version {
         Version::V2 => 0,
         Version::V3 => {
-            checksum::pseudo_header(src, dst, bytes.len()).ok_or(Error::FamilyMismatch)?
+            checksum::pseudo_header(src, dst, PROTOCOL, bytes.len()).ok_or(Error::FamilyMismatch)?
         }
     };
     if checksum::finish(checksum::sum(acc, bytes)) != 0 {
@@ -230,7 +230,9 @@ impl Repr<'_> {
         }
         let acc = match self.version {
             Version::V2 => 0,
-            Version::V3 => checksum::pseudo_header(src, dst, len).ok_or(Error::FamilyMismatch)?,
+            Version::V3 => {
+                checksum::pseudo_header(src, dst, PROTOCOL, len).ok_or(Error::FamilyMismatch)?
+            }
         };
         let c = checksum::finish(checksum::sum(acc, out));
         out[field::CHECKSUM].copy_from_slice(&c.to_be_bytes());

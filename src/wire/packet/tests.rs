@@ -494,7 +494,7 @@ fn fix_checksum(msg: &mut [u8], s: IpAddr, d: IpAddr) {
     }
     msg[6..8].fill(0);
     let acc = match msg[0] >> 4 {
-        3 => checksum::pseudo_header(s, d, msg.len()).unwrap_or(0),
+        3 => checksum::pseudo_header(s, d, PROTOCOL, msg.len()).unwrap_or(0),
         _ => 0,
     };
     let c = checksum::finish(checksum::sum(acc, msg));

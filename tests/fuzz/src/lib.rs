@@ -16,7 +16,7 @@ pub fn fix_checksum(msg: &mut [u8], src: IpAddr, dst: IpAddr) {
     msg[6] = 0;
     msg[7] = 0;
     let acc = if msg[0] >> 4 == 3 {
-        checksum::pseudo_header(src, dst, msg.len()).unwrap_or(0)
+        checksum::pseudo_header(src, dst, packet::PROTOCOL, msg.len()).unwrap_or(0)
     } else {
         0
     };

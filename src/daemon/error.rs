@@ -1,0 +1,90 @@
+//! Why the daemon cannot start, or cannot apply a reloaded configuration: each error
+//! names the instance, interface or command and the reason, ready for the log line.
+//! A reload that meets one keeps the running configuration.
+
+use crate::wire;
+use core::fmt;
+use std::io;
+
+pub enum StartError {
+    /// A command the configuration names (track script, notify script, nft) cannot be
+    /// run: `what` names it ("vrrp_script chk (line 3)", "(VI_1) notify_master").
+    Command {
+        what: String,
+        reason: String,
+    },
+    /// A socket or descriptor the daemon needs (`what`: "cannot open rtnetlink", ...).
+    Setup {
+        what: &'static str,
+        source: io::Error,
+    },
+    Interface {
+        name: String,
+        source: io::Error,
+    },
+    VrrpSocket {
+        interface: String,
+        source: io::Error,
+    },
+    /// An IPv4 instance without unicast_src_ip needs its interface's address.
+    NoSource {
+        instance: String,
+        interface: String,
+        source: io::Error,
+    },
+    Vips {
+        instance: String,
+        source: wire::Error,
+    },
+    /// `use_vmac`: `what` failed for the macvlan `name`.
+    Vmac {
+        instance: String,
+        name: String,
+        what: String,
+        source: io::Error,
+    },
+}
+
+impl StartError {
+    pub(super) fn command(what: impl Into<String>) -> impl FnOnce(String) -> StartError {
+        let what = what.into();
+        move |reason| StartError::Command { what, reason }
+    }
+
+    pub(super) fn setup(what: &'static str) -> impl FnOnce(io::Error) -> StartError {
+        move |source| StartError::Setup { what, source }
+    }
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::Command { what, reason } => write!(f, "{what}: {reason}"),
+            StartError::Setup { what, source } => write!(f, "{what}: {source}"),
+            StartError::Interface { name, source } => write!(f, "interface {name}: {source}"),
+            StartError::VrrpSocket { interface, source } => {
+                write!(
+                    f,
+                    "interface {interface}: cannot open VRRP socket: {source}"
+                )
+            }
+            StartError::NoSource {
+                instance,
+                interface,
+                source,
+            } => write!(
+                f,
+                "({instance}) interface {interface} has no IPv4 address to send adverts from ({source}); add one or set unicast_src_ip"
+            ),
+            StartError::Vips { instance, source } => {
+                write!(f, "({instance}) virtual_ipaddress: {source}")
+            }
+            StartError::Vmac {
+                instance,
+                name,
+                what,
+                source,
+            } => write!(f, "({instance}) use_vmac {name}: {what}: {source}"),
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! What the kernel reports about interfaces (rtnetlink link events): one went up or down,
+//! or was created again with a new index — or events were lost, and every tracked state
+//! must be read again.
+
+use super::error::StartError;
+use crate::os::netlink::{LinkEvent, LinkMonitor, LinkNews};
+use log::warn;
+use std::os::fd::RawFd;
+
+/// Reads per wake-up: a burst of events is taken in bounded chunks.
+const READS: usize = 64;
+
+pub enum News {
+    Link(LinkEvent),
+    /// The kernel dropped events (socket buffer full).
+    Lost,
+}
+
+pub struct Monitor(LinkMonitor);
+
+impl Monitor {
+    pub fn open() -> Result<Monitor, StartError> {
+        let m = LinkMonitor::open().map_err(StartError::setup("cannot open the link monitor"))?;
+        Ok(Monitor(m))
+    }
+
+    pub fn raw_fd(&self) -> RawFd {
+        self.0.raw_fd()
+    }
+
+    /// What arrived since the last read, in order.
+    pub fn read(&self) -> Vec<News> {
+        let mut buf = [0u8; 8192];
+        let mut news = Vec::new();
+        for _ in 0..READS {
+            match self.0.read(&mut buf) {
+                Ok(LinkNews::Nothing) => break,
+                Ok(LinkNews::Lost) => {
+                    warn!("link monitor lost events; re-reading interface states");
+                    news.push(News::Lost);
+                }
+                Ok(LinkNews::Events(evs)) => news.extend(evs.into_iter().map(News::Link)),
+                Err(e) => {
+                    warn!("link monitor: {e}");
+                    break;
+                }
+            }
+        }
+        news
+    }
+}

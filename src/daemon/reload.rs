@@ -1,0 +1,139 @@
+//! SIGHUP: parse the file again, check everything it names, build what it adds, then
+//! apply `vrrp::reload::plan` — unchanged instances keep their state and VIPs, changed
+//! ones are updated in place, only those whose identity changed are restarted. Any error
+//! on the way (file, script, interface) is logged and leaves the running configuration
+//! as it was.
+
+use super::io::Io;
+use super::links::LinkId;
+use super::notify::{self, Notifier};
+use super::params::identity;
+use super::router::Router;
+use super::routers::Routers;
+use super::tracking;
+use crate::config::model::{Config, Instance, TrackScript};
+use crate::os::process::Prepared;
+use crate::vrrp::reload::{Identity, plan};
+use crate::vrrp::timers::Instant;
+use log::error;
+use std::path::Path;
+
+/// A new configuration that parsed, with the commands it runs resolved.
+pub struct Checked {
+    pub config: Config,
+    pub scripts: Vec<(TrackScript, Prepared)>,
+    pub notifiers: Vec<Notifier>,
+}
+
+/// What a reload did, for its log line.
+pub struct Summary {
+    kept: usize,
+    added: usize,
+    removed: usize,
+}
+
+impl core::fmt::Display for Summary {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let Summary {
+            kept,
+            added,
+            removed,
+        } = self;
+        write!(f, "{kept} kept, {added} added, {removed} removed")
+    }
+}
+
+/// Read, parse and check the file; None (every error logged) keeps the running one.
+pub fn read(path: &Path) -> Option<Checked> {
+    let name = path.display().to_string();
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            error!("reload: cannot read {name}: {e}; keeping the running configuration");
+            return None;
+        }
+    };
+    let config = match crate::config::parse(&name, &text) {
+        Ok(c) => c,
+        Err(errors) => {
+            for e in &errors {
+                error!("reload: {e}");
+            }
+            error!(
+                "reload: {} error(s); keeping the running configuration",
+                errors.len()
+            );
+            return None;
+        }
+    };
+    let prepared =
+        tracking::prepare_scripts(&config).and_then(|s| Ok((s, notify::prepare_all(&config)?)));
+    match prepared {
+        Ok((scripts, notifiers)) => Some(Checked {
+            config,
+            scripts,
+            notifiers,
+        }),
+        Err(e) => {
+            error!("reload: {e}; keeping the running configuration");
+            None
+        }
+    }
+}
+
+/// Apply the new instances to the running routers. Every added router is built (and
+/// every kept one's VIP interfaces opened) before anything running changes, so a
+/// failure there changes nothing; the caller then closes what was opened
+/// (`Links::sync`).
+pub fn apply(
+    routers: &mut Routers,
+    instances: Vec<Instance>,
+    mut notifiers: Vec<Notifier>,
+    now: Instant,
+    io: &mut Io,
+) -> Option<Summary> {
+    let ids: Vec<Identity<'_>> = instances.iter().map(identity).collect();
+    let plan = plan(&routers.identities(), &ids);
+    let mut fresh = Vec::new();
+    // Kept instances by new index, with their VIP interfaces' links.
+    let mut kept: Vec<Option<(Instance, Vec<LinkId>)>> = Vec::new();
+    for (k, inst) in instances.into_iter().enumerate() {
+        kept.push(None);
+        let res = if plan.add.contains(&k) {
+            let n = core::mem::take(&mut notifiers[k]);
+            Router::build(inst, n, io).map(|r| fresh.push(r))
+        } else {
+            let links = io.links.open_vip_devices(&inst);
+            links.map(|l| kept[k] = Some((inst, l)))
+        };
+        if let Err(e) = res {
+            error!("reload: {e}; keeping the running configuration");
+            for r in fresh {
+                r.discard(io);
+            }
+            return None;
+        }
+    }
+    // Running order: router `i` of the plan is at `j` once those before it are removed.
+    let mut j = 0;
+    for i in 0..plan.keep.len() + plan.remove.len() {
+        let kept = plan.kept_as(i).and_then(|k| Some((k, kept[k].take()?)));
+        match kept {
+            Some((k, (inst, links))) => {
+                let n = core::mem::take(&mut notifiers[k]);
+                routers.update(j, inst, n, links, now, io);
+                j += 1;
+            }
+            None => routers.remove(j, now, io),
+        }
+    }
+    let added = fresh.len();
+    for r in fresh {
+        routers.push(r);
+    }
+    Some(Summary {
+        kept: plan.keep.len(),
+        added,
+        removed: plan.remove.len(),
+    })
+}

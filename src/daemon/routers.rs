@@ -1,0 +1,282 @@
+//! The virtual routers together: which one an advert is for, their timers, and their sync
+//! groups — who follows whose transition, and how tracking verdicts combine within a
+//! group (the rules are `vrrp::group`'s).
+
+use super::error::StartError;
+use super::io::Io;
+use super::links::LinkId;
+use super::notify::Notifier;
+use super::router::Router;
+use super::tracking::Tracking;
+use crate::config::model::{Instance, SyncGroup};
+use crate::vrrp::group;
+use crate::vrrp::machine::{Advert, Discard, Reason};
+use crate::vrrp::reload::Identity;
+use crate::vrrp::timers::Instant;
+use crate::vrrp::track::Verdict;
+use core::time::Duration;
+use log::{debug, info, warn};
+
+/// How often an IPv6 instance looks for its link-local address while DAD runs.
+const SOURCE_POLL: Duration = Duration::from_millis(100);
+
+#[derive(Default)]
+pub struct Routers {
+    list: Vec<Router>,
+    groups: Vec<SyncGroup>,
+    /// When instances waiting for their IPv6 link-local address look again.
+    source_poll: Option<Instant>,
+}
+
+impl Routers {
+    pub fn iter(&self) -> core::slice::Iter<'_, Router> {
+        self.list.iter()
+    }
+
+    pub fn push(&mut self, r: Router) {
+        self.list.push(r);
+    }
+
+    /// The daemon starts: every instance is built, or none (nothing of a failed start
+    /// stays behind); then each clears what a crashed run may have left.
+    pub fn start(
+        &mut self,
+        instances: Vec<Instance>,
+        notifiers: Vec<Notifier>,
+        io: &mut Io,
+    ) -> Result<(), StartError> {
+        let mut built = Vec::new();
+        for (inst, n) in instances.into_iter().zip(notifiers) {
+            match Router::build(inst, n, io) {
+                Ok(r) => built.push(r),
+                Err(e) => {
+                    for r in built {
+                        r.discard(io);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        for r in built {
+            r.start_up(io);
+            self.list.push(r);
+        }
+        Ok(())
+    }
+
+    pub fn set_groups(&mut self, groups: Vec<SyncGroup>) {
+        self.groups = groups;
+    }
+
+    /// The sync group instance `name` belongs to (an instance is in one at most).
+    pub fn group_of(&self, name: &str) -> Option<&SyncGroup> {
+        self.groups.get(self.group_index(name)?)
+    }
+
+    fn group_index(&self, name: &str) -> Option<usize> {
+        self.groups
+            .iter()
+            .position(|g| g.members.iter().any(|m| m == name))
+    }
+
+    /// The sync group of router `i`.
+    fn group(&self, i: usize) -> Option<usize> {
+        self.group_index(&self.list[i].cfg().name)
+    }
+
+    /// Indices of the routers in group `g` (the asking router included).
+    fn members(&self, g: usize) -> Vec<usize> {
+        let m = &self.groups[g].members;
+        let names = (0..self.list.len()).map(|j| (j, &self.list[j].cfg().name));
+        names
+            .filter(|(_, n)| m.contains(n))
+            .map(|(j, _)| j)
+            .collect()
+    }
+
+    pub fn identities(&self) -> Vec<Identity<'_>> {
+        self.list.iter().map(Router::identity).collect()
+    }
+
+    /// Every link the routers hold, and whether a multicast instance listens there.
+    pub fn link_uses(&self) -> Vec<(LinkId, bool)> {
+        let mut uses = Vec::new();
+        for r in &self.list {
+            r.link_uses(&mut uses);
+        }
+        uses
+    }
+
+    /// The interfaces tracking must follow: every instance's own and its
+    /// `track_interface`s.
+    pub fn interfaces(&self) -> Vec<&str> {
+        let mut names = Vec::new();
+        for c in self.list.iter().map(Router::cfg) {
+            names.push(c.interface.as_str());
+            names.extend(c.track_interfaces.iter().map(|t| t.name.as_str()));
+        }
+        names
+    }
+
+    /// Whether a router still serves VIPs (Master, or resigned and handing over).
+    pub fn holds_vips(&self) -> bool {
+        self.list.iter().any(|r| r.machine().holds_vips())
+    }
+
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.list
+            .iter()
+            .filter_map(|r| r.machine().poll_timeout())
+            .min()
+    }
+
+    pub fn handle_timeouts(&mut self, now: Instant, io: &mut Io) {
+        for i in 0..self.list.len() {
+            if self.list[i].handle_timeout(now) {
+                self.drain(i, now, io);
+            }
+        }
+    }
+
+    /// Carry out router `i`'s actions; its sync group follows each state change it made
+    /// on its own (a change made by following is not followed again).
+    fn drain(&mut self, i: usize, now: Instant, io: &mut Io) {
+        for (from, to, why) in self.list[i].drain(now, io) {
+            if why == Reason::SyncGroup {
+                continue;
+            }
+            let Some(g) = self.group(i) else {
+                continue;
+            };
+            for j in self.members(g) {
+                let Some(follow) = group::follow(from, to, self.list[j].machine().state()) else {
+                    continue;
+                };
+                let (name, group) = (&self.list[j].cfg().name, &self.groups[g].name);
+                info!("({name}) following sync group {group} to {follow}");
+                self.list[j].sync_to(now, follow);
+                self.drain(j, now, io);
+            }
+        }
+    }
+
+    /// An advert read on `via`: to the router serving its VRID there, else counted and,
+    /// from one of our unicast peers, reported as the misconfiguration it is (other
+    /// VRIDs on a shared multicast LAN are normal).
+    pub fn receive(&mut self, via: LinkId, adv: Advert, now: Instant, io: &mut Io) {
+        let serving = |r: &Router| r.listens_on(via) && r.cfg().vrid == adv.vrid;
+        let Some(i) = self.list.iter().position(serving) else {
+            io.links.count_drop(via, "vrid");
+            if io.limiter.admit(now, adv.src, "vrid").is_none() {
+                return;
+            }
+            match self.list.iter().find(|r| r.has_peer_on(via, adv.src)) {
+                Some(r) => warn!(
+                    "({}) dropped advert from {}: {} (ours is {})",
+                    r.cfg().name,
+                    adv.src,
+                    Discard::Vrid { got: adv.vrid },
+                    r.cfg().vrid
+                ),
+                None => debug!(
+                    "{}: advert from {} for VRID {} that no instance here serves",
+                    io.links.name(via),
+                    adv.src,
+                    adv.vrid
+                ),
+            }
+            return;
+        };
+        if self.list[i].receive(via, &adv, now, io) {
+            self.drain(i, now, io);
+        }
+    }
+
+    /// Recompute every router's verdict and apply the changes. A router without an
+    /// address to advertise from yet waits (Pending); a sync group is as faulty, or as
+    /// pending, as its worst member.
+    pub fn apply_tracking(&mut self, tracking: &Tracking, now: Instant, io: &mut Io) {
+        let own: Vec<Verdict> = self
+            .list
+            .iter()
+            .map(|r| match r.src() {
+                None => Verdict::Pending,
+                Some(_) => tracking.verdict(r.cfg()),
+            })
+            .collect();
+        for i in 0..self.list.len() {
+            let mut v = own[i];
+            if let Some(g) = self.group(i) {
+                v = group::verdict(v, self.members(g).into_iter().map(|j| own[j]));
+                let r = &self.list[i];
+                if v == Verdict::Fault && own[i] != Verdict::Fault && r.verdict() != v {
+                    let (name, group) = (&r.cfg().name, &self.groups[g].name);
+                    info!("({name}) sync group {group}: another member is in FAULT");
+                }
+            }
+            self.list[i].set_verdict(v, now);
+            self.drain(i, now, io);
+        }
+    }
+
+    /// When instances waiting for their IPv6 link-local address look again.
+    pub fn next_source_poll(&self) -> Option<Instant> {
+        let waiting = self.list.iter().any(|r| r.src().is_none());
+        waiting.then_some(self.source_poll.unwrap_or(Instant::from_micros(0)))
+    }
+
+    /// Look for the link-local addresses instances wait for. Returns whether one has its
+    /// address now (tracking then starts it).
+    pub fn resolve_sources(&mut self, now: Instant) -> bool {
+        self.source_poll = Some(now + SOURCE_POLL);
+        let mut found = false;
+        for r in &mut self.list {
+            found |= r.resolve_source();
+        }
+        found
+    }
+
+    /// SIGTERM: every Master resigns (priority 0) and keeps its VIPs until the new Master
+    /// is heard (make before break).
+    pub fn resign(&mut self, now: Instant, io: &mut Io) {
+        for i in 0..self.list.len() {
+            self.list[i].resign(now);
+            self.drain(i, now, io);
+        }
+    }
+
+    /// The end: VIPs go now, queued commands start, virtual MACs go.
+    pub fn finish(&mut self, now: Instant, io: &mut Io) {
+        for i in 0..self.list.len() {
+            self.list[i].release_now();
+            self.drain(i, now, io);
+            self.list[i].finish(io);
+        }
+    }
+
+    /// A reload keeps router `i` as `inst`.
+    pub fn update(
+        &mut self,
+        i: usize,
+        inst: Instance,
+        notify: Notifier,
+        vip_links: Vec<LinkId>,
+        now: Instant,
+        io: &mut Io,
+    ) {
+        if self.list[i].update(inst, notify, vip_links, now, io) {
+            self.drain(i, now, io);
+            info!("({}) configuration updated", self.list[i].cfg().name);
+        }
+    }
+
+    /// A reload removes router `i`: it resigns and releases at once (it is about to go,
+    /// so nobody is left to wait for the new Master); its queued commands run on.
+    pub fn remove(&mut self, i: usize, now: Instant, io: &mut Io) {
+        info!("({}) removed from configuration", self.list[i].cfg().name);
+        self.list[i].resign(now);
+        self.list[i].release_now();
+        self.drain(i, now, io);
+        self.list.remove(i).discard(io);
+    }
+}

@@ -1,0 +1,136 @@
+use super::*;
+use crate::config::model::{Tracked, Vip};
+use crate::vrrp::track::{Health, Tracker};
+
+#[test]
+fn json_strings_are_escaped() {
+    let mut s = String::new();
+    json_str(&mut s, "a\"b\\c\nd\u{1}é");
+    assert_eq!(s, "\"a\\\"b\\\\c\\nd\\u0001é\"");
+}
+
+#[test]
+fn counters_render_every_discard_reason() {
+    let mut s = String::new();
+    let c = Counters {
+        adverts_rx: 3,
+        transitions: 2,
+        ..Counters::default()
+    };
+    json_counters(&mut s, &c);
+    assert_eq!(
+        s,
+        "{\"adverts_rx\":3,\"adverts_tx\":0,\"priority0_rx\":0,\"priority0_tx\":0,\"became_master\":0,\"transitions\":2,\"discarded\":{\"vrid\":0,\"version\":0,\"not_peer\":0,\"auth\":0,\"interval\":0,\"own\":0}}"
+    );
+}
+
+fn seed_instance() -> Instance {
+    let mut i = Instance::with_defaults("VI_1", 1);
+    i.interface = "enp0s1".into();
+    i.vrid = 1;
+    i.priority = 150;
+    i.vips = vec![Vip {
+        addr: "192.0.2.10".parse().unwrap(),
+        prefix_len: 24,
+        dev: None,
+        label: None,
+    }];
+    i.track_scripts = vec![Tracked {
+        name: "chk_syslog_ng".into(),
+        weight: None,
+        reverse: false,
+        line: 1,
+    }];
+    i
+}
+
+/// The seed's Master whose check failed, as both renderings show it.
+fn snapshot(cfg: &Instance) -> Snapshot<'_> {
+    let own = Tracker {
+        weight: 0,
+        reverse: false,
+        health: Health::Good,
+    };
+    let check = Tracker {
+        weight: -60,
+        reverse: false,
+        health: Health::Failed,
+    };
+    Snapshot {
+        router_id: "syslog1",
+        instances: vec![InstanceView {
+            cfg,
+            state: State::Master,
+            priority: 90,
+            source: Some("192.0.2.11".parse().unwrap()),
+            master: MasterSeen::Me("192.0.2.11".parse().unwrap(), 90),
+            group: None,
+            tracking: vec![
+                TrackView {
+                    kind: "interface",
+                    name: "enp0s1",
+                    tracker: own,
+                },
+                TrackView {
+                    kind: "script",
+                    name: "chk_syslog_ng",
+                    tracker: check,
+                },
+            ],
+            counters: Counters {
+                adverts_tx: 57,
+                became_master: 1,
+                transitions: 2,
+                ..Counters::default()
+            },
+        }],
+        dropped: vec![("enp0s1", &[("ttl", 2), ("vrid", 1)])],
+    }
+}
+
+#[test]
+fn the_text_shows_the_snapshot_as_the_readme_documents_it() {
+    let cfg = seed_instance();
+    assert_eq!(
+        snapshot(&cfg).text(),
+        "Router ID: syslog1
+VRRP Instance: VI_1
+  State: MASTER
+  Interface: enp0s1
+  Virtual Router ID: 1
+  Version: 2
+  Priority: 90 (base 150)
+  Advert interval: 1.00s
+  Source address: 192.0.2.11
+  Master seen: self
+  Preempt: yes
+  VIP: 192.0.2.10/24 dev enp0s1
+  Track interface: enp0s1 weight 0: good
+  Track script: chk_syslog_ng weight -60: failed
+  Counters: adverts_rx=0 adverts_tx=57 priority0_rx=0 priority0_tx=0 became_master=1 transitions=2
+  Discarded: vrid=0 version=0 not_peer=0 auth=0 interval=0 own=0
+Dropped on enp0s1: ttl=2
+Dropped on enp0s1: vrid=1
+"
+    );
+}
+
+#[test]
+fn the_json_shows_the_same_snapshot() {
+    let cfg = seed_instance();
+    assert_eq!(
+        snapshot(&cfg).json(),
+        concat!(
+            "{\"router_id\":\"syslog1\",\"instances\":[{\"name\":\"VI_1\",\"state\":\"MASTER\",",
+            "\"interface\":\"enp0s1\",\"vrid\":1,\"version\":2,\"priority\":{\"base\":150,\"effective\":90},",
+            "\"advert_interval_ms\":1000,\"preempt\":true,\"source\":\"192.0.2.11\",",
+            "\"master_seen\":{\"address\":\"192.0.2.11\",\"priority\":90},\"sync_group\":null,",
+            "\"vips\":[{\"address\":\"192.0.2.10\",\"prefix\":24,\"dev\":\"enp0s1\"}],",
+            "\"tracking\":[{\"type\":\"interface\",\"name\":\"enp0s1\",\"weight\":0,\"reverse\":false,\"result\":\"good\"},",
+            "{\"type\":\"script\",\"name\":\"chk_syslog_ng\",\"weight\":-60,\"reverse\":false,\"result\":\"failed\"}],",
+            "\"counters\":{\"adverts_rx\":0,\"adverts_tx\":57,\"priority0_rx\":0,\"priority0_tx\":0,\"became_master\":1,\"transitions\":2,",
+            "\"discarded\":{\"vrid\":0,\"version\":0,\"not_peer\":0,\"auth\":0,\"interval\":0,\"own\":0}}}],",
+            "\"dropped\":{\"enp0s1\":{\"ttl\":2,\"vrid\":1}}}\n"
+        )
+    );
+}

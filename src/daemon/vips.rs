@@ -1,0 +1,134 @@
+//! One instance's VIPs on the interfaces: where each lives (its `dev`, else the virtual
+//! MAC interface, else the instance's interface), adding and removing it by rtnetlink,
+//! and announcing it — gratuitous ARP for IPv4, an unsolicited Neighbor Advertisement
+//! for IPv6.
+
+use super::links::Links;
+use super::vmac::Vmac;
+use crate::config::model::{Instance, Vip};
+use crate::os::arp::LinkSender;
+use crate::os::netlink::{AddrOp, Netlink, Outcome};
+use crate::vrrp::reload;
+use crate::wire::{arp, nd};
+use log::{debug, error, warn};
+use std::io;
+use std::net::IpAddr;
+
+/// A router's VIPs with what decides where they live.
+pub struct Vips<'a> {
+    pub inst: &'a Instance,
+    pub vmac: Option<&'a Vmac>,
+    /// The address adverts leave from: never removed as a VIP.
+    pub src: Option<IpAddr>,
+}
+
+impl Vips<'_> {
+    /// The name of the interface `vip` lives on.
+    fn dev<'v>(&'v self, vip: &'v Vip) -> &'v str {
+        match (&vip.dev, self.vmac) {
+            (Some(d), _) => d,
+            (None, Some(v)) => &v.name,
+            (None, None) => &self.inst.interface,
+        }
+    }
+
+    /// Index and MAC address of the interface `vip` lives on.
+    fn device(&self, vip: &Vip, links: &Links) -> Option<(u32, [u8; 6])> {
+        match (&vip.dev, self.vmac) {
+            (None, Some(v)) => Some((v.index, v.mac)),
+            _ => links.device(self.dev(vip)),
+        }
+    }
+
+    /// Add or remove `vip`: `Unchanged` if it was there already (or gone already).
+    pub fn op(
+        &self,
+        op: AddrOp,
+        vip: &Vip,
+        links: &Links,
+        netlink: &Netlink,
+    ) -> io::Result<Outcome> {
+        // The address we advertise from is the interface's own, never a VIP to remove
+        // (an address owner, priority 255, lists its real address as the VIP).
+        if op == AddrOp::Del && Some(vip.addr) == self.src {
+            return Ok(Outcome::Unchanged);
+        }
+        let (index, _) = self.device(vip, links).ok_or_else(|| {
+            let what = format!("interface {} is not set up", self.dev(vip));
+            io::Error::new(io::ErrorKind::NotFound, what)
+        })?;
+        netlink.addr(op, index, vip.addr, vip.prefix_len, vip.label.as_deref())
+    }
+
+    /// `op`, logging the outcome (a failure is logged, not fatal: the other VIPs and the
+    /// protocol go on).
+    pub fn change(&self, op: AddrOp, vip: &Vip, links: &Links, netlink: &Netlink) {
+        let verb = if op == AddrOp::Add { "add" } else { "remove" };
+        let (name, addr, plen) = (&self.inst.name, vip.addr, vip.prefix_len);
+        match self.op(op, vip, links, netlink) {
+            Ok(_) => debug!("({name}) {verb} VIP {addr}/{plen}: done"),
+            Err(e) => error!("({name}) cannot {verb} VIP {addr}/{plen}: {e}"),
+        }
+    }
+
+    /// A reload changed the VIPs of a Master from `old` to `self`'s: those in both stay
+    /// on the interface (no flap), the rest are removed and added, and the added ones
+    /// announced (`count` times).
+    pub fn replace(
+        &self,
+        old: &[Vip],
+        count: u8,
+        links: &Links,
+        netlink: &Netlink,
+        frames: &LinkSender,
+    ) {
+        let d = reload::diff(old, &self.inst.vips);
+        for vip in d.removed {
+            self.change(AddrOp::Del, vip, links, netlink);
+        }
+        for vip in &d.added {
+            self.change(AddrOp::Add, vip, links, netlink);
+        }
+        let added: Vec<IpAddr> = d.added.iter().map(|v| v.addr).collect();
+        if !added.is_empty() {
+            self.announce(Some(&added), count, links, frames);
+        }
+    }
+
+    /// `count` gratuitous ARPs for every IPv4 VIP and unsolicited NAs for every IPv6 VIP
+    /// (or only for those in `only`).
+    pub fn announce(&self, only: Option<&[IpAddr]>, count: u8, links: &Links, frames: &LinkSender) {
+        for vip in &self.inst.vips {
+            if only.is_some_and(|o| !o.contains(&vip.addr)) {
+                continue;
+            }
+            let Some((index, mac)) = self.device(vip, links) else {
+                continue;
+            };
+            let (garp, na);
+            let frame: &[u8] = match (vip.addr, self.src) {
+                (IpAddr::V4(a), _) => {
+                    garp = arp::gratuitous_arp(mac, a);
+                    &garp
+                }
+                (IpAddr::V6(a), Some(IpAddr::V6(src))) => {
+                    na = nd::unsolicited_na(mac, src, a);
+                    &na
+                }
+                (IpAddr::V6(_), _) => continue,
+            };
+            for _ in 0..count {
+                if let Err(e) = frames.send_frame(index, frame) {
+                    warn!(
+                        "({}) gratuitous ARP/NA for {} on {} failed: {e}",
+                        self.inst.name,
+                        vip.addr,
+                        self.dev(vip)
+                    );
+                    break;
+                }
+            }
+        }
+        debug!("({}) sent gratuitous ARP/NA burst", self.inst.name);
+    }
+}
