@@ -58,16 +58,20 @@ fn set_policy(policy: libc::c_int, priority: libc::c_int) -> io::Result<()> {
 mod tests {
     use super::*;
 
-    /// (rt_priority, policy) of the calling thread.
-    fn this_thread() -> (u32, u32) {
-        let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
-        let f: Vec<&str> = stat
-            .rsplit_once(')')
-            .unwrap()
-            .1
-            .split_whitespace()
-            .collect();
-        (f[37].parse().unwrap(), f[38].parse().unwrap())
+    /// (rt_priority, policy) of the calling thread, by raw syscalls too (musl's
+    /// sched_getscheduler() is a stub as well).
+    fn this_thread() -> (i32, i32) {
+        // SAFETY: sched_param is plain old data; all zero is valid.
+        let mut p: libc::sched_param = unsafe { core::mem::zeroed() };
+        // SAFETY: pid 0 is the calling thread; p is valid for writes of its size.
+        let (policy, r) = unsafe {
+            (
+                libc::syscall(libc::SYS_sched_getscheduler, 0 as libc::pid_t),
+                libc::syscall(libc::SYS_sched_getparam, 0 as libc::pid_t, &mut p),
+            )
+        };
+        assert!(policy >= 0 && r == 0);
+        (p.sched_priority, policy as i32)
     }
 
     #[test]
@@ -78,9 +82,9 @@ mod tests {
         }
         // Not `realtime`: its RLIMIT_RTTIME would cap the whole test process.
         set_policy(libc::SCHED_RR, 3).unwrap();
-        assert_eq!(this_thread(), (3, libc::SCHED_RR as u32));
+        assert_eq!(this_thread(), (3, libc::SCHED_RR));
         normal().unwrap();
-        assert_eq!(this_thread(), (0, libc::SCHED_OTHER as u32));
+        assert_eq!(this_thread(), (0, libc::SCHED_OTHER));
         let e = set_policy(libc::SCHED_RR, 100).unwrap_err();
         assert_eq!(e.raw_os_error(), Some(libc::EINVAL));
     }
