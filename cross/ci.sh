@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # CI for embedded delivery (issue 7), run as root from tests/run.sh: cross builds of the three
 # emulated targets and of x86_64, the armv7 size budget, qemu smoke tests, the router builds
-# as live VRRP nodes in the namespace lab (tests/routers.rs), the OpenWrt UCI translation
-# tests, sh -n/shellcheck of every script, and the least-privilege test.
-# Installs its own needs from Debian (qemu-user-static, shellcheck, busybox for OpenWrt's ash,
-# iproute2 and ping for the lab) and PyPI (ziglang, through cross/build.sh).
-# `cross/build.sh all` is for humans.
+# as live VRRP nodes in the namespace lab (tests/routers.rs), the OpenWrt tests (UCI and
+# keepalived UCI translation, hotplug and the rpcd plugin with real daemons in namespaces),
+# sh -n/shellcheck of every script, and the least-privilege test.
+# Installs its own needs from Debian (qemu-user-static, shellcheck, busybox for OpenWrt's ash
+# and awk, jq to check the plugin's JSON, nftables for no_accept's `-t`, iproute2 and ping
+# for the lab) and PyPI (ziglang, through cross/build.sh). `cross/build.sh all` is for humans.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,8 @@ command -v shellcheck >/dev/null || need+=(shellcheck)
 command -v busybox >/dev/null || need+=(busybox)
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v dash >/dev/null || need+=(dash)
+command -v jq >/dev/null || need+=(jq)
+command -v nft >/dev/null || need+=(nftables)
 command -v ip >/dev/null || need+=(iproute2)
 command -v ping >/dev/null || need+=(iputils-ping)
 if ((${#need[@]})); then
@@ -79,8 +82,12 @@ done
 check "router builds as live VRRP nodes (tests/routers.rs)" \
   cargo test --locked --quiet --test routers -- --ignored
 
-sh_scripts=(openwrt/files/tinyvrrpd.init openwrt/tests/uci-shim.sh init/tinyvrrpd.sysv init/tinyvrrpd.openrc cross/zigcc)
-bash_scripts=(cross/build.sh cross/ci.sh openwrt/tests/uci-test.sh init/least-privilege-test.sh)
+# Scripts: syntax under the shell each runs with, then shellcheck.
+sh_scripts=(openwrt/files/tinyvrrpd.init openwrt/files/uci.sh openwrt/files/tinyvrrpd.rpcd
+  openwrt/files/hotplug-state openwrt/files/hotplug-keepalived openwrt/files/keepalived-user.hotplug
+  openwrt/tests/uci-shim.sh init/tinyvrrpd.sysv init/tinyvrrpd.openrc cross/zigcc)
+bash_scripts=(cross/build.sh cross/ci.sh openwrt/tests/uci-test.sh openwrt/tests/hotplug-rpcd-test.sh
+  init/least-privilege-test.sh)
 syntax() { # syntax SHELL... -- FILE...
   local shells=() f s
   while [[ $1 != -- ]]; do shells+=("$1"); shift; done
@@ -93,7 +100,8 @@ check "shellcheck" shellcheck "${sh_scripts[@]}" "${bash_scripts[@]}"
 
 # Host binary for -t in the translation tests and for the namespace test.
 cargo build --quiet --locked
-check "OpenWrt UCI -> key=value translation" openwrt/tests/uci-test.sh target/debug/tinyvrrpd
+check "OpenWrt UCI and keepalived UCI -> key=value translation" openwrt/tests/uci-test.sh target/debug/tinyvrrpd
+check "OpenWrt hotplug and rpcd plugin (real daemons in namespaces)" openwrt/tests/hotplug-rpcd-test.sh target/debug/tinyvrrpd
 check "least privilege (nobody + CAP_NET_RAW/CAP_NET_ADMIN)" init/least-privilege-test.sh target/debug/tinyvrrpd
 
 echo "cross/ci.sh: $failed check(s) failed"

@@ -4,7 +4,7 @@ use std::io::Write;
 
 struct Logger {
     console: bool,
-    syslog: bool,
+    syslog: Option<crate::os::syslog::Syslog>,
 }
 
 impl Log for Logger {
@@ -26,14 +26,14 @@ impl Log for Logger {
                 r.args()
             );
         }
-        if self.syslog {
+        if let Some(syslog) = &self.syslog {
             let prio = match r.level() {
                 Level::Error => libc::LOG_ERR,
                 Level::Warn => libc::LOG_WARNING,
                 Level::Info => libc::LOG_INFO,
                 Level::Debug | Level::Trace => libc::LOG_DEBUG,
             };
-            crate::os::syslog::send(prio, &r.args().to_string());
+            syslog.send(prio, &r.args().to_string());
         }
     }
 
@@ -52,9 +52,10 @@ fn level_word(l: Level) -> &'static str {
 /// Install the logger once, at start-up. `console` = `-l` (also keeps syslog unless
 /// running in the foreground where the console is the log); `detail` = `-D`.
 pub fn init(console: bool, syslog: bool, detail: bool) {
-    if syslog {
-        crate::os::syslog::open();
-    }
+    // Without a socket (descriptors exhausted?) the console, if any, still logs.
+    let syslog = syslog
+        .then(crate::os::syslog::Syslog::open)
+        .and_then(Result::ok);
     // Leaked once: the logger lives as long as the process.
     let _ = log::set_logger(Box::leak(Box::new(Logger { console, syslog })));
     log::set_max_level(if detail {

@@ -5,7 +5,7 @@
 # defined as functions, so the sample files must be in uci export's normalised form (single
 # quotes).
 # Semantics follow functions.sh: named and anonymous (cfgN) sections, lists as _ITEMn and
-# _LENGTH, config_get_bool's accepted words.
+# _LENGTH and (for config_get) their items joined by spaces, config_get_bool's accepted words.
 
 # As in functions.sh: config_cb/option_cb/list_cb are called for every section, option and
 # list while a file loads (defaults do nothing; a script overrides them after sourcing), and
@@ -29,8 +29,11 @@ option() {
 list() {
 	local len
 	eval "len=\$((\${CONFIG_${CONFIG_SECTION}_$1_LENGTH:-0} + 1))"
+	[ "$len" != 1 ] || CONFIG_LIST_STATE="$CONFIG_LIST_STATE ${CONFIG_SECTION}_$1"
 	eval "CONFIG_${CONFIG_SECTION}_$1_ITEM$len=\$2"
 	eval "CONFIG_${CONFIG_SECTION}_$1_LENGTH=$len"
+	# and, as functions.sh's append, the items joined by spaces for config_get
+	eval "CONFIG_${CONFIG_SECTION}_$1=\${CONFIG_${CONFIG_SECTION}_$1:+\$CONFIG_${CONFIG_SECTION}_$1 }\$2"
 	list_cb "$1" "$2"
 }
 # A model of libuci's line parser (file.c uci_parse_line/_config/_option): prints what it
@@ -98,9 +101,14 @@ uci() {
 	uci_parse_file "$dir/$2" || [ -z "$strict" ]
 }
 
-# uci.sh's uci_load: `uci -S export`, its stderr discarded, evaluated; config_cb at the end.
+# uci.sh's uci_load: the lists of the last load emptied (its other options stay), `uci -S
+# export`, its stderr discarded, evaluated; config_cb at the end.
 config_load() {
-	local data ret=0
+	local data ret=0 v
+	for v in $CONFIG_LIST_STATE; do
+		eval "CONFIG_$v= CONFIG_${v}_LENGTH="
+	done
+	CONFIG_LIST_STATE=
 	CONFIG_SECTIONS=
 	CONFIG_NUM_SECTIONS=0
 	CONFIG_SECTION=
@@ -145,3 +153,31 @@ config_list_foreach() {
 	done
 }
 user_exists() { return 1; }
+
+# /lib/functions/network.sh, as far as the translation uses it: the devices of netifd's
+# networks from TEST_NETWORKS, entries NAME=DEV (up on DEV), NAME=PHYSDEV:L3DEV (up, the
+# layer-3 device differs: PPPoE), NAME=PHYSDEV: (down, its device known) and NAME= (known
+# to netifd without a device). The real functions read `ubus call network.interface dump`
+# (ifstatus's l3_device and device); this does not prove that they parse it.
+test_network() { # NETWORK -> TEST_PHYS, TEST_L3; status 1 if not in TEST_NETWORKS
+	local e
+	for e in $TEST_NETWORKS; do
+		case "$e" in
+		"$1="*:*) e=${e#*=}; TEST_PHYS=${e%%:*} TEST_L3=${e#*:}; return 0 ;;
+		"$1="*) TEST_PHYS=${e#*=} TEST_L3=${e#*=}; return 0 ;;
+		esac
+	done
+	return 1
+}
+network_get_device() { # VAR NETWORK: the layer-3 device, while the network is up
+	TEST_L3=
+	test_network "$2"
+	eval "$1=\$TEST_L3"
+	[ -n "$TEST_L3" ]
+}
+network_get_physdev() { # VAR NETWORK: the device netifd brings it up on
+	TEST_PHYS=
+	test_network "$2"
+	eval "$1=\$TEST_PHYS"
+	[ -n "$TEST_PHYS" ]
+}
