@@ -3,6 +3,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tinyvrrpd::config::{self, model::Config};
 use tinyvrrpd::daemon::{Daemon, Paths};
+use tinyvrrpd::os::conffiles::ConfigFiles;
+use tinyvrrpd::os::process;
 
 /// Exit codes (keepalived's for config errors).
 const EXIT_RUNTIME: u8 = 1;
@@ -98,18 +100,29 @@ fn main() -> ExitCode {
         Err(()) => return ExitCode::from(EXIT_CONFIG),
     };
     if m.opt_present("t") {
+        for w in &config.warnings {
+            eprintln!("{w}");
+        }
         // Scripts are part of the configuration: a missing program, unknown user or an
-        // insecure path fails the test as it would fail the start.
-        if let Err(e) = tinyvrrpd::daemon::check_commands(&config) {
+        // insecure path fails the test as it would fail the start — every one of them.
+        let problems = check_programs(&config);
+        for e in &problems {
             eprintln!("{}: {e}", config_path.display());
+        }
+        if !problems.is_empty() {
             eprintln!("{}: configuration not valid", config_path.display());
             return ExitCode::from(EXIT_CONFIG);
         }
+        let (n, w) = (config.instances.len(), config.warnings.len());
         println!(
-            "{}: configuration OK ({} instance{})",
+            "{}: configuration OK ({n} instance{}{})",
             config_path.display(),
-            config.instances.len(),
-            if config.instances.len() == 1 { "" } else { "s" }
+            if n == 1 { "" } else { "s" },
+            match w {
+                0 => String::new(),
+                1 => ", 1 warning".into(),
+                w => format!(", {w} warnings"),
+            }
         );
         return ExitCode::SUCCESS;
     }
@@ -148,6 +161,9 @@ fn main() -> ExitCode {
         env!("CARGO_PKG_VERSION"),
         paths.config.display()
     );
+    for w in &config.warnings {
+        log::warn!("{w}");
+    }
     let mut daemon = match Daemon::new(config, paths) {
         Ok(d) => d,
         Err(e) => {
@@ -165,17 +181,82 @@ fn main() -> ExitCode {
     }
 }
 
-/// Read and parse the configuration, printing every error as FILE:LINE: message.
+/// Read and parse the configuration and what it includes, printing every diagnostic
+/// of a refused one as FILE:LINE: message (the warnings of an accepted one are the
+/// caller's to print or log).
 fn load(path: &Path) -> Result<Config, ()> {
+    use config::Loader;
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path)
+    let text = ConfigFiles
+        .read(&name)
         .map_err(|e| eprintln!("tinyvrrpd: cannot read {name}: {e}"))?;
-    config::parse(&name, &text).map_err(|errors| {
-        for e in &errors {
-            eprintln!("{e}");
+    config::parse_with(&name, &text, &ConfigFiles).map_err(|diags| {
+        for d in &diags {
+            eprintln!("{d}");
         }
-        eprintln!("{name}: {} error(s), configuration not valid", errors.len());
+        let errors = diags.iter().filter(|d| d.is_error()).count();
+        eprintln!("{name}: {errors} error(s), configuration not valid");
     })
+}
+
+/// Every program the configuration runs, checked as the start checks it (exists, is
+/// executable, its user exists, safe with enable_script_security): all the problems,
+/// not only the first.
+fn check_programs(c: &Config) -> Vec<String> {
+    let mut problems = Vec::new();
+    let default = process::default_user(c.script_user.as_ref()).unwrap_or_else(|e| {
+        problems.push(format!("script_user: {e}"));
+        None
+    });
+    let mut check = |what: String, cmd: &config::model::Command| {
+        if let Err(e) = process::prepare(cmd, default, c.script_security) {
+            problems.push(format!("{what}: {e}"));
+        }
+    };
+    for s in c.scripts.iter().filter(|s| {
+        c.instances
+            .iter()
+            .any(|i| i.track_scripts.iter().any(|t| t.name == s.name))
+    }) {
+        check(
+            format!("vrrp_script {} (line {})", s.name, s.line),
+            &s.command,
+        );
+    }
+    for i in &c.instances {
+        let n = &i.notify;
+        for (key, cmd) in [
+            ("notify_master", &n.master),
+            ("notify_backup", &n.backup),
+            ("notify_fault", &n.fault),
+            ("notify_stop", &n.stop),
+            ("notify", &n.any),
+        ] {
+            if let Some(cmd) = cmd {
+                check(format!("({}) {key}", i.name), cmd);
+            }
+        }
+    }
+    for (key, s) in [
+        ("startup_script", &c.startup_script),
+        ("shutdown_script", &c.shutdown_script),
+    ] {
+        if let Some((cmd, _)) = s {
+            check(key.to_string(), cmd);
+        }
+    }
+    // no_accept's drop rules go in through nftables' nft.
+    if let Some(i) = c.instances.iter().find(|i| !i.accept && i.priority != 255) {
+        let nft = config::model::Command {
+            text: "nft".into(),
+            argv: vec!["nft".into()],
+            user: None,
+        };
+        if let Err(e) = process::prepare(&nft, None, false) {
+            problems.push(format!("({}) no_accept needs nftables' nft: {e}", i.name));
+        }
+    }
+    problems
 }
 
 /// The status socket lives beside the pid file: /run/tinyvrrpd.pid → /run/tinyvrrpd.sock.

@@ -1,5 +1,6 @@
 //! The native format: one `key = value` per line, keys named exactly as keepalived's
-//! keywords so one reference table documents both formats.
+//! keywords (looked up in the same table, `keywords.rs`) so one reference table
+//! documents both formats.
 //!
 //! ```text
 //! # comment; also after a value when preceded by whitespace: "priority = 150  # why"
@@ -10,87 +11,187 @@
 //! virtual_router_id = 1
 //! unicast_peer = 192.0.2.12 192.0.2.13   # repeatable keys may also list several values
 //! virtual_ipaddress = 192.0.2.10/24 dev enp0s1
+//! include = conf.d/*.conf        # more lines of this format, as keepalived includes
 //! ```
 //!
 //! Values are whitespace-separated words; a word may be "double quoted" to hold spaces
 //! or a leading `#`.
 
-use super::build::{Builder, is_global_key, is_instance_key, is_script_key, unknown};
+use super::build::{Builder, Loc};
 use super::error::ConfigError;
+use super::include::{self, Found, Loader, NoFiles};
+use super::keywords::{self, Form, Key, Meaning, Place};
+use super::lex;
 use super::model::Config;
 
+/// Parses one file's text; an `include` in it is an error naming the line.
 pub fn parse(file: &str, text: &str) -> Result<Config, Vec<ConfigError>> {
+    parse_with(file, text, &NoFiles)
+}
+
+/// Parses `text` (the contents of `file`), reading included files through `loader`.
+pub fn parse_with(file: &str, text: &str, loader: &dyn Loader) -> Result<Config, Vec<ConfigError>> {
     let mut b = Builder::new(file);
+    let mut stack = vec![file.to_string()];
+    lines(&mut b, 0, text, loader, &mut stack);
+    b.finish()
+}
+
+fn lines(b: &mut Builder, file: u16, text: &str, loader: &dyn Loader, stack: &mut Vec<String>) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     for (n, raw) in text.lines().enumerate() {
-        let line = n as u32 + 1;
+        let at = Loc {
+            file,
+            line: n as u32 + 1,
+        };
         let content = raw.trim();
         if content.is_empty() || content.starts_with('#') {
             continue;
         }
         let Some((key, value)) = content.split_once('=') else {
-            b.error(line, format!("expected `key = value`, found \"{content}\""));
+            b.error(at, format!("expected `key = value`, found \"{content}\""));
             continue;
         };
         let key = key.trim();
         if key.is_empty() {
-            b.error(line, format!("expected `key = value`, found \"{content}\""));
+            b.error(at, format!("expected `key = value`, found \"{content}\""));
             continue;
         }
         let args = match words(value) {
             Ok(args) if args.is_empty() => {
-                b.error(line, format!("expected a value after '=' for {key}"));
+                b.error(at, format!("expected a value after '=' for {key}"));
                 continue;
             }
             Ok(args) => args,
             Err(message) => {
-                b.error(line, message);
+                b.error(at, message);
                 continue;
             }
         };
-        match (key, &args[..]) {
-            ("instance", [name]) => b.instance(name, line),
-            ("vrrp_script", [name]) => b.script(name, line),
-            ("vrrp_sync_group", [name]) => b.group(name, line),
-            ("instance" | "vrrp_script" | "vrrp_sync_group", _) => b.error(
-                line,
+        let section = match key {
+            "instance" | "vrrp_instance" => Some(Place::Instance),
+            "vrrp_script" => Some(Place::Script),
+            "vrrp_sync_group" => Some(Place::Group),
+            _ => None,
+        };
+        match (section, &args[..]) {
+            (Some(place), [name]) => b.begin(place, name, at),
+            (Some(_), _) => b.error(
+                at,
                 format!("expected one name for {key}, found \"{}\"", args.join(" ")),
             ),
-            ("group", _) => b.group_members(&args, line),
-            _ if is_global_key(key) => {
-                if b.has_section() {
-                    b.error(
-                        line,
-                        format!("'{key}' is a global key; put it before the first section (instance, vrrp_script, vrrp_sync_group)"),
-                    );
-                } else {
-                    b.global(key, &args, line);
-                }
-            }
-            _ if is_script_key(key) && !b.in_script() => {
-                let place = b.section_name();
-                b.error(
-                    line,
-                    format!("'{key}' must follow a 'vrrp_script = NAME' line, not be in {place}"),
-                );
-            }
-            _ if is_instance_key(key) && !b.in_instance() => {
-                let msg = match b.has_section() {
-                    false => format!("'{key}' must follow an 'instance = NAME' line"),
-                    true => format!(
-                        "'{key}' must follow an 'instance = NAME' line, not be in {}",
-                        b.section_name()
-                    ),
-                };
-                b.error(line, msg);
-            }
-            _ => {
-                if !(b.set(key, &args, line) || b.set_script(key, &args, line)) {
-                    b.error(line, unknown("key", key));
-                }
-            }
+            (None, [pattern]) if key == "include" => include(b, at, pattern, loader, stack),
+            (None, _) => keyword(b, key, &args, at),
         }
     }
-    b.finish()
+}
+
+/// `include = PATTERN`: as keepalived.conf's `include`, in this format.
+fn include(b: &mut Builder, at: Loc, pattern: &str, loader: &dyn Loader, stack: &mut Vec<String>) {
+    if !loader.has_files() {
+        let msg = format!("include {pattern}: this text was read without its files");
+        return b.error(at, msg);
+    }
+    let path = include::resolve(&stack[stack.len() - 1], pattern);
+    let files = match include::expand(loader, &path) {
+        Found::Files(f) => f,
+        Found::Missing => return b.warn(at, format!("Config files missing '{path}'.")),
+        Found::NoMatch => return b.warn(at, format!("No config files matched '{path}'.")),
+    };
+    for f in files {
+        if stack.contains(&f) || stack.len() > include::MAX_DEPTH {
+            b.error(at, format!("include loop: {f} is already being read"));
+            continue;
+        }
+        match loader.read(&f) {
+            Ok(text) => {
+                let idx = b.file(&f);
+                stack.push(f);
+                lines(b, idx, &text, loader, stack);
+                stack.pop();
+            }
+            Err(e) if e.contains("No such file") => {
+                b.warn(at, format!("Config files missing '{f}'."));
+            }
+            Err(e) => b.warn(
+                at,
+                format!("Configuration file '{f}' open problem ({e}) - skipping"),
+            ),
+        }
+    }
+}
+
+/// A keyword of the current section (before the first one: a global one).
+fn keyword(b: &mut Builder, key: &str, args: &[&str], at: Loc) {
+    let place = b.place();
+    let found = match place {
+        Place::Top | Place::Global => {
+            keywords::lookup(Place::Global, key).or_else(|| keywords::lookup(Place::Top, key))
+        }
+        p => keywords::lookup(p, key),
+    };
+    let k = match found {
+        Some(Meaning::Set(k)) => k,
+        Some(Meaning::Ignored(w)) => return b.warn(at, w),
+        Some(Meaning::Refused(e)) => return b.error(at, e),
+        None => return b.error(at, misplaced(b, key)),
+    };
+    match k.form() {
+        Form::List | Form::Line if k == Key::Include => {
+            b.error(at, "expected one pattern for include".into())
+        }
+        Form::List
+            if matches!(
+                k,
+                Key::UnicastPeer | Key::VirtualIpaddress | Key::VirtualIpaddressExcluded
+            ) =>
+        {
+            for r in lex::address_entries(args) {
+                b.apply(k, &args[r], at);
+            }
+        }
+        Form::List | Form::Line => b.apply(k, args, at),
+        Form::Sub => b.error(
+            at,
+            "use auth_type = PASS and auth_pass = SECRET lines".into(),
+        ),
+        Form::Section => b.error(
+            at,
+            format!("'{key}' is keepalived.conf syntax; key=value files put globals first"),
+        ),
+    }
+}
+
+/// Where a key that is not one of the current section belongs, or that it is unknown.
+fn misplaced(b: &Builder, key: &str) -> String {
+    let places = keywords::places(key);
+    let in_section = b.has_section();
+    let section = b.section_name();
+    if in_section && (places.contains(&Place::Global) || places.contains(&Place::Top)) {
+        return format!(
+            "'{key}' is a global key; put it before the first section (instance, vrrp_script, vrrp_sync_group)"
+        );
+    }
+    if places.contains(&Place::Script) {
+        return format!("'{key}' must follow a 'vrrp_script = NAME' line, not be in {section}");
+    }
+    if places.contains(&Place::Instance) {
+        return match in_section {
+            false => format!("'{key}' must follow an 'instance = NAME' line"),
+            true => format!("'{key}' must follow an 'instance = NAME' line, not be in {section}"),
+        };
+    }
+    if places.contains(&Place::Group) {
+        return format!("'{key}' must follow the start of a vrrp_sync_group");
+    }
+    let place = match b.place() {
+        Place::Top => Place::Global,
+        p => p,
+    };
+    match keywords::suggest(place, key) {
+        Some(s) => format!("unknown key '{key}' (did you mean '{s}'?)"),
+        None => format!("unknown key '{key}'"),
+    }
 }
 
 /// Splits a value into words, honouring "double quotes" and stopping at a `#` that starts
@@ -158,7 +259,7 @@ mod tests {
             errors(&text),
             [
                 "tinyvrrpd.conf:5: unknown key 'foo'",
-                "tinyvrrpd.conf:6: 'use_ipvlan' is not supported by tinyvrrpd yet"
+                "tinyvrrpd.conf:6: 'use_ipvlan' is not supported by tinyvrrpd (virtual MACs on other interfaces, VRF, ipvlan)"
             ]
         );
     }
