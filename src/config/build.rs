@@ -1,162 +1,52 @@
 //! The one place where configuration keywords get their meaning. Both front-ends
 //! (key=value and keepalived.conf) look a word up in `keywords.rs` and feed the
-//! implemented ones as `(Key, args, location)` into a [`Builder`], so each keyword is
-//! parsed, range-checked and worded in exactly one place; `finish` then hands the drafts
-//! to `validate.rs`, which applies keepalived's cross-keyword rules.
+//! implemented ones as `(Key, args, location)` into a [`Builder`]: a simple keyword (flag,
+//! number, seconds) is read by its `Val` into the section's `Slots`, the others by their
+//! own arm below. `validate.rs` then turns the sections into the model with keepalived's
+//! rules across keywords.
 
 use super::error::{ConfigError, Severity};
-use super::keywords::{Key, Place};
-use super::lex::{
-    self, WEIGHT_MAX, boolean, fixed_point, flag, host_address, ifname, number, one, seconds,
-};
+use super::keywords::{Key, Loc, Place, Slots, Val};
+use super::lex::{self, WEIGHT_MAX, boolean, fixed_point, flag, host_address, ifname, one};
 use super::model::{
     AddrOptions, Command, Config, InitialState, Instance, LinkDelay, PeerTtl, RunAs, SyncGroup,
-    Tracked,
+    Tracked, Vip,
 };
 use super::track::ScriptDraft;
-use super::validate;
-use crate::wire::Version;
 use core::time::Duration;
 use std::net::IpAddr;
-
-/// Where a word was read: the file (index into `Builder::files`) and its line.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct Loc {
-    pub(crate) file: u16,
-    pub(crate) line: u32,
-}
-
-impl Loc {
-    /// Never seen: the `seen` slots start like this.
-    pub(crate) const NONE: Loc = Loc { file: 0, line: 0 };
-
-    pub(crate) fn is_set(self) -> bool {
-        self.line != 0
-    }
-}
 
 /// A keyword's outcome besides the value it set: a warning to report at its line.
 type Applied = Result<Option<String>, String>;
 
 /// `global_defs` as written; `validate` gives instances their defaults from it.
 pub(crate) struct Globals {
+    pub(crate) slots: Box<Slots>,
     pub(crate) router_id: Option<String>,
-    pub(crate) vrrp_version: Option<Version>,
     pub(crate) script_user: Option<RunAs>,
-    pub(crate) script_security: bool,
-    pub(crate) rt_priority: Option<u8>,
     pub(crate) max_auto_priority: Option<i8>,
-    pub(crate) rlimit_rttime_us: u64,
-    pub(crate) garp_master_delay: Option<Duration>,
-    pub(crate) garp_master_repeat: Option<u8>,
-    pub(crate) garp_master_refresh: Option<Duration>,
-    pub(crate) garp_master_refresh_repeat: Option<u8>,
-    pub(crate) garp_interval: Option<Duration>,
-    pub(crate) gna_interval: Option<Duration>,
-    pub(crate) garp_lower_prio_delay: Option<Duration>,
-    pub(crate) garp_lower_prio_repeat: Option<u8>,
-    pub(crate) lower_prio_no_advert: bool,
-    pub(crate) higher_prio_send_advert: bool,
-    pub(crate) min_garp: bool,
-    pub(crate) skip_check_adv_addr: bool,
-    pub(crate) strict: bool,
     pub(crate) mcast_group4: Option<IpAddr>,
     pub(crate) mcast_group6: Option<IpAddr>,
-    pub(crate) startup_delay: Duration,
     pub(crate) startup_script: Option<Command>,
-    pub(crate) startup_script_timeout: Option<Duration>,
     pub(crate) shutdown_script: Option<Command>,
-    pub(crate) shutdown_script_timeout: Option<Duration>,
     pub(crate) dynamic_interfaces: bool,
     pub(crate) vmac_prefix: Option<String>,
     pub(crate) link_delays: Vec<LinkDelay>,
 }
 
 impl Globals {
-    fn new() -> Globals {
-        Globals {
-            router_id: None,
-            vrrp_version: None,
-            script_user: None,
-            script_security: false,
-            rt_priority: None,
-            max_auto_priority: None,
-            rlimit_rttime_us: super::model::DEFAULT_RLIMIT_RTTIME_US,
-            garp_master_delay: None,
-            garp_master_repeat: None,
-            garp_master_refresh: None,
-            garp_master_refresh_repeat: None,
-            garp_interval: None,
-            gna_interval: None,
-            garp_lower_prio_delay: None,
-            garp_lower_prio_repeat: None,
-            lower_prio_no_advert: false,
-            higher_prio_send_advert: false,
-            min_garp: false,
-            skip_check_adv_addr: false,
-            strict: false,
-            mcast_group4: None,
-            mcast_group6: None,
-            startup_delay: Duration::ZERO,
-            startup_script: None,
-            startup_script_timeout: None,
-            shutdown_script: None,
-            shutdown_script_timeout: None,
-            dynamic_interfaces: false,
-            vmac_prefix: None,
-            link_delays: Vec::new(),
-        }
-    }
-
     fn apply(&mut self, key: Key, args: &[&str], at: Loc) -> Applied {
         let name = key.name();
         match key {
             Key::RouterId => self.router_id = Some(one(name, args)?.to_string()),
-            Key::VrrpVersion => self.vrrp_version = Some(lex::version(name, args)?),
             Key::ScriptUser => self.script_user = Some(lex::run_as(name, args)?),
-            Key::EnableScriptSecurity => self.script_security = flag(name, args)?,
-            Key::VrrpRtPriority => self.rt_priority = Some(number(name, args, 0, 99)? as u8),
-            Key::VrrpRlimitRttime | Key::VrrpRlimitRtime => {
-                self.rlimit_rttime_us = number(name, args, 1_000, 60_000_000)?;
-            }
             Key::MaxAutoPriority => {
                 // Bare: the highest SCHED_RR priority.
                 self.max_auto_priority = Some(match args {
                     [] => 99,
                     ["-1"] => -1,
-                    _ => number(name, args, 0, 99)? as i8,
+                    _ => lex::number(name, args, 0, 99)? as i8,
                 });
-            }
-            Key::VrrpGarpMasterDelay => self.garp_master_delay = Some(whole_secs(name, args)?),
-            Key::VrrpGarpMasterRefresh => {
-                self.garp_master_refresh =
-                    Some(Duration::from_secs(number(name, args, 0, 86_400)?));
-            }
-            Key::VrrpGarpMasterRepeat | Key::VrrpGarpMasterRefreshRepeat => {
-                let (n, warning) = repeat(name, args)?;
-                if key == Key::VrrpGarpMasterRepeat {
-                    self.garp_master_repeat = Some(n);
-                } else {
-                    self.garp_master_refresh_repeat = Some(n);
-                }
-                return Ok(warning);
-            }
-            Key::VrrpGarpInterval => self.garp_interval = Some(burst_interval(name, args)?),
-            Key::VrrpGnaInterval => self.gna_interval = Some(burst_interval(name, args)?),
-            Key::VrrpGarpLowerPrioDelay => {
-                self.garp_lower_prio_delay = Some(whole_secs(name, args)?);
-            }
-            Key::VrrpGarpLowerPrioRepeat => {
-                self.garp_lower_prio_repeat = Some(number(name, args, 0, 255)? as u8);
-            }
-            Key::VrrpLowerPrioNoAdvert => self.lower_prio_no_advert = flag(name, args)?,
-            Key::VrrpHigherPrioSendAdvert => self.higher_prio_send_advert = flag(name, args)?,
-            Key::VrrpMinGarp => self.min_garp = flag(name, args)?,
-            Key::VrrpSkipCheckAdvAddr => self.skip_check_adv_addr = flag(name, args)?,
-            Key::VrrpStrict => self.strict = flag(name, args)?,
-            // tinyvrrpd always listens to configured unicast peers only.
-            Key::VrrpCheckUnicastSrc => {
-                flag(name, args)?;
             }
             Key::VrrpMcastGroup4 | Key::VrrpMcastGroup6 => {
                 let v6 = key == Key::VrrpMcastGroup6;
@@ -167,21 +57,17 @@ impl Globals {
                         "expected an {fam} multicast address for {name}, found \"{a}\""
                     ));
                 }
-                if v6 {
-                    self.mcast_group6 = Some(a);
-                    if !is_link_local_multicast(a) {
-                        // keepalived's words.
-                        return Ok(Some(format!(
-                            "vrrp_mcast_group6 [{a}] should be link-local multicast."
-                        )));
-                    }
-                } else {
+                if !v6 {
                     self.mcast_group4 = Some(a);
+                    return Ok(None);
                 }
-            }
-            Key::VrrpStartupDelay => {
-                let ms = seconds(name, args, 3, 0, 3_600_000, "0-3600")?;
-                self.startup_delay = Duration::from_millis(ms);
+                self.mcast_group6 = Some(a);
+                if !is_link_local_multicast(a) {
+                    // keepalived's words.
+                    return Ok(Some(format!(
+                        "vrrp_mcast_group6 [{a}] should be link-local multicast."
+                    )));
+                }
             }
             Key::StartupScript | Key::ShutdownScript => {
                 let c = lex::notify(name, args)?;
@@ -191,18 +77,9 @@ impl Globals {
                     &mut self.shutdown_script
                 };
                 if slot.is_some() {
-                    let kind = &name[..name.len() - "_script".len()];
-                    return Ok(Some(format!("{kind} script already specified")));
+                    return Ok(Some(format!("{name} already specified")));
                 }
                 *slot = Some(c);
-            }
-            Key::StartupScriptTimeout => {
-                self.startup_script_timeout =
-                    Some(Duration::from_secs(number(name, args, 1, 1000)?));
-            }
-            Key::ShutdownScriptTimeout => {
-                self.shutdown_script_timeout =
-                    Some(Duration::from_secs(number(name, args, 1, 1000)?));
             }
             Key::DynamicInterfaces => match args {
                 // allow_if_changes: an interface re-created with a new index is followed,
@@ -212,7 +89,7 @@ impl Globals {
             },
             Key::VmacPrefix => {
                 let p = one(name, args)?;
-                // The name is PREFIX.VRID (or PREFIX6.VRID for IPv6): it must fit IFNAMSIZ.
+                // The name is PREFIX.VRID: it must fit IFNAMSIZ.
                 if p.len() > 10 || p.contains(['/', ':', '.']) {
                     return Err(format!(
                         "expected 1-10 characters without '/', ':' or '.' for vmac_prefix, found \"{p}\""
@@ -226,17 +103,16 @@ impl Globals {
                 ));
             }
             Key::InterfaceUpDownDelays => {
-                let (iface, rest) = args.split_first().ok_or("expected IF DOWN [UP]")?;
                 let delay = |s: &str| match fixed_point(s, 6) {
                     Some(us) if us <= 255_000_000 => Ok(Duration::from_micros(us)),
                     _ => Err(format!(
-                        "expected seconds 0-255 for the delays of {iface}, found \"{s}\""
+                        "expected IF DOWN [UP] (seconds 0-255) in {name}, found \"{s}\""
                     )),
                 };
                 // keepalived 2.2.7 sets a missing UP delay to 0 (its man page says: to DOWN).
-                let (down, up) = match rest {
-                    [d] => (delay(d)?, Duration::ZERO),
-                    [d, u] => (delay(d)?, delay(u)?),
+                let (iface, down, up) = match args {
+                    [i, d] => (i, delay(d)?, Duration::ZERO),
+                    [i, d, u] => (i, delay(d)?, delay(u)?),
                     _ => return Err(format!("expected IF DOWN [UP] in {name}")),
                 };
                 self.link_delays.push(LinkDelay {
@@ -246,7 +122,7 @@ impl Globals {
                     line: at.line,
                 });
             }
-            _ => unreachable!("{name} is not a global keyword"),
+            _ => unreachable!("{name}"),
         }
         Ok(None)
     }
@@ -256,106 +132,41 @@ fn is_link_local_multicast(a: IpAddr) -> bool {
     matches!(a, IpAddr::V6(v6) if v6.segments()[0] & 0xff0f == 0xff02)
 }
 
-/// Whole seconds 0-1000 (keepalived's GARP delays take no fractions).
-fn whole_secs(name: &str, args: &[&str]) -> Result<Duration, String> {
-    Ok(Duration::from_secs(number(name, args, 0, 1000)?))
-}
-
-/// A GARP repeat count: keepalived takes 0 (before v2.0.7 it meant 1) and sets 1.
-fn repeat(name: &str, args: &[&str]) -> Result<(u8, Option<String>), String> {
-    match number(name, args, 0, 255)? {
-        0 => Ok((
-            1,
-            Some(format!("{name} must be greater than 0, setting to 1")),
-        )),
-        n => Ok((n as u8, None)),
-    }
-}
-
-/// garp_interval / gna_interval: spacing within a burst, microseconds, at most 1 s.
-fn burst_interval(name: &str, args: &[&str]) -> Result<Duration, String> {
-    Ok(Duration::from_micros(seconds(
-        name, args, 6, 0, 1_000_000, "0-1",
-    )?))
-}
-
 /// An instance while its keywords arrive: the model plus what validation needs to know
 /// about where and whether each setting was written.
 pub(crate) struct Draft {
     pub(crate) inst: Instance,
+    pub(crate) slots: Box<Slots>,
     pub(crate) at: Loc,
     /// Reading order of sections (includes make `Loc` order differ from it).
     pub(crate) order: u32,
-    /// Location of the last occurrence of each keyword (NONE = never seen, even if it
-    /// failed to parse: validation then stays quiet instead of piling up errors).
-    pub(crate) seen: [Loc; Key::COUNT],
     /// `use_vmac` as written: Some(None) = the default name, decided once the VRID is known.
     pub(crate) vmac: Option<Option<String>>,
-    /// `version` as written; None falls back to the global `vrrp_version`.
-    pub(crate) version: Option<Version>,
-    /// `advert_int` in µs as written; rounded for the version in `validate`.
-    pub(crate) advert_us: Option<u64>,
-    pub(crate) auth_type: bool,
-    pub(crate) strict: Option<bool>,
+    /// The last of `nopreempt` / `preempt`, and of `accept` / `no_accept`.
+    pub(crate) preempt: Option<bool>,
     pub(crate) accept: Option<bool>,
-    pub(crate) skip_check_adv_addr: Option<bool>,
-    pub(crate) lower_prio_no_advert: Option<bool>,
-    pub(crate) higher_prio_send_advert: Option<bool>,
-    pub(crate) garp_lower_prio_delay: Option<Duration>,
-    pub(crate) garp_lower_prio_repeat: Option<u8>,
+    pub(crate) auth_type: bool,
     /// Any keyword that makes keepalived think "unicast" (then no peer is a warning).
     pub(crate) unicast_configured: bool,
-    pub(crate) fault_no_peer: bool,
-    pub(crate) no_vips_ok: bool,
     pub(crate) mcast_dst: Option<IpAddr>,
     pub(crate) vip_lines: Vec<Loc>,
     pub(crate) peer_lines: Vec<Loc>,
 }
 
 impl Draft {
-    fn new(name: &str, at: Loc, order: u32) -> Draft {
-        Draft {
-            inst: Instance::with_defaults(name, at.line),
-            at,
-            order,
-            seen: [Loc::NONE; Key::COUNT],
-            vmac: None,
-            version: None,
-            advert_us: None,
-            auth_type: false,
-            strict: None,
-            accept: None,
-            skip_check_adv_addr: None,
-            lower_prio_no_advert: None,
-            higher_prio_send_advert: None,
-            garp_lower_prio_delay: None,
-            garp_lower_prio_repeat: None,
-            unicast_configured: false,
-            fault_no_peer: false,
-            no_vips_ok: false,
-            mcast_dst: None,
-            vip_lines: Vec::new(),
-            peer_lines: Vec::new(),
-        }
-    }
-
-    pub(crate) fn seen(&self, key: Key) -> Loc {
-        self.seen[key as usize]
-    }
-
     /// Where `key` was written, or the instance's own line.
     pub(crate) fn at(&self, key: Key) -> Loc {
-        match self.seen(key) {
+        match self.slots.at(key) {
             l if l.is_set() => l,
             _ => self.at,
         }
     }
 
-    /// The shared keyword applier: every instance setting of both formats passes here.
+    /// The applier for the instance keywords that are more than a flag or a number.
     fn apply(&mut self, key: Key, args: &[&str], at: Loc) -> Applied {
-        self.seen[key as usize] = at;
         let name = key.name();
         let iname = self.inst.name.clone();
+        let iname = iname.as_str();
         let inst = &mut self.inst;
         match key {
             Key::State => match one(name, args)? {
@@ -366,28 +177,19 @@ impl Draft {
                     )));
                 }
                 "BACKUP" => inst.initial_state = InitialState::Backup,
+                // keepalived compares case-sensitively and reads anything else as
+                // BACKUP: "master" would quietly not be a Master.
                 s => {
-                    // keepalived compares case-sensitively and reads anything else as
-                    // BACKUP: "master" would quietly not be a Master.
                     return Err(format!(
                         "expected MASTER or BACKUP (upper case) for state, found \"{s}\""
                     ));
                 }
             },
             Key::Interface => inst.interface = ifname(name, one(name, args)?)?,
-            Key::VirtualRouterId => inst.vrid = number(name, args, 1, 255)? as u8,
-            Key::Priority => inst.priority = number(name, args, 1, 255)? as u8,
-            Key::AdvertInt => {
-                // µs as keepalived reads it; rounded for the version by `validate`.
-                self.advert_us = Some(seconds(name, args, 6, 10_000, 255_000_000, "0.01-255")?);
-            }
-            Key::Version => self.version = Some(lex::version(name, args)?),
-            Key::Nopreempt => inst.preempt = !flag(name, args)?,
-            Key::Preempt => inst.preempt = flag(name, args)?,
-            Key::PreemptDelay => {
-                let ms = seconds(name, args, 3, 0, 1_000_000, "0-1000")?;
-                inst.preempt_delay = Duration::from_millis(ms);
-            }
+            Key::Nopreempt => self.preempt = Some(!flag(name, args)?),
+            Key::Preempt => self.preempt = Some(flag(name, args)?),
+            Key::Accept => self.accept = Some(flag(name, args)?),
+            Key::NoAccept => self.accept = Some(!flag(name, args)?),
             Key::UnicastSrcIp | Key::McastSrcIp => {
                 self.unicast_configured |= key == Key::UnicastSrcIp;
                 let (a, prefix) = host_address(name, one(name, args)?)?;
@@ -398,24 +200,22 @@ impl Draft {
                 self.unicast_configured = true;
                 return self.peer(args, at);
             }
-            Key::AuthType => {
-                match one(name, args)? {
-                    "PASS" => self.auth_type = true,
-                    "AH" => {
-                        return Err("auth_type AH is not supported by tinyvrrpd yet (IPsec AH authentication)".into());
-                    }
-                    s => return Err(format!("expected PASS for auth_type, found \"{s}\"")),
+            Key::AuthType => match one(name, args)? {
+                "PASS" => self.auth_type = true,
+                "AH" => {
+                    return Err(
+                        "auth_type AH is not supported by tinyvrrpd yet (IPsec AH authentication)"
+                            .into(),
+                    );
                 }
-            }
+                s => return Err(format!("expected PASS for auth_type, found \"{s}\"")),
+            },
             Key::AuthPass => {
                 let s = one(name, args)?;
-                if s.is_empty() {
-                    return Err("expected 1-8 characters for auth_pass, found \"\"".into());
-                }
                 // The wire field is NUL-padded, so "\0" would be an empty password, and
                 // keepalived (C strings) would stop reading at the NUL: refuse it.
-                if s.contains('\0') {
-                    return Err("auth_pass contains a NUL character".into());
+                if s.is_empty() || s.contains('\0') {
+                    return Err("expected 1-8 characters without NUL for auth_pass".into());
                 }
                 let mut pass = [0u8; 8];
                 let n = s.len().min(8);
@@ -450,28 +250,6 @@ impl Draft {
                     .collect();
                 return Ok((!what.is_empty()).then(|| what.join("; ")));
             }
-            Key::NoVirtualIpaddress => self.no_vips_ok = flag(name, args)?,
-            Key::GarpMasterDelay => inst.garp_master_delay = whole_secs(name, args)?,
-            Key::GarpMasterRepeat | Key::GarpMasterRefreshRepeat => {
-                let (n, warning) = repeat(name, args)?;
-                if key == Key::GarpMasterRepeat {
-                    inst.garp_master_repeat = n;
-                } else {
-                    inst.garp_master_refresh_repeat = n;
-                }
-                return Ok(warning.map(|w| format!("({iname}): {w}")));
-            }
-            Key::GarpMasterRefresh => {
-                inst.garp_master_refresh = Duration::from_secs(number(name, args, 0, 86_400)?);
-            }
-            Key::GarpInterval => inst.garp_interval = burst_interval(name, args)?,
-            Key::GnaInterval => inst.gna_interval = burst_interval(name, args)?,
-            Key::GarpLowerPrioDelay => self.garp_lower_prio_delay = Some(whole_secs(name, args)?),
-            Key::GarpLowerPrioRepeat => {
-                self.garp_lower_prio_repeat = Some(number(name, args, 0, 255)? as u8);
-            }
-            Key::LowerPrioNoAdvert => self.lower_prio_no_advert = Some(flag(name, args)?),
-            Key::HigherPrioSendAdvert => self.higher_prio_send_advert = Some(flag(name, args)?),
             Key::TrackInterface | Key::TrackScript => {
                 let mut t = lex::tracked(name, args, at.line)?;
                 let list = if key == Key::TrackInterface {
@@ -485,7 +263,7 @@ impl Draft {
                         t.name
                     )));
                 }
-                let warning = clamp_weight(&iname, &mut t);
+                let warning = clamp_weight(iname, &mut t);
                 list.push(t);
                 return Ok(warning);
             }
@@ -505,9 +283,8 @@ impl Draft {
                 };
                 // keepalived keeps the first and says so.
                 if slot.is_some() {
-                    let what = if key == Key::Notify { "notify" } else { name };
                     return Ok(Some(format!(
-                        "({iname}) {what} script already specified - ignoring {}",
+                        "({iname}) {name} script already specified - ignoring {}",
                         args[0]
                     )));
                 }
@@ -528,17 +305,6 @@ impl Draft {
                     _ => return Err("expected at most one name for use_vmac".into()),
                 };
             }
-            Key::VmacXmitBase => inst.vmac_xmit_base = flag(name, args)?,
-            Key::Accept => self.accept = Some(flag(name, args)?),
-            Key::NoAccept => self.accept = Some(!flag(name, args)?),
-            Key::StrictMode => self.strict = Some(flag(name, args)?),
-            Key::SkipCheckAdvAddr => self.skip_check_adv_addr = Some(flag(name, args)?),
-            // tinyvrrpd always listens to configured unicast peers only.
-            Key::CheckUnicastSrc => {
-                flag(name, args)?;
-                self.unicast_configured = true;
-            }
-            Key::DontTrackPrimary => inst.dont_track_primary = flag(name, args)?,
             Key::McastDstIp => {
                 let a = lex::address(name, one(name, args)?)?;
                 let ok = match a {
@@ -552,17 +318,12 @@ impl Draft {
                 }
                 self.mcast_dst = Some(a);
             }
-            Key::UnicastTtl => inst.unicast_ttl = Some(number(name, args, 0, 255)? as u8),
-            Key::UnicastFaultNoPeer => {
-                self.fault_no_peer = flag(name, args)?;
-                self.unicast_configured = true;
-            }
-            _ => unreachable!("{name} is not an instance keyword"),
+            _ => unreachable!("{name}"),
         }
         Ok(None)
     }
 
-    fn push_vip(&mut self, key: Key, vip: super::model::Vip, opts: AddrOptions, at: Loc) {
+    fn push_vip(&mut self, key: Key, vip: Vip, opts: AddrOptions, at: Loc) {
         if key == Key::VirtualIpaddress {
             self.inst.vips.push(vip);
             self.inst.vip_options.push(opts);
@@ -583,28 +344,27 @@ impl Draft {
         if inst.unicast_peers.contains(&a) {
             return Err(format!("unicast_peer {a} is listed twice"));
         }
-        let (mut min, mut max, mut ttl) = (0, 255, false);
-        let mut rest = opts;
+        let (mut ttl, mut rest) = (None, opts);
         while let [o, tail @ ..] = rest {
             let Some((v, tail)) = tail.split_first() else {
                 return Err(format!("expected a value after '{o}' in unicast_peer"));
             };
+            let (min, max) = ttl.get_or_insert((0, 255));
             let slot = match *o {
-                "min_ttl" => &mut min,
-                "max_ttl" => &mut max,
+                "min_ttl" => min,
+                "max_ttl" => max,
                 o => {
                     return Err(format!(
                         "unknown unicast_peer option '{o}' (min_ttl, max_ttl)"
                     ));
                 }
             };
-            *slot = number(o, &[v], 0, 255)? as u8;
-            ttl = true;
+            *slot = lex::number(o, &[v], 0, 255)? as u8;
             rest = tail;
         }
         inst.unicast_peers.push(a);
         self.peer_lines.push(at);
-        if ttl {
+        if let Some((min, max)) = ttl {
             inst.peer_ttl.push(PeerTtl { addr: a, min, max });
             if min > max {
                 let n = &inst.name;
@@ -638,12 +398,14 @@ fn clamp_weight(iname: &str, t: &mut Tracked) -> Option<String> {
 /// A sync group while its keywords arrive.
 pub(crate) struct GroupDraft {
     pub(crate) group: SyncGroup,
+    pub(crate) slots: Box<Slots>,
     pub(crate) at: Loc,
     /// Where each member was named.
     pub(crate) member_lines: Vec<Loc>,
 }
 
-/// Collects globals, sections and diagnostics from a front-end, then validates.
+/// Collects globals, sections and diagnostics from a front-end; `validate::finish`
+/// turns them into the model.
 pub(crate) struct Builder {
     /// File names by `Loc::file`: the main file first, then included ones.
     pub(crate) files: Vec<String>,
@@ -661,7 +423,19 @@ impl Builder {
     pub(crate) fn new(file: &str) -> Self {
         Builder {
             files: vec![file.to_string()],
-            globals: Globals::new(),
+            globals: Globals {
+                slots: Slots::new(),
+                router_id: None,
+                script_user: None,
+                max_auto_priority: None,
+                mcast_group4: None,
+                mcast_group6: None,
+                startup_script: None,
+                shutdown_script: None,
+                dynamic_interfaces: false,
+                vmac_prefix: None,
+                link_delays: Vec::new(),
+            },
             place: Place::Top,
             drafts: Vec::new(),
             scripts: Vec::new(),
@@ -678,11 +452,17 @@ impl Builder {
     }
 
     pub(crate) fn error(&mut self, at: Loc, message: String) {
-        self.diagnostics.push((at, Severity::Error, message));
+        self.report(at, Severity::Error, message);
     }
 
     pub(crate) fn warn(&mut self, at: Loc, message: String) {
-        self.diagnostics.push((at, Severity::Warning, message));
+        self.report(at, Severity::Warning, message);
+    }
+
+    /// Kept in file and line order as they come (a sort's code costs ~3 KB on armv7).
+    pub(crate) fn report(&mut self, at: Loc, severity: Severity, message: String) {
+        let i = self.diagnostics.partition_point(|d| d.0 <= at);
+        self.diagnostics.insert(i, (at, severity, message));
     }
 
     pub(crate) fn has_errors(&self) -> bool {
@@ -697,50 +477,57 @@ impl Builder {
     /// Whether any section (instance, script, group) has started: globals must come
     /// first in the key=value format.
     pub(crate) fn has_section(&self) -> bool {
-        !self.drafts.is_empty() || !self.scripts.is_empty() || !self.groups.is_empty()
+        self.sections > 0
     }
 
     /// The kind and name of the section being filled, for "does not belong here" errors.
     pub(crate) fn section_name(&self) -> String {
-        match self.place {
-            Place::Instance => format!(
-                "instance {}",
-                self.drafts.last().map_or("", |d| d.inst.name.as_str())
-            ),
-            Place::Script => format!(
-                "vrrp_script {}",
-                self.scripts.last().map_or("", |d| d.0.name.as_str())
-            ),
-            Place::Group => format!(
-                "vrrp_sync_group {}",
-                self.groups.last().map_or("", |g| g.group.name.as_str())
-            ),
-            Place::Global => "global_defs".into(),
-            Place::Top => "the global section".into(),
-        }
+        let (kind, name) = match self.place {
+            Place::Instance => ("instance", self.drafts.last().map(|d| &d.inst.name)),
+            Place::Script => ("vrrp_script", self.scripts.last().map(|d| &d.0.name)),
+            Place::Group => ("vrrp_sync_group", self.groups.last().map(|g| &g.group.name)),
+            _ => return "global_defs".into(),
+        };
+        format!("{kind} {}", name.map_or("", |n| n.as_str()))
     }
 
     /// Starts a section: `global_defs` (no name), an instance, a script or a sync group.
     pub(crate) fn begin(&mut self, place: Place, name: &str, at: Loc) {
         self.place = place;
+        if place == Place::Global {
+            return;
+        }
         self.sections += 1;
         let order = self.sections;
         match place {
-            Place::Instance => self.drafts.push(Draft::new(name, at, order)),
+            Place::Instance => self.drafts.push(Draft {
+                inst: Instance::with_defaults(name, at.line),
+                slots: Slots::new(),
+                at,
+                order,
+                vmac: None,
+                preempt: None,
+                accept: None,
+                auth_type: false,
+                unicast_configured: false,
+                mcast_dst: None,
+                vip_lines: Vec::new(),
+                peer_lines: Vec::new(),
+            }),
             Place::Script => self
                 .scripts
                 .push((ScriptDraft::new(name, at.line), at, order)),
-            Place::Group => self.groups.push(GroupDraft {
+            _ => self.groups.push(GroupDraft {
                 group: SyncGroup {
                     name: name.to_string(),
                     line: at.line,
                     members: Vec::new(),
                     tracking_weight: false,
                 },
+                slots: Slots::new(),
                 at,
                 member_lines: Vec::new(),
             }),
-            Place::Global | Place::Top => {}
         }
     }
 
@@ -749,78 +536,75 @@ impl Builder {
         self.place = Place::Top;
     }
 
-    /// Applies an implemented keyword of the current place (`key.place()` is the front
-    /// end's promise) and records its error or warning.
+    /// Applies an implemented keyword of its place (the current section of that place)
+    /// and records its error or warning.
     pub(crate) fn apply(&mut self, key: Key, args: &[&str], at: Loc) {
-        let result = match key.place() {
-            Place::Top | Place::Global => self.globals.apply(key, args, at),
-            Place::Instance => match self.drafts.last_mut() {
-                Some(d) => d.apply(key, args, at),
-                None => Err(format!(
-                    "'{}' must follow the start of an instance",
-                    key.name()
-                )),
-            },
-            Place::Script => match self.scripts.last_mut() {
-                Some((d, _, _)) => d.apply(key, args, at.line),
-                None => Err(format!(
-                    "'{}' must follow the start of a vrrp_script",
-                    key.name()
-                )),
-            },
-            Place::Group => self.group_keyword(key, args, at),
-        };
-        match result {
+        match self.apply_to_section(key, args, at) {
             Ok(None) => {}
             Ok(Some(w)) => self.warn(at, w),
             Err(e) => self.error(at, e),
         }
     }
 
-    fn group_keyword(&mut self, key: Key, args: &[&str], at: Loc) -> Applied {
-        let Some(g) = self.groups.last_mut() else {
+    fn apply_to_section(&mut self, key: Key, args: &[&str], at: Loc) -> Applied {
+        let place = key.place();
+        let slots = match place {
+            Place::Top | Place::Global => Some(&mut self.globals.slots),
+            Place::Instance => self.drafts.last_mut().map(|d| &mut d.slots),
+            Place::Script => self.scripts.last_mut().map(|s| &mut s.0.slots),
+            Place::Group => self.groups.last_mut().map(|g| &mut g.slots),
+        };
+        let Some(slots) = slots else {
             return Err(format!(
-                "'{}' must follow the start of a vrrp_sync_group",
-                key.name()
+                "'{}' must follow the start of {}",
+                key.name(),
+                place.name()
             ));
         };
-        match key {
-            Key::Group => {
+        slots.seen(key, at);
+        if key.val() != Val::Custom {
+            let v = key.val().parse(key.name(), args);
+            slots.set(key, v.as_ref().ok().copied());
+            return v.map(|_| None);
+        }
+        match place {
+            Place::Top | Place::Global => self.globals.apply(key, args, at),
+            Place::Instance => self
+                .drafts
+                .last_mut()
+                .map_or(Ok(None), |d| d.apply(key, args, at)),
+            Place::Script => self
+                .scripts
+                .last_mut()
+                .map_or(Ok(None), |s| s.0.apply(key, args, at.line)),
+            Place::Group => {
+                let g = self
+                    .groups
+                    .last_mut()
+                    .map(|g| (&mut g.group, &mut g.member_lines));
+                let Some((g, lines)) = g else { return Ok(None) };
                 let mut dup = None;
                 for n in args {
-                    if g.group.members.iter().any(|m| m == n) {
-                        dup = Some(n.to_string());
+                    if g.members.iter().any(|m| m == n) {
+                        dup = Some(n);
                     } else {
-                        g.group.members.push(n.to_string());
-                        g.member_lines.push(at);
+                        g.members.push(n.to_string());
+                        lines.push(at);
                     }
                 }
-                if let Some(n) = dup {
-                    return Err(format!("instance {n} is listed twice in the group"));
-                }
+                dup.map_or(Ok(None), |n| {
+                    Err(format!("instance {n} is listed twice in the group"))
+                })
             }
-            Key::SyncGroupTrackingWeight => g.group.tracking_weight = flag(key.name(), args)?,
-            Key::GlobalTracking => {
-                g.group.tracking_weight = flag(key.name(), args)?;
-                // keepalived's words.
-                return Ok(Some(format!(
-                    "({}) global_tracking is deprecated. Use track_interface/script/file on the sync group",
-                    g.group.name
-                )));
-            }
-            _ => unreachable!(),
         }
-        Ok(None)
     }
 
-    /// Validates everything (see `validate.rs`) and turns the drafts into the model;
-    /// every diagnostic, both severities, in file and line order.
-    pub(crate) fn finish(mut self) -> Result<Config, Vec<ConfigError>> {
-        let checked = validate::finish(&mut self);
-        let mut diags = core::mem::take(&mut self.diagnostics);
-        diags.sort_by_key(|d| d.0);
+    /// Every diagnostic, both severities, in file and line order, and the configuration
+    /// if none of them is an error.
+    pub(crate) fn conclude(self, config: Config) -> Result<Config, Vec<ConfigError>> {
         let files = self.files;
-        let diags: Vec<ConfigError> = diags
+        let diags: Vec<ConfigError> = self
+            .diagnostics
             .into_iter()
             .map(|(at, severity, message)| ConfigError {
                 file: files[usize::from(at.file)].clone(),
@@ -829,12 +613,12 @@ impl Builder {
                 message,
             })
             .collect();
-        match checked {
-            Some(mut c) if !diags.iter().any(ConfigError::is_error) => {
-                c.warnings = diags;
-                Ok(c)
-            }
-            _ => Err(diags),
+        if diags.iter().any(ConfigError::is_error) {
+            return Err(diags);
         }
+        Ok(Config {
+            warnings: diags,
+            ..config
+        })
     }
 }

@@ -73,9 +73,7 @@ pub(crate) fn expand(loader: &dyn Loader, pattern: &str) -> Found {
             files.push(unescape(&p));
             continue;
         }
-        let mut matched = walk(loader, &p, &mut missing);
-        matched.sort();
-        files.extend(matched);
+        files.extend(walk(loader, &p, &mut missing));
     }
     match (files.is_empty(), missing) {
         (false, _) => Found::Files(files),
@@ -130,14 +128,20 @@ fn walk(loader: &dyn Loader, pattern: &str, missing: &mut bool) -> Vec<String> {
             }
             let dir = if base.is_empty() { "." } else { base.as_str() };
             match loader.list(dir) {
-                Ok(names) => next.extend(
-                    names
-                        .iter()
+                Ok(names) => {
+                    let start = next.len();
+                    for n in names {
                         // glob(3): a leading dot is matched only by a leading dot.
-                        .filter(|n| !n.starts_with('.') || comp.starts_with('.'))
-                        .filter(|n| fnmatch(comp.as_bytes(), n.as_bytes()))
-                        .map(|n| join(n)),
-                ),
+                        if (!n.starts_with('.') || comp.starts_with('.'))
+                            && fnmatch(comp.as_bytes(), n.as_bytes())
+                        {
+                            // In sorted order, as glob(3) returns them.
+                            let path = join(&n);
+                            let at = start + next[start..].partition_point(|p| *p <= path);
+                            next.insert(at, path);
+                        }
+                    }
+                }
                 Err(_) => *missing = true,
             }
         }

@@ -8,10 +8,10 @@
 //! statements (`keyword args... [{ statements }]`, args running to the end of the line),
 //! then the meaning of each statement, which goes through the shared [`Builder`].
 
-use super::build::{Builder, Loc};
+use super::build::Builder;
 use super::error::ConfigError;
 use super::include::{self, Found, Loader, NoFiles};
-use super::keywords::{self, Form, Key, Meaning, Place};
+use super::keywords::{self, Form, Key, Loc, Meaning, Place};
 use super::lex;
 use super::model::Config;
 
@@ -66,7 +66,7 @@ pub fn parse_with(file: &str, text: &str, loader: &dyn Loader) -> Result<Config,
     for s in &tree {
         statement(Place::Top, s, &mut b);
     }
-    b.finish()
+    super::validate::finish(b)
 }
 
 /// Turns files into tokens, following includes.

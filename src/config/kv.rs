@@ -11,37 +11,29 @@
 //! virtual_router_id = 1
 //! unicast_peer = 192.0.2.12 192.0.2.13   # repeatable keys may also list several values
 //! virtual_ipaddress = 192.0.2.10/24 dev enp0s1
-//! include = conf.d/*.conf        # more lines of this format, as keepalived includes
 //! ```
 //!
 //! Values are whitespace-separated words; a word may be "double quoted" to hold spaces
 //! or a leading `#`.
 
-use super::build::{Builder, Loc};
+use super::build::Builder;
 use super::error::ConfigError;
-use super::include::{self, Found, Loader, NoFiles};
-use super::keywords::{self, Form, Key, Meaning, Place};
+use super::keywords::{self, Form, Key, Loc, Meaning, Place};
 use super::lex;
 use super::model::Config;
 
-/// Parses one file's text; an `include` in it is an error naming the line.
+/// Parses one file in this format (no includes: they are keepalived.conf syntax).
 pub fn parse(file: &str, text: &str) -> Result<Config, Vec<ConfigError>> {
-    parse_with(file, text, &NoFiles)
-}
-
-/// Parses `text` (the contents of `file`), reading included files through `loader`.
-pub fn parse_with(file: &str, text: &str, loader: &dyn Loader) -> Result<Config, Vec<ConfigError>> {
     let mut b = Builder::new(file);
-    let mut stack = vec![file.to_string()];
-    lines(&mut b, 0, text, loader, &mut stack);
-    b.finish()
+    lines(&mut b, text);
+    super::validate::finish(b)
 }
 
-fn lines(b: &mut Builder, file: u16, text: &str, loader: &dyn Loader, stack: &mut Vec<String>) {
+fn lines(b: &mut Builder, text: &str) {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     for (n, raw) in text.lines().enumerate() {
         let at = Loc {
-            file,
+            file: 0,
             line: n as u32 + 1,
         };
         let content = raw.trim();
@@ -80,43 +72,7 @@ fn lines(b: &mut Builder, file: u16, text: &str, loader: &dyn Loader, stack: &mu
                 at,
                 format!("expected one name for {key}, found \"{}\"", args.join(" ")),
             ),
-            (None, [pattern]) if key == "include" => include(b, at, pattern, loader, stack),
             (None, _) => keyword(b, key, &args, at),
-        }
-    }
-}
-
-/// `include = PATTERN`: as keepalived.conf's `include`, in this format.
-fn include(b: &mut Builder, at: Loc, pattern: &str, loader: &dyn Loader, stack: &mut Vec<String>) {
-    if !loader.has_files() {
-        let msg = format!("include {pattern}: this text was read without its files");
-        return b.error(at, msg);
-    }
-    let path = include::resolve(&stack[stack.len() - 1], pattern);
-    let files = match include::expand(loader, &path) {
-        Found::Files(f) => f,
-        Found::Missing => return b.warn(at, format!("Config files missing '{path}'.")),
-        Found::NoMatch => return b.warn(at, format!("No config files matched '{path}'.")),
-    };
-    for f in files {
-        if stack.contains(&f) || stack.len() > include::MAX_DEPTH {
-            b.error(at, format!("include loop: {f} is already being read"));
-            continue;
-        }
-        match loader.read(&f) {
-            Ok(text) => {
-                let idx = b.file(&f);
-                stack.push(f);
-                lines(b, idx, &text, loader, stack);
-                stack.pop();
-            }
-            Err(e) if e.contains("No such file") => {
-                b.warn(at, format!("Config files missing '{f}'."));
-            }
-            Err(e) => b.warn(
-                at,
-                format!("Configuration file '{f}' open problem ({e}) - skipping"),
-            ),
         }
     }
 }
@@ -138,7 +94,7 @@ fn keyword(b: &mut Builder, key: &str, args: &[&str], at: Loc) {
     };
     match k.form() {
         Form::List | Form::Line if k == Key::Include => {
-            b.error(at, "expected one pattern for include".into())
+            b.error(at, "include is keepalived.conf syntax".into())
         }
         Form::List
             if matches!(
@@ -164,33 +120,27 @@ fn keyword(b: &mut Builder, key: &str, args: &[&str], at: Loc) {
 
 /// Where a key that is not one of the current section belongs, or that it is unknown.
 fn misplaced(b: &Builder, key: &str) -> String {
-    let places = keywords::places(key);
-    let in_section = b.has_section();
-    let section = b.section_name();
-    if in_section && (places.contains(&Place::Global) || places.contains(&Place::Top)) {
-        return format!(
-            "'{key}' is a global key; put it before the first section (instance, vrrp_script, vrrp_sync_group)"
-        );
-    }
-    if places.contains(&Place::Script) {
-        return format!("'{key}' must follow a 'vrrp_script = NAME' line, not be in {section}");
-    }
-    if places.contains(&Place::Instance) {
-        return match in_section {
-            false => format!("'{key}' must follow an 'instance = NAME' line"),
-            true => format!("'{key}' must follow an 'instance = NAME' line, not be in {section}"),
-        };
-    }
-    if places.contains(&Place::Group) {
-        return format!("'{key}' must follow the start of a vrrp_sync_group");
-    }
-    let place = match b.place() {
-        Place::Top => Place::Global,
-        p => p,
-    };
-    match keywords::suggest(place, key) {
-        Some(s) => format!("unknown key '{key}' (did you mean '{s}'?)"),
-        None => format!("unknown key '{key}'"),
+    match keywords::places(key).first() {
+        // After a section has begun, a global key is misplaced too.
+        Some(Place::Global | Place::Top) if !b.has_section() => {
+            keywords::misplaced_or_unknown(b.place(), key)
+        }
+        Some(p) => {
+            let where_ = match p {
+                Place::Instance => "after an 'instance = NAME' line",
+                Place::Script => "after a 'vrrp_script = NAME' line",
+                Place::Group => "after a 'vrrp_sync_group = NAME' line",
+                _ => "before the first section (instance, vrrp_script, vrrp_sync_group)",
+            };
+            format!("'{key}' belongs {where_}, not in {}", b.section_name())
+        }
+        None => {
+            let place = match b.place() {
+                Place::Top => Place::Global,
+                p => p,
+            };
+            keywords::misplaced_or_unknown(place, key)
+        }
     }
 }
 
@@ -258,7 +208,7 @@ mod tests {
         assert_eq!(
             errors(&text),
             [
-                "tinyvrrpd.conf:5: unknown key 'foo'",
+                "tinyvrrpd.conf:5: unknown keyword 'foo'",
                 "tinyvrrpd.conf:6: 'use_ipvlan' is not supported by tinyvrrpd (virtual MACs on other interfaces, VRF, ipvlan)"
             ]
         );
@@ -276,7 +226,9 @@ mod tests {
     fn instance_keys_before_any_instance_are_errors() {
         assert_eq!(
             errors(&format!("priority = 150\n{MINIMAL}")),
-            ["tinyvrrpd.conf:1: 'priority' must follow an 'instance = NAME' line"]
+            [
+                "tinyvrrpd.conf:1: 'priority' belongs after an 'instance = NAME' line, not in global_defs"
+            ]
         );
     }
 
@@ -285,7 +237,7 @@ mod tests {
         assert_eq!(
             errors(&format!("{MINIMAL}router_id = r1\n")),
             [
-                "tinyvrrpd.conf:5: 'router_id' is a global key; put it before the first section (instance, vrrp_script, vrrp_sync_group)"
+                "tinyvrrpd.conf:5: 'router_id' belongs before the first section (instance, vrrp_script, vrrp_sync_group), not in instance VI_1"
             ]
         );
     }

@@ -6,7 +6,6 @@
 //! never through floats: 0.1 s must become exactly 10 cs.
 
 use super::model::{AddrOptions, Command, RunAs, Tracked, Vip};
-use crate::wire::Version;
 use std::net::{IpAddr, Ipv4Addr};
 
 pub(crate) fn one<'a>(key: &str, args: &[&'a str]) -> Result<&'a str, String> {
@@ -69,15 +68,6 @@ pub(crate) fn fixed_point(s: &str, scale: usize) -> Option<u64> {
         v = v.checked_mul(10)?.checked_add(d)?;
     }
     Some(v)
-}
-
-/// `version` and the global `vrrp_version`.
-pub(crate) fn version(key: &str, args: &[&str]) -> Result<Version, String> {
-    match one(key, args)? {
-        "2" => Ok(Version::V2),
-        "3" => Ok(Version::V3),
-        s => Err(format!("expected 2 or 3 for {key}, found \"{s}\"")),
-    }
 }
 
 /// keepalived's flag keywords: bare means on; both formats also take a boolean.

@@ -74,7 +74,7 @@ pub fn parse(file: &str, text: &str) -> Result<Config, Vec<ConfigError>> {
 pub fn parse_with(file: &str, text: &str, loader: &dyn Loader) -> Result<Config, Vec<ConfigError>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     match detect(text) {
-        Format::KeyValue => kv::parse_with(file, text, loader),
+        Format::KeyValue => kv::parse(file, text),
         Format::Keepalived => keepalived::parse_with(file, text, loader),
     }
 }

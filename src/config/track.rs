@@ -1,24 +1,20 @@
 //! `vrrp_script` blocks while their keywords arrive. Pure text handling; whether a
 //! program exists and who may run it is checked when the daemon starts (and by `-t`).
 
-use super::keywords::Key;
-use super::lex::{boolean, fixed_point, number, one};
+use super::keywords::{Key, Slots};
 use super::model::{RunAs, TrackScript};
 use core::time::Duration;
 
-/// A `vrrp_script` while its keywords arrive.
+/// A `vrrp_script` while its keywords arrive: `interval`, `timeout`, `rise`, `fall` and
+/// `init_fail` are in `slots`, the others here.
 pub(crate) struct ScriptDraft {
     pub(crate) name: String,
     pub(crate) line: u32,
+    pub(crate) slots: Box<Slots>,
     text: Option<String>,
-    interval: Duration,
-    timeout: Option<Duration>,
     weight: i16,
     reverse: bool,
-    rise: u32,
-    fall: u32,
     user: Option<RunAs>,
-    init_fail: bool,
     script_line: u32,
 }
 
@@ -27,21 +23,16 @@ impl ScriptDraft {
         ScriptDraft {
             name: name.to_string(),
             line,
+            slots: Slots::new(),
             text: None,
-            interval: Duration::from_secs(1),
-            timeout: None,
             weight: 0,
             reverse: false,
-            rise: 1,
-            fall: 1,
             user: None,
-            init_fail: false,
             script_line: 0,
         }
     }
 
-    /// The keyword applier for `vrrp_script` blocks (both formats); Ok(Some) is a
-    /// warning for the line.
+    /// The applier for `script`, `weight` and `user` (both formats).
     pub(crate) fn apply(
         &mut self,
         key: Key,
@@ -56,46 +47,15 @@ impl ScriptDraft {
                 self.text = Some(args.join(" "));
                 self.script_line = line;
             }
-            Key::Interval | Key::Timeout => {
-                let (d, warning) = match secs(name, args)? {
-                    // keepalived keeps 0 from before v2.0.7 and makes it 1 s.
-                    Duration::ZERO => (
-                        Duration::from_secs(1),
-                        Some(format!(
-                            "({}): vrrp script {name} must be greater than 0, setting to 1",
-                            self.name
-                        )),
-                    ),
-                    d => (d, None),
-                };
-                if key == Key::Interval {
-                    self.interval = d;
-                } else {
-                    self.timeout = Some(d);
-                }
-                return Ok(warning);
-            }
             Key::Weight => (self.weight, self.reverse) = super::lex::weight(name, args, 0)?,
-            Key::Rise => self.rise = number(name, args, 1, 1000)? as u32,
-            Key::Fall => self.fall = number(name, args, 1, 1000)? as u32,
             Key::User => self.user = Some(super::lex::run_as(name, args)?),
-            // keepalived: the bare keyword; key=value: `init_fail = yes|no`.
-            Key::InitFail => {
-                self.init_fail = match args {
-                    [] => true,
-                    [v] => boolean(v).ok_or_else(|| {
-                        format!("expected yes or no for init_fail, found \"{v}\"")
-                    })?,
-                    _ => return Err("expected at most one value for init_fail".into()),
-                }
-            }
-            _ => unreachable!("{name} is not a vrrp_script keyword"),
+            _ => unreachable!("{name}"),
         }
         Ok(None)
     }
 
-    /// The finished script, or the error and its line.
-    pub(crate) fn finish(self) -> Result<TrackScript, (u32, String)> {
+    /// The finished script and a warning, or the error and its line.
+    pub(crate) fn finish(self) -> Result<(TrackScript, Option<String>), (u32, String)> {
         let Some(text) = self.text else {
             return Err((
                 self.line,
@@ -104,29 +64,37 @@ impl ScriptDraft {
         };
         let command =
             super::lex::command("script", &text, self.user).map_err(|e| (self.script_line, e))?;
-        Ok(TrackScript {
-            name: self.name,
-            line: self.line,
-            command,
-            interval: self.interval,
-            timeout: self.timeout.unwrap_or(self.interval),
-            weight: self.weight,
-            reverse: self.reverse,
-            rise: self.rise,
-            fall: self.fall,
-            init_fail: self.init_fail,
-        })
-    }
-}
-
-/// Seconds with up to three decimals, 0 (adjusted by the caller) to one day.
-fn secs(key: &str, args: &[&str]) -> Result<Duration, String> {
-    let s = one(key, args)?;
-    match fixed_point(s, 3) {
-        Some(ms) if ms == 0 || (10..=86_400_000).contains(&ms) => Ok(Duration::from_millis(ms)),
-        _ => Err(format!(
-            "expected seconds 0.01-86400 for {key} (at most 3 decimals), found \"{s}\""
-        )),
+        let s = &self.slots;
+        // keepalived keeps a 0 from before v2.0.7 and makes it 1 s.
+        let mut warning = None;
+        let mut secs = |key: Key| match s.get(key) {
+            Some(0) => {
+                let name = key.name();
+                warning = Some(format!(
+                    "({}): vrrp script {name} must be greater than 0, setting to 1",
+                    self.name
+                ));
+                Some(Duration::from_secs(1))
+            }
+            ms => ms.map(|ms| Duration::from_millis(ms.into())),
+        };
+        let interval = secs(Key::Interval).unwrap_or(Duration::from_secs(1));
+        let timeout = secs(Key::Timeout).unwrap_or(interval);
+        Ok((
+            TrackScript {
+                name: self.name,
+                line: self.line,
+                command,
+                interval,
+                timeout,
+                weight: self.weight,
+                reverse: self.reverse,
+                rise: s.get(Key::Rise).unwrap_or(1),
+                fall: s.get(Key::Fall).unwrap_or(1),
+                init_fail: s.flag(Key::InitFail).unwrap_or(false),
+            },
+            warning,
+        ))
     }
 }
 
@@ -134,12 +102,24 @@ fn secs(key: &str, args: &[&str]) -> Result<Duration, String> {
 mod tests {
     use super::*;
 
+    fn draft(lines: &[(Key, &[&str])]) -> ScriptDraft {
+        let mut d = ScriptDraft::new("chk", 1);
+        for (k, args) in lines {
+            d.slots
+                .seen(*k, super::super::keywords::Loc { file: 0, line: 2 });
+            if k.val() == super::super::keywords::Val::Custom {
+                d.apply(*k, args, 2).unwrap();
+            } else {
+                d.slots.set(*k, k.val().parse(k.name(), args).ok());
+            }
+        }
+        d
+    }
+
     #[test]
     fn vrrp_script_defaults_follow_keepalived() {
-        let mut d = ScriptDraft::new("chk", 1);
-        d.apply(Key::Script, &["/usr/bin/pgrep", "syslog-ng"], 2)
-            .unwrap();
-        let s = d.finish().unwrap();
+        let d = draft(&[(Key::Script, &["/usr/bin/pgrep", "syslog-ng"])]);
+        let s = d.finish().unwrap().0;
         assert_eq!(s.command.argv, ["/usr/bin/pgrep", "syslog-ng"]);
         assert_eq!(
             (s.interval, s.timeout),
@@ -150,18 +130,23 @@ mod tests {
 
     #[test]
     fn vrrp_script_keywords_are_range_checked() {
-        let mut d = ScriptDraft::new("chk", 1);
         assert_eq!(
-            d.apply(Key::Interval, &["0.001"], 2).unwrap_err(),
-            "expected seconds 0.01-86400 for interval (at most 3 decimals), found \"0.001\""
+            Key::Interval
+                .val()
+                .parse("interval", &["0.0001"])
+                .unwrap_err(),
+            "expected seconds 0-86400 for interval (at most 3 decimals), found \"0.0001\""
         );
-        assert!(d.apply(Key::Rise, &["0"], 3).is_err());
+        assert!(Key::Rise.val().parse("rise", &["0"]).is_err());
+        let mut d = ScriptDraft::new("chk", 1);
         assert!(d.apply(Key::Weight, &["-254"], 4).is_err());
-        d.apply(Key::Interval, &["0.5"], 5).unwrap();
-        d.apply(Key::Timeout, &["2"], 6).unwrap();
-        d.apply(Key::Weight, &["-60"], 7).unwrap();
-        d.apply(Key::Fall, &["3"], 8).unwrap();
-        d.apply(Key::InitFail, &[], 9).unwrap();
+        let d = draft(&[
+            (Key::Interval, &["0.5"]),
+            (Key::Timeout, &["2"]),
+            (Key::Weight, &["-60"]),
+            (Key::Fall, &["3"]),
+            (Key::InitFail, &[]),
+        ]);
         assert_eq!(
             d.finish().unwrap_err(),
             (1, "vrrp_script chk has no script".into())
@@ -170,12 +155,12 @@ mod tests {
 
     #[test]
     fn zero_interval_becomes_one_second_with_keepalived_warning() {
-        let mut d = ScriptDraft::new("chk", 1);
+        let d = draft(&[(Key::Interval, &["0"]), (Key::Script, &["/bin/true"])]);
+        let (s, w) = d.finish().unwrap();
+        assert_eq!(s.interval, Duration::from_secs(1));
         assert_eq!(
-            d.apply(Key::Interval, &["0"], 2).unwrap().as_deref(),
+            w.as_deref(),
             Some("(chk): vrrp script interval must be greater than 0, setting to 1")
         );
-        d.apply(Key::Script, &["/bin/true"], 3).unwrap();
-        assert_eq!(d.finish().unwrap().interval, Duration::from_secs(1));
     }
 }

@@ -5,11 +5,13 @@
 //! something else than the file says without a word, or the file has a typo, it is an
 //! error here.
 
-use super::build::{Builder, Draft, GroupDraft, Loc};
-use super::keywords::Key;
+use super::build::{Builder, Draft, GroupDraft};
+use super::error::{ConfigError, Severity};
+use super::keywords::{Key, Loc, Slots};
 use super::model::{Config, InitialState, Instance, SyncGroup, TrackScript};
 use crate::vrrp::timers::Centis;
 use crate::wire::Version;
+use Severity::{Error as E, Warning as W};
 use core::time::Duration;
 
 /// Advert address count at keepalived's default MTU (1500): the 8-bit count caps IPv4
@@ -20,7 +22,9 @@ const MAX_VIPS_V6: usize = 89;
 /// keepalived's default script timeouts when a startup/shutdown script is set.
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(10);
 
-pub(crate) fn finish(b: &mut Builder) -> Option<Config> {
+/// The model from a front-end's builder, and every diagnostic.
+pub(crate) fn finish(mut b: Builder) -> Result<Config, Vec<ConfigError>> {
+    let b = &mut b;
     let scripts = scripts(b);
     let groups = groups(b);
     let drafts = core::mem::take(&mut b.drafts);
@@ -38,32 +42,53 @@ pub(crate) fn finish(b: &mut Builder) -> Option<Config> {
         instances.push(d.inst);
     }
     let g = &b.globals;
-    let rt_priority = match (g.rt_priority, g.max_auto_priority) {
-        (Some(p), _) => p,
+    let s = &g.slots;
+    let rt_priority = match (s.get(Key::VrrpRtPriority), g.max_auto_priority) {
+        (Some(p), _) => p as u8,
         // keepalived raises its priority up to this when it is late; tinyvrrpd runs
         // real-time from the start, at this priority.
         (None, Some(p)) if p > 0 => p as u8,
         _ => super::model::DEFAULT_RT_PRIORITY,
     };
-    let script = |c: &Option<super::model::Command>, t: Option<Duration>| {
-        c.clone().map(|c| (c, t.unwrap_or(SCRIPT_TIMEOUT)))
+    let script = |c: &Option<super::model::Command>, t: Key| {
+        let t = s
+            .get(t)
+            .map_or(SCRIPT_TIMEOUT, |t| Duration::from_secs(t.into()));
+        c.clone().map(|c| (c, t))
     };
-    Some(Config {
+    let rttime = s.get(Key::VrrpRlimitRttime).or(s.get(Key::VrrpRlimitRtime));
+    let config = Config {
         router_id: g.router_id.clone(),
         instances,
         scripts: scripts.into_iter().map(|(s, _)| s).collect(),
         sync_groups: groups,
         script_user: g.script_user.clone(),
-        script_security: g.script_security,
+        script_security: s.flag(Key::EnableScriptSecurity).unwrap_or(false),
         rt_priority,
-        rlimit_rttime_us: g.rlimit_rttime_us,
-        startup_script: script(&g.startup_script, g.startup_script_timeout),
-        shutdown_script: script(&g.shutdown_script, g.shutdown_script_timeout),
-        startup_delay: g.startup_delay,
+        rlimit_rttime_us: rttime.map_or(super::model::DEFAULT_RLIMIT_RTTIME_US, u64::from),
+        startup_script: script(&g.startup_script, Key::StartupScriptTimeout),
+        shutdown_script: script(&g.shutdown_script, Key::ShutdownScriptTimeout),
+        startup_delay: Duration::from_millis(s.get(Key::VrrpStartupDelay).unwrap_or(0).into()),
         dynamic_interfaces: g.dynamic_interfaces,
         link_delays: g.link_delays.clone(),
         warnings: Vec::new(),
-    })
+    };
+    // GARP repeats of 0 are keepalived's old 1; it says so.
+    let zero: Vec<(Loc, String)> = [Key::VrrpGarpMasterRepeat, Key::VrrpGarpMasterRefreshRepeat]
+        .into_iter()
+        .filter(|&k| s.get(k) == Some(0))
+        .map(|k| {
+            (
+                s.at(k),
+                format!("{} must be greater than 0, setting to 1", k.name()),
+            )
+        })
+        .collect();
+    for (at, msg) in zero {
+        b.warn(at, msg);
+    }
+    let b = core::mem::replace(b, Builder::new(""));
+    b.conclude(config)
 }
 
 /// The finished `vrrp_script`s with their reading order; duplicates are errors.
@@ -79,7 +104,12 @@ fn scripts(b: &mut Builder) -> Vec<(TrackScript, u32)> {
             continue;
         }
         match d.finish() {
-            Ok(s) => out.push((s, order)),
+            Ok((s, warning)) => {
+                if let Some(w) = warning {
+                    b.warn(at, w);
+                }
+                out.push((s, order));
+            }
             Err((line, message)) => b.error(Loc { line, ..at }, message),
         }
     }
@@ -108,10 +138,20 @@ fn groups(b: &mut Builder) -> Vec<SyncGroup> {
             );
             continue;
         }
+        let s = &g.slots;
         let mut group = SyncGroup {
             members: Vec::new(),
+            tracking_weight: s.flag(Key::SyncGroupTrackingWeight).unwrap_or(false)
+                || s.flag(Key::GlobalTracking).unwrap_or(false),
             ..g.group.clone()
         };
+        if s.at(Key::GlobalTracking).is_set() {
+            // keepalived's words.
+            let msg = format!(
+                "({name}) global_tracking is deprecated. Use track_interface/script/file on the sync group"
+            );
+            b.warn(s.at(Key::GlobalTracking), msg);
+        }
         for (m, &at) in g.group.members.iter().zip(&g.member_lines) {
             if !b.drafts.iter().any(|d| d.inst.name == *m) {
                 b.error(
@@ -156,67 +196,74 @@ fn complete(
     group: Option<&SyncGroup>,
 ) {
     let g = &b.globals;
-    let strict = d.strict.unwrap_or(g.strict);
+    let gs = &g.slots;
+    let s = &d.slots;
+    let strict = s
+        .flag(Key::StrictMode)
+        .unwrap_or(gs.flag(Key::VrrpStrict) == Some(true));
     let name = d.inst.name.clone();
-    let mut notes: Vec<(Loc, String)> = Vec::new();
-    let mut note = |at: Loc, msg: String| notes.push((at, msg));
-    let mut errors: Vec<(Loc, String)> = Vec::new();
+    let mut out: Vec<(Loc, Severity, String)> = Vec::new();
+    // keepalived's "(INSTANCE) text" warnings.
+    let mut say = |sev, at: Loc, text: &str| out.push((at, sev, format!("({name}) {text}")));
+    let here = d.at;
+    let at = |k: Key| match s.at(k) {
+        l if l.is_set() => l,
+        _ => here,
+    };
+    let i = &mut d.inst;
+    if let Some(v) = s.get(Key::VirtualRouterId) {
+        i.vrid = v as u8;
+    }
 
     // Family and version: IPv6 is VRRPv3 unless the instance says otherwise.
-    let v6 = d.inst.is_ipv6();
-    d.inst.version = match (d.version, v6) {
+    let v6 = i.is_ipv6();
+    let version = |k: &Slots, key| {
+        k.get(key).map(|v| match v {
+            2 => Version::V2,
+            _ => Version::V3,
+        })
+    };
+    i.version = match (version(s, Key::Version), v6) {
         (Some(Version::V2), true) if strict => {
-            note(
-                d.at(Key::Version),
-                format!("({name}) cannot use IPv6 with VRRP version 2; setting version 3"),
-            );
+            let t = "cannot use IPv6 with VRRP version 2; setting version 3";
+            say(W, at(Key::Version), t);
             Version::V3
         }
         (Some(v), _) => v,
         (None, true) => Version::V3,
-        (None, false) => g.vrrp_version.unwrap_or(Version::V2),
+        (None, false) => version(gs, Key::VrrpVersion).unwrap_or(Version::V2),
     };
-    let v3 = d.inst.version == Version::V3;
+    let v3 = i.version == Version::V3;
 
-    if d.no_vips_ok && strict {
-        note(
-            d.at,
-            format!(
-                "({name}) no_virtual_ipaddress and strict mode incompatible, clearing no_virtual_ipaddress"
-            ),
-        );
-        d.no_vips_ok = false;
+    let mut no_vips_ok = s.flag(Key::NoVirtualIpaddress) == Some(true);
+    if no_vips_ok && strict {
+        let t = "no_virtual_ipaddress and strict mode incompatible, clearing no_virtual_ipaddress";
+        say(W, here, t);
+        no_vips_ok = false;
     }
     // A virtual_ipaddress that failed to parse has its error already.
-    if d.inst.vips.is_empty() && !d.no_vips_ok && !d.seen(Key::VirtualIpaddress).is_set() {
+    if i.vips.is_empty() && !no_vips_ok && !s.at(Key::VirtualIpaddress).is_set() {
         if v3 || strict {
-            errors.push((
-                d.at,
-                format!("({name}) No VIP specified; at least one is required"),
-            ));
+            say(E, here, "No VIP specified; at least one is required");
         } else {
-            note(
-                d.at,
-                format!("({name}) No VIP specified; at least one is sensible"),
-            );
+            say(W, here, "No VIP specified; at least one is sensible");
         }
     }
 
     // No priority: the state decides (MASTER is the address owner).
-    if !d.seen(Key::Priority).is_set() {
-        d.inst.priority = match d.inst.initial_state {
-            InitialState::Master => 255,
-            InitialState::Backup => 100,
-        };
-    }
-    let owner = d.inst.priority == 255;
-    let master = d.inst.initial_state == InitialState::Master;
-    if strict && master != owner {
-        note(
-            d.at(Key::State),
-            format!("({name}) State MASTER must match being address owner"),
+    i.priority = match (s.get(Key::Priority), i.initial_state) {
+        (Some(p), _) => p as u8,
+        (None, InitialState::Master) => 255,
+        (None, InitialState::Backup) => 100,
+    };
+    let owner = i.priority == 255;
+    if strict && (i.initial_state == InitialState::Master) != owner {
+        say(
+            W,
+            at(Key::State),
+            "State MASTER must match being address owner",
         );
-        d.inst.initial_state = if owner {
+        i.initial_state = if owner {
             InitialState::Master
         } else {
             InitialState::Backup
@@ -224,310 +271,280 @@ fn complete(
     }
 
     // Authentication.
-    let (typ, pass) = (d.seen(Key::AuthType), d.seen(Key::AuthPass));
+    let (typ, pass) = (s.at(Key::AuthType), s.at(Key::AuthPass));
     if typ.is_set() || pass.is_set() {
         let at = if typ.is_set() { typ } else { pass };
-        if strict && typ.is_set() {
-            note(
-                at,
-                format!("({name}) Strict mode does not support authentication. Ignoring."),
-            );
-            d.inst.auth_pass = None;
+        let ignored = if strict && typ.is_set() {
+            Some("Strict mode does not support authentication. Ignoring.")
         } else if v3 {
-            note(
-                at,
-                format!("({name}) VRRP version 3 does not support authentication. Ignoring."),
-            );
-            d.inst.auth_pass = None;
-        } else if typ.is_set() && d.inst.auth_pass.is_none() {
-            note(
-                at,
-                format!("({name}) Authentication specified but no password given. Ignoring"),
-            );
+            Some("VRRP version 3 does not support authentication. Ignoring.")
+        } else if typ.is_set() && i.auth_pass.is_none() {
+            Some("Authentication specified but no password given. Ignoring")
         } else if !typ.is_set() {
-            note(
-                pass,
-                format!(
-                    "({name}) auth_pass without auth_type PASS: adverts carry no password (as in keepalived)"
-                ),
-            );
-            d.inst.auth_pass = None;
+            Some("auth_pass without auth_type PASS: adverts carry no password (as in keepalived)")
+        } else {
+            None
+        };
+        if let Some(t) = ignored {
+            say(W, at, t);
+            i.auth_pass = None;
         }
     }
 
     // Unicast.
-    if strict && !d.inst.unicast_peers.is_empty() {
-        errors.push((
-            d.at(Key::UnicastPeer),
-            format!("({name}) Unicast peers are not supported in strict mode"),
-        ));
+    if strict && !i.unicast_peers.is_empty() {
+        say(
+            E,
+            at(Key::UnicastPeer),
+            "Unicast peers are not supported in strict mode",
+        );
     }
-    if d.unicast_configured && d.inst.unicast_peers.is_empty() {
-        if d.fault_no_peer {
-            d.inst.fault_no_peer = true;
+    if d.unicast_configured && i.unicast_peers.is_empty() {
+        if s.flag(Key::UnicastFaultNoPeer) == Some(true) {
+            i.fault_no_peer = true;
         } else {
-            note(
-                d.at,
-                format!(
-                    "({name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration."
-                ),
+            say(
+                W,
+                here,
+                "A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.",
             );
         }
     }
 
     // Virtual MAC.
-    let xmit = d.at(Key::VmacXmitBase);
-    if d.inst.vmac_xmit_base && d.vmac.is_none() {
-        note(
+    let xmit = at(Key::VmacXmitBase);
+    i.vmac_xmit_base = s.flag(Key::VmacXmitBase) == Some(true);
+    if i.vmac_xmit_base && d.vmac.is_none() {
+        say(W, xmit, "vmac_xmit_base is only valid with a vmac");
+        i.vmac_xmit_base = false;
+    } else if i.vmac_xmit_base && strict {
+        say(
+            W,
             xmit,
-            format!("({name}) vmac_xmit_base is only valid with a vmac"),
+            "xmit_base is incompatible with strict mode - resetting",
         );
-        d.inst.vmac_xmit_base = false;
-    } else if d.inst.vmac_xmit_base && strict {
-        note(
-            xmit,
-            format!("({name}) xmit_base is incompatible with strict mode - resetting"),
-        );
-        d.inst.vmac_xmit_base = false;
-    } else if d.vmac.is_some() && d.inst.is_unicast() && !d.inst.vmac_xmit_base {
-        note(
-            d.at(Key::UseVmac),
-            format!("({name}) unicast with use_vmac requires vmac_xmit_base - setting"),
-        );
-        d.inst.vmac_xmit_base = true;
+        i.vmac_xmit_base = false;
+    } else if d.vmac.is_some() && i.is_unicast() && !i.vmac_xmit_base {
+        let t = "unicast with use_vmac requires vmac_xmit_base - setting";
+        say(W, at(Key::UseVmac), t);
+        i.vmac_xmit_base = true;
     }
     let prefix = g.vmac_prefix.as_deref().unwrap_or("vrrp");
-    d.inst.vmac = d
+    i.vmac = d
         .vmac
         .take()
-        .map(|n| n.unwrap_or_else(|| format!("{prefix}.{}", d.inst.vrid)));
+        .map(|n| n.unwrap_or_else(|| format!("{prefix}.{}", i.vrid)));
 
-    // What fits in one advert moves on to the excluded addresses, as keepalived does.
+    // What does not fit in one advert moves on to the excluded addresses, as keepalived does.
     let max = if v6 { MAX_VIPS_V6 } else { MAX_VIPS_V4 };
-    if d.inst.vips.len() > max {
-        let n = d.inst.vips.len();
-        note(
-            d.vip_lines[max],
-            format!(
-                "({name}) Number of VIPs ({n}) exceeds maximum/space available in packet (max {max} addresses) - excess moved to eVIPs"
-            ),
+    if i.vips.len() > max {
+        let n = i.vips.len();
+        let t = format!(
+            "Number of VIPs ({n}) exceeds maximum/space available in packet (max {max} addresses) - excess moved to eVIPs"
         );
-        let vips = d.inst.vips.split_off(max);
-        let opts = d.inst.vip_options.split_off(max);
+        say(W, d.vip_lines[max], &t);
+        let vips = i.vips.split_off(max);
+        let opts = i.vip_options.split_off(max);
         d.vip_lines.truncate(max);
-        d.inst
-            .vips_excluded
-            .splice(0..0, vips.into_iter().zip(opts));
+        i.vips_excluded.splice(0..0, vips.into_iter().zip(opts));
     }
 
     // Preemption.
-    let delay_at = d.at(Key::PreemptDelay);
-    if owner && !d.inst.preempt {
-        note(
-            d.at(Key::Nopreempt),
-            format!("({name}) nopreempt is incompatible with priority 255. resetting nopreempt"),
+    i.preempt = d.preempt.unwrap_or(true);
+    i.preempt_delay = Duration::from_millis(s.get(Key::PreemptDelay).unwrap_or(0).into());
+    let (np, delay_at) = (at(Key::Nopreempt), at(Key::PreemptDelay));
+    if owner && !i.preempt {
+        say(
+            W,
+            np,
+            "nopreempt is incompatible with priority 255. resetting nopreempt",
         );
-        d.inst.preempt = true;
+        i.preempt = true;
     }
-    if d.inst.initial_state == InitialState::Master {
-        if !d.inst.preempt {
-            note(
-                d.at(Key::Nopreempt),
-                format!(
-                    "({name}) Warning - nopreempt will not work with initial state MASTER - clearing"
-                ),
-            );
-            d.inst.preempt = true;
+    if i.initial_state == InitialState::Master {
+        if !i.preempt {
+            let t = "Warning - nopreempt will not work with initial state MASTER - clearing";
+            say(W, np, t);
+            i.preempt = true;
         }
-        if !d.inst.preempt_delay.is_zero() {
-            note(
-                delay_at,
-                format!(
-                    "({name}) Warning - preempt delay will not work with initial state MASTER - clearing"
-                ),
-            );
-            d.inst.preempt_delay = Duration::ZERO;
+        if !i.preempt_delay.is_zero() {
+            let t = "Warning - preempt delay will not work with initial state MASTER - clearing";
+            say(W, delay_at, t);
+            i.preempt_delay = Duration::ZERO;
         }
     }
-    if !d.inst.preempt_delay.is_zero() {
-        if strict {
-            note(
-                delay_at,
-                format!("({name}) preempt_delay is incompatible with strict mode - resetting"),
-            );
-            d.inst.preempt_delay = Duration::ZERO;
-        } else if !d.inst.preempt {
-            note(
-                delay_at,
-                format!("({name}) preempt_delay is incompatible with nopreempt mode - resetting"),
-            );
-            d.inst.preempt_delay = Duration::ZERO;
-        }
+    if !i.preempt_delay.is_zero() && (strict || !i.preempt) {
+        let t = if strict {
+            "preempt_delay is incompatible with strict mode - resetting"
+        } else {
+            "preempt_delay is incompatible with nopreempt mode - resetting"
+        };
+        say(W, delay_at, t);
+        i.preempt_delay = Duration::ZERO;
     }
 
     // Accept mode: strict mode means no_accept unless the instance owns the addresses.
-    d.inst.accept = d.accept.unwrap_or(owner || !strict);
-    if d.inst.accept && !owner && strict && !v3 {
-        note(
-            d.at(Key::Accept),
-            format!(
-                "({name}) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting"
-            ),
-        );
-        d.inst.accept = false;
+    i.accept = d.accept.unwrap_or(owner || !strict);
+    if i.accept && !owner && strict && !v3 {
+        let t = "warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting";
+        say(W, at(Key::Accept), t);
+        i.accept = false;
     }
 
     // Multicast group.
-    if d.inst.is_unicast() && d.mcast_dst.is_some() {
-        note(
-            d.at(Key::McastDstIp),
-            format!("({name}) multicast destination specified with unicast - ignoring"),
-        );
-    } else if !d.inst.is_unicast() {
+    if i.is_unicast() && d.mcast_dst.is_some() {
+        let t = "multicast destination specified with unicast - ignoring";
+        say(W, at(Key::McastDstIp), t);
+    } else if !i.is_unicast() {
         let global = if v6 { g.mcast_group6 } else { g.mcast_group4 };
-        d.inst.mcast_group = d.mcast_dst.or(global);
+        i.mcast_group = d.mcast_dst.or(global);
     }
-    if let Some(a) = d.inst.mcast_group.filter(|a| a.is_ipv6() != v6) {
-        errors.push((
-            d.at(Key::McastDstIp),
-            format!("mcast_dst_ip {a} is not of instance {name}'s family"),
-        ));
+    if let Some(a) = i.mcast_group.filter(|a| a.is_ipv6() != v6) {
+        say(
+            E,
+            at(Key::McastDstIp),
+            &format!("mcast_dst_ip {a} is not of this instance's family"),
+        );
     }
 
-    // GARP defaults from global_defs (vrrp_min_garp lowers the ones not set there).
-    let min = g.min_garp;
-    let i = &mut d.inst;
-    let seen = |k: Key| d.seen[k as usize].is_set();
-    if !seen(Key::GarpMasterDelay) {
-        i.garp_master_delay = g.garp_master_delay.unwrap_or(if min {
-            Duration::ZERO
-        } else {
-            i.garp_master_delay
-        });
+    // GARP settings, else global_defs' (vrrp_min_garp lowers the ones not set there).
+    let min = gs.flag(Key::VrrpMinGarp) == Some(true);
+    let pick = |key: Key, global: Key, min_value: u32, default: u32| {
+        s.get(key)
+            .or(gs.get(global))
+            .unwrap_or(if min { min_value } else { default })
+    };
+    let secs = |v: u32| Duration::from_secs(v.into());
+    // keepalived takes a repeat of 0 (before v2.0.7 it meant 1) and sets 1.
+    let repeat = |v: u32| v.max(1) as u8;
+    i.garp_master_delay = secs(pick(Key::GarpMasterDelay, Key::VrrpGarpMasterDelay, 0, 5));
+    i.garp_master_repeat = repeat(pick(Key::GarpMasterRepeat, Key::VrrpGarpMasterRepeat, 1, 5));
+    i.garp_master_refresh = secs(pick(
+        Key::GarpMasterRefresh,
+        Key::VrrpGarpMasterRefresh,
+        0,
+        0,
+    ));
+    i.garp_master_refresh_repeat = repeat(pick(
+        Key::GarpMasterRefreshRepeat,
+        Key::VrrpGarpMasterRefreshRepeat,
+        1,
+        1,
+    ));
+    for k in [Key::GarpMasterRepeat, Key::GarpMasterRefreshRepeat] {
+        if s.get(k) == Some(0) {
+            say(
+                W,
+                s.at(k),
+                &format!("{} must be greater than 0, setting to 1", k.name()),
+            );
+        }
     }
-    if !seen(Key::GarpMasterRepeat) {
-        i.garp_master_repeat =
-            g.garp_master_repeat
-                .unwrap_or(if min { 1 } else { i.garp_master_repeat });
-    }
-    if !seen(Key::GarpMasterRefresh) {
-        i.garp_master_refresh = g.garp_master_refresh.unwrap_or(i.garp_master_refresh);
-    }
-    if !seen(Key::GarpMasterRefreshRepeat) {
-        i.garp_master_refresh_repeat = g
-            .garp_master_refresh_repeat
-            .unwrap_or(i.garp_master_refresh_repeat);
-    }
-    if !seen(Key::GarpInterval) {
-        i.garp_interval = g.garp_interval.unwrap_or(i.garp_interval);
-    }
-    if !seen(Key::GnaInterval) {
-        i.gna_interval = g.gna_interval.unwrap_or(i.gna_interval);
-    }
-    i.skip_check_adv_addr = d.skip_check_adv_addr.unwrap_or(g.skip_check_adv_addr);
+    let us = |k: Key, gk: Key| Duration::from_micros(s.get(k).or(gs.get(gk)).unwrap_or(0).into());
+    i.garp_interval = us(Key::GarpInterval, Key::VrrpGarpInterval);
+    i.gna_interval = us(Key::GnaInterval, Key::VrrpGnaInterval);
+    let flag = |k: Key, gk: Key| s.flag(k).or(gs.flag(gk)).unwrap_or(false);
+    i.skip_check_adv_addr = flag(Key::SkipCheckAdvAddr, Key::VrrpSkipCheckAdvAddr);
+    i.dont_track_primary = s.flag(Key::DontTrackPrimary).unwrap_or(false);
+    i.unicast_ttl = s.get(Key::UnicastTtl).map(|t| t as u8);
     i.strict = strict;
 
-    // Answers to lower priorities: strict mode sends none.
-    let global_rep = g.garp_lower_prio_repeat.unwrap_or(i.garp_master_repeat);
-    let global_delay = g.garp_lower_prio_delay.unwrap_or(i.garp_master_delay);
-    i.garp_lower_prio_repeat = match d.garp_lower_prio_repeat {
-        Some(n) if strict && n != 0 => {
-            note(
-                d.seen[Key::GarpLowerPrioRepeat as usize],
-                format!("({name}) Strict mode requires no repeat garps. resetting"),
-            );
-            0
+    // Answers to lower priorities: strict mode sends none, and says so when asked to.
+    let rep = s.get(Key::GarpLowerPrioRepeat);
+    let rep_default = gs
+        .get(Key::VrrpGarpLowerPrioRepeat)
+        .unwrap_or(i.garp_master_repeat.into());
+    let delay = s.get(Key::GarpLowerPrioDelay);
+    let delay_default = gs
+        .get(Key::VrrpGarpLowerPrioDelay)
+        .map_or(i.garp_master_delay, secs);
+    let lower = s.flag(Key::LowerPrioNoAdvert);
+    let higher = s.flag(Key::HigherPrioSendAdvert);
+    if strict {
+        let conflicts = [
+            (
+                rep.is_some_and(|r| r != 0),
+                Key::GarpLowerPrioRepeat,
+                "Strict mode requires no repeat garps. resetting",
+            ),
+            (
+                delay.is_some_and(|r| r != 0),
+                Key::GarpLowerPrioDelay,
+                "Strict mode requires no repeat garp delay. resetting",
+            ),
+            (
+                lower == Some(false),
+                Key::LowerPrioNoAdvert,
+                "Strict mode requires no lower priority advert. resetting",
+            ),
+            (
+                higher == Some(true),
+                Key::HigherPrioSendAdvert,
+                "strict mode requires higher_prio_send_advert to be clear. resetting",
+            ),
+        ];
+        for (conflict, k, t) in conflicts {
+            if conflict {
+                say(W, s.at(k), t);
+            }
         }
-        Some(n) => n,
-        None if strict => 0,
-        None => global_rep,
-    };
-    i.garp_lower_prio_delay = match d.garp_lower_prio_delay {
-        Some(t) if strict && !t.is_zero() => {
-            note(
-                d.seen[Key::GarpLowerPrioDelay as usize],
-                format!("({name}) Strict mode requires no repeat garp delay. resetting"),
-            );
-            Duration::ZERO
-        }
-        Some(t) => t,
-        None if strict => Duration::ZERO,
-        None => global_delay,
-    };
-    i.lower_prio_no_advert = match d.lower_prio_no_advert {
-        Some(false) if strict => {
-            note(
-                d.seen[Key::LowerPrioNoAdvert as usize],
-                format!("({name}) Strict mode requires no lower priority advert. resetting"),
-            );
-            true
-        }
-        Some(v) => v,
-        None => strict || g.lower_prio_no_advert,
-    };
-    i.higher_prio_send_advert = match d.higher_prio_send_advert {
-        Some(true) if strict => {
-            note(
-                d.seen[Key::HigherPrioSendAdvert as usize],
-                format!(
-                    "({name}) strict mode requires higher_prio_send_advert to be clear. resetting"
-                ),
-            );
-            false
-        }
-        Some(v) => v,
-        None => !strict && g.higher_prio_send_advert,
-    };
+        i.garp_lower_prio_repeat = 0;
+        i.garp_lower_prio_delay = Duration::ZERO;
+        i.lower_prio_no_advert = true;
+        i.higher_prio_send_advert = false;
+    } else {
+        i.garp_lower_prio_repeat = rep.unwrap_or(rep_default).min(255) as u8;
+        i.garp_lower_prio_delay = delay.map_or(delay_default, secs);
+        i.lower_prio_no_advert = flag(Key::LowerPrioNoAdvert, Key::VrrpLowerPrioNoAdvert);
+        i.higher_prio_send_advert = flag(Key::HigherPrioSendAdvert, Key::VrrpHigherPrioSendAdvert);
+    }
 
     // The advert interval, rounded as the version can carry it.
-    let us = d.advert_us.unwrap_or(1_000_000);
-    let at = d.at(Key::AdvertInt);
-    let cs = if v3 {
-        if us >= 40_960_000 {
-            note(
-                at,
-                format!(
-                    "({name}) VRRPv3 advertisement interval {:.2}s is out of range. Must be less than 40.96s. Setting to 40.95s",
-                    us as f64 / 1e6
-                ),
+    let us = s.get(Key::AdvertInt).map_or(1_000_000, u64::from);
+    let adv_at = at(Key::AdvertInt);
+    let cs = if v3 && us >= 40_960_000 {
+        let t = format!(
+            "VRRPv3 advertisement interval {}s is out of range. Must be less than 40.96s. Setting to 40.95s",
+            decimal(us.div_ceil(10_000) * 10_000, 2)
+        );
+        say(W, adv_at, &t);
+        4095
+    } else if v3 {
+        if us % 10_000 != 0 {
+            let t = format!(
+                "VRRPv3 advertisement interval {}s must be in units of 10ms - rounding",
+                decimal(us, 6)
             );
-            4095
-        } else {
-            if us % 10_000 != 0 {
-                note(
-                    at,
-                    format!(
-                        "({name}) VRRPv3 advertisement interval {:.6}s must be in units of 10ms - rounding",
-                        us as f64 / 1e6
-                    ),
-                );
-            }
-            ((us + 5_000) / 10_000).max(1)
+            say(W, adv_at, &t);
         }
+        ((us + 5_000) / 10_000).max(1)
     } else {
         if us % 1_000_000 != 0 {
-            note(
-                at,
-                format!(
-                    "({name}) VRRPv2 advertisement interval {:.6}s must be an integer. rounding",
-                    us as f64 / 1e6
-                ),
+            let t = format!(
+                "VRRPv2 advertisement interval {}s must be an integer. rounding",
+                decimal(us, 6)
             );
+            say(W, adv_at, &t);
         }
         ((us + 500_000) / 1_000_000).max(1) * 100
     };
-    d.inst.advert_interval = Centis(cs as u16);
+    i.advert_interval = Centis(cs as u16);
 
-    tracking(d, scripts, group, &mut note, &mut errors);
-    for (at, m) in notes {
-        b.warn(at, m);
-    }
-    for (at, m) in errors {
-        b.error(at, m);
+    tracking(d, scripts, group, &mut say);
+    for (at, sev, m) in out {
+        b.report(at, sev, m);
     }
     required(b, d);
     family(b, d);
     labels(b, d);
+}
+
+/// µs as keepalived prints seconds with `%.Nf` (N = 2 or 6), without float formatting,
+/// whose code would cost ~10 KB on a router.
+fn decimal(us: u64, places: u32) -> String {
+    let unit = 10u64.pow(6 - places);
+    let frac = us % 1_000_000 / unit;
+    format!("{}.{frac:0w$}", us / 1_000_000, w = places as usize)
 }
 
 /// Tracked scripts and interfaces as keepalived keeps them: a script defined after the
@@ -538,10 +555,8 @@ fn tracking(
     d: &mut Draft,
     scripts: &[(TrackScript, u32)],
     group: Option<&SyncGroup>,
-    note: &mut impl FnMut(Loc, String),
-    errors: &mut Vec<(Loc, String)>,
+    say: &mut impl FnMut(Severity, Loc, &str),
 ) {
-    let name = d.inst.name.clone();
     let file = d.at.file;
     let at = |line: u32| Loc { file, line };
     let owner = d.inst.priority == 255;
@@ -549,20 +564,20 @@ fn tracking(
     let why = if sync { "SYNC group" } else { "address_owner" };
     let order = d.order;
     d.inst.track_scripts.retain_mut(|t| {
-        let Some((s, defined)) = scripts.iter().find(|s| s.0.name == t.name) else {
-            errors.push((
+        let n = &t.name;
+        let Some((s, defined)) = scripts.iter().find(|s| s.0.name == *n) else {
+            say(
+                E,
                 at(t.line),
-                format!(
-                    "track_script {}: no vrrp_script {} is defined",
-                    t.name, t.name
-                ),
-            ));
+                &format!("track_script {n}: no vrrp_script {n} is defined"),
+            );
             return true;
         };
         if *defined > order {
-            note(
+            say(
+                W,
                 at(t.line),
-                format!("({name}) track script {} not found, ignoring...", t.name),
+                &format!("track script {n} not found, ignoring..."),
             );
             return false;
         }
@@ -571,59 +586,37 @@ fn tracking(
             t.weight = Some(s.weight);
             t.reverse = s.reverse;
         }
-        if (owner || sync) && t.weight != Some(0) {
-            note(
-                at(t.line),
-                format!(
-                    "({name}) ignoring tracked script {} with weights due to {why}",
-                    t.name
-                ),
-            );
-            return false;
+        let keep = !(owner || sync) || t.weight == Some(0);
+        if !keep {
+            let msg = format!("ignoring tracked script {n} with weights due to {why}");
+            say(W, at(t.line), &msg);
         }
-        true
+        keep
     });
     let own = d.inst.interface.clone();
     d.inst.track_interfaces.retain_mut(|t| {
-        if t.name == own {
-            note(
-                at(t.line),
-                format!("({name}) Ignoring track_interface {own} since own interface"),
-            );
-            return false;
-        }
-        if t.weight.unwrap_or(0) == 0 || !(owner || sync) {
+        let n = &t.name;
+        let msg = if *n == own {
+            format!("Ignoring track_interface {own} since own interface")
+        } else if t.weight.unwrap_or(0) == 0 || !(owner || sync) {
             return true;
-        }
-        if sync {
-            note(
-                at(t.line),
-                format!(
-                    "({name}) ignoring {} tracked interface weight due to SYNC group",
-                    t.name
-                ),
-            );
+        } else if sync {
             t.weight = Some(0);
-            true
+            format!("ignoring {n} tracked interface weight due to SYNC group")
         } else {
-            note(
-                at(t.line),
-                format!(
-                    "({name}) ignoring {} tracked interface due to address owner",
-                    t.name
-                ),
-            );
-            false
-        }
+            format!("ignoring {n} tracked interface due to address owner")
+        };
+        say(W, at(t.line), &msg);
+        sync && *n != own
     });
 }
 
 fn required(b: &mut Builder, d: &Draft) {
     let name = &d.inst.name;
-    if !d.seen(Key::Interface).is_set() {
+    if !d.slots.at(Key::Interface).is_set() {
         b.error(d.at, format!("instance {name} has no interface"));
     }
-    if !d.seen(Key::VirtualRouterId).is_set() {
+    if !d.slots.at(Key::VirtualRouterId).is_set() {
         b.error(
             d.at,
             format!("instance {name} has no virtual_router_id (1-255)"),
@@ -677,7 +670,7 @@ fn family(b: &mut Builder, d: &Draft) {
         }
     }
     if let Some(src) = i.unicast_src.filter(|a| a.is_ipv6() != v6) {
-        let key = if d.seen(Key::UnicastSrcIp).is_set() {
+        let key = if d.slots.at(Key::UnicastSrcIp).is_set() {
             Key::UnicastSrcIp
         } else {
             Key::McastSrcIp

@@ -115,16 +115,12 @@ fn text_read_without_its_files_refuses_an_include() {
 }
 
 #[test]
-fn key_value_files_include_key_value_files() {
-    let files = Files::new(&[
-        ("t/main.kv", "router_id = r1\ninclude = vi.kv\n"),
-        (
-            "t/vi.kv",
-            "instance = VI_1\ninterface = eth0\nvirtual_router_id = 1\nvirtual_ipaddress = 192.0.2.10\n",
-        ),
-    ]);
-    let c = load(&files, "t/main.kv").unwrap();
-    assert_eq!((c.router_id.as_deref(), c.instances.len()), (Some("r1"), 1));
+fn key_value_files_have_no_include() {
+    let files = Files::new(&[("t/main.kv", "router_id = r1\ninclude = vi.kv\n")]);
+    assert_eq!(
+        lines(&load(&files, "t/main.kv")),
+        ["t/main.kv:2: include is keepalived.conf syntax"]
+    );
 }
 
 #[test]

@@ -465,7 +465,7 @@ fn all_errors_are_reported_at_once_in_line_order() {
             "tinyvrrpd.conf:3: expected a number 1-255 for virtual_router_id, found \"300\"",
             "tinyvrrpd.conf:4: expected a number 1-255 for priority, found \"high\"",
             "tinyvrrpd.conf:5: expected seconds 0.01-255 for advert_int (at most 6 decimals), found \"0\"",
-            "tinyvrrpd.conf:7: unknown key 'bogus'",
+            "tinyvrrpd.conf:7: unknown keyword 'bogus'",
         ]
     );
 }
@@ -646,7 +646,7 @@ fn tracking_references_are_checked() {
         [
             "keepalived.conf:4: vrrp_script a is already defined on line 1",
             "keepalived.conf:7: vrrp_script b has no script",
-            "keepalived.conf:14: track_script missing: no vrrp_script missing is defined",
+            "keepalived.conf:14: (V) track_script missing: no vrrp_script missing is defined",
             "keepalived.conf:16: warning: (V) duplicate track_script a - ignoring",
             // keepalived looks scripts up as it reads: one defined later is not found.
             "keepalived.conf:17: warning: (V) track script late not found, ignoring...",
@@ -733,10 +733,10 @@ fn key_value_sections_keep_their_keys_apart() {
     assert_eq!(
         errors("tinyvrrpd.conf", text),
         [
-            "tinyvrrpd.conf:3: 'priority' must follow an 'instance = NAME' line, not be in vrrp_script chk",
-            "tinyvrrpd.conf:5: 'interval' must follow a 'vrrp_script = NAME' line, not be in instance V",
-            "tinyvrrpd.conf:9: 'router_id' is a global key; put it before the first section (instance, vrrp_script, vrrp_sync_group)",
-            "tinyvrrpd.conf:10: 'group' must follow the start of a vrrp_sync_group",
+            "tinyvrrpd.conf:3: 'priority' belongs after an 'instance = NAME' line, not in vrrp_script chk",
+            "tinyvrrpd.conf:5: 'interval' belongs after a 'vrrp_script = NAME' line, not in instance V",
+            "tinyvrrpd.conf:9: 'router_id' belongs before the first section (instance, vrrp_script, vrrp_sync_group), not in instance V",
+            "tinyvrrpd.conf:10: 'group' belongs after a 'vrrp_sync_group = NAME' line, not in instance V",
         ]
     );
 }
