@@ -746,6 +746,7 @@ const REASONS: [(u8, &str); 24] = [
     (b'j', "every instance names its interface"),
     (b'k', "IGMP reports are the kernel's"),
     (b'l', "only used by use_vmac_addr"),
+    (b'm', "links are followed by rtnetlink, not polled"),
     (b'A', "IPVS load balancing"),
     (b'B', "BFD"),
     (b'C', "process and file tracking"),
@@ -753,7 +754,6 @@ const REASONS: [(u8, &str); 24] = [
     (b'E', "the notify FIFO"),
     (b'F', "sync-group notify and tracking"),
     (b'G', "this notify variant; use notify"),
-    (b'H', "links are followed by rtnetlink, not polled"),
     (b'I', "network namespaces; start it with ip netns exec"),
     (b'J', "it changes Master_Down_Interval"),
     (b'K', "virtual MACs on other interfaces, VRF, ipvlan"),
@@ -763,7 +763,8 @@ const REASONS: [(u8, &str); 24] = [
 /// Codes whose feature is planned (issue "router features"): their refusal says "yet".
 const PLANNED: &[u8] = b"CDEF";
 
-/// `PLACE CODE NAME` per line: the keepalived keywords that are not implemented.
+/// `PLACE CODE NAME` per line: the keepalived keywords that are not implemented (code
+/// `=`: nothing to do, what the keyword asks for is how tinyvrrpd works).
 const KNOWN: &str = "\
 ga notification_email
 ga notification_email_from
@@ -786,7 +787,7 @@ gb enable_traps
 gb snmp_socket
 gb enable_dbus
 gb dbus_service_name
-gc process_names
+g= process_names
 gc process_name
 gc vrrp_process_name
 gc checker_process_name
@@ -893,9 +894,9 @@ iG notify_master_rx_lower_pri
 iG notify_priority_changes
 yG notify_priority_changes
 gG vrrp_notify_priority_changes
-tH linkbeat_use_polling
-tH linkbeat_interfaces
-iH linkbeat_use_polling
+tm linkbeat_use_polling
+tm linkbeat_interfaces
+im linkbeat_use_polling
 tI net_namespace
 gJ vrrp_down_timer_adverts
 iJ down_timer_adverts
@@ -920,6 +921,8 @@ pub(crate) enum Meaning {
     Set(Key),
     /// Accepted with this warning.
     Ignored(String),
+    /// Accepted without a word: what it asks for is already so here.
+    Holds,
     /// Refused with this error.
     Refused(String),
 }
@@ -930,6 +933,9 @@ pub(crate) fn lookup(place: Place, name: &str) -> Option<Meaning> {
         return Some(Meaning::Set(k.0));
     }
     let code = known(place, name)?;
+    if code == b'=' {
+        return Some(Meaning::Holds);
+    }
     let (_, why) = REASONS.iter().find(|r| r.0 == code)?;
     Some(if code.is_ascii_lowercase() {
         Meaning::Ignored(format!("'{name}' ignored: {why}"))
@@ -1036,7 +1042,7 @@ mod tests {
             let b = l.as_bytes();
             assert!(b.len() > 3 && b[2] == b' ', "{l}");
             assert!(Place::ALL.iter().any(|p| p.code() == b[0]), "{l}");
-            assert!(REASONS.iter().any(|r| r.0 == b[1]), "{l}");
+            assert!(b[1] == b'=' || REASONS.iter().any(|r| r.0 == b[1]), "{l}");
         }
         let mut all: Vec<(u8, &str)> = KEYS.iter().map(|k| (k.2.code(), k.1)).collect();
         all.extend(KNOWN.lines().map(|l| (l.as_bytes()[0], &l[3..])));
@@ -1071,6 +1077,8 @@ mod tests {
                 "'virtual_server' is not supported by tinyvrrpd (IPVS load balancing)".into()
             ))
         );
+        // keepalived's default process names: tinyvrrpd is one process, named already.
+        assert_eq!(lookup(Place::Global, "process_names"), Some(Meaning::Holds));
         assert_eq!(lookup(Place::Instance, "prioirty"), None);
         assert_eq!(lookup(Place::Global, "priority"), None);
     }

@@ -89,6 +89,7 @@ fn keyword(b: &mut Builder, key: &str, args: &[&str], at: Loc) {
     let k = match found {
         Some(Meaning::Set(k)) => k,
         Some(Meaning::Ignored(w)) => return b.warn(at, w),
+        Some(Meaning::Holds) => return,
         Some(Meaning::Refused(e)) => return b.error(at, e),
         None => return b.error(at, misplaced(b, key)),
     };

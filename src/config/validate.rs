@@ -13,6 +13,7 @@ use crate::vrrp::timers::Centis;
 use crate::wire::Version;
 use Severity::{Error as E, Warning as W};
 use core::time::Duration;
+use std::net::IpAddr;
 
 /// Advert address count at keepalived's default MTU (1500): the 8-bit count caps IPv4
 /// at 255, the frame caps IPv6 at (1500 - 14 - 40 - 8) / 16.
@@ -38,7 +39,7 @@ pub(crate) fn finish(mut b: Builder) -> Result<Config, Vec<ConfigError>> {
     for mut d in drafts {
         let group = groups.iter().find(|g| g.members.contains(&d.inst.name));
         complete(b, &mut d, &scripts, group);
-        unique(b, &d, &instances);
+        unique(b, &mut d, &instances);
         instances.push(d.inst);
     }
     let g = &b.globals;
@@ -215,8 +216,53 @@ fn complete(
         i.vrid = v as u8;
     }
 
-    // Family and version: IPv6 is VRRPv3 unless the instance says otherwise.
+    // One family per instance: keepalived skips, with these words, every address of the
+    // other one (vrrp_data.c alloc_vrrp_vip, vrrp_parser.c, alloc_vrrp_unicast_peer).
     let v6 = i.is_ipv6();
+    let mut early: Vec<(Loc, String)> = Vec::new();
+    let mut n = 0;
+    while n < i.vips.len() {
+        let a = &i.vips[n];
+        if a.addr.is_ipv6() == v6 {
+            n += 1;
+            continue;
+        }
+        let full = if v6 { 32 } else { 128 };
+        let t = match a.prefix_len {
+            p if p == full => format!("{}", a.addr),
+            p => format!("{}/{p}", a.addr),
+        };
+        let t = format!("({name}): address family must match VRRP instance [{t}] - ignoring");
+        early.push((d.vip_lines.remove(n), t));
+        i.vips.remove(n);
+        i.vip_options.remove(n);
+    }
+    let skip = |what: &str, a: IpAddr| {
+        format!(
+            "Configuration error: VRRP instance[{name}] and {what}[{a}] MUST be of the same family !!! Skipping..."
+        )
+    };
+    if let Some(a) = i.unicast_src.filter(|a| a.is_ipv6() != v6) {
+        let key = match s.at(Key::UnicastSrcIp).is_set() {
+            true => Key::UnicastSrcIp,
+            false => Key::McastSrcIp,
+        };
+        early.push((at(key), skip("src address", a)));
+        i.unicast_src = None;
+    }
+    let mut n = 0;
+    while n < i.unicast_peers.len() {
+        let a = i.unicast_peers[n];
+        if a.is_ipv6() == v6 {
+            n += 1;
+            continue;
+        }
+        early.push((d.peer_lines.remove(n), skip("unicast peer address", a)));
+        i.unicast_peers.remove(n);
+        i.peer_ttl.retain(|t| t.addr != a);
+    }
+
+    // Version: IPv6 is VRRPv3 unless the instance says otherwise.
     let version = |k: &Slots, key| {
         k.get(key).map(|v| match v {
             2 => Version::V2,
@@ -531,6 +577,9 @@ fn complete(
     i.advert_interval = Centis(cs as u16);
 
     tracking(d, scripts, group, &mut say);
+    for (at, m) in early {
+        b.report(at, W, m);
+    }
     for (at, sev, m) in out {
         b.report(at, sev, m);
     }
@@ -624,77 +673,66 @@ fn required(b: &mut Builder, d: &Draft) {
     }
 }
 
-/// Names and (interface, VRID) pairs are unique.
-fn unique(b: &mut Builder, d: &Draft, earlier: &[Instance]) {
-    let i = &d.inst;
+/// Names and (interface, VRID, family) triples are unique (an IPv4 and an IPv6 router may
+/// share a VRID: RFC 5798 keeps them apart, and so does the daemon's per-family socket).
+/// A default VMAC name taken by an earlier instance becomes the next free one, as
+/// keepalived's create_vmac_name does (IPv6 tries vrrp6.N first, then vrrp1.N, vrrp2.N…).
+fn unique(b: &mut Builder, d: &mut Draft, earlier: &[Instance]) {
+    let (at, vrid_at, vmac_at) = (d.at, d.at(Key::VirtualRouterId), d.at(Key::UseVmac));
+    let i = &mut d.inst;
     if let Some(e) = earlier.iter().find(|e| e.name == i.name) {
         b.error(
-            d.at,
+            at,
             format!(
                 "instance name {} is already used on line {}",
                 i.name, e.line
             ),
         );
     }
+    let v6 = i.is_ipv6();
     if i.vrid != 0 && !i.interface.is_empty() {
         if let Some(e) = earlier
             .iter()
-            .find(|e| e.vrid == i.vrid && e.interface == i.interface)
+            .find(|e| e.vrid == i.vrid && e.interface == i.interface && e.is_ipv6() == v6)
         {
             let msg = format!(
                 "virtual_router_id {} on {} is already used by instance {} (line {})",
                 i.vrid, i.interface, e.name, e.line
             );
-            b.error(d.at(Key::VirtualRouterId), msg);
+            b.error(vrid_at, msg);
         }
     }
+    let Some(name) = i.vmac.take() else { return };
+    let used = |n: &str| earlier.iter().find(|e| e.vmac.as_deref() == Some(n));
+    let prefix = b.globals.vmac_prefix.as_deref().unwrap_or("vrrp");
+    let default = format!("{prefix}.{}", i.vrid);
+    let mut pick = name.clone();
+    if name == default {
+        let mut num = 0u16;
+        while used(&pick).is_some() {
+            num = match (v6, num) {
+                (true, 0) => 6,
+                (true, 6) => 1,
+                (true, 5) => 7,
+                (_, n) => n + 1,
+            };
+            pick = format!("{prefix}{num}.{}", i.vrid);
+        }
+    } else if let Some(e) = used(&name) {
+        let msg = format!(
+            "use_vmac {name} is already used by instance {} (line {})",
+            e.name, e.line
+        );
+        b.error(vmac_at, msg);
+    }
+    i.vmac = Some(pick);
 }
 
-/// One instance, one family: its first VIP decides (as in keepalived), and every other
-/// VIP and unicast address must match. IPv6 needs VRRPv3.
+/// IPv6 needs VRRPv3 (keepalived's own VRRPv2-over-IPv6 is not a protocol any other
+/// router speaks). The addresses of the other family are already skipped.
 fn family(b: &mut Builder, d: &Draft) {
     let i = &d.inst;
     let v6 = i.is_ipv6();
-    let fam = |v6: bool| if v6 { "IPv6" } else { "IPv4" };
-    let first_line = d.vip_lines.first().map_or(d.at.line, |l| l.line);
-    for (vip, &at) in i.vips.iter().zip(&d.vip_lines).skip(1) {
-        if vip.addr.is_ipv6() != v6 {
-            let msg = format!(
-                "virtual_ipaddress {} is {} but instance {} is {} (its first address, line {first_line}); one instance serves one family — use a second instance",
-                vip.addr,
-                fam(!v6),
-                i.name,
-                fam(v6)
-            );
-            b.error(at, msg);
-        }
-    }
-    if let Some(src) = i.unicast_src.filter(|a| a.is_ipv6() != v6) {
-        let key = if d.slots.at(Key::UnicastSrcIp).is_set() {
-            Key::UnicastSrcIp
-        } else {
-            Key::McastSrcIp
-        };
-        let msg = format!(
-            "{} {src} is {} but instance {} is {} (line {first_line})",
-            key.name(),
-            fam(!v6),
-            i.name,
-            fam(v6)
-        );
-        b.error(d.at(key), msg);
-    }
-    for (p, &at) in i.unicast_peers.iter().zip(&d.peer_lines) {
-        if p.is_ipv6() != v6 {
-            let msg = format!(
-                "unicast_peer {p} is {} but instance {} is {} (line {first_line})",
-                fam(!v6),
-                i.name,
-                fam(v6)
-            );
-            b.error(at, msg);
-        }
-    }
     if v6 && i.version == Version::V2 {
         let msg = format!(
             "instance {} is IPv6, which needs VRRPv3: set version 3",

@@ -363,20 +363,29 @@ fn ipv6_instances_are_vrrpv3_and_one_family_each() {
         errors("keepalived.conf", &v2),
         ["keepalived.conf:4: instance V6 is IPv6, which needs VRRPv3: set version 3"]
     );
+    // One instance, one family: keepalived skips the other family's addresses, saying so.
     let mixed = "vrrp_instance V {\ninterface eth0\nvirtual_router_id 1\n\
-                 unicast_src_ip 192.0.2.1\nunicast_peer {\n2001:db8::2\n}\n\
-                 virtual_ipaddress {\n192.0.2.10/24\n}\n}\n";
+                 unicast_src_ip 192.0.2.1\nunicast_peer {\n2001:db8::2\n192.0.2.2\n}\n\
+                 virtual_ipaddress {\n192.0.2.10/24\n2001:db8::10/64\n2001:db8::11\n}\n}\n";
     assert_eq!(
-        errors("keepalived.conf", mixed),
-        ["keepalived.conf:6: unicast_peer 2001:db8::2 is IPv6 but instance V is IPv4 (line 9)"]
+        warnings("keepalived.conf", mixed),
+        [
+            "keepalived.conf:6: warning: Configuration error: VRRP instance[V] and unicast peer address[2001:db8::2] MUST be of the same family !!! Skipping...",
+            "keepalived.conf:11: warning: (V): address family must match VRRP instance [2001:db8::10/64] - ignoring",
+            "keepalived.conf:12: warning: (V): address family must match VRRP instance [2001:db8::11] - ignoring",
+        ]
     );
+    let i = &ok(mixed).instances[0];
+    assert_eq!(i.unicast_peers, [ip("192.0.2.2")]);
+    assert_eq!(i.vips.len(), 1);
+    assert_eq!(i.vip_options.len(), 1);
     let text = ka(
         "unicast_src_ip 2001:db8::1\nunicast_peer {\n2001:db8::2\n}\nvirtual_ipaddress {\n2001:db8::20/64\n}\n",
     );
     assert_eq!(
-        errors("keepalived.conf", &text),
+        warnings("keepalived.conf", &text),
         [
-            "keepalived.conf:12: virtual_ipaddress 192.0.2.10 is IPv4 but instance V is IPv6 (its first address, line 9); one instance serves one family — use a second instance"
+            "keepalived.conf:12: warning: (V): address family must match VRRP instance [192.0.2.10/24] - ignoring"
         ]
     );
 }

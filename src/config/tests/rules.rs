@@ -111,10 +111,14 @@ fn mcast_src_ip_is_the_source_of_multicast_adverts() {
             .warnings
             .is_empty()
     );
+    let text = conf("", "mcast_src_ip 2001:db8::1\n");
     assert_eq!(
-        errors(&conf("", "mcast_src_ip 2001:db8::1\n")),
-        ["k.conf:4: mcast_src_ip 2001:db8::1 is IPv6 but instance V is IPv4 (line 6)"]
+        warnings(&text),
+        [
+            "k.conf:4: warning: Configuration error: VRRP instance[V] and src address[2001:db8::1] MUST be of the same family !!! Skipping..."
+        ]
     );
+    assert_eq!(ok(&text).instances[0].unicast_src, None);
 }
 
 #[test]
@@ -399,4 +403,53 @@ fn advert_interval_defaults_and_key_value_equivalence() {
     let (mut a, b) = (ok(kv).instances[0].clone(), ok(&ka).instances[0].clone());
     a.line = b.line;
     assert_eq!(a, b);
+}
+
+#[test]
+fn one_vrid_may_serve_ipv4_and_ipv6_and_default_vmac_names_do_not_collide() {
+    let inst = |name: &str, ifname: &str, vip: &str, extra: &str| {
+        format!(
+            "vrrp_instance {name} {{\ninterface {ifname}\nvirtual_router_id 42\n{extra}virtual_ipaddress {{\n{vip}\n}}\n}}\n"
+        )
+    };
+    // IPv4 and IPv6 routers with one VRID on one link are two virtual routers.
+    let text = [
+        inst("V4", "eth0", "192.0.2.1/24", "use_vmac\n"),
+        inst("V6", "eth0", "2001:db8::1/64", "use_vmac\n"),
+        inst("W4", "eth1", "192.0.2.2/24", "use_vmac\n"),
+        inst("X4", "eth2", "192.0.2.3/24", "use_vmac\n"),
+    ]
+    .concat();
+    let c = ok(&text);
+    let names: Vec<_> = c.instances.iter().map(|i| i.vmac.as_deref()).collect();
+    // keepalived's create_vmac_name: IPv6 tries vrrp6.N first, IPv4 vrrp1.N, vrrp2.N…
+    assert_eq!(
+        names,
+        [
+            Some("vrrp.42"),
+            Some("vrrp6.42"),
+            Some("vrrp1.42"),
+            Some("vrrp2.42")
+        ]
+    );
+    // The same family twice on one link is still one router configured twice.
+    let text = [
+        inst("A", "eth0", "192.0.2.1/24", ""),
+        inst("B", "eth0", "192.0.2.2/24", ""),
+    ]
+    .concat();
+    assert_eq!(
+        errors(&text),
+        ["k.conf:10: virtual_router_id 42 on eth0 is already used by instance A (line 1)"]
+    );
+    // A VMAC name chosen twice is an error: one macvlan cannot carry two virtual MACs.
+    let text = [
+        inst("A", "eth0", "192.0.2.1/24", "use_vmac vip0\n"),
+        inst("B", "eth1", "192.0.2.2/24", "use_vmac vip0\n"),
+    ]
+    .concat();
+    assert_eq!(
+        errors(&text),
+        ["k.conf:12: use_vmac vip0 is already used by instance A (line 1)"]
+    );
 }
