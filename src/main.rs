@@ -27,6 +27,8 @@ Options:
     -n, --dont-fork     stay in the foreground
     -l, --log-console   log to the console (stderr) too
     -D, --log-detail    detailed (debug) logging
+    -i, --config-id ID  the ID of '@ID' lines (default: the host name up to its
+                        first dot)
     -p, --pid FILE      pid file (default /run/tinyvrrpd.pid); the status socket
                         and the SIGUSR1 dump sit beside it (.sock, .data)
         --json          with 'status': print the state as JSON
@@ -41,6 +43,7 @@ fn options() -> getopts::Options {
         .optflag("n", "dont-fork", "")
         .optflag("l", "log-console", "")
         .optflag("D", "log-detail", "")
+        .optopt("i", "config-id", "", "ID")
         .optopt("p", "pid", "", "FILE")
         .optflag("", "json", "")
         .optflag("v", "version", "")
@@ -95,7 +98,10 @@ fn main() -> ExitCode {
             }
         },
     };
-    let config = match load(&config_path) {
+    let files = ConfigFiles {
+        config_id: m.opt_str("i"),
+    };
+    let config = match load(&config_path, &files) {
         Ok(c) => c,
         Err(()) => return ExitCode::from(EXIT_CONFIG),
     };
@@ -184,13 +190,13 @@ fn main() -> ExitCode {
 /// Read and parse the configuration and what it includes, printing every diagnostic
 /// of a refused one as FILE:LINE: message (the warnings of an accepted one are the
 /// caller's to print or log).
-fn load(path: &Path) -> Result<Config, ()> {
+fn load(path: &Path, files: &ConfigFiles) -> Result<Config, ()> {
     use config::Loader;
     let name = path.display().to_string();
-    let text = ConfigFiles
+    let text = files
         .read(&name)
         .map_err(|e| eprintln!("tinyvrrpd: cannot read {name}: {e}"))?;
-    config::parse_with(&name, &text, &ConfigFiles).map_err(|diags| {
+    config::parse_with(&name, &text, files).map_err(|diags| {
         for d in &diags {
             eprintln!("{d}");
         }

@@ -26,7 +26,7 @@ const SCRIPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The model from a front-end's builder, and every diagnostic.
 pub(crate) fn finish(mut b: Builder) -> Result<Config, Vec<ConfigError>> {
     let b = &mut b;
-    let scripts = scripts(b);
+    let (scripts, broken) = scripts(b);
     let groups = groups(b);
     let drafts = core::mem::take(&mut b.drafts);
     if drafts.is_empty() && !b.has_errors() {
@@ -38,7 +38,7 @@ pub(crate) fn finish(mut b: Builder) -> Result<Config, Vec<ConfigError>> {
     let mut instances: Vec<Instance> = Vec::with_capacity(drafts.len());
     for mut d in drafts {
         let group = groups.iter().find(|g| g.members.contains(&d.inst.name));
-        complete(b, &mut d, &scripts, group);
+        complete(b, &mut d, (&scripts, &broken), group);
         unique(b, &mut d, &instances);
         instances.push(d.inst);
     }
@@ -93,8 +93,9 @@ pub(crate) fn finish(mut b: Builder) -> Result<Config, Vec<ConfigError>> {
 }
 
 /// The finished `vrrp_script`s with their reading order; duplicates are errors.
-fn scripts(b: &mut Builder) -> Vec<(TrackScript, u32)> {
+fn scripts(b: &mut Builder) -> (Vec<(TrackScript, u32)>, Vec<String>) {
     let mut out: Vec<(TrackScript, u32)> = Vec::new();
+    let mut broken = Vec::new();
     for (d, at, order) in core::mem::take(&mut b.scripts) {
         if let Some(first) = out.iter().find(|s| s.0.name == d.name) {
             let msg = format!(
@@ -104,6 +105,7 @@ fn scripts(b: &mut Builder) -> Vec<(TrackScript, u32)> {
             b.error(at, msg);
             continue;
         }
+        let name = d.name.clone();
         match d.finish() {
             Ok((s, warning)) => {
                 if let Some(w) = warning {
@@ -111,10 +113,13 @@ fn scripts(b: &mut Builder) -> Vec<(TrackScript, u32)> {
                 }
                 out.push((s, order));
             }
-            Err((line, message)) => b.error(Loc { line, ..at }, message),
+            Err((line, message)) => {
+                b.error(Loc { line, ..at }, message);
+                broken.push(name);
+            }
         }
     }
-    out
+    (out, broken)
 }
 
 /// Sync groups as keepalived resolves them: members must exist (a misspelt name is an
@@ -193,7 +198,7 @@ fn groups(b: &mut Builder) -> Vec<SyncGroup> {
 fn complete(
     b: &mut Builder,
     d: &mut Draft,
-    scripts: &[(TrackScript, u32)],
+    scripts: (&[(TrackScript, u32)], &[String]),
     group: Option<&SyncGroup>,
 ) {
     let g = &b.globals;
@@ -602,7 +607,7 @@ fn decimal(us: u64, places: u32) -> String {
 /// group member (without `sync_group_tracking_weight`) cannot have weights.
 fn tracking(
     d: &mut Draft,
-    scripts: &[(TrackScript, u32)],
+    (scripts, broken): (&[(TrackScript, u32)], &[String]),
     group: Option<&SyncGroup>,
     say: &mut impl FnMut(Severity, Loc, &str),
 ) {
@@ -615,6 +620,10 @@ fn tracking(
     d.inst.track_scripts.retain_mut(|t| {
         let n = &t.name;
         let Some((s, defined)) = scripts.iter().find(|s| s.0.name == *n) else {
+            // A script with an error of its own is already reported.
+            if broken.contains(n) {
+                return false;
+            }
             say(
                 E,
                 at(t.line),

@@ -5,8 +5,12 @@
 use crate::config::Loader;
 use std::os::unix::fs::PermissionsExt;
 
-/// The file system, as keepalived reads it.
-pub struct ConfigFiles;
+/// The file system, as keepalived reads it. `config_id` is keepalived's `-i ID`; without
+/// it, `@ID` lines compare with the host name up to its first dot, as in keepalived.
+#[derive(Debug, Default, Clone)]
+pub struct ConfigFiles {
+    pub config_id: Option<String>,
+}
 
 impl Loader for ConfigFiles {
     fn read(&self, path: &str) -> Result<String, String> {
@@ -30,6 +34,9 @@ impl Loader for ConfigFiles {
 
     /// keepalived's default config id: the host name up to its first dot.
     fn config_id(&self) -> Option<String> {
+        if self.config_id.is_some() {
+            return self.config_id.clone();
+        }
         let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
         let id = name.trim().split('.').next()?;
         (!id.is_empty()).then(|| id.to_string())

@@ -453,3 +453,10 @@ fn one_vrid_may_serve_ipv4_and_ipv6_and_default_vmac_names_do_not_collide() {
         ["k.conf:12: use_vmac vip0 is already used by instance A (line 1)"]
     );
 }
+
+#[test]
+fn a_script_with_an_error_is_reported_once_not_again_where_it_is_tracked() {
+    let text =
+        "vrrp_script chk {\ninterval 2\n}\n".to_string() + &conf("", "track_script {\nchk\n}\n");
+    assert_eq!(errors(&text), ["k.conf:1: vrrp_script chk has no script"]);
+}
