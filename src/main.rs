@@ -110,7 +110,7 @@ fn main() -> ExitCode {
             eprintln!("{w}");
         }
         // Scripts are part of the configuration: a missing program, unknown user or an
-        // insecure path fails the test as it would fail the start — every one of them.
+        // insecure path fails the test as it would fail the start.
         let problems = check_programs(&config);
         for e in &problems {
             eprintln!("{}: {e}", config_path.display());
@@ -205,61 +205,24 @@ fn load(path: &Path, files: &ConfigFiles) -> Result<Config, ()> {
     })
 }
 
-/// Every program the configuration runs, checked as the start checks it (exists, is
-/// executable, its user exists, safe with enable_script_security): all the problems,
-/// not only the first.
+/// The programs the configuration runs, checked as the start checks them (exists, is
+/// executable, its user exists, safe with enable_script_security): the daemon's check of
+/// scripts, notify commands and nft (its first problem), then the start-up and shutdown
+/// scripts.
 fn check_programs(c: &Config) -> Vec<String> {
-    let mut problems = Vec::new();
-    let default = process::default_user(c.script_user.as_ref()).unwrap_or_else(|e| {
-        problems.push(format!("script_user: {e}"));
-        None
-    });
-    let mut check = |what: String, cmd: &config::model::Command| {
-        if let Err(e) = process::prepare(cmd, default, c.script_security) {
-            problems.push(format!("{what}: {e}"));
-        }
-    };
-    for s in c.scripts.iter().filter(|s| {
-        c.instances
-            .iter()
-            .any(|i| i.track_scripts.iter().any(|t| t.name == s.name))
-    }) {
-        check(
-            format!("vrrp_script {} (line {})", s.name, s.line),
-            &s.command,
-        );
-    }
-    for i in &c.instances {
-        let n = &i.notify;
-        for (key, cmd) in [
-            ("notify_master", &n.master),
-            ("notify_backup", &n.backup),
-            ("notify_fault", &n.fault),
-            ("notify_stop", &n.stop),
-            ("notify", &n.any),
-        ] {
-            if let Some(cmd) = cmd {
-                check(format!("({}) {key}", i.name), cmd);
-            }
-        }
-    }
+    let mut problems: Vec<String> = tinyvrrpd::daemon::check_commands(c)
+        .err()
+        .into_iter()
+        .collect();
+    let default = process::default_user(c.script_user.as_ref()).unwrap_or(None);
     for (key, s) in [
         ("startup_script", &c.startup_script),
         ("shutdown_script", &c.shutdown_script),
     ] {
         if let Some((cmd, _)) = s {
-            check(key.to_string(), cmd);
-        }
-    }
-    // no_accept's drop rules go in through nftables' nft.
-    if let Some(i) = c.instances.iter().find(|i| !i.accept && i.priority != 255) {
-        let nft = config::model::Command {
-            text: "nft".into(),
-            argv: vec!["nft".into()],
-            user: None,
-        };
-        if let Err(e) = process::prepare(&nft, None, false) {
-            problems.push(format!("({}) no_accept needs nftables' nft: {e}", i.name));
+            if let Err(e) = process::prepare(cmd, default, c.script_security) {
+                problems.push(format!("{key}: {e}"));
+            }
         }
     }
     problems
