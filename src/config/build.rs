@@ -9,10 +9,11 @@ use super::error::{ConfigError, Severity};
 use super::keywords::{Key, Loc, Place, Slots, Val};
 use super::lex::{self, WEIGHT_MAX, boolean, fixed_point, flag, host_address, ifname, one};
 use super::model::{
-    AddrOptions, Command, Config, InitialState, Instance, LinkDelay, PeerTtl, RunAs, SyncGroup,
-    Tracked, Vip,
+    AddrOptions, Command, Config, InitialState, Instance, LinkDelay, Notify, PeerTtl, Route, Rule,
+    RunAs, SyncGroup, Tracked, Vip,
 };
-use super::track::ScriptDraft;
+use super::route::{self, FIRST_RULE_PREFERENCE};
+use super::track::{FileDraft, ProcessDraft, ScriptDraft};
 use core::time::Duration;
 use std::net::IpAddr;
 
@@ -32,6 +33,18 @@ pub(crate) struct Globals {
     pub(crate) dynamic_interfaces: bool,
     pub(crate) vmac_prefix: Option<String>,
     pub(crate) link_delays: Vec<LinkDelay>,
+    pub(crate) static_addresses: Vec<(Vip, AddrOptions)>,
+    pub(crate) static_routes: Vec<Route>,
+    pub(crate) static_rules: Vec<Rule>,
+    /// `notify_fifo` and `vrrp_notify_fifo` as written, each with its `_script`.
+    pub(crate) fifos: [FifoDraft; 2],
+}
+
+/// A notify FIFO's keywords: the FIFO (path, owner) and the script, each where written.
+#[derive(Default)]
+pub(crate) struct FifoDraft {
+    pub(crate) path: Option<(String, Option<RunAs>, Loc)>,
+    pub(crate) script: Option<(Command, Loc)>,
 }
 
 impl Globals {
@@ -97,10 +110,45 @@ impl Globals {
                 }
                 self.vmac_prefix = Some(p.to_string());
             }
-            Key::StaticIpaddress | Key::StaticRoutes | Key::StaticRules => {
-                return Err(format!(
-                    "{name} entries are not supported by tinyvrrpd yet (routes and rules that follow the VIP); an empty {name} {{ }} is fine"
-                ));
+            Key::StaticIpaddress => {
+                let (vip, opts) = lex::vip(name, args)?;
+                if vip.dev.is_none() {
+                    return Err(format!(
+                        "static_ipaddress {}: expected dev IF (keepalived would use default_interface, eth0)",
+                        args[0]
+                    ));
+                }
+                self.static_addresses.push((vip, opts));
+            }
+            Key::StaticRoutes => {
+                let (r, warnings) = route::route(args)?;
+                self.static_routes.push(r);
+                return Ok(joined(warnings));
+            }
+            Key::NotifyFifo | Key::VrrpNotifyFifo => {
+                let Some((path, owner)) = args.split_first() else {
+                    return Err(format!("No {name} name specified"));
+                };
+                let slot = &mut self.fifos[usize::from(key == Key::VrrpNotifyFifo)];
+                if slot.path.is_some() {
+                    return Ok(Some(format!("{name} already specified - ignoring {path}")));
+                }
+                let owner = match owner {
+                    [] => None,
+                    o => Some(lex::run_as(name, o)?),
+                };
+                slot.path = Some((path.to_string(), owner, at));
+            }
+            Key::NotifyFifoScript | Key::VrrpNotifyFifoScript => {
+                let c = lex::notify(name, args)?;
+                let slot = &mut self.fifos[usize::from(key == Key::VrrpNotifyFifoScript)];
+                if slot.script.is_some() {
+                    return Ok(Some(format!(
+                        "{name} already specified - ignoring {}",
+                        args[0]
+                    )));
+                }
+                slot.script = Some((c, at));
             }
             Key::InterfaceUpDownDelays => {
                 let delay = |s: &str| match fixed_point(s, 6) {
@@ -126,6 +174,11 @@ impl Globals {
         }
         Ok(None)
     }
+}
+
+/// Several warnings of one line as one diagnostic.
+fn joined(warnings: Vec<String>) -> Option<String> {
+    (!warnings.is_empty()).then(|| warnings.join("; "))
 }
 
 fn is_link_local_multicast(a: IpAddr) -> bool {
@@ -200,16 +253,14 @@ impl Draft {
                 self.unicast_configured = true;
                 return self.peer(args, at);
             }
-            Key::AuthType => match one(name, args)? {
-                "PASS" => self.auth_type = true,
-                "AH" => {
-                    return Err(
-                        "auth_type AH is not supported by tinyvrrpd yet (IPsec AH authentication)"
-                            .into(),
-                    );
-                }
-                s => return Err(format!("expected PASS for auth_type, found \"{s}\"")),
-            },
+            Key::AuthType => {
+                inst.auth_ah = match one(name, args)? {
+                    "PASS" => false,
+                    "AH" => true,
+                    s => return Err(format!("expected PASS or AH for auth_type, found \"{s}\"")),
+                };
+                self.auth_type = true;
+            }
             Key::AuthPass => {
                 let s = one(name, args)?;
                 // The wire field is NUL-padded, so "\0" would be an empty password, and
@@ -250,46 +301,25 @@ impl Draft {
                     .collect();
                 return Ok((!what.is_empty()).then(|| what.join("; ")));
             }
-            Key::TrackInterface | Key::TrackScript => {
-                let mut t = lex::tracked(name, args, at.line)?;
-                let list = if key == Key::TrackInterface {
-                    &mut inst.track_interfaces
-                } else {
-                    &mut inst.track_scripts
+            Key::TrackInterface | Key::TrackScript | Key::TrackFile | Key::TrackProcess => {
+                let list = match key {
+                    Key::TrackInterface => &mut inst.track_interfaces,
+                    Key::TrackScript => &mut inst.track_scripts,
+                    Key::TrackFile => &mut inst.track_files,
+                    _ => &mut inst.track_processes,
                 };
-                if list.iter().any(|e| e.name == t.name) {
-                    return Ok(Some(format!(
-                        "({iname}) duplicate {name} {} - ignoring",
-                        t.name
-                    )));
-                }
-                let warning = clamp_weight(iname, &mut t);
-                list.push(t);
-                return Ok(warning);
+                return track(list, iname, name, args, at);
+            }
+            Key::VirtualRoutes => {
+                let (r, warnings) = route::route(args)?;
+                inst.virtual_routes.push(r);
+                return Ok(joined(warnings));
             }
             Key::NotifyMaster
             | Key::NotifyBackup
             | Key::NotifyFault
             | Key::NotifyStop
-            | Key::Notify => {
-                let c = lex::notify(name, args)?;
-                let n = &mut inst.notify;
-                let slot = match key {
-                    Key::NotifyMaster => &mut n.master,
-                    Key::NotifyBackup => &mut n.backup,
-                    Key::NotifyFault => &mut n.fault,
-                    Key::NotifyStop => &mut n.stop,
-                    _ => &mut n.any,
-                };
-                // keepalived keeps the first and says so.
-                if slot.is_some() {
-                    return Ok(Some(format!(
-                        "({iname}) {name} script already specified - ignoring {}",
-                        args[0]
-                    )));
-                }
-                *slot = Some(c);
-            }
+            | Key::Notify => return notify(&mut inst.notify, iname, key, args),
             Key::UseVmac => {
                 // keepalived: bare, or with the interface name; key=value: yes/no or a name.
                 self.vmac = match args {
@@ -382,6 +412,25 @@ fn prefix_note(name: &str, a: IpAddr) -> String {
     format!("{name} {a}: prefix length ignored (an address, not a subnet)")
 }
 
+/// A `track_*` entry of an instance or sync group named `owner`: duplicates are ignored
+/// as keepalived ignores them; weights of ±254 are ±253 for interfaces and scripts (files
+/// and processes take ±254, the weight multiplies their value).
+fn track(list: &mut Vec<Tracked>, owner: &str, name: &str, args: &[&str], at: Loc) -> Applied {
+    let mut t = lex::tracked(name, args, at.line)?;
+    if list.iter().any(|e| e.name == t.name) {
+        return Ok(Some(format!(
+            "({owner}) duplicate {name} {} - ignoring",
+            t.name
+        )));
+    }
+    let warning = match name {
+        "track_interface" | "track_script" => clamp_weight(owner, &mut t),
+        _ => None,
+    };
+    list.push(t);
+    Ok(warning)
+}
+
 /// keepalived still takes ±254 and makes it ±253, with this warning.
 fn clamp_weight(iname: &str, t: &mut Tracked) -> Option<String> {
     let w = t.weight?;
@@ -400,8 +449,61 @@ pub(crate) struct GroupDraft {
     pub(crate) group: SyncGroup,
     pub(crate) slots: Box<Slots>,
     pub(crate) at: Loc,
+    /// Reading order of sections, as `Draft::order`.
+    pub(crate) order: u32,
     /// Where each member was named.
     pub(crate) member_lines: Vec<Loc>,
+}
+
+impl GroupDraft {
+    fn apply(&mut self, key: Key, args: &[&str], at: Loc) -> Applied {
+        let g = &mut self.group;
+        let name = key.name();
+        let list = match key {
+            Key::Group => {
+                let mut dup = None;
+                for n in args {
+                    if g.members.iter().any(|m| m == n) {
+                        dup = Some(n);
+                    } else {
+                        g.members.push(n.to_string());
+                        self.member_lines.push(at);
+                    }
+                }
+                return dup.map_or(Ok(None), |n| {
+                    Err(format!("instance {n} is listed twice in the group"))
+                });
+            }
+            Key::GroupTrackInterface => &mut g.track_interfaces,
+            Key::GroupTrackScript => &mut g.track_scripts,
+            Key::GroupTrackFile => &mut g.track_files,
+            Key::GroupTrackProcess => &mut g.track_processes,
+            _ => return notify(&mut g.notify, &g.name, key, args),
+        };
+        track(list, &g.name, name, args, at)
+    }
+}
+
+/// A `notify*` keyword of an instance or sync group named `owner`.
+fn notify(n: &mut Notify, owner: &str, key: Key, args: &[&str]) -> Applied {
+    let name = key.name();
+    let c = lex::notify(name, args)?;
+    let slot = match key {
+        Key::NotifyMaster | Key::GroupNotifyMaster => &mut n.master,
+        Key::NotifyBackup | Key::GroupNotifyBackup => &mut n.backup,
+        Key::NotifyFault | Key::GroupNotifyFault => &mut n.fault,
+        Key::NotifyStop | Key::GroupNotifyStop => &mut n.stop,
+        _ => &mut n.any,
+    };
+    // keepalived keeps the first and says so.
+    if slot.is_some() {
+        return Ok(Some(format!(
+            "({owner}) {name} script already specified - ignoring {}",
+            args[0]
+        )));
+    }
+    *slot = Some(c);
+    Ok(None)
 }
 
 /// Collects globals, sections and diagnostics from a front-end; `validate::finish`
@@ -415,6 +517,12 @@ pub(crate) struct Builder {
     /// Each with where and in which reading order it started.
     pub(crate) scripts: Vec<(ScriptDraft, Loc, u32)>,
     pub(crate) groups: Vec<GroupDraft>,
+    /// `vrrp_track_process` and `track_file` blocks, each with where and in which
+    /// reading order it started.
+    pub(crate) processes: Vec<(ProcessDraft, Loc, u32)>,
+    pub(crate) track_files: Vec<(FileDraft, Loc, u32)>,
+    /// The preference keepalived gives the next rule without one, IPv4 and IPv6.
+    rule_preference: [u32; 2],
     diagnostics: Vec<(Loc, Severity, String)>,
     sections: u32,
 }
@@ -435,11 +543,18 @@ impl Builder {
                 dynamic_interfaces: false,
                 vmac_prefix: None,
                 link_delays: Vec::new(),
+                static_addresses: Vec::new(),
+                static_routes: Vec::new(),
+                static_rules: Vec::new(),
+                fifos: Default::default(),
             },
             place: Place::Top,
             drafts: Vec::new(),
             scripts: Vec::new(),
             groups: Vec::new(),
+            processes: Vec::new(),
+            track_files: Vec::new(),
+            rule_preference: [FIRST_RULE_PREFERENCE; 2],
             diagnostics: Vec::new(),
             sections: 0,
         }
@@ -486,6 +601,11 @@ impl Builder {
             Place::Instance => ("instance", self.drafts.last().map(|d| &d.inst.name)),
             Place::Script => ("vrrp_script", self.scripts.last().map(|d| &d.0.name)),
             Place::Group => ("vrrp_sync_group", self.groups.last().map(|g| &g.group.name)),
+            Place::Process => (
+                "vrrp_track_process",
+                self.processes.last().map(|p| &p.0.name),
+            ),
+            Place::File => ("track_file", self.track_files.last().map(|f| &f.0.name)),
             _ => return "global_defs".into(),
         };
         format!("{kind} {}", name.map_or("", |n| n.as_str()))
@@ -517,15 +637,27 @@ impl Builder {
             Place::Script => self
                 .scripts
                 .push((ScriptDraft::new(name, at.line), at, order)),
+            Place::Process => self
+                .processes
+                .push((ProcessDraft::new(name, at.line), at, order)),
+            Place::File => self
+                .track_files
+                .push((FileDraft::new(name, at.line), at, order)),
             _ => self.groups.push(GroupDraft {
                 group: SyncGroup {
                     name: name.to_string(),
                     line: at.line,
                     members: Vec::new(),
                     tracking_weight: false,
+                    notify: Notify::default(),
+                    track_interfaces: Vec::new(),
+                    track_scripts: Vec::new(),
+                    track_files: Vec::new(),
+                    track_processes: Vec::new(),
                 },
                 slots: Slots::new(),
                 at,
+                order,
                 member_lines: Vec::new(),
             }),
         }
@@ -553,6 +685,8 @@ impl Builder {
             Place::Instance => self.drafts.last_mut().map(|d| &mut d.slots),
             Place::Script => self.scripts.last_mut().map(|s| &mut s.0.slots),
             Place::Group => self.groups.last_mut().map(|g| &mut g.slots),
+            Place::Process => self.processes.last_mut().map(|p| &mut p.0.slots),
+            Place::File => self.track_files.last_mut().map(|f| &mut f.0.slots),
         };
         let Some(slots) = slots else {
             return Err(format!(
@@ -567,6 +701,9 @@ impl Builder {
             slots.set(key, v.as_ref().ok().copied());
             return v.map(|_| None);
         }
+        if matches!(key, Key::StaticRules | Key::VirtualRules) {
+            return self.rule(key, args);
+        }
         match place {
             Place::Top | Place::Global => self.globals.apply(key, args, at),
             Place::Instance => self
@@ -577,26 +714,41 @@ impl Builder {
                 .scripts
                 .last_mut()
                 .map_or(Ok(None), |s| s.0.apply(key, args, at.line)),
-            Place::Group => {
-                let g = self
-                    .groups
-                    .last_mut()
-                    .map(|g| (&mut g.group, &mut g.member_lines));
-                let Some((g, lines)) = g else { return Ok(None) };
-                let mut dup = None;
-                for n in args {
-                    if g.members.iter().any(|m| m == n) {
-                        dup = Some(n);
-                    } else {
-                        g.members.push(n.to_string());
-                        lines.push(at);
-                    }
-                }
-                dup.map_or(Ok(None), |n| {
-                    Err(format!("instance {n} is listed twice in the group"))
-                })
-            }
+            Place::Group => self
+                .groups
+                .last_mut()
+                .map_or(Ok(None), |g| g.apply(key, args, at)),
+            Place::Process => self
+                .processes
+                .last_mut()
+                .map_or(Ok(None), |p| p.0.apply(key, args)),
+            Place::File => self
+                .track_files
+                .last_mut()
+                .map_or(Ok(None), |f| f.0.apply(key, args)),
         }
+    }
+
+    /// A `static_rules` or `virtual_rules` line. A rule without a preference gets the
+    /// next one keepalived would give it (counting down from 16384 per family, in
+    /// reading order), with its warning.
+    fn rule(&mut self, key: Key, args: &[&str]) -> Applied {
+        let (mut r, has_pref, mut warnings) = route::rule(args)?;
+        if !has_pref {
+            let next = &mut self.rule_preference[usize::from(r.v6)];
+            r.priority = *next;
+            *next = next.saturating_sub(1);
+            warnings.push(format!(
+                "Rule has no preference specified - setting to {}. This is probably not what you want.",
+                r.priority
+            ));
+        }
+        match (key, self.drafts.last_mut()) {
+            (Key::StaticRules, _) => self.globals.static_rules.push(r),
+            (_, Some(d)) => d.inst.virtual_rules.push(r),
+            (_, None) => {}
+        }
+        Ok(joined(warnings))
     }
 
     /// Every diagnostic, both severities, in file and line order, and the configuration

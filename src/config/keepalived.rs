@@ -325,15 +325,23 @@ fn statement(place: Place, s: &Stmt, b: &mut Builder) {
 }
 
 /// `global_defs { }`, `vrrp_instance NAME { }`, `vrrp_script NAME { }`,
-/// `vrrp_sync_group NAME { }`.
+/// `vrrp_sync_group NAME { }`, `vrrp_track_process NAME { }`, `track_file NAME { }`.
 fn section(key: Key, s: &Stmt, b: &mut Builder) {
     let (name, at) = (key.name(), s.key.at);
     let place = match key {
         Key::GlobalDefs => Place::Global,
         Key::VrrpInstance => Place::Instance,
         Key::VrrpScript => Place::Script,
+        Key::VrrpTrackProcess => Place::Process,
+        Key::TrackFileBlock | Key::VrrpTrackFile => Place::File,
         _ => Place::Group,
     };
+    if key == Key::VrrpTrackFile {
+        b.warn(
+            at,
+            "\"vrrp_track_file\" is deprecated, please use \"track_file\"".into(),
+        );
+    }
     let stmts = match (&s.args[..], &s.block, place) {
         ([], Some(stmts), Place::Global) => {
             b.begin(place, "", at);
@@ -553,9 +561,8 @@ mod tests {
                 "keepalived.conf:10: 'notify_deleted' is not supported by tinyvrrpd (this notify variant; use notify)",
                 "keepalived.conf:11: 'use_ipvlan' is not supported by tinyvrrpd (virtual MACs on other interfaces, VRF, ipvlan)",
                 "keepalived.conf:14: warning: Sync group G has only 1 virtual router(s) - this probably isn't what you want",
-                "keepalived.conf:18: 'notify_master' is not supported by tinyvrrpd yet (sync-group notify and tracking)",
-                "keepalived.conf:23: 'virtual_routes' is not supported by tinyvrrpd yet (routes and rules that follow the VIP)",
-                "keepalived.conf:26: 'track_process' is not supported by tinyvrrpd yet (process and file tracking)",
+                "keepalived.conf:24: warning: Warning - cannot track route default with no interface specified, not tracking",
+                "keepalived.conf:27: (W) track_process p: no vrrp_track_process p is defined",
             ]
         );
     }

@@ -4,8 +4,7 @@
 //! - accepted with a warning: a keepalived subsystem tinyvrrpd does not have and whose
 //!   absence cannot change which node holds the VIPs or when (e-mail, SNMP, IPVS
 //!   leftovers, process names, keepalived's own tuning);
-//! - refused with the reason: anything whose absence would change failover, or what is
-//!   planned but not there yet.
+//! - refused with the reason: anything whose absence would change failover.
 //!
 //! A word found nowhere is a typo: an error, with the nearest keyword as a suggestion.
 //! The table of keywords that are not implemented is packed text (one `PLACE CODE NAME`
@@ -26,6 +25,10 @@ pub(crate) enum Place {
     Script,
     /// `vrrp_sync_group NAME { }`.
     Group,
+    /// `vrrp_track_process NAME { }`.
+    Process,
+    /// `track_file NAME { }` (`vrrp_track_file`).
+    File,
 }
 
 impl Place {
@@ -37,6 +40,8 @@ impl Place {
             Place::Instance => "a vrrp_instance { }",
             Place::Script => "a vrrp_script { }",
             Place::Group => "a vrrp_sync_group { }",
+            Place::Process => "a vrrp_track_process { }",
+            Place::File => "a track_file { }",
         }
     }
 
@@ -47,15 +52,19 @@ impl Place {
             Place::Instance => b'i',
             Place::Script => b's',
             Place::Group => b'y',
+            Place::Process => b'p',
+            Place::File => b'f',
         }
     }
 
-    const ALL: [Place; 5] = [
+    const ALL: [Place; 7] = [
         Place::Top,
         Place::Global,
         Place::Instance,
         Place::Script,
         Place::Group,
+        Place::Process,
+        Place::File,
     ];
 }
 
@@ -109,6 +118,12 @@ pub(crate) enum Val {
     StartupMs,
     /// Seconds in ms, 0-86400.
     ScriptMs,
+    /// 1-65535.
+    Quorum,
+    /// 0-65535.
+    QuorumMax,
+    /// Seconds in µs, 0.000001-3600.
+    ProcDelayUs,
 }
 
 impl Val {
@@ -133,6 +148,9 @@ impl Val {
             Val::DelayMs => s(3, 0, 1_000_000, "0-1000"),
             Val::StartupMs => s(3, 0, 3_600_000, "0-3600"),
             Val::ScriptMs => s(3, 0, 86_400_000, "0-86400"),
+            Val::Quorum => n(1, 65535),
+            Val::QuorumMax => n(0, 65535),
+            Val::ProcDelayUs => s(6, 1, 3_600_000_000, "0.000001-3600"),
         };
         v.map(|v| v as u32)
     }
@@ -299,6 +317,45 @@ pub(crate) enum Key {
     Group,
     SyncGroupTrackingWeight,
     GlobalTracking,
+    // Top level, the router features.
+    VrrpTrackProcess,
+    TrackFileBlock,
+    VrrpTrackFile,
+    // global_defs.
+    NotifyFifo,
+    NotifyFifoScript,
+    VrrpNotifyFifo,
+    VrrpNotifyFifoScript,
+    FifoWriteVrrpStatesOnReload,
+    // vrrp_instance.
+    VirtualRoutes,
+    VirtualRules,
+    TrackFile,
+    TrackProcess,
+    // vrrp_sync_group.
+    GroupTrackInterface,
+    GroupTrackScript,
+    GroupTrackFile,
+    GroupTrackProcess,
+    GroupNotifyMaster,
+    GroupNotifyBackup,
+    GroupNotifyFault,
+    GroupNotifyStop,
+    GroupNotify,
+    // vrrp_track_process.
+    Process,
+    ParamMatch,
+    ProcessWeight,
+    Quorum,
+    QuorumMax,
+    ForkDelay,
+    TerminateDelay,
+    Delay,
+    FullCommand,
+    // track_file.
+    File,
+    FileWeight,
+    InitFile,
 }
 
 /// Every implemented keyword: name, place, form and how its value is read, in `Key`
@@ -705,11 +762,122 @@ const KEYS: [(Key, &str, Place, Form, Val); Key::COUNT] = {
             Flag,
         ),
         (GlobalTracking, "global_tracking", Place::Group, Line, Flag),
+        (
+            VrrpTrackProcess,
+            "vrrp_track_process",
+            Place::Top,
+            Section,
+            Custom,
+        ),
+        (TrackFileBlock, "track_file", Place::Top, Section, Custom),
+        (
+            VrrpTrackFile,
+            "vrrp_track_file",
+            Place::Top,
+            Section,
+            Custom,
+        ),
+        (NotifyFifo, "notify_fifo", Place::Global, Line, Custom),
+        (
+            NotifyFifoScript,
+            "notify_fifo_script",
+            Place::Global,
+            Line,
+            Custom,
+        ),
+        (
+            VrrpNotifyFifo,
+            "vrrp_notify_fifo",
+            Place::Global,
+            Line,
+            Custom,
+        ),
+        (
+            VrrpNotifyFifoScript,
+            "vrrp_notify_fifo_script",
+            Place::Global,
+            Line,
+            Custom,
+        ),
+        (
+            FifoWriteVrrpStatesOnReload,
+            "fifo_write_vrrp_states_on_reload",
+            Place::Global,
+            Line,
+            Flag,
+        ),
+        (
+            VirtualRoutes,
+            "virtual_routes",
+            Place::Instance,
+            List,
+            Custom,
+        ),
+        (VirtualRules, "virtual_rules", Place::Instance, List, Custom),
+        (TrackFile, "track_file", Place::Instance, List, Custom),
+        (TrackProcess, "track_process", Place::Instance, List, Custom),
+        (
+            GroupTrackInterface,
+            "track_interface",
+            Place::Group,
+            List,
+            Custom,
+        ),
+        (GroupTrackScript, "track_script", Place::Group, List, Custom),
+        (GroupTrackFile, "track_file", Place::Group, List, Custom),
+        (
+            GroupTrackProcess,
+            "track_process",
+            Place::Group,
+            List,
+            Custom,
+        ),
+        (
+            GroupNotifyMaster,
+            "notify_master",
+            Place::Group,
+            Line,
+            Custom,
+        ),
+        (
+            GroupNotifyBackup,
+            "notify_backup",
+            Place::Group,
+            Line,
+            Custom,
+        ),
+        (GroupNotifyFault, "notify_fault", Place::Group, Line, Custom),
+        (GroupNotifyStop, "notify_stop", Place::Group, Line, Custom),
+        (GroupNotify, "notify", Place::Group, Line, Custom),
+        (Key::Process, "process", Place::Process, Line, Custom),
+        (Key::ParamMatch, "param_match", Place::Process, Line, Custom),
+        (ProcessWeight, "weight", Place::Process, Line, Custom),
+        (Key::Quorum, "quorum", Place::Process, Line, Val::Quorum),
+        (
+            Key::QuorumMax,
+            "quorum_max",
+            Place::Process,
+            Line,
+            Val::QuorumMax,
+        ),
+        (ForkDelay, "fork_delay", Place::Process, Line, ProcDelayUs),
+        (
+            TerminateDelay,
+            "terminate_delay",
+            Place::Process,
+            Line,
+            ProcDelayUs,
+        ),
+        (Delay, "delay", Place::Process, Line, ProcDelayUs),
+        (FullCommand, "full_command", Place::Process, Line, Flag),
+        (Key::File, "file", Place::File, Line, Custom),
+        (FileWeight, "weight", Place::File, Line, Custom),
+        (InitFile, "init_file", Place::File, Line, Custom),
     ]
 };
 
 impl Key {
-    pub(crate) const COUNT: usize = Key::GlobalTracking as usize + 1;
+    pub(crate) const COUNT: usize = Key::InitFile as usize + 1;
 
     pub(crate) fn name(self) -> &'static str {
         KEYS[self as usize].1
@@ -729,8 +897,8 @@ impl Key {
 }
 
 /// Why a known keyword is not implemented. Lowercase codes are accepted with a warning,
-/// uppercase ones refused; `planned` ones say "yet".
-const REASONS: [(u8, &str); 24] = [
+/// uppercase ones refused.
+const REASONS: [(u8, &str); 20] = [
     (b'a', "tinyvrrpd sends no e-mail; use notify scripts"),
     (
         b'b',
@@ -749,19 +917,12 @@ const REASONS: [(u8, &str); 24] = [
     (b'm', "links are followed by rtnetlink, not polled"),
     (b'A', "IPVS load balancing"),
     (b'B', "BFD"),
-    (b'C', "process and file tracking"),
-    (b'D', "routes and rules that follow the VIP"),
-    (b'E', "the notify FIFO"),
-    (b'F', "sync-group notify and tracking"),
     (b'G', "this notify variant; use notify"),
     (b'I', "network namespaces; start it with ip netns exec"),
     (b'J', "it changes Master_Down_Interval"),
     (b'K', "virtual MACs on other interfaces, VRF, ipvlan"),
     (b'L', "keepalived's groups, checksum and address variants"),
 ];
-
-/// Codes whose feature is planned (issue "router features"): their refusal says "yet".
-const PLANNED: &[u8] = b"CDEF";
 
 /// `PLACE CODE NAME` per line: the keepalived keywords that are not implemented (code
 /// `=`: nothing to do, what the keyword asks for is how tinyvrrpd works).
@@ -868,27 +1029,6 @@ tA virtual_server_group
 tB bfd_instance
 iB track_bfd
 yB track_bfd
-tC vrrp_track_process
-tC track_file
-tC vrrp_track_file
-iC track_process
-iC track_file
-iD virtual_routes
-iD virtual_rules
-gE notify_fifo
-gE notify_fifo_script
-gE vrrp_notify_fifo
-gE vrrp_notify_fifo_script
-gE fifo_write_vrrp_states_on_reload
-yF notify_master
-yF notify_backup
-yF notify_fault
-yF notify_stop
-yF notify
-yF track_interface
-yF track_script
-yF track_file
-yF track_process
 iG notify_deleted
 iG notify_master_rx_lower_pri
 iG notify_priority_changes
@@ -940,10 +1080,7 @@ pub(crate) fn lookup(place: Place, name: &str) -> Option<Meaning> {
     Some(if code.is_ascii_lowercase() {
         Meaning::Ignored(format!("'{name}' ignored: {why}"))
     } else {
-        let yet = if PLANNED.contains(&code) { " yet" } else { "" };
-        Meaning::Refused(format!(
-            "'{name}' is not supported by tinyvrrpd{yet} ({why})"
-        ))
+        Meaning::Refused(format!("'{name}' is not supported by tinyvrrpd ({why})"))
     })
 }
 
@@ -1066,10 +1203,11 @@ mod tests {
         );
         assert_eq!(
             lookup(Place::Instance, "virtual_routes"),
-            Some(Meaning::Refused(
-                "'virtual_routes' is not supported by tinyvrrpd yet (routes and rules that follow the VIP)"
-                    .into()
-            ))
+            Some(Meaning::Set(Key::VirtualRoutes))
+        );
+        assert_eq!(
+            lookup(Place::Group, "track_file"),
+            Some(Meaning::Set(Key::GroupTrackFile))
         );
         assert_eq!(
             lookup(Place::Top, "virtual_server"),

@@ -64,6 +64,9 @@ fn lines(b: &mut Builder, text: &str) {
             "instance" | "vrrp_instance" => Some(Place::Instance),
             "vrrp_script" => Some(Place::Script),
             "vrrp_sync_group" => Some(Place::Group),
+            "vrrp_track_process" => Some(Place::Process),
+            // `track_file` is an instance's key here: the block is `vrrp_track_file`.
+            "vrrp_track_file" => Some(Place::File),
             _ => None,
         };
         match (section, &args[..]) {
@@ -131,6 +134,8 @@ fn misplaced(b: &Builder, key: &str) -> String {
                 Place::Instance => "after an 'instance = NAME' line",
                 Place::Script => "after a 'vrrp_script = NAME' line",
                 Place::Group => "after a 'vrrp_sync_group = NAME' line",
+                Place::Process => "after a 'vrrp_track_process = NAME' line",
+                Place::File => "after a 'vrrp_track_file = NAME' line",
                 _ => "before the first section (instance, vrrp_script, vrrp_sync_group)",
             };
             format!("'{key}' belongs {where_}, not in {}", b.section_name())

@@ -118,7 +118,7 @@ pub(crate) fn ifname(key: &str, s: &str) -> Result<String, String> {
 }
 
 /// An address scope as `ip` and keepalived name them (rt_scopes' defaults) or 0-255.
-fn scope(s: &str) -> Option<u8> {
+pub(crate) fn scope(s: &str) -> Option<u8> {
     Some(match s {
         "global" => 0,
         "site" => 200,

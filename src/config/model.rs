@@ -40,9 +40,145 @@ pub struct Config {
     /// `interface_up_down_delays { IF DOWN [UP] }`: link changes of IF count only once
     /// they have lasted this long (debounce).
     pub link_delays: Vec<LinkDelay>,
+    /// `static_ipaddress { }`: addresses set at start, kept through every transition,
+    /// removed at stop.
+    pub static_addresses: Vec<(Vip, AddrOptions)>,
+    /// `static_routes { }`, `static_rules { }`: the same for routes and rules.
+    pub static_routes: Vec<Route>,
+    pub static_rules: Vec<Rule>,
+    /// `vrrp_track_process NAME { }` blocks, whether tracked or not.
+    pub processes: Vec<TrackProcess>,
+    /// `track_file NAME { }` (`vrrp_track_file`) blocks, whether tracked or not.
+    pub files: Vec<TrackFile>,
+    /// `notify_fifo` and `vrrp_notify_fifo` (keepalived writes the same lines to both).
+    pub fifos: Vec<Fifo>,
+    /// `fifo_write_vrrp_states_on_reload`: a reload writes every state to the FIFOs.
+    pub fifo_states_on_reload: bool,
     /// Everything accepted but ignored or adjusted, in file and line order: `-t` prints
     /// it, the daemon logs it at start and reload.
     pub warnings: Vec<ConfigError>,
+}
+
+/// `notify_fifo FIFO [USER [GROUP]]` (or `vrrp_notify_fifo`) with its `_script`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fifo {
+    pub path: String,
+    /// Owner of the FIFO when the daemon creates it; None = `script_user`.
+    pub owner: Option<RunAs>,
+    /// `notify_fifo_script`: started once with the FIFO's name as its last argument.
+    pub script: Option<Command>,
+}
+
+/// keepalived's route line (`ip route` words): `virtual_routes`, `static_routes`. Numbers
+/// are resolved (table, protocol, scope, type); `dev` is resolved when the route is set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub dst: IpAddr,
+    pub dst_len: u8,
+    /// `from PREFIX`: IPv6 source-specific routing.
+    pub from: Option<(IpAddr, u8)>,
+    /// `src ADDR`: the preferred source address.
+    pub src: Option<IpAddr>,
+    pub via: Option<IpAddr>,
+    pub dev: Option<String>,
+    pub table: u32,
+    /// `metric` / `priority` / `preference`.
+    pub metric: Option<u32>,
+    pub scope: Option<u8>,
+    /// RTPROT_*: keepalived's 18 unless `no_track` with another `protocol`.
+    pub protocol: u8,
+    /// RTN_*: unicast (1), local, blackhole, unreachable, prohibit, throw.
+    pub kind: u8,
+    pub tos: u8,
+    pub onlink: bool,
+    pub mode: RouteMode,
+    /// Not `no_track` (and with a `dev`): a Master whose route is deleted sets it again.
+    pub track: bool,
+}
+
+/// How a route is added when a matching one exists: keepalived prepends by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteMode {
+    Prepend,
+    /// `add`: only if no matching route exists (NLM_F_EXCL).
+    Add,
+    /// `append`: after the matching ones (NLM_F_APPEND).
+    Append,
+}
+
+/// keepalived's rule line (`ip rule` words): `virtual_rules`, `static_rules`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    pub v6: bool,
+    pub from: Option<(IpAddr, u8)>,
+    pub to: Option<(IpAddr, u8)>,
+    /// FR_ACT_*: 1 table (`table`), 2 goto, 3 nop, 6 blackhole, 7 unreachable, 8 prohibit.
+    pub action: u8,
+    /// The table of a table action, the target preference of a goto.
+    pub target: u32,
+    /// `preference`: keepalived assigns one (with a warning) when the line has none.
+    pub priority: u32,
+    /// `not`.
+    pub invert: bool,
+    /// `fwmark MARK[/MASK]`.
+    pub fwmark: Option<(u32, Option<u32>)>,
+    /// `iif` (`dev`), `oif`.
+    pub iif: Option<String>,
+    pub oif: Option<String>,
+    pub tos: u8,
+    /// keepalived's 18 unless `no_track` (then none, or `protocol N`).
+    pub protocol: Option<u8>,
+    pub track: bool,
+}
+
+/// `vrrp_track_process NAME { }`: how many processes of a name run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackProcess {
+    pub name: String,
+    pub line: u32,
+    /// The process name (/proc/PID/comm), or with `full_command` the program as
+    /// started (the first word of /proc/PID/cmdline).
+    pub process: String,
+    /// The parameters after it, compared as `param_match` says.
+    pub params: Vec<String>,
+    pub param_match: ParamMatch,
+    pub full_command: bool,
+    /// As a `vrrp_script`'s: 0 = no quorum is FAULT.
+    pub weight: i16,
+    pub reverse: bool,
+    /// The process is up while quorum <= count <= quorum_max.
+    pub quorum: u32,
+    pub quorum_max: u32,
+    /// How long quorum must hold after it is gained (lost) before it counts.
+    pub fork_delay: Duration,
+    pub terminate_delay: Duration,
+}
+
+/// How `process` parameters are compared with a command line's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamMatch {
+    /// No parameters given and no `param_match`: the name alone.
+    None,
+    /// Exactly these parameters (none, if none are given).
+    Exact,
+    /// These first, more may follow.
+    Partial,
+    /// As partial, and the last one may be the start of the process's.
+    Initial,
+}
+
+/// `track_file NAME { file PATH; weight W [reverse]; init_file [V] [overwrite] }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackFile {
+    pub name: String,
+    pub line: u32,
+    pub path: String,
+    /// keepalived's default is 1: the file's number is added to the priority.
+    pub weight: i16,
+    pub reverse: bool,
+    /// `init_file [VALUE] [overwrite]`: write VALUE at start if the file is missing
+    /// (always, with `overwrite`; never on a reload).
+    pub init: Option<(i64, bool)>,
 }
 
 /// One line of `interface_up_down_delays`.
@@ -121,7 +257,8 @@ pub struct Notify {
     pub backup: Option<Command>,
     pub fault: Option<Command>,
     pub stop: Option<Command>,
-    /// `notify`: run on every transition with `INSTANCE NAME STATE PRIORITY` appended.
+    /// `notify`: run on every transition with `INSTANCE NAME STATE PRIORITY` (a group's:
+    /// `GROUP NAME STATE 0`) appended.
     pub any: Option<Command>,
 }
 
@@ -135,6 +272,13 @@ pub struct SyncGroup {
     /// keepalived drops weighted scripts and zeroes interface weights of members (and
     /// so does the configuration here, with keepalived's warnings).
     pub tracking_weight: bool,
+    /// Run once per transition of the group as a whole.
+    pub notify: Notify,
+    /// Tracked by every member, as if each listed them (weights allowed).
+    pub track_interfaces: Vec<Tracked>,
+    pub track_scripts: Vec<Tracked>,
+    pub track_files: Vec<Tracked>,
+    pub track_processes: Vec<Tracked>,
 }
 
 /// keepalived's `state` is the machine's start-up hint.
@@ -188,8 +332,11 @@ pub struct Instance {
     pub unicast_src: Option<IpAddr>,
     /// Non-empty = unicast mode: adverts go to each peer and only peers are listened to.
     pub unicast_peers: Vec<IpAddr>,
-    /// VRRPv2 simple text password (auth type 1), zero-padded to 8 bytes.
+    /// VRRPv2 simple text password (auth type 1), zero-padded to 8 bytes; with `auth_ah`
+    /// the key of IPsec AH's HMAC-MD5-96 instead.
     pub auth_pass: Option<[u8; 8]>,
+    /// `auth_type AH`: adverts carry an IPsec Authentication Header (IP protocol 51).
+    pub auth_ah: bool,
     pub vips: Vec<Vip>,
     /// Options of each VIP, index for index with `vips` (kept apart so `Vip` stays the
     /// identity the reload diff compares).
@@ -213,7 +360,14 @@ pub struct Instance {
     /// Interfaces besides `interface` (which is always tracked, as in keepalived).
     pub track_interfaces: Vec<Tracked>,
     pub track_scripts: Vec<Tracked>,
+    /// `track_file` and `track_process` entries (their weights may be ±254).
+    pub track_files: Vec<Tracked>,
+    pub track_processes: Vec<Tracked>,
     pub notify: Notify,
+    /// `virtual_routes`, `virtual_rules`: set on becoming Master (after the VIPs),
+    /// removed on leaving it (rules first).
+    pub virtual_routes: Vec<Route>,
+    pub virtual_rules: Vec<Rule>,
     /// `use_vmac`: the macvlan carrying the virtual MAC (00-00-5E-00-01-VRID, IPv6
     /// 00-00-5E-00-02-VRID) and the VIPs.
     pub vmac: Option<String>,
@@ -268,6 +422,7 @@ impl Instance {
             unicast_src: None,
             unicast_peers: Vec::new(),
             auth_pass: None,
+            auth_ah: false,
             vips: Vec::new(),
             vip_options: Vec::new(),
             vips_excluded: Vec::new(),
@@ -279,7 +434,11 @@ impl Instance {
             gna_interval: Duration::ZERO,
             track_interfaces: Vec::new(),
             track_scripts: Vec::new(),
+            track_files: Vec::new(),
+            track_processes: Vec::new(),
             notify: Notify::default(),
+            virtual_routes: Vec::new(),
+            virtual_rules: Vec::new(),
             vmac: None,
             vmac_xmit_base: false,
             accept: true,

@@ -1,8 +1,9 @@
-//! `vrrp_script` blocks while their keywords arrive. Pure text handling; whether a
-//! program exists and who may run it is checked when the daemon starts (and by `-t`).
+//! The tracked objects' blocks while their keywords arrive: `vrrp_script`,
+//! `vrrp_track_process`, `track_file`. Pure text handling; whether a program exists and
+//! who may run it is checked when the daemon starts (and by `-t`).
 
 use super::keywords::{Key, Slots};
-use super::model::{RunAs, TrackScript};
+use super::model::{ParamMatch, RunAs, TrackFile, TrackProcess, TrackScript};
 use core::time::Duration;
 
 /// A `vrrp_script` while its keywords arrive: `interval`, `timeout`, `rise`, `fall` and
@@ -95,6 +96,231 @@ impl ScriptDraft {
             },
             warning,
         ))
+    }
+}
+
+/// A keyword's outcome besides the value it set: a warning to report at its line.
+type Applied = Result<Option<String>, String>;
+
+/// Why a block could not be finished: its error and line, or None when a line of it had
+/// an error of its own (already reported).
+type Unfinished = Option<(u32, String)>;
+
+/// A `vrrp_track_process` while its keywords arrive: `quorum`, `quorum_max`, the delays
+/// and `full_command` are in `slots`, the others here.
+pub(crate) struct ProcessDraft {
+    pub(crate) name: String,
+    pub(crate) line: u32,
+    pub(crate) slots: Box<Slots>,
+    process: Option<(String, Vec<String>)>,
+    param_match: ParamMatch,
+    weight: Option<(i16, bool)>,
+}
+
+impl ProcessDraft {
+    pub(crate) fn new(name: &str, line: u32) -> ProcessDraft {
+        ProcessDraft {
+            name: name.to_string(),
+            line,
+            slots: Slots::new(),
+            process: None,
+            param_match: ParamMatch::None,
+            weight: None,
+        }
+    }
+
+    /// The applier for `process`, `param_match` and `weight`, with keepalived's words.
+    pub(crate) fn apply(&mut self, key: Key, args: &[&str]) -> Applied {
+        let n = &self.name;
+        match key {
+            Key::Process => {
+                let Some((p, params)) = args.split_first() else {
+                    return Err("expected a process name for process".into());
+                };
+                if self.process.is_some() {
+                    return Ok(Some(format!(
+                        "Process already set for track process {n} - ignoring {p}"
+                    )));
+                }
+                let params: Vec<String> = params.iter().map(|s| s.to_string()).collect();
+                if !params.is_empty() && self.param_match == ParamMatch::None {
+                    self.param_match = ParamMatch::Exact;
+                }
+                self.process = Some((p.to_string(), params));
+            }
+            Key::ParamMatch => {
+                self.param_match = match args {
+                    [] => ParamMatch::Exact,
+                    ["initial"] => ParamMatch::Initial,
+                    ["partial"] => ParamMatch::Partial,
+                    _ => {
+                        return Err(format!(
+                            "Invalid param_match type {} (initial or partial, or none for exact)",
+                            args.join(" ")
+                        ));
+                    }
+                }
+            }
+            Key::ProcessWeight => {
+                let w = super::lex::weight("weight", args, 1)?;
+                if self.weight.is_some() {
+                    return Ok(Some(format!(
+                        "Weight already set for track process {n} - ignoring {}",
+                        args[0]
+                    )));
+                }
+                self.weight = Some(w);
+            }
+            _ => unreachable!("{}", key.name()),
+        }
+        Ok(None)
+    }
+
+    /// The finished block and its warnings, or the error and its line (None: a
+    /// `process` line with an error of its own, already reported).
+    pub(crate) fn finish(self) -> Result<(TrackProcess, Vec<String>), Unfinished> {
+        let n = self.name;
+        let Some((process, params)) = self.process else {
+            let msg = format!("track process '{n}' process name not specified");
+            return Err((!self.slots.at(Key::Process).is_set()).then_some((self.line, msg)));
+        };
+        let s = &self.slots;
+        let mut warnings = Vec::new();
+        let full_command =
+            s.flag(Key::FullCommand).unwrap_or(false) || self.param_match != ParamMatch::None;
+        // /proc/PID/comm holds 15 bytes: a longer name never matches without the command line.
+        if !full_command && process.len() > 15 {
+            warnings.push(format!(
+                "track process '{n}': {process} is longer than a process name can be (15 characters): it can only match with full_command"
+            ));
+        }
+        let quorum = s.get(Key::Quorum).unwrap_or(1);
+        let mut quorum_max = u32::MAX;
+        if let Some(max) = s.get(Key::QuorumMax) {
+            // keepalived: quorum_max 0 (no process may run) is allowed if quorum is not
+            // above 1, and then means quorum 0.
+            if (max != 0 || quorum > 1) && max < quorum {
+                warnings.push("quorum_max is less than quorum - ignoring".into());
+            } else {
+                quorum_max = max;
+            }
+        }
+        let quorum = if quorum_max == 0 { 0 } else { quorum };
+        let us = |k: Key| s.get(k).or(s.get(Key::Delay)).map_or(0, u64::from);
+        let (weight, reverse) = self.weight.unwrap_or((0, false));
+        Ok((
+            TrackProcess {
+                name: n,
+                line: self.line,
+                process,
+                params,
+                param_match: self.param_match,
+                full_command,
+                weight,
+                reverse,
+                quorum,
+                quorum_max,
+                fork_delay: Duration::from_micros(us(Key::ForkDelay)),
+                terminate_delay: Duration::from_micros(us(Key::TerminateDelay)),
+            },
+            warnings,
+        ))
+    }
+}
+
+/// A `track_file` while its keywords arrive.
+pub(crate) struct FileDraft {
+    pub(crate) name: String,
+    pub(crate) line: u32,
+    pub(crate) slots: Box<Slots>,
+    path: Option<String>,
+    weight: Option<(i16, bool)>,
+    init: Option<(i64, bool)>,
+}
+
+impl FileDraft {
+    pub(crate) fn new(name: &str, line: u32) -> FileDraft {
+        FileDraft {
+            name: name.to_string(),
+            line,
+            slots: Slots::new(),
+            path: None,
+            weight: None,
+            init: None,
+        }
+    }
+
+    /// The applier for `file`, `weight` and `init_file`, with keepalived's words.
+    pub(crate) fn apply(&mut self, key: Key, args: &[&str]) -> Applied {
+        let n = &self.name;
+        match key {
+            Key::File => {
+                let f = super::lex::one("file", args)?;
+                if !f.starts_with('/') {
+                    return Err(format!(
+                        "track_file {n}: expected an absolute path for file, found \"{f}\""
+                    ));
+                }
+                if self.path.is_some() {
+                    return Ok(Some(format!(
+                        "File already set for track file {n} - ignoring {f}"
+                    )));
+                }
+                self.path = Some(f.to_string());
+            }
+            Key::FileWeight => {
+                let w = super::lex::weight("weight", args, 1)?;
+                if self.weight.is_some() {
+                    return Ok(Some(format!(
+                        "Weight already set for track file {n} - ignoring {}",
+                        args[0]
+                    )));
+                }
+                self.weight = Some(w);
+            }
+            Key::InitFile => {
+                let (mut value, mut overwrite) = (0i64, false);
+                for w in args {
+                    if *w == "overwrite" {
+                        overwrite = true;
+                        continue;
+                    }
+                    if !w.starts_with(|c: char| c.is_ascii_digit() || c == '-') {
+                        return Err(format!("Unknown track file init option {w}"));
+                    }
+                    value = w
+                        .parse::<i32>()
+                        .map_err(|_| format!("Track file {n} init value {w} is invalid"))?
+                        .into();
+                }
+                self.init = Some((value, overwrite));
+                if !(-254..=254).contains(&value) {
+                    return Ok(Some(format!(
+                        "Track file {n} init value {value} is outside sensible range [-254, 254]"
+                    )));
+                }
+            }
+            _ => unreachable!("{}", key.name()),
+        }
+        Ok(None)
+    }
+
+    /// The finished block, or the error and its line (None: a `file` line with an error
+    /// of its own, already reported).
+    pub(crate) fn finish(self) -> Result<TrackFile, Unfinished> {
+        let Some(path) = self.path else {
+            let msg = format!("No file set for track_file {}", self.name);
+            return Err((!self.slots.at(Key::File).is_set()).then_some((self.line, msg)));
+        };
+        let (weight, reverse) = self.weight.unwrap_or((1, false));
+        Ok(TrackFile {
+            name: self.name,
+            line: self.line,
+            path,
+            weight,
+            reverse,
+            init: self.init,
+        })
     }
 }
 

@@ -8,7 +8,9 @@
 use super::build::{Builder, Draft, GroupDraft};
 use super::error::{ConfigError, Severity};
 use super::keywords::{Key, Loc, Slots};
-use super::model::{Config, InitialState, Instance, SyncGroup, TrackScript};
+use super::model::{
+    Config, Fifo, InitialState, Instance, SyncGroup, TrackFile, TrackProcess, TrackScript, Tracked,
+};
 use crate::vrrp::timers::Centis;
 use crate::wire::Version;
 use Severity::{Error as E, Warning as W};
@@ -27,7 +29,15 @@ const SCRIPT_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) fn finish(mut b: Builder) -> Result<Config, Vec<ConfigError>> {
     let b = &mut b;
     let (scripts, broken) = scripts(b);
-    let groups = groups(b);
+    let (processes, files, broken_other) = trackers(b);
+    let known = Known {
+        scripts: &scripts,
+        processes: &processes,
+        files: &files,
+        broken: &broken,
+        broken_other: &broken_other,
+    };
+    let mut groups = groups(b);
     let drafts = core::mem::take(&mut b.drafts);
     if drafts.is_empty() && !b.has_errors() {
         b.error(
@@ -37,11 +47,19 @@ pub(crate) fn finish(mut b: Builder) -> Result<Config, Vec<ConfigError>> {
     }
     let mut instances: Vec<Instance> = Vec::with_capacity(drafts.len());
     for mut d in drafts {
-        let group = groups.iter().find(|g| g.members.contains(&d.inst.name));
-        complete(b, &mut d, (&scripts, &broken), group);
+        let group = groups.iter().find(|g| g.0.members.contains(&d.inst.name));
+        complete(b, &mut d, &known, group.map(|g| &g.0));
         unique(b, &mut d, &instances);
         instances.push(d.inst);
     }
+    for (g, at, order) in &mut groups {
+        group_tracking(b, g, (*at, *order), &known, &instances);
+    }
+    let groups = groups.into_iter().map(|g| g.0).collect();
+    let fifos = fifos(b);
+    let static_addresses = core::mem::take(&mut b.globals.static_addresses);
+    let static_routes = core::mem::take(&mut b.globals.static_routes);
+    let static_rules = core::mem::take(&mut b.globals.static_rules);
     let g = &b.globals;
     let s = &g.slots;
     let rt_priority = match (s.get(Key::VrrpRtPriority), g.max_auto_priority) {
@@ -72,8 +90,16 @@ pub(crate) fn finish(mut b: Builder) -> Result<Config, Vec<ConfigError>> {
         startup_delay: Duration::from_millis(s.get(Key::VrrpStartupDelay).unwrap_or(0).into()),
         dynamic_interfaces: g.dynamic_interfaces,
         link_delays: g.link_delays.clone(),
+        static_addresses,
+        static_routes,
+        static_rules,
+        processes: processes.into_iter().map(|p| p.0).collect(),
+        files: files.into_iter().map(|f| f.0).collect(),
+        fifos,
+        fifo_states_on_reload: s.flag(Key::FifoWriteVrrpStatesOnReload).unwrap_or(false),
         warnings: Vec::new(),
     };
+
     // GARP repeats of 0 are keepalived's old 1; it says so.
     let zero: Vec<(Loc, String)> = [Key::VrrpGarpMasterRepeat, Key::VrrpGarpMasterRefreshRepeat]
         .into_iter()
@@ -122,10 +148,103 @@ fn scripts(b: &mut Builder) -> (Vec<(TrackScript, u32)>, Vec<String>) {
     (out, broken)
 }
 
+/// The finished `vrrp_track_process` and `track_file` blocks, each with its reading
+/// order, and the names of those with an error of their own.
+type Trackers = (Vec<(TrackProcess, u32)>, Vec<(TrackFile, u32)>, Vec<String>);
+
+/// `vrrp_track_process` and `track_file` blocks as keepalived takes them; duplicates
+/// are errors.
+fn trackers(b: &mut Builder) -> Trackers {
+    let mut broken = Vec::new();
+    let mut processes: Vec<(TrackProcess, u32)> = Vec::new();
+    for (d, at, order) in core::mem::take(&mut b.processes) {
+        if let Some(first) = processes.iter().find(|p| p.0.name == d.name) {
+            let msg = format!(
+                "vrrp_track_process {} is already defined on line {}",
+                d.name, first.0.line
+            );
+            b.error(at, msg);
+            continue;
+        }
+        let name = d.name.clone();
+        match d.finish() {
+            Ok((p, warnings)) => {
+                for w in warnings {
+                    b.warn(at, w);
+                }
+                processes.push((p, order));
+            }
+            Err(e) => {
+                if let Some((line, message)) = e {
+                    b.error(Loc { line, ..at }, message);
+                }
+                broken.push(name);
+            }
+        }
+    }
+    let mut files: Vec<(TrackFile, u32)> = Vec::new();
+    for (d, at, order) in core::mem::take(&mut b.track_files) {
+        if let Some(first) = files.iter().find(|f| f.0.name == d.name) {
+            let msg = format!(
+                "track_file {} is already defined on line {}",
+                d.name, first.0.line
+            );
+            b.error(at, msg);
+            continue;
+        }
+        let name = d.name.clone();
+        match d.finish() {
+            Ok(f) => files.push((f, order)),
+            Err(e) => {
+                if let Some((line, message)) = e {
+                    b.error(Loc { line, ..at }, message);
+                }
+                broken.push(name);
+            }
+        }
+    }
+    (processes, files, broken)
+}
+
+/// `notify_fifo` and `vrrp_notify_fifo` with their scripts, as keepalived takes them.
+fn fifos(b: &mut Builder) -> Vec<Fifo> {
+    let mut out: Vec<Fifo> = Vec::new();
+    let drafts = core::mem::take(&mut b.globals.fifos);
+    for (d, kind) in drafts.into_iter().zip(["", "vrrp_"]) {
+        match (d.path, d.script) {
+            (Some((path, owner, at)), script) => {
+                if out.iter().any(|f| f.path == path) {
+                    // keepalived's words: both would carry every line twice.
+                    let msg = format!(
+                        "notify FIFO {path} has been specified for global and vrrp FIFO - ignoring vrrp FIFO"
+                    );
+                    b.warn(at, msg);
+                    continue;
+                }
+                let script = script.map(|s| s.0);
+                out.push(Fifo {
+                    path,
+                    owner,
+                    script,
+                });
+            }
+            (None, Some((_, at))) => {
+                let msg = format!(
+                    "{kind}notify_fifo_script without {kind}notify_fifo: it is not run (keepalived runs it only with its FIFO)"
+                );
+                b.warn(at, msg);
+            }
+            (None, None) => {}
+        }
+    }
+    out
+}
+
 /// Sync groups as keepalived resolves them: members must exist (a misspelt name is an
 /// error), an instance in a second group is ignored there, empty groups are dropped.
-fn groups(b: &mut Builder) -> Vec<SyncGroup> {
-    let mut out: Vec<SyncGroup> = Vec::new();
+/// Each with where and in which reading order it started, for its tracking.
+fn groups(b: &mut Builder) -> Vec<(SyncGroup, Loc, u32)> {
+    let mut out: Vec<(SyncGroup, Loc, u32)> = Vec::new();
     let drafts: Vec<GroupDraft> = core::mem::take(&mut b.groups);
     for (gi, g) in drafts.iter().enumerate() {
         let name = &g.group.name;
@@ -164,7 +283,7 @@ fn groups(b: &mut Builder) -> Vec<SyncGroup> {
                     at,
                     format!("vrrp_sync_group {name}: no instance {m} is defined"),
                 );
-            } else if out.iter().any(|o| o.members.contains(m)) {
+            } else if out.iter().any(|o| o.0.members.contains(m)) {
                 let msg = format!(
                     "Virtual router {m} cannot exist in more than one sync group; ignoring {name}"
                 );
@@ -189,18 +308,13 @@ fn groups(b: &mut Builder) -> Vec<SyncGroup> {
             }
             _ => {}
         }
-        out.push(group);
+        out.push((group, g.at, g.order));
     }
     out
 }
 
 /// keepalived's `vrrp_complete_instance` for one instance, in its order.
-fn complete(
-    b: &mut Builder,
-    d: &mut Draft,
-    scripts: (&[(TrackScript, u32)], &[String]),
-    group: Option<&SyncGroup>,
-) {
+fn complete(b: &mut Builder, d: &mut Draft, known: &Known, group: Option<&SyncGroup>) {
     let g = &b.globals;
     let gs = &g.slots;
     let s = &d.slots;
@@ -340,6 +454,22 @@ fn complete(
             say(W, at, t);
             i.auth_pass = None;
         }
+    }
+    if i.auth_pass.is_none() {
+        i.auth_ah = false;
+    } else if i.auth_ah && v6 {
+        say(
+            W,
+            at(Key::AuthType),
+            "Cannot use AH authentication with IPv6. ignoring",
+        );
+        (i.auth_pass, i.auth_ah) = (None, false);
+    } else if i.auth_ah && i.initial_state == InitialState::Master && !owner {
+        // keepalived: a node must hear an advert (its AH sequence number) before it
+        // takes over.
+        let t = "Initial state master is incompatible with AH authentication - clearing";
+        say(W, at(Key::State), t);
+        i.initial_state = InitialState::Backup;
     }
 
     // Unicast.
@@ -581,7 +711,7 @@ fn complete(
     };
     i.advert_interval = Centis(cs as u16);
 
-    tracking(d, scripts, group, &mut say);
+    tracking(d, known, group, &mut say);
     for (at, m) in early {
         b.report(at, W, m);
     }
@@ -601,56 +731,153 @@ fn decimal(us: u64, places: u32) -> String {
     format!("{}.{frac:0w$}", us / 1_000_000, w = places as usize)
 }
 
-/// Tracked scripts and interfaces as keepalived keeps them: a script defined after the
-/// instance is not found by keepalived (ignored, with its words; one never defined is a
-/// typo, an error), the own interface is tracked anyway, and an address owner or a sync
-/// group member (without `sync_group_tracking_weight`) cannot have weights.
+/// The tracked objects an instance or sync group can name, each with its reading order.
+struct Known<'a> {
+    scripts: &'a [(TrackScript, u32)],
+    processes: &'a [(TrackProcess, u32)],
+    files: &'a [(TrackFile, u32)],
+    /// Names of scripts, and of processes and files, with an error of their own (already
+    /// reported: not again where they are tracked).
+    broken: &'a [String],
+    broken_other: &'a [String],
+}
+
+/// The kinds of tracked object that are blocks of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Script,
+    Process,
+    File,
+}
+
+impl Kind {
+    /// The word in keepalived's messages and the block's keyword.
+    fn words(self) -> (&'static str, &'static str) {
+        match self {
+            Kind::Script => ("script", "vrrp_script"),
+            Kind::Process => ("process", "vrrp_track_process"),
+            Kind::File => ("file", "track_file"),
+        }
+    }
+}
+
+impl Known<'_> {
+    /// The weight, reverse and reading order of the `kind` object `name`.
+    fn find(&self, kind: Kind, name: &str) -> Option<(i16, bool, u32)> {
+        match kind {
+            Kind::Script => self
+                .scripts
+                .iter()
+                .find(|s| s.0.name == name)
+                .map(|s| (s.0.weight, s.0.reverse, s.1)),
+            Kind::Process => self
+                .processes
+                .iter()
+                .find(|s| s.0.name == name)
+                .map(|s| (s.0.weight, s.0.reverse, s.1)),
+            Kind::File => self
+                .files
+                .iter()
+                .find(|s| s.0.name == name)
+                .map(|s| (s.0.weight, s.0.reverse, s.1)),
+        }
+    }
+
+    fn is_broken(&self, kind: Kind, name: &str) -> bool {
+        let list = if kind == Kind::Script {
+            self.broken
+        } else {
+            self.broken_other
+        };
+        list.iter().any(|n| n == name)
+    }
+}
+
+/// The `kind` entries of one instance or group, read at reading order `order`: a name
+/// defined further down is not found by keepalived (ignored, with its words; one never
+/// defined is a typo, an error); an entry without a weight gets the object's, as
+/// keepalived copies it.
+fn resolve(
+    list: &mut Vec<Tracked>,
+    kind: Kind,
+    known: &Known,
+    (file, order): (u16, u32),
+    say: &mut dyn FnMut(Severity, Loc, &str),
+) {
+    let (word, block) = kind.words();
+    list.retain_mut(|t| {
+        let (n, at) = (&t.name, Loc { file, line: t.line });
+        let Some((weight, reverse, defined)) = known.find(kind, n) else {
+            if !known.is_broken(kind, n) {
+                let msg = format!("track_{word} {n}: no {block} {n} is defined");
+                say(E, at, &msg);
+            }
+            return false;
+        };
+        if defined > order {
+            say(W, at, &format!("track {word} {n} not found, ignoring..."));
+            return false;
+        }
+        if t.weight.is_none() {
+            t.weight = Some(weight);
+            t.reverse = reverse;
+        }
+        true
+    });
+}
+
+/// Tracked objects as keepalived keeps them: each name resolved (see `resolve`), the own
+/// interface tracked anyway, and an address owner or a sync group member (without
+/// `sync_group_tracking_weight`) without weights.
 fn tracking(
     d: &mut Draft,
-    (scripts, broken): (&[(TrackScript, u32)], &[String]),
+    known: &Known,
     group: Option<&SyncGroup>,
-    say: &mut impl FnMut(Severity, Loc, &str),
+    say: &mut dyn FnMut(Severity, Loc, &str),
 ) {
     let file = d.at.file;
     let at = |line: u32| Loc { file, line };
     let owner = d.inst.priority == 255;
     let sync = group.is_some_and(|g| !g.tracking_weight);
     let why = if sync { "SYNC group" } else { "address_owner" };
-    let order = d.order;
-    d.inst.track_scripts.retain_mut(|t| {
-        let n = &t.name;
-        let Some((s, defined)) = scripts.iter().find(|s| s.0.name == *n) else {
-            // A script with an error of its own is already reported.
-            if broken.contains(n) {
-                return false;
+    let here = (file, d.order);
+    let i = &mut d.inst;
+    resolve(&mut i.track_scripts, Kind::Script, known, here, say);
+    resolve(&mut i.track_processes, Kind::Process, known, here, say);
+    resolve(&mut i.track_files, Kind::File, known, here, say);
+    if owner || sync {
+        i.track_scripts.retain(|t| {
+            let keep = t.weight == Some(0);
+            if !keep {
+                let msg = format!(
+                    "ignoring tracked script {} with weights due to {why}",
+                    t.name
+                );
+                say(W, at(t.line), &msg);
             }
-            say(
-                E,
-                at(t.line),
-                &format!("track_script {n}: no vrrp_script {n} is defined"),
-            );
-            return true;
-        };
-        if *defined > order {
-            say(
-                W,
-                at(t.line),
-                &format!("track script {n} not found, ignoring..."),
-            );
-            return false;
-        }
-        // keepalived copies the script's weight into the entry; so does the model.
-        if t.weight.is_none() {
-            t.weight = Some(s.weight);
-            t.reverse = s.reverse;
-        }
-        let keep = !(owner || sync) || t.weight == Some(0);
-        if !keep {
-            let msg = format!("ignoring tracked script {n} with weights due to {why}");
+            keep
+        });
+        // A file's default weight (1) becomes 0; another weight drops the file.
+        i.track_files.retain_mut(|t| {
+            let msg = match t.weight {
+                Some(0) => return true,
+                Some(1) => {
+                    t.weight = Some(0);
+                    format!(
+                        "ignoring weight from tracked file {} due to {why}. specify weight 0",
+                        t.name
+                    )
+                }
+                w => format!(
+                    "ignoring tracked file {} with weight {} due to {why}",
+                    t.name,
+                    w.unwrap_or(0)
+                ),
+            };
             say(W, at(t.line), &msg);
-        }
-        keep
-    });
+            t.weight == Some(0)
+        });
+    }
     let own = d.inst.interface.clone();
     d.inst.track_interfaces.retain_mut(|t| {
         let n = &t.name;
@@ -667,6 +894,49 @@ fn tracking(
         say(W, at(t.line), &msg);
         sync && *n != own
     });
+}
+
+/// A sync group's own tracking, which every member applies: names resolved as an
+/// instance's are, and no weights when a member is the address owner (keepalived's
+/// `sync_group_tracking_init`, its words).
+fn group_tracking(
+    b: &mut Builder,
+    g: &mut SyncGroup,
+    (at, order): (Loc, u32),
+    known: &Known,
+    instances: &[Instance],
+) {
+    let name = g.name.clone();
+    let mut out: Vec<(Loc, Severity, String)> = Vec::new();
+    let mut say = |sev, at: Loc, text: &str| out.push((at, sev, format!("({name}) {text}")));
+    let here = (at.file, order);
+    resolve(&mut g.track_scripts, Kind::Script, known, here, &mut say);
+    resolve(&mut g.track_processes, Kind::Process, known, here, &mut say);
+    resolve(&mut g.track_files, Kind::File, known, here, &mut say);
+    let owner = instances
+        .iter()
+        .any(|i| i.priority == 255 && g.members.contains(&i.name));
+    if owner {
+        let lists = [
+            (&mut g.track_scripts, "script", "clearing weight"),
+            (&mut g.track_files, "file", "setting weight 0"),
+            (&mut g.track_processes, "process", "setting weight 0"),
+            (&mut g.track_interfaces, "interface", "clearing weight"),
+        ];
+        for (list, what, verb) in lists {
+            for t in list.iter_mut().filter(|t| t.weight.unwrap_or(0) != 0) {
+                let msg = format!(
+                    "Cannot have weighted track {what} '{}' with member having priority 255 - {verb}",
+                    t.name
+                );
+                say(W, Loc { line: t.line, ..at }, &msg);
+                t.weight = Some(0);
+            }
+        }
+    }
+    for (at, sev, m) in out {
+        b.report(at, sev, m);
+    }
 }
 
 fn required(b: &mut Builder, d: &Draft) {

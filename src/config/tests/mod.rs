@@ -1,6 +1,7 @@
 //! The configuration as a whole: both formats, the seed article's files, keepalived's
 //! rules across keywords, includes.
 mod includes;
+mod router;
 mod rules;
 use super::model::{AddrOptions, InitialState, Instance, Vip};
 use super::*;
@@ -329,20 +330,40 @@ fn auth_type_without_auth_pass_and_the_reverse_mean_no_authentication() {
 }
 
 #[test]
-fn long_auth_pass_is_truncated_to_8_and_ah_is_refused() {
+fn long_auth_pass_is_truncated_to_8_and_ah_takes_it_as_its_key() {
     let text = ka("authentication {\nauth_type PASS\nauth_pass 0123456789abcdef\n}\n");
     assert_eq!(
         warnings("keepalived.conf", &text),
         ["keepalived.conf:6: warning: Truncating auth_pass to 8 characters"]
     );
     assert_eq!(ok(&text).instances[0].auth_pass, Some(*b"01234567"));
+    assert!(!ok(&text).instances[0].auth_ah);
     let text = ka("authentication {\nauth_type AH\nauth_pass 123456789\n}\n");
+    let i = &ok(&text).instances[0];
+    assert_eq!((i.auth_pass, i.auth_ah), (Some(*b"12345678"), true));
+    // keepalived: a node must hear an advert (its sequence number) before it takes over.
+    let text =
+        ka("state MASTER\npriority 150\nauthentication {\nauth_type AH\nauth_pass secret\n}\n");
     assert_eq!(
-        errors("keepalived.conf", &text),
+        warnings("keepalived.conf", &text),
         [
-            "keepalived.conf:5: auth_type AH is not supported by tinyvrrpd yet (IPsec AH authentication)",
-            "keepalived.conf:6: warning: Truncating auth_pass to 8 characters",
+            "keepalived.conf:4: warning: (V) Initial state master is incompatible with AH authentication - clearing"
         ]
+    );
+    assert_eq!(ok(&text).instances[0].initial_state, InitialState::Backup);
+    // ... except the address owner, and VRRPv3 has no authentication at all.
+    let text =
+        ka("state MASTER\npriority 255\nauthentication {\nauth_type AH\nauth_pass secret\n}\n");
+    assert!(warnings("keepalived.conf", &text).is_empty());
+    let text = ka("version 3\nauthentication {\nauth_type AH\nauth_pass secret\n}\n");
+    let i = &ok(&text).instances[0];
+    assert_eq!((i.auth_pass, i.auth_ah), (None, false));
+    assert_eq!(
+        errors(
+            "keepalived.conf",
+            &ka("authentication {\nauth_type ESP\nauth_pass x\n}\n")
+        ),
+        ["keepalived.conf:5: expected PASS or AH for auth_type, found \"ESP\""]
     );
 }
 

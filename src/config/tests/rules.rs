@@ -266,15 +266,63 @@ fn interface_up_down_delays_and_empty_static_blocks_as_openwrt_writes_them() {
         (d[1].down, d[1].up),
         (Duration::from_secs(3), Duration::ZERO)
     );
+}
+
+#[test]
+fn static_addresses_routes_and_rules_with_keepalived_s_warnings() {
+    let text = format!(
+        "static_ipaddress {{\n 198.51.100.1/24 dev eth1 scope link\n}}\nstatic_routes {{\n 0.0.0.0/0 via 192.0.2.1\n 198.51.100.0/24 dev eth1 table 100\n}}\nstatic_rules {{\n from 198.51.100.0/24 table 100\n from 2001:db8::/32 table 100 preference 9\n}}\n{}",
+        conf("", "")
+    );
+    let c = ok(&text);
+    assert_eq!(c.static_addresses.len(), 1);
+    assert_eq!(c.static_addresses[0].0.dev.as_deref(), Some("eth1"));
+    assert_eq!(c.static_addresses[0].1.scope, Some(253));
+    assert_eq!(c.static_routes.len(), 2);
+    assert!(!c.static_routes[0].track && c.static_routes[1].track);
+    assert_eq!(
+        (c.static_rules[0].priority, c.static_rules[1].priority),
+        (16384, 9)
+    );
+    let w: Vec<String> = c.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(
+        w,
+        [
+            "k.conf:5: warning: Warning - cannot track route default with no interface specified, not tracking",
+            "k.conf:9: warning: Rule has no preference specified - setting to 16384. This is probably not what you want.",
+        ]
+    );
     assert_eq!(
         errors(&format!(
-            "static_routes {{\n 0.0.0.0/0 via 192.0.2.1\n}}\n{}",
+            "static_ipaddress {{\n 198.51.100.1/24\n}}\n{}",
             conf("", "")
         )),
         [
-            "k.conf:2: static_routes entries are not supported by tinyvrrpd yet (routes and rules that follow the VIP); an empty static_routes { } is fine"
+            "k.conf:2: static_ipaddress 198.51.100.1/24: expected dev IF (keepalived would use default_interface, eth0)"
         ]
     );
+}
+
+#[test]
+fn virtual_routes_and_rules_follow_the_instance_and_number_rules_per_family() {
+    let c = ok(&conf(
+        "",
+        "virtual_routes {\n 0.0.0.0/0 via 192.0.2.1 dev eth0\n blackhole 198.51.100.0/24\n}\nvirtual_rules {\n from 192.0.2.10 table 100\n from 198.51.100.0/24 table 100\n to 2001:db8::/32 table 7\n}\n",
+    ));
+    let i = &c.instances[0];
+    assert_eq!(i.virtual_routes.len(), 2);
+    assert_eq!(
+        i.virtual_routes[0].to_string(),
+        "default via 192.0.2.1 dev eth0"
+    );
+    assert_eq!(i.virtual_routes[1].kind, 6);
+    let prefs: Vec<u32> = i.virtual_rules.iter().map(|r| r.priority).collect();
+    assert_eq!(prefs, [16384, 16383, 16384]);
+    // The same in key=value form.
+    let kv = "instance = V\ninterface = eth0\nvirtual_router_id = 1\nvirtual_ipaddress = 192.0.2.10/24\nvirtual_routes = 0.0.0.0/0 via 192.0.2.1 dev eth0\nvirtual_rules = from 192.0.2.10 table 100 preference 5\n";
+    let c = crate::config::kv::parse("t", kv).unwrap();
+    assert_eq!(c.instances[0].virtual_routes, i.virtual_routes[..1]);
+    assert_eq!(c.instances[0].virtual_rules[0].priority, 5);
 }
 
 #[test]
