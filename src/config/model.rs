@@ -154,6 +154,39 @@ pub struct TrackProcess {
     pub terminate_delay: Duration,
 }
 
+impl TrackProcess {
+    /// Whether a process is one of these, by keepalived's rules: its name
+    /// (/proc/PID/comm, without the newline) equals `process`, or with `full_command` the
+    /// first word of its command line (/proc/PID/cmdline, NUL-separated) does, and the
+    /// words after it are `params` as `param_match` says.
+    pub fn matches(&self, comm: &[u8], cmdline: &[u8]) -> bool {
+        let name = self.process.as_bytes();
+        if !self.full_command {
+            return comm == name;
+        }
+        let Some(mut rest) = cmdline
+            .strip_prefix(name)
+            .filter(|r| r.is_empty() || r[0] == 0)
+        else {
+            return false;
+        };
+        rest = rest.get(1..).unwrap_or(&[]);
+        let last = self.params.len();
+        for (k, p) in self.params.iter().enumerate() {
+            let p = p.as_bytes();
+            if self.param_match == ParamMatch::Initial && k + 1 == last {
+                return rest.starts_with(p);
+            }
+            match rest.strip_prefix(p).and_then(|t| t.strip_prefix(&[0])) {
+                Some(t) => rest = t,
+                None => return false,
+            }
+        }
+        // Exact: nothing after them; partial and initial: anything.
+        self.param_match != ParamMatch::Exact || rest.is_empty()
+    }
+}
+
 /// How `process` parameters are compared with a command line's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamMatch {

@@ -166,12 +166,74 @@ pub enum Verdict {
     Priority(u8),
 }
 
+/// A `track_file`'s number as keepalived reads it (strtoll with base 0): leading blanks,
+/// a sign, `0x` hexadecimal or `0` octal, up to the first other character; no digits at
+/// all is 0 (as a missing or empty file is). None: beyond keepalived's range
+/// (−2³¹..=2³¹), which it ignores, keeping the last value.
+pub fn file_value(bytes: &[u8]) -> Option<i64> {
+    let mut s = bytes;
+    while let [b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c, rest @ ..] = s {
+        s = rest;
+    }
+    let negative = s.first() == Some(&b'-');
+    if let [b'+' | b'-', rest @ ..] = s {
+        s = rest;
+    }
+    let radix = match s {
+        [b'0', b'x' | b'X', d, ..] if d.is_ascii_hexdigit() => {
+            s = &s[2..];
+            16
+        }
+        [b'0', ..] => 8,
+        _ => 10,
+    };
+    let mut v: i64 = 0;
+    for &b in s {
+        let Some(d) = (b as char).to_digit(radix) else {
+            break;
+        };
+        v = v.checked_mul(i64::from(radix))?.checked_add(i64::from(d))?;
+        if v > 1 << 31 {
+            return None;
+        }
+    }
+    Some(if negative { -v } else { v })
+}
+
+/// What a tracked file's value does to an instance, as keepalived computes it: with
+/// weight 0, a non-zero value is a failure (with `reverse`, zero is); otherwise value ×
+/// weight (negated by `reverse`) is added to the priority, at most 253, and −254 or less
+/// is a failure. None: FAULT.
+pub fn file_effect(value: i64, weight: i16, reverse: bool) -> Option<i32> {
+    if weight == 0 {
+        return ((value != 0) == reverse).then_some(0);
+    }
+    let m = if reverse { -1 } else { 1 };
+    let v = value.saturating_mul(i64::from(weight) * m);
+    (v > -254).then(|| v.min(253) as i32)
+}
+
 /// keepalived's rules: weight 0 faults the instance when the tracker fails (succeeds,
 /// with `reverse`); a positive weight is added while it succeeds, a negative one while it
 /// fails (both negated by `reverse`). The result stays within 1..=254; an address owner
 /// (255) is never adjusted (configuration refuses weights there).
 pub fn verdict(base: u8, trackers: impl IntoIterator<Item = Tracker>) -> Verdict {
+    verdict_with_files(base, trackers, [])
+}
+
+/// `verdict` with tracked files' effects (`file_effect`, None = FAULT) added.
+pub fn verdict_with_files(
+    base: u8,
+    trackers: impl IntoIterator<Item = Tracker>,
+    files: impl IntoIterator<Item = Option<i32>>,
+) -> Verdict {
     let mut total = i32::from(base);
+    for f in files {
+        match f {
+            Some(v) => total += v,
+            None => return Verdict::Fault,
+        }
+    }
     let mut pending = false;
     for t in trackers {
         let m = if t.reverse { -1 } else { 1 };
@@ -299,6 +361,55 @@ mod tests {
         assert_eq!(
             verdict(100, [t(-60, false, Pending)]),
             Verdict::Priority(100)
+        );
+    }
+
+    #[test]
+    fn file_values_are_read_as_strtoll_reads_them() {
+        assert_eq!(file_value(b"42\n"), Some(42));
+        assert_eq!(file_value(b"  -7 trailing"), Some(-7));
+        assert_eq!(file_value(b"+3"), Some(3));
+        assert_eq!(file_value(b"0x1f"), Some(31));
+        assert_eq!(file_value(b"010"), Some(8));
+        assert_eq!(file_value(b"0x"), Some(0));
+        assert_eq!(file_value(b""), Some(0));
+        assert_eq!(file_value(b"abc"), Some(0));
+        assert_eq!(file_value(b"2147483648"), Some(1 << 31));
+        assert_eq!(file_value(b"-2147483648"), Some(-(1 << 31)));
+        assert_eq!(file_value(b"2147483649"), None);
+        assert_eq!(file_value(b"99999999999999999999999"), None);
+    }
+
+    #[test]
+    fn a_file_s_value_times_its_weight_is_added_and_minus_254_is_fault() {
+        // Weight 1 (keepalived's default): the number itself.
+        assert_eq!(file_effect(-50, 1, false), Some(-50));
+        assert_eq!(file_effect(10, 5, false), Some(50));
+        assert_eq!(file_effect(10, 5, true), Some(-50));
+        // At most +253; -254 and below is FAULT.
+        assert_eq!(file_effect(1000, 1, false), Some(253));
+        assert_eq!(file_effect(-253, 1, false), Some(-253));
+        assert_eq!(file_effect(-254, 1, false), None);
+        assert_eq!(file_effect(1, -254, false), None);
+        assert_eq!(file_effect(i64::MAX, 254, false), Some(253));
+        // Weight 0: non-zero fails; reversed, zero fails.
+        assert_eq!(file_effect(0, 0, false), Some(0));
+        assert_eq!(file_effect(3, 0, false), None);
+        assert_eq!(file_effect(0, 0, true), None);
+        assert_eq!(file_effect(3, 0, true), Some(0));
+        // Into the verdict: added before the clamp to 1..=254.
+        assert_eq!(
+            verdict_with_files(100, [], [Some(-50), Some(20)]),
+            Verdict::Priority(70)
+        );
+        assert_eq!(
+            verdict_with_files(100, [], [Some(253)]),
+            Verdict::Priority(254)
+        );
+        assert_eq!(verdict_with_files(100, [], [Some(5), None]), Verdict::Fault);
+        assert_eq!(
+            verdict_with_files(255, [], [Some(-50)]),
+            Verdict::Priority(255)
         );
     }
 

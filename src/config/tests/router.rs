@@ -277,3 +277,39 @@ fn key_value_form_of_the_new_blocks() {
     assert!(c.sync_groups[0].notify.any.is_some());
     assert_eq!(c.sync_groups[0].track_processes[0].weight, Some(-20));
 }
+
+#[test]
+fn processes_match_by_name_or_command_line_as_keepalived_matches_them() {
+    let block = |body: &str| {
+        let c = ok(&format!(
+            "vrrp_track_process p {{\n{body}\n}}\n{}",
+            inst("V", 1, 100, " track_process {\n  p\n }\n")
+        ));
+        c.processes[0].clone()
+    };
+    // By name: /proc/PID/comm, exactly (pgrep -x).
+    let p = block(" process sshd");
+    assert!(p.matches(b"sshd", b"/usr/sbin/sshd\0-D\0"));
+    assert!(!p.matches(b"sshd-session", b""));
+    assert!(!p.matches(b"ssh", b""));
+    // full_command: the program as started, whatever its parameters.
+    let p = block(" process /usr/sbin/haproxy\n full_command");
+    assert!(p.matches(b"haproxy", b"/usr/sbin/haproxy\0-f\0/etc/h.cfg\0"));
+    assert!(!p.matches(b"haproxy", b"haproxy\0-f\0"));
+    // Parameters given: exactly these.
+    let p = block(" process /usr/sbin/haproxy -f /etc/h.cfg");
+    assert!(p.matches(b"", b"/usr/sbin/haproxy\0-f\0/etc/h.cfg\0"));
+    assert!(!p.matches(b"", b"/usr/sbin/haproxy\0-f\0/etc/h.cfg\0-D\0"));
+    assert!(!p.matches(b"", b"/usr/sbin/haproxy\0-f\0/etc/h.cf\0"));
+    // partial: these first; initial: the last may be the start of the process's.
+    let p = block(" process /usr/sbin/haproxy -f\n param_match partial");
+    assert!(p.matches(b"", b"/usr/sbin/haproxy\0-f\0/etc/h.cfg\0"));
+    assert!(!p.matches(b"", b"/usr/sbin/haproxy\0-D\0"));
+    let p = block(" process /usr/sbin/haproxy -f /etc/h\n param_match initial");
+    assert!(p.matches(b"", b"/usr/sbin/haproxy\0-f\0/etc/h.cfg\0"));
+    assert!(!p.matches(b"", b"/usr/sbin/haproxy\0-f\0/etc/x.cfg\0"));
+    // param_match alone: no parameters at all.
+    let p = block(" process /bin/sleep\n param_match");
+    assert!(p.matches(b"", b"/bin/sleep\0"));
+    assert!(!p.matches(b"", b"/bin/sleep\x001000\0"));
+}
