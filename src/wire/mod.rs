@@ -1,9 +1,11 @@
 //! VRRP on the wire: validated views over byte slices, parse and emit, checksums. No
 //! allocation, no IO, no panics on untrusted input.
+pub mod ah;
 pub mod arp;
 pub mod checksum;
 pub mod ipv4;
 pub mod ipv6;
+pub mod md5;
 pub mod nd;
 pub mod packet;
 
@@ -48,6 +50,12 @@ pub enum Error {
     BufferTooSmall,
     BadInterval(u16),
     TooManyAddrs,
+    /// IPsec AH: another protocol inside, or a layout keepalived does not send.
+    AhHeader,
+    /// IPsec AH: the HMAC-MD5-96 does not match (another auth_pass, or changed bytes).
+    AhIcv,
+    /// IPsec AH: the SPI is not the sender's address, as keepalived requires.
+    AhSpi,
 }
 
 impl Error {
@@ -63,6 +71,8 @@ impl Error {
             Error::Ttl(_) => "ttl",
             Error::Protocol(_) | Error::IpHeader | Error::FamilyMismatch => "malformed",
             Error::BufferTooSmall | Error::TooManyAddrs => "emit",
+            Error::AhIcv | Error::AhSpi => "auth",
+            Error::AhHeader => "malformed",
         }
     }
 }
@@ -97,6 +107,11 @@ impl fmt::Display for Error {
                 write!(f, "advert interval {cs} cs cannot be sent in this version")
             }
             Error::TooManyAddrs => f.write_str("more than 255 addresses"),
+            Error::AhHeader => f.write_str("IPsec AH header malformed, or not VRRP inside"),
+            Error::AhIcv => f.write_str(
+                "IPsec AH: invalid HMAC-MD5 value (auth_pass differs, or the packet was changed)",
+            ),
+            Error::AhSpi => f.write_str("IPsec AH: the SPI is not the source address"),
         }
     }
 }
