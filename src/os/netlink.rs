@@ -26,7 +26,7 @@ pub enum Outcome {
     Unchanged,
 }
 
-fn push_attr(buf: &mut Vec<u8>, ty: u16, data: &[u8]) {
+pub(super) fn push_attr(buf: &mut Vec<u8>, ty: u16, data: &[u8]) {
     let len = 4 + data.len();
     buf.extend_from_slice(&(len as u16).to_ne_bytes());
     buf.extend_from_slice(&ty.to_ne_bytes());
@@ -265,7 +265,7 @@ pub fn macvlan_message(seq: u32, name: &str, base: u32, mac: [u8; 6]) -> Vec<u8>
     buf
 }
 
-fn finish_header(buf: &mut [u8], ty: u16, flags: u16, seq: u32) {
+pub(super) fn finish_header(buf: &mut [u8], ty: u16, flags: u16, seq: u32) {
     let len = buf.len() as u32;
     buf[0..4].copy_from_slice(&len.to_ne_bytes());
     buf[4..6].copy_from_slice(&ty.to_ne_bytes());
