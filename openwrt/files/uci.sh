@@ -32,20 +32,28 @@ globals option script_user value
 globals option enable_script_security bool
 globals option vrrp_rt_priority value
 globals option vrrp_rlimit_rttime value
-globals option vrrp_garp_master_delay soon
-globals option vrrp_garp_master_repeat soon
-globals option vrrp_garp_master_refresh soon
-globals option vrrp_garp_master_refresh_repeat soon
-globals option vrrp_garp_interval soon
-globals option vrrp_gna_interval soon
-globals option vrrp_strict soon
-globals option vrrp_mcast_group4 soon
-globals option vrrp_mcast_group6 soon
-globals option vrrp_startup_delay soon
-globals option startup_script soon
-globals option shutdown_script soon
-globals option startup_script_timeout soon
-globals option shutdown_script_timeout soon
+globals option vrrp_garp_master_delay value
+globals option vrrp_garp_master_repeat value
+globals option vrrp_garp_master_refresh value
+globals option vrrp_garp_master_refresh_repeat value
+globals option vrrp_garp_interval value
+globals option vrrp_gna_interval value
+globals option vrrp_strict bool
+globals option vrrp_mcast_group4 value
+globals option vrrp_mcast_group6 value
+globals option vrrp_startup_delay value
+globals option startup_script cmd
+globals option shutdown_script cmd
+globals option startup_script_timeout value
+globals option shutdown_script_timeout value
+globals option notify_fifo value
+globals option notify_fifo_script cmd
+globals option vrrp_notify_fifo value
+globals option vrrp_notify_fifo_script cmd
+globals option fifo_write_vrrp_states_on_reload bool
+globals list static_ipaddress value
+globals list static_routes value
+globals list static_rules value
 vrrp_script option name init
 vrrp_script option script cmd
 vrrp_script option interval value
@@ -55,6 +63,20 @@ vrrp_script option rise value
 vrrp_script option fall value
 vrrp_script option user value
 vrrp_script option init_fail bool
+vrrp_track_process option name init
+vrrp_track_process option process value
+vrrp_track_process option param_match value
+vrrp_track_process option weight value
+vrrp_track_process option quorum value
+vrrp_track_process option quorum_max value
+vrrp_track_process option fork_delay value
+vrrp_track_process option terminate_delay value
+vrrp_track_process option delay value
+vrrp_track_process option full_command bool
+track_file option name init
+track_file option file value
+track_file option weight value
+track_file option init_file value
 instance option enabled init
 instance option name init
 instance option network init
@@ -67,7 +89,7 @@ instance option version value
 instance option nopreempt bool
 instance option preempt_delay value
 instance option unicast_src_ip value
-instance option mcast_src_ip soon
+instance option mcast_src_ip value
 instance option auth_type value
 instance option auth_pass value
 instance option use_vmac vmac
@@ -80,9 +102,9 @@ instance option garp_master_refresh value
 instance option garp_master_refresh_repeat value
 instance option garp_interval value
 instance option gna_interval value
-instance option garp_lower_prio_delay soon
-instance option garp_lower_prio_repeat soon
-instance option dont_track_primary soon
+instance option garp_lower_prio_delay value
+instance option garp_lower_prio_repeat value
+instance option dont_track_primary bool
 instance option notify_master cmd
 instance option notify_backup cmd
 instance option notify_fault cmd
@@ -91,27 +113,28 @@ instance option notify cmd
 instance option notify_deleted soon
 instance option notify_master_rx_lower_pri soon
 instance option use_ipvlan soon
-instance option unicast_ttl soon
+instance option unicast_ttl value
 instance list unicast_peer value
 instance list virtual_ipaddress value
 instance list track_interface value
 instance list track_script value
-instance list virtual_ipaddress_excluded soon
-instance list virtual_routes soon
-instance list virtual_rules soon
-instance list track_process soon
-instance list track_file soon
+instance list virtual_ipaddress_excluded value
+instance list virtual_routes value
+instance list virtual_rules value
+instance list track_process value
+instance list track_file value
 instance list track_bfd soon
 vrrp_sync_group option name init
 vrrp_sync_group list group init
-vrrp_sync_group option notify_master soon
-vrrp_sync_group option notify_backup soon
-vrrp_sync_group option notify_fault soon
-vrrp_sync_group option notify_stop soon
-vrrp_sync_group option notify soon
-vrrp_sync_group list track_interface soon
-vrrp_sync_group list track_script soon
-vrrp_sync_group list track_file soon
+vrrp_sync_group option notify_master cmd
+vrrp_sync_group option notify_backup cmd
+vrrp_sync_group option notify_fault cmd
+vrrp_sync_group option notify_stop cmd
+vrrp_sync_group option notify cmd
+vrrp_sync_group list track_interface value
+vrrp_sync_group list track_script value
+vrrp_sync_group list track_file value
+vrrp_sync_group list track_process value
 '
 
 # keepalived's schema (OpenWrt's net/keepalived init script and luci-app-keepalived), its
@@ -169,7 +192,7 @@ vrrp_instance list unicast_peer ref
 vrrp_instance list track_interface ref
 vrrp_instance list track_script ref
 vrrp_instance list virtual_ipaddress_excluded soon
-vrrp_instance list virtual_routes soon
+vrrp_instance list virtual_routes ref
 vrrp_instance list track_bfd soon
 vrrp_sync_group option name name
 vrrp_sync_group list group ref
@@ -218,8 +241,8 @@ route option src_addr inert
 route option table inert
 route option scope inert
 route option blackhole inert
-static_ipaddress list address soon
-static_routes list route soon
+static_ipaddress list address ref
+static_routes list route ref
 interface_up_down_delays option device soon
 interface_up_down_delays option down_delay soon
 interface_up_down_delays option up_delay soon
@@ -611,6 +634,20 @@ tinyvrrpd_native_script() {
 	tinyvrrpd_emit_section "$1" vrrp_script
 }
 
+# vrrp_track_process and track_file sections; the daemon's key=value calls the latter
+# vrrp_track_file (track_file there is an instance's list).
+tinyvrrpd_native_tracker() { # SECTION
+	local type
+	config_get type "$1" TYPE
+	tinyvrrpd_name "$1"
+	if [ "$type" = track_file ]; then
+		tinyvrrpd_begin "$1" vrrp_track_file "$TINYVRRPD_NAME" || return 1
+	else
+		tinyvrrpd_begin "$1" "$type" "$TINYVRRPD_NAME" || return 1
+	fi
+	tinyvrrpd_emit_section "$1" "$type"
+}
+
 tinyvrrpd_native_instance() {
 	local enabled dev
 	config_get_bool enabled "$1" enabled 1
@@ -649,7 +686,11 @@ tinyvrrpd_uci_to_kv() {
 	echo "# Generated by /etc/init.d/tinyvrrpd from /etc/config/tinyvrrpd: edit that file."
 	config_foreach tinyvrrpd_native_globals globals
 	[ "$TINYVRRPD_BROKEN" = 0 ] || return 1
+	# Tracked blocks before the instances: keepalived (and the daemon) ignore, with a
+	# warning, a name defined after the instance tracking it.
 	config_foreach tinyvrrpd_native_script vrrp_script
+	config_foreach tinyvrrpd_native_tracker vrrp_track_process
+	config_foreach tinyvrrpd_native_tracker track_file
 	config_foreach tinyvrrpd_native_instance instance
 	config_foreach tinyvrrpd_native_group vrrp_sync_group
 	[ "$TINYVRRPD_BROKEN" = 0 ]
@@ -756,7 +797,7 @@ tinyvrrpd_ka_virtual_server() {
 	return 1
 }
 
-tinyvrrpd_ka_nonempty_soon() { # SECTION: static_ipaddress, static_routes, interface_up_down_delays
+tinyvrrpd_ka_nonempty_soon() { # SECTION: interface_up_down_delays
 	local type
 	config_get type "$1" TYPE
 	tinyvrrpd_ka_options "$1" "$type"
@@ -832,6 +873,13 @@ tinyvrrpd_ka_ref() { # INSTANCE-SECTION LIST NAME
 			found=1
 		done
 		;;
+	virtual_routes)
+		tinyvrrpd_find route "$3"
+		for s in $TINYVRRPD_FOUND; do
+			tinyvrrpd_ka_route "$s" virtual_routes || return 1
+			found=1
+		done
+		;;
 	track_script)
 		# luci-app-keepalived names a `track_script` section (which names the vrrp_script
 		# and may set its own weight); OpenWrt's newer keepalived names the vrrp_script.
@@ -855,13 +903,14 @@ tinyvrrpd_ka_ref() { # INSTANCE-SECTION LIST NAME
 	unicast_peer) s="a peer section" ;;
 	track_interface) s="a track_interface section" ;;
 	track_script) s="a track_script or vrrp_script section" ;;
+	virtual_routes) s="a route section" ;;
 	esac
 	tinyvrrpd_fail "$1" "$2 '$3' names no $s with option name '$3' (keepalived's init script drops it silently)"
 	return 1
 }
 
-tinyvrrpd_ka_vip() {
-	local address device label scope
+tinyvrrpd_ka_vip() { # SECTION [KEY: virtual_ipaddress, static_ipaddress]
+	local address device label scope key=${2:-virtual_ipaddress}
 	config_get address "$1" address
 	config_get device "$1" device
 	config_get label "$1" label_suffix vip
@@ -880,17 +929,73 @@ tinyvrrpd_ka_vip() {
 	# keepalived's init labels a VIP with a device DEVICE:SUFFIX (default suffix vip);
 	# keepalived then drops the label of an IPv6 address (Linux has none) with a warning.
 	if [ -z "$device" ]; then
-		tinyvrrpd_kv "$1" virtual_ipaddress "$address"
+		tinyvrrpd_kv "$1" "$key" "$address"
 	else
 		case "$address" in
 		*:*)
 			tinyvrrpd_label "$1"
 			tinyvrrpd_warn "$TINYVRRPD_FILE: $TINYVRRPD_LABEL: Cannot specify label for IPv6 addresses ($address) - ignoring label"
-			tinyvrrpd_kv "$1" virtual_ipaddress "$address dev $device"
+			tinyvrrpd_kv "$1" "$key" "$address dev $device"
 			;;
-		*) tinyvrrpd_kv "$1" virtual_ipaddress "$address dev $device label $device:$label" ;;
+		*) tinyvrrpd_kv "$1" "$key" "$address dev $device label $device:$label" ;;
 		esac
 	fi
+}
+
+# A route section, as keepalived's init script writes it into virtual_routes or
+# static_routes: `blackhole ADDRESS`, or `[src SRC] ADDRESS [via GATEWAY] dev DEVICE
+# [table T]`; the scope, which that script reads into nothing, is written too.
+tinyvrrpd_ka_route() { # SECTION KEY
+	local blackhole address src gateway device table scope line
+	config_get_bool blackhole "$1" blackhole 0
+	config_get address "$1" address
+	config_get src "$1" src_addr
+	config_get gateway "$1" gateway
+	config_get device "$1" device
+	config_get table "$1" table
+	config_get scope "$1" scope
+	if [ -z "$address" ]; then
+		tinyvrrpd_fail "$1" "has no address"
+		return 1
+	fi
+	if [ "$blackhole" = 1 ]; then
+		tinyvrrpd_kv "$1" "$2" "blackhole $address"
+		return
+	fi
+	if [ -z "$src$device" ]; then
+		tinyvrrpd_fail "$1" "has neither device nor src_addr (keepalived's init script drops it silently)"
+		return 1
+	fi
+	line="${src:+src $src }$address${gateway:+ via $gateway}${device:+ dev $device}"
+	tinyvrrpd_kv "$1" "$2" "$line${scope:+ scope $scope}${table:+ table $table}"
+}
+
+# static_ipaddress and static_routes sections: their lists name ipaddress and route
+# sections, as an instance's do.
+tinyvrrpd_ka_static() { # SECTION
+	local type list key what names n s found
+	config_get type "$1" TYPE
+	case "$type" in
+	static_ipaddress) list=address key=static_ipaddress what="an ipaddress" ;;
+	*) list=route key=static_routes what="a route" ;;
+	esac
+	config_get names "$1" "$list"
+	for n in $names; do
+		found=
+		if [ "$list" = address ]; then tinyvrrpd_find ipaddress "$n"; else tinyvrrpd_find route "$n"; fi
+		for s in $TINYVRRPD_FOUND; do
+			if [ "$list" = address ]; then
+				tinyvrrpd_ka_vip "$s" "$key" || return 1
+			else
+				tinyvrrpd_ka_route "$s" "$key" || return 1
+			fi
+			found=1
+		done
+		if [ -z "$found" ]; then
+			tinyvrrpd_fail "$1" "$list '$n' names no $what section with option name '$n' (keepalived's init script drops it silently)"
+			return 1
+		fi
+	done
 }
 
 tinyvrrpd_ka_peer() {
@@ -957,7 +1062,7 @@ tinyvrrpd_ka_instance() {
 	'' | 0) ;;
 	*) tinyvrrpd_label "$1" && tinyvrrpd_warn "$TINYVRRPD_FILE: $TINYVRRPD_LABEL: debug $v: tinyvrrpd has no per-instance debug level (ignored)" ;;
 	esac
-	for v in virtual_ipaddress unicast_peer track_interface track_script; do
+	for v in virtual_ipaddress unicast_peer track_interface track_script virtual_routes; do
 		tinyvrrpd_ka_list "$1" "$v" || return 1
 	done
 	# native_ipv6 makes keepalived run the instance over IPv6; tinyvrrpd takes the family
@@ -1009,16 +1114,15 @@ tinyvrrpd_ka_group() {
 # writes `script_user root` and `enable_script_security`; so does this, so scripts run as
 # they did (the daemon then runs as root, see the init script).
 tinyvrrpd_keepalived_to_kv() {
-	local t
 	TINYVRRPD_INSTANCES=0
 	[ "$TINYVRRPD_BROKEN" = 0 ] || return 1
 	echo "# Generated by /etc/init.d/tinyvrrpd from /etc/config/keepalived (keepalived_uci): edit that file."
 	echo "script_user = root"
 	echo "enable_script_security = yes"
 	config_foreach tinyvrrpd_ka_globals globals
-	for t in static_ipaddress static_routes interface_up_down_delays; do
-		config_foreach tinyvrrpd_ka_nonempty_soon "$t"
-	done
+	config_foreach tinyvrrpd_ka_static static_ipaddress
+	config_foreach tinyvrrpd_ka_static static_routes
+	config_foreach tinyvrrpd_ka_nonempty_soon interface_up_down_delays
 	config_foreach tinyvrrpd_ka_virtual_server virtual_server
 	config_foreach tinyvrrpd_ka_bfd bfd_instance
 	[ "$TINYVRRPD_BROKEN" = 0 ] || return 1

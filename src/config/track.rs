@@ -150,12 +150,13 @@ impl ProcessDraft {
             }
             Key::ParamMatch => {
                 self.param_match = match args {
-                    [] => ParamMatch::Exact,
+                    // `exact` is the bare keyword (which key=value cannot write).
+                    [] | ["exact"] => ParamMatch::Exact,
                     ["initial"] => ParamMatch::Initial,
                     ["partial"] => ParamMatch::Partial,
                     _ => {
                         return Err(format!(
-                            "Invalid param_match type {} (initial or partial, or none for exact)",
+                            "Invalid param_match type {} (initial or partial, or none or exact)",
                             args.join(" ")
                         ));
                     }

@@ -105,7 +105,7 @@ fn track_process_warnings_and_errors() {
     assert_eq!(
         errors("vrrp_track_process p {\n process x\n param_match some\n}\n"),
         [
-            "k.conf:3: Invalid param_match type some (initial or partial, or none for exact)",
+            "k.conf:3: Invalid param_match type some (initial or partial, or none or exact)",
             "k.conf:1: no VRRP instance is configured",
         ]
         .into_iter()
