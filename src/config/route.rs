@@ -5,7 +5,7 @@
 //! nexthop groups, encapsulations and realms are refused by name. Pure text handling;
 //! whether the kernel takes the route is seen when it is set.
 
-use super::lex::{address, ifname, scope};
+use super::lex::{ifname, scope};
 use super::model::{Route, RouteMode, Rule};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -20,49 +20,114 @@ const TABLES: &str = "253 default\n254 main\n255 local";
 const PROTOCOLS: &str = "0 none\n1 redirect\n2 kernel\n3 boot\n4 static\n8 gated\n9 ra\n10 mrt\n11 zebra\n12 bird\n13 dnrouted\n14 xorp\n15 ntk\n16 dhcp\n18 keepalived\n42 babel";
 const TYPES: &str = "1 unicast\n2 local\n3 broadcast\n3 brd\n4 anycast\n5 multicast\n6 blackhole\n7 unreachable\n8 prohibit\n9 throw\n10 nat\n11 xresolve";
 
-/// keepalived's route options whose effect tinyvrrpd does not apply.
-const ROUTE_REFUSED: &[&str] = &[
-    "as",
-    "encap",
-    "expires",
-    "mtu",
-    "hoplimit",
-    "advmss",
-    "rtt",
-    "rttvar",
-    "reordering",
-    "window",
-    "cwnd",
-    "ssthresh",
-    "realms",
-    "rto_min",
-    "initcwnd",
-    "initrwnd",
-    "features",
-    "quickack",
-    "congctl",
-    "pref",
-    "ttl-propagate",
-    "fastopen_no_cookie",
-    "or",
-    "nexthop",
-    "track_group",
-    "vrf",
-];
-const RULE_REFUSED: &[&str] = &[
-    "realms",
-    "suppress_prefixlength",
-    "sup_pl",
-    "suppress_ifgroup",
-    "sup_group",
-    "tunnel-id",
-    "uidrange",
-    "l3mdev",
-    "ipproto",
-    "sport",
-    "dport",
-    "track_group",
-];
+/// The options of route and rule lines: their name, which lines take them (1 routes, 2
+/// rules, 3 both), and what their value is. One table and one reader for both keeps the
+/// code small on a router.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Opt {
+    Inet(bool),
+    Src,
+    Via,
+    Gw,
+    From,
+    To,
+    Tos,
+    Table,
+    Proto,
+    Scope,
+    /// A route's metric, a rule's preference.
+    Metric,
+    /// A route's `dev`/`oif`, a rule's `iif`/`dev`.
+    Dev,
+    /// A rule's `oif`.
+    Oif,
+    Onlink,
+    Mode(RouteMode),
+    NoTrack,
+    Not,
+    Fwmark,
+    Goto,
+    /// A rule action without a value (FR_ACT_*).
+    Act(u8),
+    /// keepalived's options whose effect tinyvrrpd does not apply.
+    Refused,
+}
+
+const OPTS: &[(&str, u8, Opt)] = {
+    use Opt::*;
+    &[
+        ("inet", 3, Inet(false)),
+        ("inet6", 3, Inet(true)),
+        ("src", 1, Src),
+        ("via", 1, Via),
+        ("gw", 1, Gw),
+        ("from", 3, From),
+        ("to", 2, To),
+        ("tos", 3, Tos),
+        ("dsfield", 3, Tos),
+        ("table", 3, Table),
+        ("lookup", 2, Table),
+        ("protocol", 3, Proto),
+        ("proto", 1, Proto),
+        ("scope", 1, Scope),
+        ("metric", 1, Metric),
+        ("priority", 3, Metric),
+        ("preference", 3, Metric),
+        ("order", 2, Metric),
+        ("dev", 3, Dev),
+        ("oif", 1, Dev),
+        ("iif", 2, Dev),
+        ("oif", 2, Oif),
+        ("onlink", 1, Onlink),
+        ("add", 1, Mode(RouteMode::Add)),
+        ("prepend", 1, Mode(RouteMode::Prepend)),
+        ("append", 1, Mode(RouteMode::Append)),
+        ("no_track", 3, NoTrack),
+        ("not", 2, Not),
+        ("fwmark", 2, Fwmark),
+        ("goto", 2, Goto),
+        ("nop", 2, Act(3)),
+        ("blackhole", 2, Act(6)),
+        ("unreachable", 2, Act(7)),
+        ("prohibit", 2, Act(8)),
+        ("as", 1, Refused),
+        ("encap", 1, Refused),
+        ("expires", 1, Refused),
+        ("mtu", 1, Refused),
+        ("hoplimit", 1, Refused),
+        ("advmss", 1, Refused),
+        ("rtt", 1, Refused),
+        ("rttvar", 1, Refused),
+        ("reordering", 1, Refused),
+        ("window", 1, Refused),
+        ("cwnd", 1, Refused),
+        ("ssthresh", 1, Refused),
+        ("realms", 3, Refused),
+        ("rto_min", 1, Refused),
+        ("initcwnd", 1, Refused),
+        ("initrwnd", 1, Refused),
+        ("features", 1, Refused),
+        ("quickack", 1, Refused),
+        ("congctl", 1, Refused),
+        ("pref", 1, Refused),
+        ("ttl-propagate", 1, Refused),
+        ("fastopen_no_cookie", 1, Refused),
+        ("or", 1, Refused),
+        ("nexthop", 1, Refused),
+        ("track_group", 3, Refused),
+        ("vrf", 1, Refused),
+        ("suppress_prefixlength", 2, Refused),
+        ("sup_pl", 2, Refused),
+        ("suppress_ifgroup", 2, Refused),
+        ("sup_group", 2, Refused),
+        ("tunnel-id", 2, Refused),
+        ("uidrange", 2, Refused),
+        ("l3mdev", 2, Refused),
+        ("ipproto", 2, Refused),
+        ("sport", 2, Refused),
+        ("dport", 2, Refused),
+    ]
+};
 
 /// The number of `word` in a `NUMBER NAME` table.
 fn by_name(table: &str, word: &str) -> Option<u32> {
@@ -90,26 +155,20 @@ fn number(s: &str) -> Option<u32> {
     u32::from_str_radix(digits, radix).ok()
 }
 
-/// `ADDR[/PLEN]`, or `default`/`any`/`all` (family still open: None).
-fn prefix(what: &str, s: &str) -> Result<Option<(IpAddr, u8)>, String> {
+/// `ADDR[/PLEN]`; Some(None) for `default`/`any`/`all` (any address, family still open).
+fn prefix(s: &str) -> Option<Option<(IpAddr, u8)>> {
     if matches!(s, "default" | "any" | "all") {
-        return Ok(None);
+        return Some(None);
     }
     let (a, plen) = s.split_once('/').unwrap_or((s, ""));
-    let a = address(what, a)?;
+    let a: IpAddr = a.parse().ok()?;
     let max = if a.is_ipv4() { 32 } else { 128 };
     let plen = match plen {
         "" => max,
-        p => match p.parse::<u8>() {
-            Ok(n) if n <= max && p.bytes().all(|b| b.is_ascii_digit()) => n,
-            _ => {
-                return Err(format!(
-                    "expected a prefix length 0-{max} in {what}, found \"/{p}\""
-                ));
-            }
-        },
+        p if p.bytes().all(|b| b.is_ascii_digit()) => p.parse().ok().filter(|&n| n <= max)?,
+        _ => return None,
     };
-    Ok(Some((a, plen)))
+    Some(Some((a, plen)))
 }
 
 /// The address of a family with its host bits cleared.
@@ -134,186 +193,249 @@ fn unspecified(v6: bool) -> IpAddr {
     }
 }
 
-/// The family words and addresses of one line agree (None: not decided yet).
-struct Family<'a> {
+/// Everything one route or rule line says, as read.
+#[derive(Default)]
+struct Line {
     v6: Option<bool>,
-    mixed: &'a str,
+    src: Option<IpAddr>,
+    via: Option<IpAddr>,
+    from: Option<Option<(IpAddr, u8)>>,
+    to: Option<Option<(IpAddr, u8)>>,
+    tos: u8,
+    table: Option<u32>,
+    proto: Option<u8>,
+    scope: Option<u8>,
+    metric: Option<u32>,
+    dev: Option<String>,
+    oif: Option<String>,
+    onlink: bool,
+    mode: Option<RouteMode>,
+    no_track: bool,
+    invert: bool,
+    fwmark: Option<(u32, Option<u32>)>,
+    /// FR_ACT_* and its table or goto target.
+    action: Option<(u8, u32)>,
+    /// A route's type (RTN_*).
+    kind: Option<u8>,
+    warnings: Vec<String>,
 }
 
-impl Family<'_> {
-    fn set(&mut self, v6: bool) -> Result<(), String> {
+impl Line {
+    /// The line's addresses are of one family.
+    fn family(&mut self, v6: bool, what: &str) -> Result<(), String> {
         match self.v6 {
-            Some(f) if f != v6 => Err(self.mixed.to_string()),
+            Some(f) if f != v6 => Err(format!("cannot mix IPv4 and IPv6 in one {what}")),
             _ => {
                 self.v6 = Some(v6);
                 Ok(())
             }
         }
     }
+
+    fn action(&mut self, a: u8, target: u32) -> Result<(), String> {
+        if self.action.replace((a, target)).is_some() {
+            return Err("a rule takes one of table, goto, nop, blackhole, unreachable or prohibit (keepalived's rule)".into());
+        }
+        Ok(())
+    }
+}
+
+/// Reads the words of a route (`rule` false) or rule line.
+fn read(words: &[&str], rule: bool) -> Result<Line, String> {
+    let what = if rule { "rule" } else { "route" };
+    let which = if rule { 2 } else { 1 };
+    let mut l = Line::default();
+    let mut i = 0;
+    while let Some(&w) = words.get(i) {
+        i += 1;
+        let opt = OPTS
+            .iter()
+            .find(|o| o.0 == w && o.1 & which != 0)
+            .map(|o| o.2);
+        let Some(opt) = opt else {
+            if rule {
+                // `type blackhole` is `blackhole`.
+                if w == "type" {
+                    continue;
+                }
+                return Err(format!("unknown rule option {w}"));
+            }
+            // `[to] [TYPE] DESTINATION`, e.g. `blackhole 192.0.2.0/24`.
+            let mut w = w;
+            let mut next = |i: &mut usize| {
+                *i += 1;
+                words.get(*i - 1).copied().unwrap_or("")
+            };
+            if w == "to" {
+                w = next(&mut i);
+            }
+            if let Some(t) = by_name(TYPES, w).filter(|_| l.kind.is_none()) {
+                l.kind = Some(t as u8);
+                w = next(&mut i);
+            }
+            if w == "default6" {
+                l.warnings
+                    .push("'default6' is deprecated - please replace with 'inet6 default'".into());
+                l.family(true, what)?;
+                l.to = Some(None);
+                continue;
+            }
+            let p = prefix(w).ok_or_else(|| format!("unknown route keyword {w}"))?;
+            if let Some((a, _)) = p {
+                l.family(a.is_ipv6(), what)?;
+            }
+            l.to = Some(p);
+            continue;
+        };
+        let value = match opt {
+            Opt::Inet(_) | Opt::Onlink | Opt::Mode(_) | Opt::NoTrack | Opt::Not | Opt::Act(_) => "",
+            Opt::Refused => {
+                return Err(format!("{what} option '{w}' is not supported by tinyvrrpd"));
+            }
+            _ => {
+                i += 1;
+                words
+                    .get(i - 1)
+                    .copied()
+                    .ok_or_else(|| format!("expected a value after '{w}' in the {what}"))?
+            }
+        };
+        // Table names: only ip's built-in ones (/etc/iproute2/rt_tables is not read).
+        let hint = if opt == Opt::Table {
+            " (main, local, default or a number)"
+        } else {
+            ""
+        };
+        let bad = || format!("invalid {w} \"{value}\" in the {what}{hint}");
+        let addr = |l: &mut Line, v: &str| -> Result<IpAddr, String> {
+            let a: IpAddr = v.parse().map_err(|_| bad())?;
+            l.family(a.is_ipv6(), what)?;
+            Ok(a)
+        };
+        match opt {
+            Opt::Inet(v6) => l.family(v6, what)?,
+            Opt::Src => l.src = Some(addr(&mut l, value)?),
+            Opt::Gw | Opt::Via => {
+                if opt == Opt::Gw {
+                    l.warnings
+                        .push("\"gw\" for routes is deprecated. Please use \"via\"".into());
+                }
+                let mut v = value;
+                if v == "inet" || v == "inet6" {
+                    l.family(v == "inet6", what)?;
+                    i += 1;
+                    v = words.get(i - 1).copied().ok_or_else(bad)?;
+                }
+                l.via = Some(addr(&mut l, v)?);
+            }
+            Opt::From | Opt::To => {
+                let p = prefix(value).ok_or_else(bad)?;
+                if let Some((a, _)) = p {
+                    l.family(a.is_ipv6(), what)?;
+                }
+                if !rule && p.is_none_or(|p| p.0.is_ipv4()) {
+                    return Err(format!(
+                        "route from address only supported with IPv6 ({value})"
+                    ));
+                }
+                *if opt == Opt::From {
+                    &mut l.from
+                } else {
+                    &mut l.to
+                } = Some(p);
+            }
+            Opt::Tos => l.tos = number(value).filter(|&t| t <= 255).ok_or_else(bad)? as u8,
+            Opt::Table => {
+                let t = named(TABLES, value, u32::MAX).ok_or_else(bad)?;
+                if rule {
+                    if t == 0 {
+                        return Err("Table 0 is not valid".into());
+                    }
+                    l.action(1, t)?;
+                }
+                l.table = Some(t);
+            }
+            Opt::Proto => l.proto = Some(named(PROTOCOLS, value, 255).ok_or_else(bad)? as u8),
+            Opt::Scope => l.scope = Some(scope(value).ok_or_else(bad)?),
+            Opt::Metric => l.metric = Some(number(value).ok_or_else(bad)?),
+            Opt::Dev => l.dev = Some(ifname(w, value)?),
+            Opt::Oif => l.oif = Some(ifname(w, value)?),
+            Opt::Onlink => l.onlink = true,
+            Opt::Mode(m) => l.mode = Some(m),
+            Opt::NoTrack => l.no_track = true,
+            Opt::Not => l.invert = true,
+            Opt::Fwmark => {
+                let (m, k) = value
+                    .split_once('/')
+                    .map_or((value, None), |(m, k)| (m, Some(k)));
+                let mask = k.map(|k| number(k).ok_or_else(bad)).transpose()?;
+                l.fwmark = Some((number(m).ok_or_else(bad)?, mask));
+            }
+            Opt::Goto => l.action(2, number(value).ok_or_else(bad)?)?,
+            Opt::Act(a) => l.action(a, 0)?,
+            Opt::Refused => {}
+        }
+    }
+    Ok(l)
+}
+
+/// keepalived tracks a route or rule as its own with its protocol (a tracked one with
+/// another is reset, with keepalived's warning); an untracked one keeps the line's.
+fn protocol(l: &mut Line, what: &str) -> Option<u8> {
+    if l.no_track {
+        return l.proto;
+    }
+    if l.proto.is_some_and(|p| p != RTPROT_KEEPALIVED) {
+        l.warnings.push(format!(
+            "{what} cannot be tracked if protocol is not RTPROT_KEEPALIVED({RTPROT_KEEPALIVED}), resetting protocol"
+        ));
+    }
+    Some(RTPROT_KEEPALIVED)
 }
 
 /// One route line. Returns the route and keepalived's warnings about it.
 pub(crate) fn route(words: &[&str]) -> Result<(Route, Vec<String>), String> {
-    let mut warnings = Vec::new();
-    let mut fam = Family {
-        v6: None,
-        mixed: "Cannot mix IPv4 and IPv6 addresses for route",
-    };
-    let mut r = Route {
-        dst: unspecified(false),
-        dst_len: 0,
-        from: None,
-        src: None,
-        via: None,
-        dev: None,
-        table: 254,
-        metric: None,
-        scope: None,
-        protocol: RTPROT_KEEPALIVED,
-        kind: 1,
-        tos: 0,
-        onlink: false,
-        mode: RouteMode::Prepend,
-        track: true,
-    };
-    let (mut dst, mut protocol, mut kind_given) = (None, None, false);
-    let mut i = 0;
-    while let Some(&w) = words.get(i) {
-        i += 1;
-        let value = |i: &mut usize| {
-            let v = words.get(*i).copied();
-            *i += 1;
-            v.ok_or_else(|| format!("expected a value after '{w}' in the route"))
-        };
-        match w {
-            "inet" | "inet6" => fam.set(w == "inet6")?,
-            "src" => {
-                let a = address("the route's src", value(&mut i)?)?;
-                fam.set(a.is_ipv6())?;
-                r.src = Some(a);
-            }
-            "via" | "gw" => {
-                if w == "gw" {
-                    warnings.push("\"gw\" for routes is deprecated. Please use \"via\"".into());
-                }
-                let mut v = value(&mut i)?;
-                if v == "inet" || v == "inet6" {
-                    fam.set(v == "inet6")?;
-                    v = value(&mut i)?;
-                }
-                let a = address("the route's via", v)?;
-                fam.set(a.is_ipv6())?;
-                r.via = Some(a);
-            }
-            "from" => {
-                let v = value(&mut i)?;
-                let p = prefix("the route's from", v)?
-                    .filter(|p| p.0.is_ipv6())
-                    .ok_or_else(|| format!("route from address only supported with IPv6 ({v})"))?;
-                fam.set(true)?;
-                r.from = Some(p);
-            }
-            "tos" | "dsfield" => {
-                let v = value(&mut i)?;
-                r.tos = number(v)
-                    .filter(|&t| t <= 255)
-                    .ok_or_else(|| format!("TOS value {v} is invalid"))?
-                    as u8;
-            }
-            "table" => {
-                let v = value(&mut i)?;
-                r.table = named(TABLES, v, u32::MAX).ok_or_else(|| {
-                    format!("Routing table {v} not found for route (tinyvrrpd knows main, local, default and numbers)")
-                })?;
-            }
-            "protocol" | "proto" => {
-                let v = value(&mut i)?;
-                protocol = Some(
-                    named(PROTOCOLS, v, 255)
-                        .ok_or_else(|| format!("Protocol {v} not found or invalid for route"))?
-                        as u8,
-                );
-            }
-            "scope" => {
-                let v = value(&mut i)?;
-                r.scope = Some(
-                    scope(v).ok_or_else(|| format!("Scope {v} not found or invalid for route"))?,
-                );
-            }
-            "metric" | "priority" | "preference" => {
-                let v = value(&mut i)?;
-                let m = v
-                    .parse()
-                    .ok()
-                    .filter(|_| v.bytes().all(|b| b.is_ascii_digit()));
-                r.metric =
-                    Some(m.ok_or_else(|| format!("Invalid metric {v} specified for route"))?);
-            }
-            "dev" | "oif" => r.dev = Some(ifname(w, value(&mut i)?)?),
-            "onlink" => r.onlink = true,
-            "add" => r.mode = RouteMode::Add,
-            "prepend" => r.mode = RouteMode::Prepend,
-            "append" => r.mode = RouteMode::Append,
-            "no_track" => r.track = false,
-            w if ROUTE_REFUSED.contains(&w) => {
-                return Err(format!(
-                    "route option '{w}' is not supported by tinyvrrpd (src, via, dev, table, metric, scope, protocol, tos, onlink, from, a type, no_track)"
-                ));
-            }
-            mut w => {
-                if w == "to" {
-                    w = value(&mut i)?;
-                }
-                if let Some(t) = by_name(TYPES, w).filter(|_| !kind_given) {
-                    r.kind = t as u8;
-                    kind_given = true;
-                    w = value(&mut i)?;
-                }
-                if w == "default6" {
-                    warnings.push(
-                        "'default6' is deprecated - please replace with 'inet6 default'".into(),
-                    );
-                    fam.set(true)?;
-                    dst = Some(None);
-                    continue;
-                }
-                let p = prefix("the route", w).map_err(|_| format!("unknown route keyword {w}"))?;
-                if let Some((a, _)) = p {
-                    fam.set(a.is_ipv6()).map_err(|e| format!("{e} ({w})"))?;
-                }
-                dst = Some(p);
-            }
-        }
-    }
-    let Some(dst) = dst else {
+    let mut l = read(words, false)?;
+    let Some(dst) = l.to else {
         return Err("Route must have a destination".into());
     };
-    let v6 = fam.v6.unwrap_or(false);
-    (r.dst, r.dst_len) = dst.unwrap_or((unspecified(v6), 0));
-    if network(r.dst, r.dst_len) != r.dst {
+    let v6 = l.v6.unwrap_or(false);
+    let (dst, dst_len) = dst.unwrap_or((unspecified(v6), 0));
+    if network(dst, dst_len) != dst {
         return Err(format!(
-            "route {}/{}: the address has host bits set for its prefix length (the network is {})",
-            r.dst,
-            r.dst_len,
-            network(r.dst, r.dst_len)
+            "route {dst}/{dst_len}: the address has host bits set (the network is {})",
+            network(dst, dst_len)
         ));
     }
-    // keepalived marks the routes it tracks as its own, and tracks only routes with a dev.
-    if r.track {
-        if protocol.is_some_and(|p| p != RTPROT_KEEPALIVED) {
-            warnings.push(format!("Route cannot be tracked if protocol is not RTPROT_KEEPALIVED({RTPROT_KEEPALIVED}), resetting protocol"));
-        }
-        if r.dev.is_none() {
-            warnings.push(format!(
-                "Warning - cannot track route {} with no interface specified, not tracking",
-                display_prefix(r.dst, r.dst_len)
-            ));
-            r.track = false;
-        }
-    } else if let Some(p) = protocol {
-        r.protocol = p;
+    let mut track = !l.no_track;
+    let protocol = protocol(&mut l, "Route").unwrap_or(RTPROT_KEEPALIVED);
+    if track && l.dev.is_none() {
+        l.warnings.push(format!(
+            "Warning - cannot track route {} with no interface specified, not tracking",
+            display_prefix(dst, dst_len)
+        ));
+        track = false;
     }
-    Ok((r, warnings))
+    Ok((
+        Route {
+            dst,
+            dst_len,
+            from: l.from.flatten(),
+            src: l.src,
+            via: l.via,
+            dev: l.dev,
+            table: l.table.unwrap_or(254),
+            metric: l.metric,
+            scope: l.scope,
+            protocol,
+            kind: l.kind.unwrap_or(1),
+            tos: l.tos,
+            onlink: l.onlink,
+            mode: l.mode.unwrap_or(RouteMode::Prepend),
+            track,
+        },
+        l.warnings,
+    ))
 }
 
 /// `ADDR/PLEN`, the address alone for a host route, `default` for a default route.
@@ -362,153 +484,38 @@ impl core::fmt::Display for Route {
 /// One rule line: the rule, whether it gave a preference (else the caller numbers it, as
 /// keepalived does), and keepalived's warnings.
 pub(crate) fn rule(words: &[&str]) -> Result<(Rule, bool, Vec<String>), String> {
-    let mut warnings = Vec::new();
-    let mut fam = Family {
-        v6: None,
-        mixed: "rule specification has mixed IPv4 and IPv6",
-    };
-    let mut r = Rule {
-        v6: false,
-        from: None,
-        to: None,
-        action: 0,
-        target: 0,
-        priority: 0,
-        invert: false,
-        fwmark: None,
-        iif: None,
-        oif: None,
-        tos: 0,
-        protocol: None,
-        track: true,
-    };
-    let (mut has_pref, mut from, mut to) = (false, None, None);
-    let mut i = 0;
-    while let Some(&w) = words.get(i) {
-        i += 1;
-        let value = |i: &mut usize| {
-            let v = words.get(*i).copied();
-            *i += 1;
-            v.ok_or_else(|| format!("expected a value after '{w}' in the rule"))
-        };
-        let action = |r: &mut Rule, a: u8, target: u32| {
-            if r.action != 0 {
-                return Err("Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable for rule".to_string());
-            }
-            (r.action, r.target) = (a, target);
-            Ok(())
-        };
-        match w {
-            "inet" | "inet6" => fam.set(w == "inet6")?,
-            "from" | "to" => {
-                let v = value(&mut i)?;
-                let p = prefix(&format!("the rule's {w}"), v)
-                    .map_err(|_| format!("Invalid rule {w} address {v}"))?;
-                if let Some((a, _)) = p {
-                    fam.set(a.is_ipv6())?;
-                }
-                if w == "from" {
-                    from = Some(p)
-                } else {
-                    to = Some(p)
-                }
-            }
-            "table" | "lookup" => {
-                let v = value(&mut i)?;
-                let t = named(TABLES, v, u32::MAX).ok_or_else(|| {
-                    format!("Routing table {v} not found for rule (tinyvrrpd knows main, local, default and numbers)")
-                })?;
-                if t == 0 {
-                    return Err("Table 0 is not valid".into());
-                }
-                action(&mut r, 1, t)?;
-            }
-            "not" => r.invert = true,
-            "preference" | "order" | "priority" => {
-                let v = value(&mut i)?;
-                r.priority =
-                    number(v).ok_or_else(|| format!("Invalid rule preference {v} specified"))?;
-                has_pref = true;
-            }
-            "tos" | "dsfield" => {
-                let v = value(&mut i)?;
-                r.tos = number(v)
-                    .filter(|&t| t <= 255)
-                    .ok_or_else(|| format!("TOS value {v} is invalid"))?
-                    as u8;
-            }
-            "fwmark" => {
-                let v = value(&mut i)?;
-                let (m, mask) = v.split_once('/').map_or((v, None), |(m, k)| (m, Some(k)));
-                let bad = || format!("Invalid rule fwmark {v} specified");
-                let m = number(m).ok_or_else(bad)?;
-                let mask = mask.map(|k| number(k).ok_or_else(bad)).transpose()?;
-                r.fwmark = Some((m, mask));
-            }
-            "dev" | "iif" => r.iif = Some(ifname(w, value(&mut i)?)?),
-            "oif" => r.oif = Some(ifname(w, value(&mut i)?)?),
-            "protocol" => {
-                let v = value(&mut i)?;
-                let p = named(PROTOCOLS, v, 255).ok_or_else(|| format!("Invalid protocol {v}"))?;
-                r.protocol = Some(p as u8);
-            }
-            "no_track" => r.track = false,
-            w if RULE_REFUSED.contains(&w) => {
-                return Err(format!(
-                    "rule option '{w}' is not supported by tinyvrrpd (from, to, table, preference, fwmark, iif, oif, tos, not, protocol, goto, nop, blackhole, unreachable, prohibit, no_track)"
-                ));
-            }
-            mut w => {
-                if w == "type" {
-                    w = value(&mut i)?;
-                }
-                match w {
-                    "goto" => {
-                        let v = value(&mut i)?;
-                        let t = number(v).ok_or_else(|| format!("Invalid target {v} specified"))?;
-                        action(&mut r, 2, t)?;
-                    }
-                    "nop" => action(&mut r, 3, 0)?,
-                    "blackhole" => action(&mut r, 6, 0)?,
-                    "unreachable" => action(&mut r, 7, 0)?,
-                    "prohibit" => action(&mut r, 8, 0)?,
-                    w if by_name(TYPES, w).is_some() => {
-                        return Err(format!("Invalid rule action {w}"));
-                    }
-                    w => return Err(format!("Unknown rule option {w}")),
-                }
-            }
-        }
+    let mut l = read(words, true)?;
+    let (action, target) = l.action.ok_or(
+        "No action specified for rule (table, goto, nop, blackhole, unreachable or prohibit)",
+    )?;
+    let priority = l.metric.unwrap_or(0);
+    if action == 2 && (l.metric.is_none() || priority >= target) {
+        return Err(format!(
+            "Invalid rule - goto target {target} needs a preference below it"
+        ));
     }
-    if r.action == 2 && (!has_pref || r.priority >= r.target) {
-        return Err(if has_pref {
-            format!(
-                "Invalid rule - preference {} >= goto target {}",
-                r.priority, r.target
-            )
-        } else {
-            format!(
-                "Invalid rule - goto target {} specified without preference",
-                r.target
-            )
-        });
-    }
-    if r.action == 0 {
-        return Err(
-            "No action specified for rule (table, goto, nop, blackhole, unreachable or prohibit)"
-                .into(),
-        );
-    }
-    r.v6 = fam.v6.unwrap_or(false);
-    let all = |p: Option<Option<(IpAddr, u8)>>| p.map(|p| p.unwrap_or((unspecified(r.v6), 0)));
-    (r.from, r.to) = (all(from), all(to));
-    if r.track {
-        if r.protocol.is_some_and(|p| p != RTPROT_KEEPALIVED) {
-            warnings.push(format!("Rule cannot be tracked if protocol is not RTPROT_KEEPALIVED({RTPROT_KEEPALIVED}), resetting protocol"));
-        }
-        r.protocol = Some(RTPROT_KEEPALIVED);
-    }
-    Ok((r, has_pref, warnings))
+    let v6 = l.v6.unwrap_or(false);
+    let all = |p: Option<Option<(IpAddr, u8)>>| p.map(|p| p.unwrap_or((unspecified(v6), 0)));
+    let protocol = protocol(&mut l, "Rule");
+    Ok((
+        Rule {
+            v6,
+            from: all(l.from),
+            to: all(l.to),
+            action,
+            target,
+            priority,
+            invert: l.invert,
+            fwmark: l.fwmark,
+            iif: l.dev,
+            oif: l.oif,
+            tos: l.tos,
+            protocol,
+            track: !l.no_track,
+        },
+        l.metric.is_some(),
+        l.warnings,
+    ))
 }
 
 impl core::fmt::Display for Rule {
@@ -639,11 +646,11 @@ mod tests {
         );
         assert_eq!(
             err("198.51.100.0/24 via 2001:db8::1"),
-            "Cannot mix IPv4 and IPv6 addresses for route"
+            "cannot mix IPv4 and IPv6 in one route"
         );
         assert_eq!(
             err("inet6 198.51.100.0/24"),
-            "Cannot mix IPv4 and IPv6 addresses for route (198.51.100.0/24)"
+            "cannot mix IPv4 and IPv6 in one route"
         );
     }
 
@@ -681,11 +688,11 @@ mod tests {
         assert_eq!(err("198.51.100.0/24 bogus"), "unknown route keyword bogus");
         assert_eq!(
             err("198.51.100.0/24 table bogus"),
-            "Routing table bogus not found for route (tinyvrrpd knows main, local, default and numbers)"
+            "invalid table \"bogus\" in the route (main, local, default or a number)"
         );
         assert_eq!(
             err("198.51.100.0/24 dev eth0 scope galaxy"),
-            "Scope galaxy not found or invalid for route"
+            "invalid scope \"galaxy\" in the route"
         );
         assert_eq!(
             err("198.51.100.0/24 via"),
@@ -693,11 +700,11 @@ mod tests {
         );
         assert!(
             err("198.51.100.0/24 dev eth0 mtu 1400")
-                .starts_with("route option 'mtu' is not supported by tinyvrrpd (")
+                .starts_with("route option 'mtu' is not supported by tinyvrrpd")
         );
         assert_eq!(
             err("198.51.100.1/24 dev eth0"),
-            "route 198.51.100.1/24: the address has host bits set for its prefix length (the network is 198.51.100.0)"
+            "route 198.51.100.1/24: the address has host bits set (the network is 198.51.100.0)"
         );
     }
 
@@ -752,31 +759,31 @@ mod tests {
         );
         assert_eq!(
             rule_err("from 192.0.2.0/24 table 1 blackhole"),
-            "Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable for rule"
+            "a rule takes one of table, goto, nop, blackhole, unreachable or prohibit (keepalived's rule)"
         );
         assert_eq!(
             rule_err("from 192.0.2.0/24 goto 5"),
-            "Invalid rule - goto target 5 specified without preference"
+            "Invalid rule - goto target 5 needs a preference below it"
         );
         assert_eq!(
             rule_err("from 192.0.2.0/24 goto 5 preference 6"),
-            "Invalid rule - preference 6 >= goto target 5"
+            "Invalid rule - goto target 5 needs a preference below it"
         );
         assert_eq!(
             rule_err("from 192.0.2.0/24 to 2001:db8::/32 table 1"),
-            "rule specification has mixed IPv4 and IPv6"
+            "cannot mix IPv4 and IPv6 in one rule"
         );
         assert_eq!(
             rule_err("from 192.0.2.0/24 table 1 local"),
-            "Invalid rule action local"
+            "unknown rule option local"
         );
         assert_eq!(
             rule_err("from 192.0.2.0/24 table 1 bogus"),
-            "Unknown rule option bogus"
+            "unknown rule option bogus"
         );
         assert!(
             rule_err("from 192.0.2.0/24 table 1 uidrange 1-2")
-                .starts_with("rule option 'uidrange' is not supported by tinyvrrpd (")
+                .starts_with("rule option 'uidrange' is not supported by tinyvrrpd")
         );
         let (_, _, w) = rule_ok("from 192.0.2.0/24 table 1 protocol 4");
         assert_eq!(
