@@ -262,7 +262,7 @@ fn read(words: &[&str], rule: bool) -> Result<Line, String> {
             }
             // `[to] [TYPE] DESTINATION`, e.g. `blackhole 192.0.2.0/24`.
             let mut w = w;
-            let mut next = |i: &mut usize| {
+            let next = |i: &mut usize| {
                 *i += 1;
                 words.get(*i - 1).copied().unwrap_or("")
             };
