@@ -17,31 +17,41 @@ const DEFAULT_PID: &str = "/run/tinyvrrpd.pid";
 /// pulls Unicode width tables (≈ 11 KB) into the binary.
 const HELP: &str = "\
 Usage: tinyvrrpd [options]
+       tinyvrrpd -t -f NODE1 -f NODE2 [-f NODE3...] [--json] [--latency MS]
+                 [--loss PERCENT] [--seed N]
        tinyvrrpd status [--json] [-p FILE]
 A minimal VRRP daemon (RFC 3768/5798/9568), keepalived-compatible.
 
 Options:
     -f, --use-file FILE configuration file (key=value or keepalived.conf)
-    -t, --config-test   check the configuration and exit (0 = valid)
+    -t, --config-test   check the configuration and exit (0 = valid); with several
+                        -f, one file per node: check them as one cluster
+                        (cross-checks, and failovers simulated in virtual time)
+        --latency MS    cluster check: one-way delay of the simulated segment (0)
+        --loss PERCENT  cluster check: adverts lost on it (0)
+        --seed N        cluster check: seed of those losses (1)
     -n, --dont-fork     stay in the foreground
     -l, --log-console   log to the console (stderr) too
     -D, --log-detail    detailed (debug) logging
     -p, --pid FILE      pid file (default /run/tinyvrrpd.pid); the status socket
                         and the SIGUSR1 dump sit beside it (.sock, .data)
-        --json          with 'status': print the state as JSON
+        --json          with 'status' or a cluster check: print JSON
     -v, --version       print the version and exit
     -h, --help          print this help and exit
 ";
 
 fn options() -> getopts::Options {
     let mut o = getopts::Options::new();
-    o.optopt("f", "use-file", "", "FILE")
+    o.optmulti("f", "use-file", "", "FILE")
         .optflag("t", "config-test", "")
         .optflag("n", "dont-fork", "")
         .optflag("l", "log-console", "")
         .optflag("D", "log-detail", "")
         .optopt("p", "pid", "", "FILE")
         .optflag("", "json", "")
+        .optopt("", "latency", "", "MS")
+        .optopt("", "loss", "", "PERCENT")
+        .optopt("", "seed", "", "N")
         .optflag("v", "version", "")
         .optflag("h", "help", "");
     o
@@ -75,13 +85,27 @@ fn main() -> ExitCode {
             eprintln!("tinyvrrpd: unexpected argument '{extra}'\nTry 'tinyvrrpd --help'.");
             return ExitCode::from(EXIT_USAGE);
         }
-        None if m.opt_present("json") => {
-            eprintln!("tinyvrrpd: --json goes with 'status'\nTry 'tinyvrrpd --help'.");
-            return ExitCode::from(EXIT_USAGE);
-        }
         None => {}
     }
-    let config_path = match m.opt_str("f") {
+    let files = m.opt_strs("f");
+    if files.len() > 1 {
+        if !m.opt_present("t") {
+            eprintln!(
+                "tinyvrrpd: several -f only with -t (a cluster check)\nTry 'tinyvrrpd --help'."
+            );
+            return ExitCode::from(EXIT_USAGE);
+        }
+        return cluster_check(&files, &m);
+    }
+    for opt in ["json", "latency", "loss", "seed"] {
+        if m.opt_present(opt) {
+            eprintln!(
+                "tinyvrrpd: --{opt} goes with 'status' or a cluster check (-t with several -f)\nTry 'tinyvrrpd --help'."
+            );
+            return ExitCode::from(EXIT_USAGE);
+        }
+    }
+    let config_path = match files.first() {
         Some(f) => PathBuf::from(f),
         None => match DEFAULT_CONFIGS.iter().find(|p| Path::new(p).exists()) {
             Some(p) => PathBuf::from(p),
@@ -177,6 +201,79 @@ fn load(path: &Path) -> Result<Config, ()> {
         }
         eprintln!("{name}: {} error(s), configuration not valid", errors.len());
     })
+}
+
+/// `-t` with several `-f`: the files are one cluster, one node each. Every file must
+/// parse (errors as `-t` prints them); then the cross-checks and the simulated timeline.
+/// Programs named by scripts are not checked: they live on the other nodes.
+#[cfg(feature = "cluster")]
+fn cluster_check(files: &[String], m: &getopts::Matches) -> ExitCode {
+    use tinyvrrpd::cluster::{Node, checks::Severity, report};
+    let segment = match segment(m) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("tinyvrrpd: {e}\nTry 'tinyvrrpd --help'.");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let mut nodes = Vec::new();
+    let mut failed = false;
+    for f in files {
+        let path = Path::new(f);
+        match (load(path), std::fs::read_to_string(path)) {
+            (Ok(config), Ok(text)) => nodes.push(Node::new(f, &text, config)),
+            _ => failed = true,
+        }
+    }
+    if failed {
+        eprintln!("tinyvrrpd: cluster not checked: every file must be valid first");
+        return ExitCode::from(EXIT_CONFIG);
+    }
+    let report = report::check(nodes, segment);
+    if m.opt_present("json") {
+        print!("{}", report.json());
+    } else {
+        print!("{}", report.text());
+    }
+    if report.count(Severity::Error) > 0 {
+        return ExitCode::from(EXIT_CONFIG);
+    }
+    ExitCode::SUCCESS
+}
+
+/// The simulated segment from --latency, --loss and --seed.
+#[cfg(feature = "cluster")]
+fn segment(m: &getopts::Matches) -> Result<tinyvrrpd::cluster::sim::Segment, String> {
+    let mut seg = tinyvrrpd::cluster::sim::Segment::default();
+    let number = |opt: &str, max: f64| -> Result<Option<f64>, String> {
+        let Some(v) = m.opt_str(opt) else {
+            return Ok(None);
+        };
+        match v.parse::<f64>() {
+            Ok(x) if (0.0..=max).contains(&x) => Ok(Some(x)),
+            _ => Err(format!("--{opt} {v}: expected a number 0-{max}")),
+        }
+    };
+    if let Some(ms) = number("latency", 10_000.0)? {
+        seg.latency = std::time::Duration::from_micros((ms * 1000.0).round() as u64);
+    }
+    if let Some(p) = number("loss", 100.0)? {
+        seg.loss_ppm = (p * 10_000.0).round() as u32;
+    }
+    if let Some(v) = m.opt_str("seed") {
+        seg.seed = v
+            .parse()
+            .map_err(|_| format!("--seed {v}: expected a whole number"))?;
+    }
+    Ok(seg)
+}
+
+#[cfg(not(feature = "cluster"))]
+fn cluster_check(_: &[String], _: &getopts::Matches) -> ExitCode {
+    eprintln!(
+        "tinyvrrpd: this build has no cluster check (it was built without the 'cluster' feature, as the embedded builds are): check each file here with -t, and the cluster with a PC build (x86_64, aarch64)"
+    );
+    ExitCode::from(EXIT_USAGE)
 }
 
 /// The status socket lives beside the pid file: /run/tinyvrrpd.pid → /run/tinyvrrpd.sock.
