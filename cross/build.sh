@@ -2,6 +2,8 @@
 # Static, stripped tinyvrrpd binaries for routers: cross/build.sh TARGET...
 #   TARGET: armv7 aarch64 mipsel mips x86_64, or `all`
 #   output: cross/out/TARGET/tinyvrrpd, then one "TARGET BYTES" line per binary
+# The router targets (armv7, mipsel, mips) are built without the `cluster` feature (the
+# cluster check of several nodes' files, ~100 KB): it runs on a PC (x86_64, aarch64).
 # Installs what it needs on a fresh machine, from the package registries only: rust-src for the
 # stable toolchain (rustup) and the PyPI package `ziglang` (into cross/.venv) as the C linker
 # with musl. Nothing else is downloaded.
@@ -15,17 +17,17 @@ if [[ $* == all ]]; then
   set -- armv7 aarch64 mipsel mips x86_64
 fi
 
-# TARGET -> rust triple | zig triple | extra zig flags
+# TARGET -> rust triple | zig triple | extra zig flags | cargo feature flags
 spec() {
   case $1 in
     # ARMv7-A hard float with NEON: what OpenWrt's armv7 (ipq40xx, mvebu, bcm27xx...) runs.
     # zig's default arm CPU is older; without the -mcpu its crt objects and rust's disagree.
-    armv7)   echo "armv7-unknown-linux-musleabihf|arm-linux-musleabihf|-mcpu=generic+v7a+vfp3-d32+thumb2-neon" ;;
-    aarch64) echo "aarch64-unknown-linux-musl|aarch64-linux-musl|" ;;
+    armv7)   echo "armv7-unknown-linux-musleabihf|arm-linux-musleabihf|-mcpu=generic+v7a+vfp3-d32+thumb2-neon|--no-default-features" ;;
+    aarch64) echo "aarch64-unknown-linux-musl|aarch64-linux-musl||" ;;
     # Rust's mips/mipsel musl targets are MIPS32r2 soft float, zig's `musleabi` is the same ABI.
-    mipsel)  echo "mipsel-unknown-linux-musl|mipsel-linux-musleabi|" ;;
-    mips)    echo "mips-unknown-linux-musl|mips-linux-musleabi|" ;;
-    x86_64)  echo "x86_64-unknown-linux-musl|x86_64-linux-musl|" ;;
+    mipsel)  echo "mipsel-unknown-linux-musl|mipsel-linux-musleabi||--no-default-features" ;;
+    mips)    echo "mips-unknown-linux-musl|mips-linux-musleabi||--no-default-features" ;;
+    x86_64)  echo "x86_64-unknown-linux-musl|x86_64-linux-musl||" ;;
     *) return 1 ;;
   esac
 }
@@ -53,7 +55,7 @@ export ZIG_GLOBAL_CACHE_DIR=$root/cross/.venv/zig-cache ZIG_LOCAL_CACHE_DIR=$roo
 
 export RUSTC_BOOTSTRAP=1
 for t in "$@"; do
-  IFS='|' read -r triple zig_triple zig_flags <<<"$(spec "$t")"
+  IFS='|' read -r triple zig_triple zig_flags features <<<"$(spec "$t")"
   export ZIGCC_TARGET=$zig_triple ZIGCC_FLAGS=$zig_flags
   upper=$(tr 'a-z-' 'A-Z_' <<<"$triple")
   export "CARGO_TARGET_${upper}_LINKER=$root/cross/zigcc"
@@ -64,7 +66,8 @@ for t in "$@"; do
   # -Alinker_messages: zig's harmless warnings about flags it ignores.
   export "CARGO_TARGET_${upper}_RUSTFLAGS=-Zunstable-options -Cpanic=immediate-abort -Ctarget-feature=+crt-static -Clink-self-contained=no -Alinker_messages"
   echo "== building $t ($triple)"
-  cargo build --release --locked --quiet --target "$triple" -Zbuild-std=std,panic_abort
+  # shellcheck disable=SC2086 # $features is empty or one flag
+  cargo build --release --locked --quiet --target "$triple" -Zbuild-std=std,panic_abort $features
   mkdir -p "cross/out/$t"
   cp "target/$triple/release/tinyvrrpd" "cross/out/$t/tinyvrrpd"
 done

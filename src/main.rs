@@ -208,8 +208,9 @@ fn load(path: &Path) -> Result<Config, ()> {
 /// Programs named by scripts are not checked: they live on the other nodes.
 #[cfg(feature = "cluster")]
 fn cluster_check(files: &[String], m: &getopts::Matches) -> ExitCode {
-    use tinyvrrpd::cluster::{Node, checks::Severity, report};
-    let segment = match segment(m) {
+    use tinyvrrpd::cluster::{Node, checks::Severity, report, sim::Segment};
+    let option = |name| m.opt_str(name);
+    let segment = match Segment::from_options(option("latency"), option("loss"), option("seed")) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("tinyvrrpd: {e}\nTry 'tinyvrrpd --help'.");
@@ -239,33 +240,6 @@ fn cluster_check(files: &[String], m: &getopts::Matches) -> ExitCode {
         return ExitCode::from(EXIT_CONFIG);
     }
     ExitCode::SUCCESS
-}
-
-/// The simulated segment from --latency, --loss and --seed.
-#[cfg(feature = "cluster")]
-fn segment(m: &getopts::Matches) -> Result<tinyvrrpd::cluster::sim::Segment, String> {
-    let mut seg = tinyvrrpd::cluster::sim::Segment::default();
-    let number = |opt: &str, max: f64| -> Result<Option<f64>, String> {
-        let Some(v) = m.opt_str(opt) else {
-            return Ok(None);
-        };
-        match v.parse::<f64>() {
-            Ok(x) if (0.0..=max).contains(&x) => Ok(Some(x)),
-            _ => Err(format!("--{opt} {v}: expected a number 0-{max}")),
-        }
-    };
-    if let Some(ms) = number("latency", 10_000.0)? {
-        seg.latency = std::time::Duration::from_micros((ms * 1000.0).round() as u64);
-    }
-    if let Some(p) = number("loss", 100.0)? {
-        seg.loss_ppm = (p * 10_000.0).round() as u32;
-    }
-    if let Some(v) = m.opt_str("seed") {
-        seg.seed = v
-            .parse()
-            .map_err(|_| format!("--seed {v}: expected a whole number"))?;
-    }
-    Ok(seg)
 }
 
 #[cfg(not(feature = "cluster"))]

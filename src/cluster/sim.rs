@@ -40,6 +40,55 @@ impl Default for Segment {
     }
 }
 
+impl Segment {
+    /// From the command line: --latency MS and --loss PERCENT (fractions allowed),
+    /// --seed N.
+    pub fn from_options(
+        latency: Option<String>,
+        loss: Option<String>,
+        seed: Option<String>,
+    ) -> Result<Segment, String> {
+        let mut seg = Segment::default();
+        if let Some(v) = latency {
+            let us = decimal(&v, 3).filter(|&us| us <= 10_000_000);
+            let us = us.ok_or(format!("--latency {v}: expected milliseconds 0-10000"))?;
+            seg.latency = Duration::from_micros(us);
+        }
+        if let Some(v) = loss {
+            let ppm = decimal(&v, 4).filter(|&p| p <= 1_000_000);
+            seg.loss_ppm = ppm.ok_or(format!("--loss {v}: expected a percentage 0-100"))? as u32;
+        }
+        if let Some(v) = seed {
+            seg.seed = v
+                .parse()
+                .map_err(|_| format!("--seed {v}: expected a whole number"))?;
+        }
+        Ok(seg)
+    }
+}
+
+/// `D[.F]` scaled by 10^`digits` (`decimal("2.5", 3)` = 2500); None beyond that
+/// precision or not a number. Integers only: no float code in the binary.
+fn decimal(s: &str, digits: u32) -> Option<u64> {
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digit_str = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if !digit_str(whole) || !(frac.is_empty() || digit_str(frac)) || frac.len() > digits as usize {
+        return None;
+    }
+    let scale = 10u64.pow(digits);
+    let f: u64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().ok()?
+    };
+    let f = f * 10u64.pow(digits - frac.len() as u32);
+    whole
+        .parse::<u64>()
+        .ok()?
+        .checked_mul(scale)?
+        .checked_add(f)
+}
+
 /// How long the daemon waits at most for a new Master before giving up the VIPs on
 /// SIGTERM (daemon::SHUTDOWN_GRACE).
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);

@@ -178,3 +178,28 @@ fn multicast_adverts_reach_only_nodes_that_joined_the_group() {
             .any(|t| t.contains("Received advert from 192.0.2.12 with lower priority 100"))
     );
 }
+
+#[test]
+fn segment_options_are_decimals_within_their_range() {
+    let opt = |s: &str| Some(s.to_string());
+    let seg = Segment::from_options(opt("2.5"), opt("0.1"), opt("42")).unwrap();
+    assert_eq!(seg.latency, Duration::from_micros(2500));
+    assert_eq!((seg.loss_ppm, seg.seed), (1000, 42));
+    assert_eq!(
+        Segment::from_options(None, None, None),
+        Ok(Segment::default())
+    );
+    for (lat, loss) in [
+        ("-1", "0"),
+        ("1e3", "0"),
+        ("0.0001", "0"),
+        ("0", "101"),
+        ("0", "x"),
+        ("10001", "0"),
+    ] {
+        assert!(
+            Segment::from_options(opt(lat), opt(loss), None).is_err(),
+            "{lat} {loss}"
+        );
+    }
+}
