@@ -66,6 +66,9 @@ fn version_help_and_bad_flags() {
         "--log-detail",
         "--pid",
         "--json",
+        "--latency",
+        "--loss",
+        "--seed",
         "tinyvrrpd status",
         "--version",
         "--help",
@@ -144,4 +147,107 @@ fn status_needs_a_running_daemon_and_json_needs_status() {
     assert_eq!(code, 2, "{out}");
     let (code, out) = run_cli(&["status", "extra"]);
     assert_eq!(code, 2, "{out}");
+}
+
+/// `-t` over several files: the cluster check (the `cluster` feature, on by default).
+fn cluster(files: &[&std::path::Path], extra: &[&str]) -> (i32, String) {
+    let mut args = vec!["-t"];
+    for f in files {
+        args.extend(["-f", f.to_str().unwrap()]);
+    }
+    args.extend(extra);
+    run_cli(&args)
+}
+
+#[test]
+fn cluster_check_of_the_seed_pair_reports_nothing_and_prints_the_timeline() {
+    let (a, b) = (config_path("syslog1.conf"), config_path("syslog2.conf"));
+    let (code, out) = cluster(&[&a, &b], &[]);
+    assert_eq!(code, 0, "{out}");
+    for expected in [
+        "Cross-checks: nothing to report",
+        "1. start-up: every node starts at 0.000 s",
+        "   -> VI_1: syslog1 holds the VIPs after 1.004 s",
+        "2. graceful stop of syslog1 (SIGTERM) at 7.000 s",
+        "syslog2    (VI_1) Entering MASTER STATE",
+        "   -> VI_1: syslog2 takes the VIPs after 0.609 s; no gap for clients",
+        "3. crash of syslog1 (no priority-0 advert)",
+        "   -> VI_1: syslog2 takes the VIPs after 2.609–3.609 s; clients without the VIPs for 3.609 s",
+        "enp0s1 goes down on syslog1",
+    ] {
+        assert!(out.contains(expected), "{expected:?} not in:\n{out}");
+    }
+    // The two formats of one node agree, in any mix.
+    let (code, out) = cluster(&[&config_path("syslog1.kv"), &b], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Cross-checks: nothing to report"), "{out}");
+}
+
+#[test]
+fn cluster_check_names_both_files_of_a_mismatch_and_fails() {
+    let dir = std::env::temp_dir().join(format!("tinyvrrpd-cli-cluster-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let seed = std::fs::read_to_string(config_path("syslog2.conf")).unwrap();
+    let b = dir.join("syslog2.conf");
+    std::fs::write(&b, seed.replace("auth_pass mysecret", "auth_pass othersec")).unwrap();
+    let a = config_path("syslog1.conf");
+    let (code, out) = cluster(&[&a, &b], &[]);
+    assert_eq!(code, 4, "{out}");
+    let line = out
+        .lines()
+        .find(|l| l.contains("auth_pass differs"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        line.starts_with(&format!("{}:20: error:", b.display())),
+        "{line}"
+    );
+    assert!(line.contains(&format!("{}:22", a.display())), "{line}");
+    assert!(
+        out.contains("two Masters"),
+        "the timeline shows the split: {out}"
+    );
+    // A file that does not parse: its errors, and no cluster check.
+    std::fs::write(&b, "instance = VI_1\npriority = 300\n").unwrap();
+    let (code, out) = cluster(&[&a, &b], &[]);
+    assert_eq!(code, 4, "{out}");
+    assert!(out.contains("syslog2.conf:2: "), "{out}");
+    assert!(out.contains("cluster not checked"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn cluster_check_in_json_with_a_simulated_latency() {
+    let (a, b) = (config_path("syslog1.conf"), config_path("syslog2.conf"));
+    let (code, out) = cluster(&[&a, &b], &["--json", "--latency", "2", "--seed", "9"]);
+    assert_eq!(code, 0, "{out}");
+    for expected in [
+        r#""findings":[],"errors":0,"warnings":0"#,
+        r#""latency_ms":2,"loss_percent":0,"seed":9"#,
+        r#""skew_time_ms":609.375,"master_down_interval_ms":3609.375"#,
+        // Graceful: priority 0 and the new Master's advert each take 2 ms.
+        r#""kind":"stop","steps":[{"event":"graceful stop of syslog1 (SIGTERM)","node":"syslog1","at_ms":7000,"routers":[{"name":"VI_1","vrids":[1],"before":["syslog1"],"after":["syslog2"],"handover_ms":613.375"#,
+        // Crash: Master_Down_Interval after syslog1's last advert arrived (2 ms after it
+        // left); if the crash comes just before the next one, an interval less.
+        r#""handover_ms":3609.375,"handover_min_ms":2611.376"#,
+        r#"{"at_ms":7611.375,"node":"syslog2","line":"(VI_1) Entering MASTER STATE"}"#,
+    ] {
+        assert!(out.contains(expected), "{expected} not in:\n{out}");
+    }
+}
+
+#[test]
+fn cluster_options_go_with_a_cluster_check_only() {
+    let (a, b) = (config_path("syslog1.conf"), config_path("syslog2.conf"));
+    let (code, out) = run_cli(&["-f", a.to_str().unwrap(), "-f", b.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("several -f only with -t"), "{out}");
+    let (code, out) = run_cli(&["-t", "-f", a.to_str().unwrap(), "--latency", "1"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("--latency goes with"), "{out}");
+    let (code, out) = cluster(&[&a, &b], &["--loss", "150"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("--loss 150: expected a percentage 0-100"),
+        "{out}"
+    );
 }
