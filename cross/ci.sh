@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # CI for embedded delivery (issue 7), run as root from tests/run.sh: cross builds of the three
-# emulated targets, the armv7 size budget, qemu smoke tests, the OpenWrt tests (UCI and
+# emulated targets and of x86_64, the armv7 size budget, qemu smoke tests, the router builds
+# as live VRRP nodes in the namespace lab (tests/routers.rs), the OpenWrt tests (UCI and
 # keepalived UCI translation, hotplug and the rpcd plugin with real daemons in namespaces),
 # sh -n/shellcheck of every script, and the least-privilege test.
 # Installs its own needs from Debian (qemu-user-static, shellcheck, busybox for OpenWrt's ash
-# and awk, jq to check the plugin's JSON, nftables for no_accept's `-t`) and PyPI (ziglang,
-# through cross/build.sh). `cross/build.sh all` is for humans.
+# and awk, jq to check the plugin's JSON, nftables for no_accept's `-t`, iproute2 and ping
+# for the lab) and PyPI (ziglang, through cross/build.sh). `cross/build.sh all` is for humans.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,8 @@ command -v setpriv >/dev/null || need+=(util-linux)
 command -v dash >/dev/null || need+=(dash)
 command -v jq >/dev/null || need+=(jq)
 command -v nft >/dev/null || need+=(nftables)
+command -v ip >/dev/null || need+=(iproute2)
+command -v ping >/dev/null || need+=(iputils-ping)
 if ((${#need[@]})); then
   echo "== apt-get install ${need[*]}"
   apt-get update -qq
@@ -32,8 +35,9 @@ check() { # check NAME COMMAND...: run, report, remember a failure, keep going
   if "$@"; then echo "ok   $name"; else echo "FAIL $name"; failed=$((failed + 1)); fi
 }
 
-echo "== cross/build.sh ${SMOKE_TARGETS[*]}"
-cross/build.sh "${SMOKE_TARGETS[@]}"
+# x86_64 too: the static build routers of that kind run, checked natively below.
+echo "== cross/build.sh ${SMOKE_TARGETS[*]} x86_64"
+cross/build.sh "${SMOKE_TARGETS[@]}" x86_64
 
 size=$(stat -c %s cross/out/armv7/tinyvrrpd)
 check "armv7 size $size bytes <= budget $BUDGET" test "$size" -le "$BUDGET"
@@ -76,6 +80,14 @@ command -v file >/dev/null || { apt-get install -y -qq file >/dev/null; }
 for t in "${SMOKE_TARGETS[@]}"; do
   check "$t under $(qemu_for "$t"): --version, -t seed configs (0), -t broken (4, FILE:LINE), cluster check (PC builds) or its absence" smoke "$t"
 done
+
+# The router builds as live nodes, each beside the native build: the seed pair (VRRPv2
+# unicast, PASS) with armv7, mipsel and aarch64 under qemu-user as the Master that stops,
+# crashes and preempts; VRRPv3 multicast at 100 ms with armv7 in both roles and mipsel as
+# Master (aarch64 is unicast only: qemu-user drops a 64-bit guest's multicast interface
+# index); the static x86_64 build running SCHED_RR and its scripts SCHED_OTHER.
+check "router builds as live VRRP nodes (tests/routers.rs)" \
+  cargo test --locked --quiet --test routers -- --ignored
 
 # Scripts: syntax under the shell each runs with, then shellcheck.
 sh_scripts=(openwrt/files/tinyvrrpd.init openwrt/files/uci.sh openwrt/files/tinyvrrpd.rpcd

@@ -33,17 +33,6 @@ fn v3_multicast_at_100ms_elects_fails_over_and_preempts() {
         return;
     }
     let mut lab = Lab::new();
-    let multicast_v3 = |base: &str| {
-        let text = std::fs::read_to_string(config_path(base)).unwrap();
-        let kept: Vec<&str> = text
-            .lines()
-            .filter(|l| !l.starts_with("unicast_") && !l.starts_with("auth_"))
-            .collect();
-        format!(
-            "vrrp_version = 3\n{}\nadvert_int = 0.1\n",
-            kept.join("\n").replace("advert_int = 1\n", "")
-        )
-    };
     let a = lab.write_config("a.kv", &multicast_v3("syslog1.kv"));
     let b = lab.write_config("b.kv", &multicast_v3("syslog2.kv"));
     failover_in(&mut lab, tiny(&a), tiny(&b), &V3_100MS);
@@ -794,25 +783,8 @@ fn the_daemon_runs_real_time_and_vrrp_rt_priority_changes_it() {
         return;
     }
     let mut lab = Lab::new();
-    // (rt_priority, policy) from /proc/PID/stat: fields 40 and 41, after the ")".
-    let sched = |lab: &Lab, host: char| -> (u32, u32) {
-        let pid = std::fs::read_to_string(lab.pid_file(host)).unwrap();
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap();
-        let f: Vec<&str> = stat
-            .rsplit_once(')')
-            .unwrap()
-            .1
-            .split_whitespace()
-            .collect();
-        (f[37].parse().unwrap(), f[38].parse().unwrap())
-    };
     lab.start('a', &config_path("syslog1.conf"));
-    wait_until(
-        Duration::from_secs(3),
-        || lab.pid_file('a').exists(),
-        || "no pid file".into(),
-    );
-    assert_eq!(sched(&lab, 'a'), (10, libc::SCHED_RR as u32));
+    assert_eq!(lab.sched('a', 1), (10, libc::SCHED_RR as u32));
     lab.stop('a', SIGTERM);
     let seed = std::fs::read_to_string(config_path("syslog1.conf")).unwrap();
     let c = lab.write_config(
@@ -820,10 +792,5 @@ fn the_daemon_runs_real_time_and_vrrp_rt_priority_changes_it() {
         &format!("global_defs {{\n vrrp_rt_priority 0\n}}\n{seed}"),
     );
     lab.start('a', &c);
-    wait_until(
-        Duration::from_secs(3),
-        || lab.pid_file('a').exists(),
-        || "no pid file".into(),
-    );
-    assert_eq!(sched(&lab, 'a'), (0, libc::SCHED_OTHER as u32));
+    assert_eq!(lab.sched('a', 2), (0, libc::SCHED_OTHER as u32));
 }

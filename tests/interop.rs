@@ -175,21 +175,9 @@ fn frr_interop(frr_is_master: bool, ipv6: bool) {
     let (f1, f2) = (frr_config(&lab, 1), frr_config(&lab, 2));
     let (c1, c2) = (config(&lab, 1, variant), config(&lab, 2, variant));
     let (a, b) = if frr_is_master {
-        (
-            Side {
-                daemon: Vrrpd::Frr,
-                config: &f1,
-            },
-            tiny(&c2),
-        )
+        (frr(&f1), tiny(&c2))
     } else {
-        (
-            tiny(&c1),
-            Side {
-                daemon: Vrrpd::Frr,
-                config: &f2,
-            },
-        )
+        (tiny(&c1), frr(&f2))
     };
     failover_in(&mut lab, a, b, &V2_1S);
 }

@@ -282,9 +282,7 @@ unsafe fn child(
             0,
         );
         // The daemon may run SCHED_RR; its scripts must not.
-        // (zeroed: musl's sched_param has more fields than glibc's; all zero is normal.)
-        let normal: libc::sched_param = core::mem::zeroed();
-        libc::sched_setscheduler(0, libc::SCHED_OTHER, &normal);
+        let _ = super::sched::normal();
         for fd in 0..3 {
             libc::dup2(null_fd, fd);
         }

@@ -27,7 +27,64 @@ pub struct Rx6 {
     pub hop_limit: Option<u8>,
 }
 
-fn bind_to_device(raw: RawFd, ifname: &str) -> io::Result<()> {
+/// What a node loses when a set-up step of its VRRP socket fails: what the daemon must
+/// weigh before going on without it. A node that cannot hear the Master's adverts takes
+/// over beside it (two Masters); one whose adverts the others drop is a Master they
+/// cannot hear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loss {
+    /// Cannot hear the other routers on this link.
+    Deaf,
+    /// The others drop or never get what it sends.
+    Mute,
+    /// Neither hears nor is heard (no usable socket on this link).
+    DeafAndMute,
+    /// Failover is unaffected (traffic class, buffer size, a repeated setting).
+    Degraded,
+}
+
+/// A failed set-up step of a VRRP socket: which option, what it costs the node, and the
+/// kernel's answer. Displayed as `OPTION: error`.
+#[derive(Debug)]
+pub struct SockError {
+    /// The socket call or option, by its C name (`IP_ADD_MEMBERSHIP`, ...).
+    pub what: &'static str,
+    pub loss: Loss,
+    pub err: io::Error,
+}
+
+impl std::fmt::Display for SockError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.what, self.err)
+    }
+}
+
+/// setsockopt of one set-up step, failing with the option's C name and what a node
+/// without it loses.
+macro_rules! opt {
+    ($raw:expr, $level:ident, $name:ident, $val:expr, $loss:ident) => {
+        setsockopt($raw, libc::$level, libc::$name, $val).map_err(|err| SockError {
+            what: stringify!($name),
+            loss: Loss::$loss,
+            err,
+        })
+    };
+}
+
+/// The multicast interface option (IP_MULTICAST_IF, IPV6_MULTICAST_IF) only repeats
+/// what SO_BINDTODEVICE (set first) and the packet info on every send already pin: the
+/// outgoing interface. qemu-user (7.2, Debian 12's) implements neither option and
+/// answers ENOPROTOOPT, which no Linux kernel does for them; exactly that answer is let
+/// through, so the router builds run as live nodes under qemu (cross/ci.sh). Any other
+/// failure, and any failure on a real kernel, still stops the open.
+fn unless_qemu_lacks_it(r: Result<(), SockError>) -> Result<(), SockError> {
+    match r {
+        Err(e) if e.err.raw_os_error() == Some(libc::ENOPROTOOPT) => Ok(()),
+        r => r,
+    }
+}
+
+fn bind_to_device(raw: RawFd, ifname: &str) -> Result<(), SockError> {
     // SAFETY: the name pointer and length describe a valid byte string.
     cvt(unsafe {
         libc::setsockopt(
@@ -39,26 +96,48 @@ fn bind_to_device(raw: RawFd, ifname: &str) -> io::Result<()> {
         )
     })
     .map(drop)
+    // Unbound, it would hear other links' routers as this link's and send by route.
+    .map_err(|err| SockError {
+        what: "SO_BINDTODEVICE",
+        loss: Loss::DeafAndMute,
+        err,
+    })
+}
+
+fn raw_socket(domain: libc::c_int) -> Result<OwnedFd, SockError> {
+    socket(domain, libc::SOCK_RAW, VRRP_PROTO).map_err(|err| SockError {
+        what: "socket",
+        loss: Loss::DeafAndMute,
+        err,
+    })
 }
 
 impl VrrpSocket {
+    /// `setup_v4` for callers that report any failure alike: only the kernel's error.
     pub fn open_v4(ifname: &str, ifindex: u32) -> io::Result<VrrpSocket> {
-        let fd = socket(libc::AF_INET, libc::SOCK_RAW, VRRP_PROTO)?;
+        Self::setup_v4(ifname, ifindex).map_err(|e| e.err)
+    }
+
+    /// The IPv4 socket, bound to `ifname`; the error names the step that failed.
+    pub fn setup_v4(ifname: &str, ifindex: u32) -> Result<VrrpSocket, SockError> {
+        let fd = raw_socket(libc::AF_INET)?;
         let raw = fd.as_raw_fd();
         // Receive and send only on this interface, whatever the routing table says.
         bind_to_device(raw, ifname)?;
-        // RFC 5798 §5.1.1.3: TTL 255 so receivers can tell the advert was not routed.
-        setsockopt(raw, libc::IPPROTO_IP, libc::IP_TTL, &255i32)?;
-        setsockopt(raw, libc::IPPROTO_IP, libc::IP_MULTICAST_TTL, &255i32)?;
+        // RFC 5798 §5.1.1.3: TTL 255 so receivers can tell the advert was not routed;
+        // they drop anything else.
+        opt!(raw, IPPROTO_IP, IP_TTL, &255i32, Mute)?;
+        opt!(raw, IPPROTO_IP, IP_MULTICAST_TTL, &255i32, Mute)?;
         // Precedence "internetwork control", as keepalived sends: QoS treats both alike.
-        setsockopt(raw, libc::IPPROTO_IP, libc::IP_TOS, &0xc0i32)?;
-        // Our own multicast adverts must not come back to us.
-        setsockopt(raw, libc::IPPROTO_IP, libc::IP_MULTICAST_LOOP, &0i32)?;
-        let mreqn = mreqn(Ipv4Addr::UNSPECIFIED, ifindex);
-        setsockopt(raw, libc::IPPROTO_IP, libc::IP_MULTICAST_IF, &mreqn)?;
+        opt!(raw, IPPROTO_IP, IP_TOS, &0xc0i32, Degraded)?;
+        // Our own multicast adverts must not come back to us (each would be dropped as
+        // our own).
+        opt!(raw, IPPROTO_IP, IP_MULTICAST_LOOP, &0i32, Degraded)?;
+        let m = mreqn(Ipv4Addr::UNSPECIFIED, ifindex);
+        unless_qemu_lacks_it(opt!(raw, IPPROTO_IP, IP_MULTICAST_IF, &m, Degraded))?;
         // Larger receive buffer: a burst of adverts (or junk) must not crowd out the
         // master's adverts while we sleep.
-        setsockopt(raw, libc::SOL_SOCKET, libc::SO_RCVBUF, &(256 * 1024i32))?;
+        opt!(raw, SOL_SOCKET, SO_RCVBUF, &(256 * 1024i32), Degraded)?;
         Ok(VrrpSocket {
             fd,
             ifindex,
@@ -67,26 +146,28 @@ impl VrrpSocket {
         })
     }
 
+    /// `setup_v6` for callers that report any failure alike: only the kernel's error.
+    pub fn open_v6(ifname: &str, ifindex: u32) -> io::Result<VrrpSocket> {
+        Self::setup_v6(ifname, ifindex).map_err(|e| e.err)
+    }
+
     /// The IPv6 socket (RFC 9568): hop limit 255 on send, reported on receive, with the
     /// destination, so both can be checked; no loopback of our own multicast.
-    pub fn open_v6(ifname: &str, ifindex: u32) -> io::Result<VrrpSocket> {
-        let fd = socket(libc::AF_INET6, libc::SOCK_RAW, VRRP_PROTO)?;
+    pub fn setup_v6(ifname: &str, ifindex: u32) -> Result<VrrpSocket, SockError> {
+        let fd = raw_socket(libc::AF_INET6)?;
         let raw = fd.as_raw_fd();
         bind_to_device(raw, ifname)?;
-        setsockopt(raw, libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS, &255i32)?;
-        setsockopt(raw, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_HOPS, &255i32)?;
-        setsockopt(raw, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_LOOP, &0i32)?;
-        setsockopt(
-            raw,
-            libc::IPPROTO_IPV6,
-            libc::IPV6_MULTICAST_IF,
-            &(ifindex as i32),
-        )?;
-        setsockopt(raw, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, &1i32)?;
-        setsockopt(raw, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, &1i32)?;
+        opt!(raw, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &255i32, Mute)?;
+        opt!(raw, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &255i32, Mute)?;
+        opt!(raw, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &0i32, Degraded)?;
+        let i = ifindex as i32;
+        unless_qemu_lacks_it(opt!(raw, IPPROTO_IPV6, IPV6_MULTICAST_IF, &i, Degraded))?;
+        // Without the hop limit or the destination every received advert is dropped.
+        opt!(raw, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &1i32, Deaf)?;
+        opt!(raw, IPPROTO_IPV6, IPV6_RECVPKTINFO, &1i32, Deaf)?;
         // Traffic class "internetwork control", as for IPv4.
-        setsockopt(raw, libc::IPPROTO_IPV6, libc::IPV6_TCLASS, &0xc0i32)?;
-        setsockopt(raw, libc::SOL_SOCKET, libc::SO_RCVBUF, &(256 * 1024i32))?;
+        opt!(raw, IPPROTO_IPV6, IPV6_TCLASS, &0xc0i32, Degraded)?;
+        opt!(raw, SOL_SOCKET, SO_RCVBUF, &(256 * 1024i32), Degraded)?;
         Ok(VrrpSocket {
             fd,
             ifindex,
@@ -100,7 +181,9 @@ impl VrrpSocket {
     }
 
     /// Join 224.0.0.18 / ff02::12 on this interface (multicast-mode instances only).
-    pub fn join_group(&mut self) -> io::Result<()> {
+    /// Failing leaves the node deaf to multicast adverts (`Loss::Deaf`); calling again
+    /// retries.
+    pub fn join_group(&mut self) -> Result<(), SockError> {
         if !self.joined {
             self.membership(true)?;
             self.joined = true;
@@ -108,7 +191,9 @@ impl VrrpSocket {
         Ok(())
     }
 
-    pub fn leave_group(&mut self) -> io::Result<()> {
+    /// Leave the group (no multicast instance left on this interface). Failing costs
+    /// nothing but unwanted adverts, which the receive checks drop (`Loss::Degraded`).
+    pub fn leave_group(&mut self) -> Result<(), SockError> {
         if self.joined {
             self.membership(false)?;
             self.joined = false;
@@ -116,7 +201,7 @@ impl VrrpSocket {
         Ok(())
     }
 
-    fn membership(&self, join: bool) -> io::Result<()> {
+    fn membership(&self, join: bool) -> Result<(), SockError> {
         let raw = self.fd.as_raw_fd();
         if self.v6 {
             let m = libc::ipv6_mreq {
@@ -125,20 +210,18 @@ impl VrrpSocket {
                 },
                 ipv6mr_interface: self.ifindex as _,
             };
-            let opt = if join {
-                libc::IPV6_ADD_MEMBERSHIP
+            if join {
+                opt!(raw, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &m, Deaf)
             } else {
-                libc::IPV6_DROP_MEMBERSHIP
-            };
-            setsockopt(raw, libc::IPPROTO_IPV6, opt, &m)
+                opt!(raw, IPPROTO_IPV6, IPV6_DROP_MEMBERSHIP, &m, Degraded)
+            }
         } else {
             let m = mreqn(VRRP_GROUP_V4, self.ifindex);
-            let opt = if join {
-                libc::IP_ADD_MEMBERSHIP
+            if join {
+                opt!(raw, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, Deaf)
             } else {
-                libc::IP_DROP_MEMBERSHIP
-            };
-            setsockopt(raw, libc::IPPROTO_IP, opt, &m)
+                opt!(raw, IPPROTO_IP, IP_DROP_MEMBERSHIP, &m, Degraded)
+            }
         }
     }
 
@@ -326,5 +409,78 @@ fn mreqn(group: Ipv4Addr, ifindex: u32) -> libc::ip_mreqn {
         },
         imr_address: libc::in_addr { s_addr: 0 },
         imr_ifindex: ifindex as libc::c_int,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(errno: i32) -> Result<(), SockError> {
+        Err(SockError {
+            what: "IP_MULTICAST_IF",
+            loss: Loss::Degraded,
+            err: io::Error::from_raw_os_error(errno),
+        })
+    }
+
+    #[test]
+    fn only_qemus_missing_multicast_if_is_tolerated() {
+        assert!(unless_qemu_lacks_it(failed(libc::ENOPROTOOPT)).is_ok());
+        for errno in [libc::ENODEV, libc::EINVAL, libc::EPERM, libc::ENOMEM] {
+            assert!(unless_qemu_lacks_it(failed(errno)).is_err(), "{errno}");
+        }
+    }
+
+    /// Raw sockets need CAP_NET_RAW; without it these tests have nothing to open.
+    fn can_open() -> bool {
+        // SAFETY: geteuid has no preconditions.
+        unsafe { libc::geteuid() == 0 }
+    }
+
+    #[test]
+    fn on_a_real_kernel_multicast_if_still_fails_for_a_missing_interface() {
+        if !can_open() {
+            return;
+        }
+        // lo exists everywhere; index 1 is lo, an index this high is no interface.
+        assert!(VrrpSocket::setup_v4("lo", 1).is_ok());
+        assert!(VrrpSocket::setup_v6("lo", 1).is_ok());
+        // (Linux answers EADDRNOTAVAIL.)
+        let e = VrrpSocket::setup_v4("lo", 999_999).err().unwrap();
+        assert_eq!(e.what, "IP_MULTICAST_IF", "{e}");
+        let e = VrrpSocket::setup_v6("lo", 999_999).err().unwrap();
+        assert_eq!(e.what, "IPV6_MULTICAST_IF");
+        let e = VrrpSocket::setup_v4("no-such-if0", 1).err().unwrap();
+        assert_eq!((e.what, e.loss), ("SO_BINDTODEVICE", Loss::DeafAndMute));
+    }
+
+    #[test]
+    fn a_failed_join_says_the_node_is_deaf_and_can_be_retried() {
+        if !can_open() {
+            return;
+        }
+        for v6 in [false, true] {
+            let mut sock = if v6 {
+                VrrpSocket::setup_v6("lo", 1)
+            } else {
+                VrrpSocket::setup_v4("lo", 1)
+            }
+            .unwrap();
+            // The interface is gone (another index): the join cannot succeed.
+            sock.ifindex = 999_999;
+            let e = sock.join_group().err().unwrap();
+            assert_eq!(e.loss, Loss::Deaf);
+            let want = if v6 {
+                "IPV6_ADD_MEMBERSHIP"
+            } else {
+                "IP_ADD_MEMBERSHIP"
+            };
+            assert_eq!(e.what, want);
+            assert!(e.to_string().starts_with(&format!("{want}: ")), "{e}");
+            assert!(!sock.joined);
+            // Nothing joined, nothing to leave.
+            assert!(sock.leave_group().is_ok());
+        }
     }
 }

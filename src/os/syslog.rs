@@ -8,7 +8,7 @@
 use std::io;
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// syslog(3)'s facility for system daemons.
 const LOG_DAEMON: i32 = 3 << 3;
@@ -18,8 +18,9 @@ pub struct Syslog {
     /// /dev/log; elsewhere only in tests.
     path: PathBuf,
     /// Lines the log daemon could not take (its buffer full, or it is not running),
-    /// reported with the next line that gets through.
-    dropped: AtomicU64,
+    /// reported with the next line that gets through. (Pointer-sized: 32-bit MIPS has no
+    /// 64-bit atomics.)
+    dropped: AtomicUsize,
 }
 
 impl Syslog {
@@ -33,7 +34,7 @@ impl Syslog {
         Ok(Syslog {
             sock,
             path: path.to_path_buf(),
-            dropped: AtomicU64::new(0),
+            dropped: AtomicUsize::new(0),
         })
     }
 

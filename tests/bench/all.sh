@@ -81,7 +81,7 @@ fi
 echo
 echo "================ tinyvrrpd vs keepalived: summary ($(date '+%F %H:%M'), $(uname -r), $(nproc) cores)"
 bench_binline
-echo "failover: client-seen outage, median (min-max) of $runs runs, measured with failover.sh's own cargo build --release"
+echo "failover: client-seen outage, median (min-max) of $runs runs"
 echo "load: the machine's 1/5/15-min load averages when the figure was taken"
 row() { printf '%-54s %-30s %-22s %-6s %-18s %s\n' "$@"; }
 row figure "keepalived 2.2.7" tinyvrrpd ratio target load

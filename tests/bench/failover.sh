@@ -10,9 +10,11 @@
 #             neither can resign) and take its link down at the same moment (node loss).
 # The outage is the longest gap between two ping replies. Prints median/min/max per
 # daemon and kind and tinyvrrpd/keepalived ratios. A benchmark, not a test: nothing fails
-# on slow figures.
+# on slow figures. tinyvrrpd is the static build routers run (lib.sh's bench_bin).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=tests/bench/lib.sh
+. tests/bench/lib.sh
 
 runs=${1:-5}
 mode=${2:-v2}
@@ -26,8 +28,8 @@ command -v keepalived >/dev/null || missing+=(keepalived)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-cargo build --release --quiet
-bin=$PWD/target/release/tinyvrrpd
+bench_bin
+bin=$TINY_BIN
 
 lab=bench$$
 lab=${lab:0:10}
@@ -130,6 +132,7 @@ stats() { # values... -> "median min max"
 }
 
 echo "failover outage seen by a client pinging the VIP every 10 ms ($mode, $runs runs each)"
+bench_binline
 declare -A median
 for kind in graceful crash; do
   for d in keepalived tinyvrrpd; do

@@ -6,9 +6,11 @@
 # VIP each from 192.0.2.0/24 and 198.51.100.0/24, advert_int 1), node a priority 150, node b
 # 100. Once node a holds every VIP and node b none, and SETTLE_SECONDS (default 6: past
 # the second gratuitous ARP burst at 5 s) have passed, it reads VmRSS (/proc/PID/status) and
-# Pss (/proc/PID/smaps_rollup) of the Master's and the Backup's daemon. keepalived: the sum
-# over its processes (parent + vrrp child) and the vrrp child alone. A benchmark: figures,
-# not a test (it fails only if the pair does not settle to one Master).
+# Pss (/proc/PID/smaps_rollup) of the Master's and the Backup's daemon, and VmRSS split into
+# RssFile (pages of the binary and libraries: code, read-only data) and RssAnon (heap,
+# stack, data). keepalived: the sum over its processes (parent + vrrp child) and the vrrp
+# child alone. A benchmark: figures, not a test (it fails only if the pair does not settle
+# to one Master).
 set -euo pipefail
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -28,9 +30,9 @@ for n in "${counts[@]}"; do
   bench_conf "$work/b$n.conf" "$n" 100 BACKUP 2 1
 done
 
-declare -A rss pss crss cpss load nprocs
+declare -A rss pss crss cpss load nprocs rfile ranon
 measure() { # DAEMON N
-  local d=$1 n=$2 pa pb h p procs sum_r sum_p first
+  local d=$1 n=$2 pa pb h p procs sum_r sum_p sum_f sum_a first
   bench_flush_vips "$lab" a
   bench_flush_vips "$lab" b
   bench_start "$d" "$lab" b "$work/b$n.conf" "$d-$n-b"
@@ -46,10 +48,12 @@ measure() { # DAEMON N
   for h in a b; do
     if [ "$h" = a ]; then p=$pa; else p=$pb; fi
     procs=$(bench_procs "$d" "$p" "$d-$n-$h")
-    sum_r=0 sum_p=0 first=1
+    sum_r=0 sum_p=0 sum_f=0 sum_a=0 first=1
     for p in $procs; do
       sum_r=$((sum_r + $(bench_status_kb "$p" VmRSS)))
       sum_p=$((sum_p + $(bench_pss_kb "$p")))
+      sum_f=$((sum_f + $(bench_status_kb "$p" RssFile)))
+      sum_a=$((sum_a + $(bench_status_kb "$p" RssAnon)))
       if [ -z "$first" ]; then
         crss[$d-$n-$h]=$(bench_status_kb "$p" VmRSS)
         cpss[$d-$n-$h]=$(bench_pss_kb "$p")
@@ -58,6 +62,8 @@ measure() { # DAEMON N
     done
     rss[$d-$n-$h]=$sum_r
     pss[$d-$n-$h]=$sum_p
+    rfile[$d-$n-$h]=$sum_f
+    ranon[$d-$n-$h]=$sum_a
     nprocs[$d-$n-$h]=$(wc -w <<<"$procs")
   done
   load[$d-$n]=$(bench_load)
@@ -96,5 +102,12 @@ for n in "${counts[@]}"; do
       fi
       bench_summary "RSS $n inst $role $f" "$k KiB (vrrp child $kc)" "$t KiB" "$r" "$target" "${load[tinyvrrpd-$n]}"
     done
+  done
+done
+echo "VmRSS = RssFile (the binary's and libraries' pages: code, read-only data) + RssAnon (heap, stack, data) + RssShmem:"
+for n in "${counts[@]}"; do
+  for d in keepalived tinyvrrpd; do
+    printf '  %-10s %3s inst  Master RssFile %5s KiB  RssAnon %5s KiB   Backup RssFile %5s KiB  RssAnon %5s KiB\n' "$d" "$n" \
+      "${rfile[$d-$n-a]}" "${ranon[$d-$n-a]}" "${rfile[$d-$n-b]}" "${ranon[$d-$n-b]}"
   done
 done

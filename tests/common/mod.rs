@@ -14,6 +14,37 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_tinyvrrpd");
+
+/// A tinyvrrpd binary a node runs: the one cargo built (the default), or a static router
+/// build from cross/build.sh, run natively or through qemu-user (tests/routers.rs).
+#[derive(Debug, Clone)]
+pub struct TinyBin {
+    pub path: PathBuf,
+    /// qemu-user for a foreign architecture (`qemu-arm-static`), None to run natively.
+    pub emulator: Option<&'static str>,
+}
+
+impl TinyBin {
+    /// The cross build of `target` (cross/out/TARGET/tinyvrrpd), which must exist.
+    pub fn cross(target: &str, emulator: Option<&'static str>) -> TinyBin {
+        let path = manifest_dir()
+            .join("cross/out")
+            .join(target)
+            .join("tinyvrrpd");
+        assert!(
+            path.exists(),
+            "{} is missing: run cross/build.sh {target} first",
+            path.display()
+        );
+        if let Some(q) = emulator {
+            assert!(
+                Command::new(q).arg("--version").output().is_ok(),
+                "{q} is missing (apt-get install qemu-user-static)"
+            );
+        }
+        TinyBin { path, emulator }
+    }
+}
 pub const VIP: &str = "192.0.2.10";
 /// The IPv6 tests' VIP (RFC 3849 documentation prefix).
 pub const VIP6: &str = "2001:db8::10";
@@ -178,6 +209,8 @@ pub struct Lab {
     pub vip: &'static str,
     _guard: std::sync::MutexGuard<'static, ()>,
     nodes: Vec<Node>,
+    /// Nodes that run another tinyvrrpd than `BIN` (see `use_binary`).
+    bins: Vec<(char, TinyBin)>,
 }
 
 /// Which VRRP daemon a node runs: ours, or the real keepalived for interop tests.
@@ -232,7 +265,14 @@ impl Lab {
             vip: VIP,
             _guard: guard,
             nodes: Vec::new(),
+            bins: Vec::new(),
         }
+    }
+
+    /// From now on, tinyvrrpd on `host` is `bin` (a router build, maybe under qemu).
+    pub fn use_binary(&mut self, host: char, bin: &TinyBin) {
+        self.bins.retain(|(h, _)| *h != host);
+        self.bins.push((host, bin.clone()));
     }
 
     pub fn ns(&self, host: char) -> String {
@@ -264,6 +304,7 @@ impl Lab {
                 self.nodes.len() - 1
             }
         };
+        let bin = self.bins.iter().find(|(h, _)| *h == host).map(|(_, b)| b);
         let node = &mut self.nodes[idx];
         assert!(node.child.is_none(), "{host} is already running");
         node.daemon = daemon;
@@ -277,7 +318,13 @@ impl Lab {
         cmd.args(["netns", "exec", &ns]);
         match daemon {
             Vrrpd::Tiny => {
-                cmd.args([BIN, "-n", "-l", "-D", "-f"])
+                // qemu-user runs the guest in its own process: the PID is still the
+                // daemon's, and signals reach it.
+                match bin {
+                    Some(b) => cmd.args(b.emulator).arg(&b.path),
+                    None => cmd.arg(BIN),
+                };
+                cmd.args(["-n", "-l", "-D", "-f"])
                     .arg(config)
                     .arg("-p")
                     .arg(&node.pid_file);
@@ -654,7 +701,28 @@ pub fn in_netns<T: Send + 'static>(
     })
 }
 
+/// (rt_priority, policy) from the text of a /proc/PID/stat: fields 40 and 41 (the 38th
+/// and 39th after the ")" that ends the command name).
+pub fn sched_of(stat: &str) -> (u32, u32) {
+    let f: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    (f[37].parse().unwrap(), f[38].parse().unwrap())
+}
+
 impl Lab {
+    /// (rt_priority, policy) of `host`'s daemon in its `nth` run (1 = first start; its
+    /// log collects every run): read once that run logged its first instance's
+    /// `starting:` line, which comes after the policy is set (the pid file comes before).
+    pub fn sched(&self, host: char, nth: usize) -> (u32, u32) {
+        self.wait_log(host, ") starting: interface", nth, Duration::from_secs(5));
+        let pid = fs::read_to_string(self.pid_file(host)).unwrap();
+        sched_of(&fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap())
+    }
+
     /// SIGUSR1 `host` and return the state dump it writes (a fresh one, not a previous).
     pub fn state_dump(&mut self, host: char) -> String {
         let dump = self.pid_file(host).with_extension("data");
