@@ -251,3 +251,30 @@ fn cluster_options_go_with_a_cluster_check_only() {
         "{out}"
     );
 }
+
+#[test]
+fn cluster_check_of_the_split_brain_pair_names_every_mistake() {
+    let dir = manifest_dir().join("tests/configs/split-brain");
+    let (a, b) = (dir.join("syslog1.conf"), dir.join("syslog2.conf"));
+    let (code, out) = cluster(&[&a, &b], &[]);
+    assert_eq!(code, 4, "{out}");
+    let (a, b) = (a.display(), b.display());
+    for (here, severity, there) in [
+        (format!("{b}:10"), "error", format!("{a}:17")),
+        (format!("{b}:11"), "warning", format!("{b}:9")),
+        (format!("{a}:12"), "warning", format!("{b}:4")),
+        (format!("{a}:29"), "warning", format!("{b}:7")),
+    ] {
+        let prefix = format!("{here}: {severity}: ");
+        let line = out.lines().find(|l| l.starts_with(&prefix));
+        let line = line.unwrap_or_else(|| panic!("no {prefix:?} in:\n{out}"));
+        assert!(line.contains(&there), "{line}");
+    }
+    assert!(out.contains("Cross-checks: 1 error, 3 warnings"), "{out}");
+    assert!(
+        out.contains(
+            "-> VI_1: syslog1 and syslog2 hold the VIPs after 1.004 s; two Masters from 1.004 s on"
+        ),
+        "{out}"
+    );
+}

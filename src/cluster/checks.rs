@@ -402,17 +402,34 @@ impl Findings<'_> {
             // A peer that is none of the nodes checked: fine for a node not given, a typo
             // otherwise. Only said when every other node's source is known.
             let x = c.inst(a);
+            if let Some(own) = x.unicast_src.filter(|s| x.unicast_peers.contains(s)) {
+                let sa = Site {
+                    node: a.node,
+                    line: c.line_of_addr(a, "unicast_peer", own),
+                };
+                let ss = self.site(a, "unicast_src_ip");
+                self.push(
+                    Severity::Warning,
+                    "unicast_peer",
+                    &[sa, ss],
+                    format!(
+                        "({}) unicast_peer {own} is this node's own unicast_src_ip ({}): it sends adverts to itself",
+                        x.name,
+                        self.at(ss)
+                    ),
+                );
+            }
             let others: Vec<_> = members
                 .iter()
                 .filter(|&&b| b != a)
                 .map(|&b| c.pairing.source(b))
                 .collect();
             if others.iter().all(|s| s.known != Known::Assumed) {
-                for p in x
+                let strangers = x
                     .unicast_peers
                     .iter()
-                    .filter(|p| others.iter().all(|s| s.addr != **p))
-                {
+                    .filter(|&&p| others.iter().all(|s| s.addr != p) && Some(p) != x.unicast_src);
+                for p in strangers {
                     let sa = Site {
                         node: a.node,
                         line: c.line_of_addr(a, "unicast_peer", *p),

@@ -301,6 +301,8 @@ impl Report {
                     "two Masters at {} s for as long as an advert takes to arrive",
                     secs3(since0(a))
                 ));
+            } else if (a, b) == (o.start, o.end) {
+                parts.push("two Masters throughout".to_string());
             } else if b == o.end {
                 parts.push(format!("two Masters from {} s on", secs3(since0(a))));
             } else {
@@ -320,14 +322,23 @@ impl Report {
         s.push_str(
             "\nSummary (handover: from the event until the new holder has the VIPs alone)\n",
         );
+        let what = |e: &Option<scenario::Event>| match e {
+            None => "start-up".to_string(),
+            Some(e) => e.describe(c),
+        };
+        let steps = self.played.iter().flat_map(|p| p.steps.iter().enumerate());
+        let width = steps
+            .map(|(j, st)| what(&st.event).chars().count() + 2 * j.min(1))
+            .max()
+            .unwrap_or(0);
         for p in &self.played {
             for (j, step) in p.steps.iter().enumerate() {
-                let what = match &step.event {
-                    None => "start-up".to_string(),
-                    Some(e) => e.describe(c),
+                let (indent, width) = if j == 0 {
+                    ("  ", width)
+                } else {
+                    ("    ", width - 2)
                 };
-                let indent = if j == 0 { "  " } else { "    " };
-                let width = 46 - indent.len();
+                let what = what(&step.event);
                 let mut cells: Vec<String> = Vec::new();
                 for &r in &routers {
                     let o = &step.outcomes[r];

@@ -85,7 +85,9 @@ pub struct Outcome {
     pub two_masters: Vec<(Instant, Instant)>,
     /// Each change of who holds the VIPs.
     pub holders: Vec<(Instant, Vec<usize>)>,
-    /// Where the step ends (a two-Master interval ending there is still going on).
+    /// Where the step begins and ends (a two-Master interval ending there is still
+    /// going on).
+    pub start: Instant,
     pub end: Instant,
 }
 
@@ -248,6 +250,7 @@ fn outcome(
         no_master: Duration::ZERO,
         two_masters: Vec::new(),
         holders: Vec::new(),
+        start: t0,
         end: t1,
     };
     let mut served = !startup || !before.is_empty();
