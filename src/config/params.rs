@@ -43,12 +43,13 @@ pub fn interface_weight(t: &Tracked) -> i16 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::config::model::Vip;
     use core::time::Duration;
 
-    fn inst(vip: &str) -> Instance {
+    /// An instance with one VIP (/64) and spaced GARP (10 ms) and NA (20 ms) bursts.
+    pub(crate) fn inst(vip: &str) -> Instance {
         let mut i = Instance::with_defaults("VI_1", 1);
         i.vips = vec![Vip {
             addr: vip.parse().unwrap(),

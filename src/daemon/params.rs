@@ -36,17 +36,7 @@ pub fn wire_addrs(inst: &Instance) -> Result<Vec<u8>, wire::Error> {
 mod tests {
     use super::*;
     use crate::config::model::Vip;
-
-    fn inst(vip: &str) -> Instance {
-        let mut i = Instance::with_defaults("VI_1", 1);
-        i.vips = vec![Vip {
-            addr: vip.parse().unwrap(),
-            prefix_len: 64,
-            dev: None,
-            label: None,
-        }];
-        i
-    }
+    use crate::config::params::tests::inst;
 
     #[test]
     fn vips_are_written_once_in_wire_form() {
