@@ -390,10 +390,11 @@ impl Findings<'_> {
                             "unicast_peer",
                             &[sa, sb],
                             format!(
-                                "{me} cannot tell whether unicast_peer names {}: {} sets no unicast_src_ip, so its adverts leave from {}'s primary address, which must be one of these peers (the simulation assumes it is not)",
+                                "{me} cannot tell whether unicast_peer names {}: {} sets no unicast_src_ip, so its adverts leave from {}'s {} address, which must be one of these peers (the simulation assumes it is not)",
                                 self.name(b),
                                 self.at(sb),
-                                c.inst(b).interface
+                                c.inst(b).interface,
+                                if c.inst(b).is_ipv6() { "link-local" } else { "primary" }
                             ),
                         );
                     }

@@ -172,6 +172,9 @@ impl Report {
             let from = match src.known {
                 Known::Configured => src.addr.to_string(),
                 Known::Inferred => format!("{} (a peer of the others)", src.addr),
+                Known::Assumed if i.is_ipv6() => {
+                    format!("{}'s link-local address (not in the file)", i.interface)
+                }
                 Known::Assumed => format!("{}'s primary address (not in the file)", i.interface),
             };
             let iv = i.advert_interval.as_duration();
