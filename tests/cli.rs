@@ -219,6 +219,11 @@ fn cluster_check_names_both_files_of_a_mismatch_and_fails() {
 fn cluster_check_in_json_with_a_simulated_latency() {
     let (a, b) = (config_path("syslog1.conf"), config_path("syslog2.conf"));
     let (code, out) = cluster(&[&a, &b], &["--json", "--latency", "2", "--seed", "9"]);
+    let (_, lossy) = cluster(&[&a, &b], &["--loss", "12.5"]);
+    assert!(
+        lossy.contains("latency 0 ms, loss 12.5 %, seed 1"),
+        "{lossy}"
+    );
     assert_eq!(code, 0, "{out}");
     for expected in [
         r#""findings":[],"errors":0,"warnings":0"#,

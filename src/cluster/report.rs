@@ -130,7 +130,7 @@ impl Report {
             s,
             "\nSimulation (tinyvrrpd's behaviour, virtual time): latency {} ms, loss {} %, seed {}, steps {} s apart",
             ms(seg.latency.as_micros() as u64),
-            checks::secs_f(u64::from(seg.loss_ppm)),
+            percent(seg.loss_ppm),
             seg.seed,
             self.step.as_secs()
         );
@@ -457,8 +457,7 @@ impl Report {
         let seg = &self.segment;
         j.key("simulation").obj();
         j.key("latency_ms").raw(ms(seg.latency.as_micros() as u64));
-        j.key("loss_percent")
-            .raw(checks::secs_f(u64::from(seg.loss_ppm)));
+        j.key("loss_percent").raw(percent(seg.loss_ppm));
         j.key("seed")
             .raw(seg.seed)
             .key("step_ms")
@@ -545,6 +544,11 @@ impl Report {
         }
         j.end_arr().end_obj();
     }
+}
+
+/// Parts per million as a percentage (1000 → 0.1).
+fn percent(ppm: u32) -> String {
+    checks::secs_f(u64::from(ppm) * 100)
 }
 
 fn since0(t: Instant) -> Duration {
