@@ -225,11 +225,7 @@ impl Report {
                 if c.pairing.service_members(r).len() < 2 && o.before == o.after {
                     continue;
                 }
-                let shortest = if j == 0 {
-                    p.shortest.as_ref().and_then(|v| v[r])
-                } else {
-                    None
-                };
+                let shortest = p.shortest.as_ref().filter(|_| j == 0).map(|v| &v[r]);
                 let _ = writeln!(
                     s,
                     "   -> {}: {}",
@@ -244,7 +240,7 @@ impl Report {
     }
 
     /// One step's result for one router, in words.
-    fn outcome_text(&self, o: &Outcome, startup: bool, shortest: Option<Duration>) -> String {
+    fn outcome_text(&self, o: &Outcome, startup: bool, shortest: Option<&Outcome>) -> String {
         let mut parts: Vec<String> = Vec::new();
         let gained = o.after.iter().any(|n| !o.before.contains(n));
         match o.handover {
@@ -270,10 +266,7 @@ impl Report {
                 ));
             }
             Some(h) => {
-                let range = match shortest {
-                    Some(lo) if lo != h => format!("{}–{}", secs3(lo), secs3(h)),
-                    _ => secs3(h),
-                };
+                let range = range(shortest.and_then(|e| e.handover), h);
                 let verb = match (startup, o.after.len()) {
                     (true, 1) => "holds the VIPs after",
                     (true, _) => "hold the VIPs after",
@@ -289,7 +282,8 @@ impl Report {
             if o.gap.is_zero() {
                 parts.push("no gap for clients".to_string());
             } else {
-                parts.push(format!("clients without the VIPs for {} s", secs3(o.gap)));
+                let range = range(shortest.map(|e| e.gap), o.gap);
+                parts.push(format!("clients without the VIPs for {range} s"));
             }
         }
         if !o.no_master.is_zero() && o.gap < o.no_master {
@@ -345,19 +339,12 @@ impl Report {
                 let mut cells: Vec<String> = Vec::new();
                 for &r in &routers {
                     let o = &step.outcomes[r];
-                    let shortest = if j == 0 {
-                        p.shortest.as_ref().and_then(|v| v[r])
-                    } else {
-                        None
-                    };
+                    let shortest = p.shortest.as_ref().filter(|_| j == 0).map(|v| &v[r]);
                     let gained = o.after.iter().any(|n| !o.before.contains(n));
                     let who = match o.handover {
                         Some(_) if o.after.is_empty() => "nobody".to_string(),
                         Some(h) if gained => {
-                            let range = match shortest {
-                                Some(lo) if lo != h => format!("{}–{}", secs3(lo), secs3(h)),
-                                _ => secs3(h),
-                            };
+                            let range = range(shortest.and_then(|e| e.handover), h);
                             format!("{} after {range} s", self.names(&o.after))
                         }
                         _ => format!("stays on {}", self.names(&o.after)),
@@ -365,7 +352,7 @@ impl Report {
                     let gap = if o.gap.is_zero() {
                         String::new()
                     } else {
-                        format!(", gap {} s", secs3(o.gap))
+                        format!(", gap {} s", range(shortest.map(|e| e.gap), o.gap))
                     };
                     let two = match o.two_masters.first() {
                         None => "",
@@ -507,12 +494,14 @@ impl Report {
                     v.map_or("null".to_string(), |d| ms(d.as_micros() as u64))
                 };
                 j.key("handover_ms").raw(d(o.handover));
-                if k == 0 {
-                    if let Some(v) = &p.shortest {
-                        j.key("handover_min_ms").raw(d(v[r]));
-                    }
+                let early = p.shortest.as_ref().filter(|_| k == 0).map(|v| &v[r]);
+                if let Some(e) = early {
+                    j.key("handover_min_ms").raw(d(e.handover));
                 }
                 j.key("gap_ms").raw(d(Some(o.gap)));
+                if let Some(e) = early {
+                    j.key("gap_min_ms").raw(d(Some(e.gap)));
+                }
                 j.key("no_master_ms").raw(d(Some(o.no_master)));
                 j.key("two_masters").arr();
                 for &(a, b) in &o.two_masters {
@@ -543,6 +532,14 @@ impl Report {
             j.key("line").str(&l.text).end_obj();
         }
         j.end_arr().end_obj();
+    }
+}
+
+/// `lo–hi` seconds when the shortest case differs, else `hi`.
+fn range(lo: Option<Duration>, hi: Duration) -> String {
+    match lo {
+        Some(lo) if secs3(lo) != secs3(hi) => format!("{}–{}", secs3(lo), secs3(hi)),
+        _ => secs3(hi),
     }
 }
 

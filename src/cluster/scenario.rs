@@ -106,7 +106,7 @@ pub struct Played {
     pub lines: Vec<Line>,
     /// A plan timed `AfterAdvert`: per service, the handover when the event
     /// comes just before an advert instead (`steps[0]` has it just after one).
-    pub shortest: Option<Vec<Option<Duration>>>,
+    pub shortest: Option<Vec<Outcome>>,
     /// The event bound was hit: the timeline is cut short.
     pub exhausted: bool,
 }
@@ -386,7 +386,7 @@ pub fn play_all(c: &Cluster, seg: Segment) -> Vec<Played> {
                 ..plan.clone()
             };
             let q = play(c, seg, &early);
-            p.shortest = Some(q.steps[0].outcomes.iter().map(|o| o.handover).collect());
+            p.shortest = q.steps.into_iter().next().map(|s| s.outcomes);
         }
         out.push(p);
     }
