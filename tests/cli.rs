@@ -149,6 +149,34 @@ fn status_needs_a_running_daemon_and_json_needs_status() {
     assert_eq!(code, 2, "{out}");
 }
 
+#[test]
+fn config_id_selects_the_at_id_lines_as_keepalived_i_does() {
+    let dir = std::env::temp_dir().join(format!("tinyvrrpd-cli-id-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("id.conf");
+    // Line 4 is read only with the ID high, line 5 only without it; each is an error.
+    std::fs::write(
+        &f,
+        "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n@high priority 300\n\
+         @^high virtual_router_id 0\n virtual_ipaddress {\n  192.0.2.1/24\n }\n}\n",
+    )
+    .unwrap();
+    let f = f.to_str().unwrap();
+    let (code, out) = run_cli(&["-t", "-i", "high", "-f", f]);
+    assert_eq!(code, 4, "{out}");
+    assert!(
+        out.contains("id.conf:4:") && !out.contains("id.conf:5:"),
+        "{out}"
+    );
+    let (code, out) = run_cli(&["-t", "--config-id", "low", "-f", f]);
+    assert_eq!(code, 4, "{out}");
+    assert!(
+        !out.contains("id.conf:4:") && out.contains("id.conf:5:"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// `-t` over several files: the cluster check (the `cluster` feature, on by default).
 fn cluster(files: &[&std::path::Path], extra: &[&str]) -> (i32, String) {
     let mut args = vec!["-t"];
@@ -282,4 +310,31 @@ fn cluster_check_of_the_split_brain_pair_names_every_mistake() {
         ),
         "{out}"
     );
+}
+
+#[test]
+fn cluster_check_of_one_file_shared_with_id_lines() {
+    let dir = std::env::temp_dir().join(format!("tinyvrrpd-cli-shared-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let shared = dir.join("keepalived.conf");
+    std::fs::write(
+        &shared,
+        "vrrp_instance VI_1 {\n  interface enp0s1\n  virtual_router_id 1\n\
+@lb1  priority 150\n@lb2  priority 100\n@lb1  unicast_src_ip 192.0.2.11\n@lb2  unicast_src_ip 192.0.2.12\n\
+  unicast_peer {\n@lb1    192.0.2.12\n@lb2    192.0.2.13\n  }\n  virtual_ipaddress {\n    192.0.2.10/24\n  }\n}\n",
+    )
+    .unwrap();
+    let at = |id: &str| format!("{}@{id}", shared.display());
+    let (code, out) = run_cli(&["-t", "-f", &at("lb1"), "-f", &at("lb2")]);
+    assert_eq!(code, 4, "{out}");
+    assert!(out.contains("Cluster of 2 nodes: lb1 ("), "{out}");
+    // lb2's peer line is its own @lb2 line; lb1's source, its own @lb1 line.
+    let f = shared.display();
+    let line = out
+        .lines()
+        .find(|l| l.contains("does not name lb1's source"));
+    let line = line.unwrap_or_else(|| panic!("{out}"));
+    assert!(line.starts_with(&format!("{f}:8: error:")), "{line}");
+    assert!(line.contains(&format!("({f}:6)")), "{line}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -103,6 +103,17 @@ impl Findings<'_> {
         self.c.at(s.node, s.line)
     }
 
+    /// Where member `m`'s advert source is written: `unicast_src_ip`, or `mcast_src_ip`
+    /// (one setting in keepalived too).
+    fn src_site(&self, m: Member) -> Site {
+        let site = self.site(m, "unicast_src_ip");
+        if site.line == self.c.inst(m).line {
+            self.site(m, "mcast_src_ip")
+        } else {
+            site
+        }
+    }
+
     fn name(&self, m: Member) -> &str {
         &self.c.nodes[m.node].name
     }
@@ -160,6 +171,55 @@ impl Findings<'_> {
             }
         }
         self.vips(a, b);
+        if !x.is_unicast() && !y.is_unicast() && x.mcast_group != y.mcast_group {
+            let (sa, sb) = (self.site(a, "mcast_dst_ip"), self.site(b, "mcast_dst_ip"));
+            let group =
+                |g: Option<IpAddr>| g.map_or("the RFC's group".to_string(), |g| g.to_string());
+            self.push(
+                Severity::Error,
+                "mcast_group",
+                &[sb, sa],
+                format!(
+                    "{me} adverts go to {} here, to {} at {}: keepalived nodes would not hear each other and both become Master (tinyvrrpd does not act on the group yet: it uses the RFC's)",
+                    group(y.mcast_group),
+                    group(x.mcast_group),
+                    self.at(sa)
+                ),
+            );
+        }
+        if x.strict != y.strict {
+            let (sa, sb) = (self.site(a, "strict_mode"), self.site(b, "strict_mode"));
+            let on = if y.strict { "here" } else { "only at" };
+            self.push(
+                Severity::Warning,
+                "strict",
+                &[sb, sa],
+                format!(
+                    "{me} strict mode (strict_mode or vrrp_strict) {on} {}: keepalived's strict rules changed one node's settings and not the other's (see each file's -t warnings)",
+                    if y.strict { format!("but not at {}", self.at(sa)) } else { self.at(sa) }
+                ),
+            );
+        }
+        let excluded = |i: &crate::config::model::Instance| -> Vec<IpAddr> {
+            let mut v: Vec<IpAddr> = i.vips_excluded.iter().map(|(v, _)| v.addr).collect();
+            v.sort_unstable();
+            v
+        };
+        if excluded(x) != excluded(y) {
+            let (sa, sb) = (
+                self.site(a, "virtual_ipaddress_excluded"),
+                self.site(b, "virtual_ipaddress_excluded"),
+            );
+            self.push(
+                Severity::Warning,
+                "vips",
+                &[sb, sa],
+                format!(
+                    "{me} virtual_ipaddress_excluded differs from {}: some of those addresses do not follow a failover",
+                    self.at(sa)
+                ),
+            );
+        }
         if x.is_unicast() != y.is_unicast() {
             let (uni, multi) = if y.is_unicast() { (b, a) } else { (a, b) };
             let (su, sm) = (
@@ -340,30 +400,55 @@ impl Findings<'_> {
                     && c.inst(a).unicast_src == Some(src.addr)
                     && a.node < b.node
                 {
-                    let (sa, sb) = (
-                        self.site(a, "unicast_src_ip"),
-                        self.site(b, "unicast_src_ip"),
-                    );
+                    let (sa, sb) = (self.src_site(a), self.src_site(b));
+                    let word = if x.is_unicast() {
+                        "unicast_src_ip"
+                    } else {
+                        "mcast_src_ip"
+                    };
                     self.push(
                         Severity::Error,
                         "unicast_src_ip",
                         &[sa, sb],
                         format!(
-                            "{me} unicast_src_ip {} here and at {}: each node takes the other's adverts for its own (\"{}\") and both become Master",
+                            "{me} {word} {} here and at {}: each node takes the other's adverts for its own (\"{}\") and both become Master",
                             src.addr,
                             self.at(sb),
                             Discard::OwnAdvert
                         ),
                     );
                 }
-                if !x.is_unicast() || !c.inst(b).is_unicast() || x.unicast_peers.contains(&src.addr)
+                let both_unicast = x.is_unicast() && c.inst(b).is_unicast();
+                let range = x.peer_ttl.iter().find(|t| t.addr == src.addr);
+                let sent = c.inst(b).unicast_ttl.unwrap_or(255);
+                if let Some(r) = range.filter(|r| both_unicast && !(r.min..=r.max).contains(&sent))
                 {
+                    let sa = Site {
+                        node: a.node,
+                        line: c.line_of_addr(a, "unicast_peer", src.addr),
+                    };
+                    let sb = self.site(b, "unicast_ttl");
+                    self.push(
+                        Severity::Error,
+                        "unicast_ttl",
+                        &[sa, sb],
+                        format!(
+                            "{me} unicast_peer {} accepts TTL {}-{} here, but {} sends TTL {sent} ({}): keepalived drops every advert from it, and both become Master (tinyvrrpd does not act on TTL settings yet: it sends and expects 255)",
+                            src.addr,
+                            r.min,
+                            r.max,
+                            self.name(b),
+                            self.at(sb)
+                        ),
+                    );
+                }
+                if !both_unicast || x.unicast_peers.contains(&src.addr) {
                     continue;
                 }
                 let sa = self.site(a, "unicast_peer");
                 match src.known {
                     Known::Configured | Known::Inferred => {
-                        let sb = self.site(b, "unicast_src_ip");
+                        let sb = self.src_site(b);
                         let peers: Vec<String> =
                             x.unicast_peers.iter().map(IpAddr::to_string).collect();
                         self.push(
@@ -408,7 +493,7 @@ impl Findings<'_> {
                     node: a.node,
                     line: c.line_of_addr(a, "unicast_peer", own),
                 };
-                let ss = self.site(a, "unicast_src_ip");
+                let ss = self.src_site(a);
                 self.push(
                     Severity::Warning,
                     "unicast_peer",

@@ -10,26 +10,40 @@ use std::net::IpAddr;
 pub struct Locator<'a> {
     lines: Vec<&'a str>,
     format: Format,
+    /// keepalived's config ID: `@ID ` lines of other IDs are not this node's.
+    id: Option<&'a str>,
 }
 
 impl<'a> Locator<'a> {
-    pub fn new(text: &'a str) -> Locator<'a> {
+    pub fn new(text: &'a str, id: Option<&'a str>) -> Locator<'a> {
         Locator {
             lines: text.lines().collect(),
             format: config::detect(text),
+            id,
         }
     }
 
     /// The tokens of line `n` (1-based) without its comment: words split at blanks,
-    /// braces and `=`.
+    /// braces and `=`; none for another ID's `@ID` line, and without the `@ID` prefix.
     fn tokens(&self, n: u32) -> impl Iterator<Item = &'a str> {
         let line = self.lines.get(n as usize - 1).copied().unwrap_or("");
         let code = match comment_start(line, self.format) {
             Some(i) => &line[..i],
             None => line,
         };
-        code.split(|c: char| c.is_whitespace() || matches!(c, '{' | '}' | '='))
+        let mut words = code
+            .split(|c: char| c.is_whitespace() || matches!(c, '{' | '}' | '='))
             .filter(|w| !w.is_empty())
+            .peekable();
+        let mine = match words.peek().and_then(|w| w.strip_prefix('@')) {
+            Some(not) if not.starts_with('^') => self.id != Some(&not[1..]),
+            Some(id) => self.id == Some(id),
+            None => true,
+        };
+        if words.peek().is_some_and(|w| w.starts_with('@')) {
+            words.next();
+        }
+        words.filter(move |_| mine)
     }
 
     /// The lines of the instance that starts at `start`: up to the next section
@@ -37,7 +51,11 @@ impl<'a> Locator<'a> {
     /// text there is not what the model says (a line of an included file).
     fn block(&self, start: u32) -> core::ops::Range<u32> {
         let last = self.lines.len() as u32;
-        if start == 0 || start > last {
+        let opens = match self.format {
+            Format::KeyValue => "instance",
+            Format::Keepalived => "vrrp_instance",
+        };
+        if start == 0 || start > last || self.tokens(start).next() != Some(opens) {
             return start..start;
         }
         let mut end = start + 1;
@@ -152,13 +170,13 @@ instance = VI_2\npriority = 50\n";
 
     #[test]
     fn keywords_are_found_in_their_instance_only_and_never_in_comments() {
-        let ka = Locator::new(KA);
+        let ka = Locator::new(KA, None);
         assert_eq!(ka.keyword(2, "virtual_router_id"), 4);
         assert_eq!(ka.keyword(2, "auth_pass"), 6);
         // Not written in VI_1 (only in VI_2, and in a comment): the instance's line.
         assert_eq!(ka.keyword(2, "priority"), 2);
         assert_eq!(ka.keyword(15, "priority"), 16);
-        let kv = Locator::new(KV);
+        let kv = Locator::new(KV, None);
         assert_eq!(kv.keyword(1, "virtual_router_id"), 2);
         assert_eq!(kv.keyword(1, "priority"), 1);
         assert_eq!(kv.keyword(5, "priority"), 6);
@@ -167,12 +185,12 @@ instance = VI_2\npriority = 50\n";
     #[test]
     fn an_address_is_found_under_its_keyword() {
         let ip = |s: &str| s.parse().unwrap();
-        let ka = Locator::new(KA);
+        let ka = Locator::new(KA, None);
         assert_eq!(ka.address(2, "unicast_peer", ip("192.0.2.13")), 9);
         // The same address as a VIP and as a peer: each under its keyword.
         assert_eq!(ka.address(2, "unicast_peer", ip("192.0.2.12")), 8);
         assert_eq!(ka.address(2, "virtual_ipaddress", ip("192.0.2.12")), 12);
-        let kv = Locator::new(KV);
+        let kv = Locator::new(KV, None);
         assert_eq!(kv.address(1, "unicast_peer", ip("192.0.2.13")), 3);
         assert_eq!(kv.address(1, "virtual_ipaddress", ip("192.0.2.12")), 4);
         // Not there: the keyword's line, else the instance's.
@@ -181,9 +199,27 @@ instance = VI_2\npriority = 50\n";
     }
 
     #[test]
-    fn a_line_outside_the_text_stands_for_itself() {
-        let kv = Locator::new(KV);
+    fn another_nodes_id_lines_are_skipped() {
+        let text =
+            "vrrp_instance V {\n@lb1 priority 150\n@lb2 priority 100\n@^lb1 state BACKUP\n}\n";
+        let (one, two) = (
+            Locator::new(text, Some("lb1")),
+            Locator::new(text, Some("lb2")),
+        );
+        assert_eq!(
+            (one.keyword(1, "priority"), two.keyword(1, "priority")),
+            (2, 3)
+        );
+        assert_eq!((one.keyword(1, "state"), two.keyword(1, "state")), (1, 4));
+    }
+
+    #[test]
+    fn a_line_that_starts_no_instance_here_stands_for_itself() {
+        let kv = Locator::new(KV, None);
         assert_eq!(kv.keyword(40, "priority"), 40);
         assert_eq!(kv.keyword(0, "priority"), 0);
+        // An instance of an included file: its line number means nothing in this text.
+        assert_eq!(kv.keyword(3, "virtual_ipaddress"), 3);
+        assert_eq!(Locator::new(KA, None).keyword(3, "virtual_router_id"), 3);
     }
 }

@@ -29,6 +29,8 @@ pub struct Node {
     pub config: Config,
     /// The file's text, to find the line of a keyword the model keeps no line for.
     pub text: String,
+    /// keepalived's config ID the file was read with (`@ID` lines), if given.
+    pub config_id: Option<String>,
 }
 
 impl Node {
@@ -41,7 +43,12 @@ impl Node {
             name: config.router_id.clone().unwrap_or(stem),
             config,
             text: text.to_string(),
+            config_id: None,
         }
+    }
+
+    fn locator(&self) -> Locator<'_> {
+        Locator::new(&self.text, self.config_id.as_deref())
     }
 }
 
@@ -77,12 +84,16 @@ impl Cluster {
 
     /// The line of `keyword` in member `m`'s instance (its own line if not written).
     pub fn line_of(&self, m: Member, keyword: &str) -> u32 {
-        Locator::new(&self.nodes[m.node].text).keyword(self.inst(m).line, keyword)
+        self.nodes[m.node]
+            .locator()
+            .keyword(self.inst(m).line, keyword)
     }
 
     /// The line of `addr` under `keyword` in member `m`'s instance.
     pub fn line_of_addr(&self, m: Member, keyword: &str, addr: IpAddr) -> u32 {
-        Locator::new(&self.nodes[m.node].text).address(self.inst(m).line, keyword, addr)
+        self.nodes[m.node]
+            .locator()
+            .address(self.inst(m).line, keyword, addr)
     }
 
     /// How an address a node advertises from reads in a report: the address, or what

@@ -255,16 +255,23 @@ fn state_master_on_both_nodes_or_on_the_lower_one() {
 
 #[test]
 fn nopreempt_and_preempt_delay_act_only_on_the_node_that_would_preempt() {
-    let b = format!("{KV2}nopreempt = yes\npreempt_delay = 5\n");
+    let b = format!("{KV2}nopreempt = yes\n");
     let f = findings(KV1, &b);
     one(&f, "nopreempt here has no effect", "b.conf:13", "a.conf:6");
+    // (With nopreempt, keepalived resets preempt_delay with a warning: apart.)
+    let b = format!("{KV2}preempt_delay = 5\n");
+    let f = findings(KV1, &b);
     one(
         &f,
         "preempt_delay here has no effect",
-        "b.conf:14",
+        "b.conf:13",
         "a.conf:6",
     );
-    let a = format!("{KV1}nopreempt = yes\n");
+    // (keepalived clears nopreempt under `state MASTER`, with a warning.)
+    let a = format!(
+        "{}nopreempt = yes\n",
+        edit(KV1, "state = MASTER", "state = BACKUP")
+    );
     let e = one(
         &findings(&a, KV2),
         "nopreempt on a, the highest",
@@ -370,4 +377,64 @@ fn seconds_are_written_as_in_a_config() {
     assert_eq!(secs(Centis(100)), "1");
     assert_eq!(secs(Centis(5)), "0.05");
     assert_eq!(secs_f(3_609_375), "3.609375");
+}
+
+/// The seed's key=value pair in multicast: no peers, no authentication.
+fn multicast(kv: &str) -> String {
+    kv.lines()
+        .filter(|l| !l.starts_with("unicast_") && !l.starts_with("auth_"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+#[test]
+fn a_peer_ttl_range_must_admit_what_the_other_node_sends() {
+    let a = edit(
+        KV1,
+        "unicast_peer = 192.0.2.12",
+        "unicast_peer = 192.0.2.12 min_ttl 250 max_ttl 255",
+    );
+    let b = format!("{KV2}unicast_ttl = 64\n");
+    let e = one(
+        &findings(&a, &b),
+        "accepts TTL 250-255 here, but b sends TTL 64",
+        "a.conf:9",
+        "b.conf:13",
+    );
+    assert!(e.contains("keepalived drops every advert from it"), "{e}");
+    let b = format!("{KV2}unicast_ttl = 251\n");
+    assert_eq!(findings(&a, &b), Vec::<String>::new());
+}
+
+#[test]
+fn multicast_groups_sources_and_strict_mode_must_agree() {
+    let (a, b) = (multicast(KV1), multicast(KV2));
+    assert_eq!(findings(&a, &b), Vec::<String>::new());
+    let e = one(
+        &findings(&a, &format!("{b}mcast_dst_ip = 224.0.0.19\n")),
+        "adverts go to 224.0.0.19 here, to the RFC's group",
+        "b.conf:9",
+        "a.conf:2",
+    );
+    assert!(e.contains("error:"), "{e}");
+    // mcast_src_ip is where multicast adverts leave from: the same on both is an error.
+    let f = findings(
+        &format!("{a}mcast_src_ip = 192.0.2.11\n"),
+        &format!("{b}mcast_src_ip = 192.0.2.11\n"),
+    );
+    one(
+        &f,
+        "mcast_src_ip 192.0.2.11 here and at",
+        "a.conf:9",
+        "b.conf:9",
+    );
+    let f = findings(&a, &format!("{b}strict_mode = yes\n"));
+    one(
+        &f,
+        "strict mode (strict_mode or vrrp_strict) here but not at",
+        "b.conf:9",
+        "a.conf:2",
+    );
+    // Strict mode turned accept mode off on b: said too.
+    one(&f, "no_accept here, accept at", "b.conf:2", "a.conf:2");
 }
