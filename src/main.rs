@@ -19,19 +19,12 @@ const DEFAULT_PID: &str = "/run/tinyvrrpd.pid";
 /// pulls Unicode width tables (≈ 11 KB) into the binary.
 const HELP: &str = "\
 Usage: tinyvrrpd [options]
-       tinyvrrpd -t -f NODE1 -f NODE2 [-f NODE3...] [--json] [--latency MS]
-                 [--loss PERCENT] [--seed N]
        tinyvrrpd status [--json] [-p FILE]
 A minimal VRRP daemon (RFC 3768/5798/9568), keepalived-compatible.
 
 Options:
     -f, --use-file FILE configuration file (key=value or keepalived.conf)
-    -t, --config-test   check the configuration and exit (0 = valid); with several
-                        -f, one file per node: check them as one cluster
-                        (cross-checks, and failovers simulated in virtual time)
-        --latency MS    cluster check: one-way delay of the simulated segment (0)
-        --loss PERCENT  cluster check: adverts lost on it (0)
-        --seed N        cluster check: seed of those losses (1)
+    -t, --config-test   check the configuration and exit (0 = valid)
     -n, --dont-fork     stay in the foreground
     -l, --log-console   log to the console (stderr) too
     -D, --log-detail    detailed (debug) logging
@@ -39,10 +32,30 @@ Options:
                         first dot)
     -p, --pid FILE      pid file (default /run/tinyvrrpd.pid); the status socket
                         and the SIGUSR1 dump sit beside it (.sock, .data)
-        --json          with 'status' or a cluster check: print JSON
+        --json          with 'status' (or a cluster check): print JSON
     -v, --version       print the version and exit
     -h, --help          print this help and exit
 ";
+
+/// The cluster check's usage, in the builds that have it (feature `cluster`).
+#[cfg(feature = "cluster")]
+const CLUSTER_HELP: &str = "
+Cluster check: tinyvrrpd -t -f NODE1 -f NODE2 [-f NODE3...] [OPTIONS]
+  every node's file (FILE@ID: a shared file read with config ID ID), cross-checked
+  and its failovers simulated in virtual time. Options:
+        --json          print JSON
+        --latency MS    one-way delay of the simulated segment (0)
+        --loss PERCENT  adverts lost on it (0)
+        --seed N        seed of those losses (1)
+";
+#[cfg(not(feature = "cluster"))]
+const CLUSTER_HELP: &str = "";
+
+/// The cluster check's options besides --json.
+#[cfg(feature = "cluster")]
+const CLUSTER_OPTIONS: [(&str, &str); 3] = [("latency", "MS"), ("loss", "PERCENT"), ("seed", "N")];
+#[cfg(not(feature = "cluster"))]
+const CLUSTER_OPTIONS: [(&str, &str); 0] = [];
 
 fn options() -> getopts::Options {
     let mut o = getopts::Options::new();
@@ -54,11 +67,11 @@ fn options() -> getopts::Options {
         .optopt("i", "config-id", "", "ID")
         .optopt("p", "pid", "", "FILE")
         .optflag("", "json", "")
-        .optopt("", "latency", "", "MS")
-        .optopt("", "loss", "", "PERCENT")
-        .optopt("", "seed", "", "N")
         .optflag("v", "version", "")
         .optflag("h", "help", "");
+    for (name, hint) in CLUSTER_OPTIONS {
+        o.optopt("", name, "", hint);
+    }
     o
 }
 
@@ -74,7 +87,7 @@ fn main() -> ExitCode {
         }
     };
     if m.opt_present("h") {
-        print!("{HELP}");
+        print!("{HELP}{CLUSTER_HELP}");
         return ExitCode::SUCCESS;
     }
     if m.opt_present("v") {
@@ -93,22 +106,21 @@ fn main() -> ExitCode {
         None => {}
     }
     let files = m.opt_strs("f");
-    if files.len() > 1 {
-        if !m.opt_present("t") {
-            eprintln!(
-                "tinyvrrpd: several -f only with -t (a cluster check)\nTry 'tinyvrrpd --help'."
-            );
+    match (files.len() > 1, m.opt_present("t")) {
+        (true, true) => return cluster_check(&files, &m),
+        (true, false) => {
+            eprintln!("tinyvrrpd: several -f only with -t (a cluster check)");
             return ExitCode::from(EXIT_USAGE);
         }
-        return cluster_check(&files, &m);
+        _ => {}
     }
-    for opt in ["json", "latency", "loss", "seed"] {
-        if m.opt_present(opt) {
-            eprintln!(
-                "tinyvrrpd: --{opt} goes with 'status' or a cluster check (-t with several -f)\nTry 'tinyvrrpd --help'."
-            );
-            return ExitCode::from(EXIT_USAGE);
-        }
+    let cluster_opts = CLUSTER_OPTIONS.iter().map(|o| o.0);
+    if let Some(opt) = core::iter::once("json")
+        .chain(cluster_opts)
+        .find(|o| m.opt_present(o))
+    {
+        eprintln!("tinyvrrpd: --{opt} goes with 'status' or a cluster check (-t with several -f)");
+        return ExitCode::from(EXIT_USAGE);
     }
     let config_path = match files.first() {
         Some(f) => PathBuf::from(f),
@@ -315,9 +327,7 @@ fn cluster_check(files: &[String], m: &getopts::Matches) -> ExitCode {
 
 #[cfg(not(feature = "cluster"))]
 fn cluster_check(_: &[String], _: &getopts::Matches) -> ExitCode {
-    eprintln!(
-        "tinyvrrpd: this build has no cluster check (it was built without the 'cluster' feature, as the embedded builds are): check each file here with -t, and the cluster with a PC build (x86_64, aarch64)"
-    );
+    eprintln!("tinyvrrpd: no cluster check in this (router) build: run it on a PC build");
     ExitCode::from(EXIT_USAGE)
 }
 
