@@ -100,24 +100,7 @@ fn seed_pair_failover_times_and_log_lines_match_the_simulation() {
 
     // Graceful stop: make before break, as predicted (no moment without an owner).
     lab.signal('a', libc::SIGTERM);
-    let start = Instant::now();
-    let took = loop {
-        let (on_a, on_b) = (lab.owns('a'), lab.owns('b'));
-        assert!(
-            on_a || on_b,
-            "nobody held the VIP {:?} after SIGTERM",
-            start.elapsed()
-        );
-        if on_b && !on_a {
-            break start.elapsed();
-        }
-        assert!(
-            start.elapsed() < graceful + (V2_1S.graceful - SKEW_100),
-            "{}",
-            lab.log('b')
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    };
+    let took = lab.wait_handover_without_gap('a', 'b', graceful + (V2_1S.graceful - SKEW_100));
     eprintln!("graceful: measured {took:?}, simulated {graceful:?}");
     assert!(
         took + EARLY >= graceful,
