@@ -49,9 +49,11 @@ enum Opt {
     Goto,
     /// A rule action without a value (FR_ACT_*).
     Act(u8),
-    /// keepalived's options whose effect tinyvrrpd does not apply.
-    Refused,
 }
+
+/// keepalived's route and rule options whose effect tinyvrrpd does not apply (metrics,
+/// nexthops, encapsulations, realms, port and user ranges...): refused by name.
+const REFUSED: &str = "as encap expires mtu hoplimit advmss rtt rttvar reordering window cwnd ssthresh realms rto_min initcwnd initrwnd features quickack congctl pref ttl-propagate fastopen_no_cookie or nexthop track_group vrf suppress_prefixlength sup_pl suppress_ifgroup sup_group tunnel-id uidrange l3mdev ipproto sport dport";
 
 const OPTS: &[(&str, u8, Opt)] = {
     use Opt::*;
@@ -90,42 +92,6 @@ const OPTS: &[(&str, u8, Opt)] = {
         ("blackhole", 2, Act(6)),
         ("unreachable", 2, Act(7)),
         ("prohibit", 2, Act(8)),
-        ("as", 1, Refused),
-        ("encap", 1, Refused),
-        ("expires", 1, Refused),
-        ("mtu", 1, Refused),
-        ("hoplimit", 1, Refused),
-        ("advmss", 1, Refused),
-        ("rtt", 1, Refused),
-        ("rttvar", 1, Refused),
-        ("reordering", 1, Refused),
-        ("window", 1, Refused),
-        ("cwnd", 1, Refused),
-        ("ssthresh", 1, Refused),
-        ("realms", 3, Refused),
-        ("rto_min", 1, Refused),
-        ("initcwnd", 1, Refused),
-        ("initrwnd", 1, Refused),
-        ("features", 1, Refused),
-        ("quickack", 1, Refused),
-        ("congctl", 1, Refused),
-        ("pref", 1, Refused),
-        ("ttl-propagate", 1, Refused),
-        ("fastopen_no_cookie", 1, Refused),
-        ("or", 1, Refused),
-        ("nexthop", 1, Refused),
-        ("track_group", 3, Refused),
-        ("vrf", 1, Refused),
-        ("suppress_prefixlength", 2, Refused),
-        ("sup_pl", 2, Refused),
-        ("suppress_ifgroup", 2, Refused),
-        ("sup_group", 2, Refused),
-        ("tunnel-id", 2, Refused),
-        ("uidrange", 2, Refused),
-        ("l3mdev", 2, Refused),
-        ("ipproto", 2, Refused),
-        ("sport", 2, Refused),
-        ("dport", 2, Refused),
     ]
 };
 
@@ -252,6 +218,9 @@ fn read(words: &[&str], rule: bool) -> Result<Line, String> {
             .iter()
             .find(|o| o.0 == w && o.1 & which != 0)
             .map(|o| o.2);
+        if REFUSED.split(' ').any(|r| r == w) {
+            return Err(format!("{what} option '{w}' is not supported by tinyvrrpd"));
+        }
         let Some(opt) = opt else {
             if rule {
                 // `type blackhole` is `blackhole`.
@@ -289,9 +258,6 @@ fn read(words: &[&str], rule: bool) -> Result<Line, String> {
         };
         let value = match opt {
             Opt::Inet(_) | Opt::Onlink | Opt::Mode(_) | Opt::NoTrack | Opt::Not | Opt::Act(_) => "",
-            Opt::Refused => {
-                return Err(format!("{what} option '{w}' is not supported by tinyvrrpd"));
-            }
             _ => {
                 i += 1;
                 words
@@ -373,7 +339,6 @@ fn read(words: &[&str], rule: bool) -> Result<Line, String> {
             }
             Opt::Goto => l.action(2, number(value).ok_or_else(bad)?)?,
             Opt::Act(a) => l.action(a, 0)?,
-            Opt::Refused => {}
         }
     }
     Ok(l)
