@@ -364,6 +364,14 @@ impl Router {
                 self.firewall(add, now, io);
             }
             Action::SendGarp { count } => self.vips().announce(None, count, &io.links, &io.frames),
+            // keepalived's words; rate-limited, since the other owner repeats every advert.
+            Action::OwnerConflict { src } => {
+                if io.limiter.admit(now, src, "owner").is_some() {
+                    warn!(
+                        "({name}) CONFIGURATION ERROR: local instance and {src} are both configured as address owner, please resolve"
+                    );
+                }
+            }
             Action::LowerPriorityMaster { src, priority } => {
                 let own = self.m.priority();
                 info!(

@@ -87,6 +87,11 @@ pub enum Action {
         src: IpAddr,
         priority: u8,
     },
+    /// The address owner heard another router claim priority 255: a configuration error
+    /// on one of them. The owner stays Master (it owns the addresses); the caller logs it.
+    OwnerConflict {
+        src: IpAddr,
+    },
 }
 
 /// Why an advert that reached this virtual router was discarded (RFC 5798 §7.1, RFC 3768
@@ -609,6 +614,11 @@ impl Machine {
                 Timer::Adver,
                 now + self.params.advert_interval.as_duration(),
             );
+        } else if own == PRIORITY_OWNER && adv.priority == PRIORITY_OWNER {
+            // The addresses are ours: an owner never hands them over, whatever the other
+            // claimant's address (the tie-break below would). Two owners are a
+            // configuration error for the operator to resolve; our adverts go on.
+            self.push(Action::OwnerConflict { src: adv.src });
         } else if adv.priority > own || (adv.priority == own && adv.src > self.local_addr) {
             if self.params.version == Version::V3 {
                 self.master_adver_interval = adv.interval.as_duration();

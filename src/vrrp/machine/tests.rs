@@ -564,6 +564,22 @@ fn equal_priority_tie_breaks_on_the_higher_primary_address() {
 }
 
 #[test]
+fn the_address_owner_never_yields_to_another_owner_and_reports_the_conflict() {
+    // We are .11, the owner; a second owner at .12 would win a tie on the address.
+    let mut m = Machine::new(params(255), N1);
+    m.start(t(0));
+    drain(&mut m);
+    assert_eq!(m.state(), State::Master);
+    let next_advert = m.poll_timeout();
+    m.handle_advert(t(500), &advert(N2, 255)).unwrap();
+    assert_eq!(m.state(), State::Master);
+    assert_eq!(drain(&mut m), vec![Action::OwnerConflict { src: N2 }]);
+    // Nothing else changes: the adverts keep their rhythm, nobody is "seen" as Master.
+    assert_eq!(m.poll_timeout(), next_advert);
+    assert_eq!(m.master_seen(), None);
+}
+
+#[test]
 fn master_answers_a_lower_priority_master_with_an_advert_and_gratuitous_arp() {
     let mut m = master(params(150));
     // Past the second burst of taking over, so the only GARPs are the answer's.
