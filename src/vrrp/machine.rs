@@ -712,6 +712,10 @@ impl Machine {
     fn become_master(&mut self, now: Instant, why: Reason) {
         self.set_state(State::Master, why);
         self.counters.became_master += 1;
+        // An interval adopted from a former Master (§6.4.2) described that Master; from
+        // now on the Master is us. Without this, a later move to Backup (a sync group's)
+        // would wait for a Master on the old one's interval.
+        self.master_adver_interval = self.params.advert_interval.as_duration();
         self.master_seen = None;
         self.preempt_at = None;
         self.timers[Timer::MasterDown as usize] = None;

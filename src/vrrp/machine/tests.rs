@@ -326,6 +326,35 @@ fn v3_backup_adopts_the_masters_advert_interval() {
     );
 }
 
+/// RFC 5798 §6.4.1 sets Master_Adver_Interval to our own Advertisement_Interval when a
+/// router starts; one adopted from a Master (§6.4.2) describes that Master only. Once we
+/// are Master ourselves, a later move to Backup (a sync group's) must wait for a Master
+/// on our own interval, not on a long-gone Master's.
+#[test]
+fn an_interval_adopted_from_an_old_master_ends_when_the_backup_becomes_master() {
+    let mut m = started(v3(100, 10), t(0));
+    let mut slow = advert(N2, 150);
+    slow.version = Version::V3;
+    slow.auth = None;
+    slow.interval = Centis(400);
+    m.handle_advert(t(100), &slow).unwrap();
+    assert_eq!(m.master_adver_interval(), Duration::from_secs(4));
+    // That Master vanished: we take over, advertising every 0.1 s.
+    let due = m.poll_timeout().unwrap();
+    m.handle_timeout(due);
+    drain(&mut m);
+    assert_eq!(m.state(), State::Master);
+    assert_eq!(m.master_adver_interval(), Duration::from_millis(100));
+    // A sync group partner yields and pulls us along: 3 × 0.1 s + skew, not 3 × 4 s.
+    let later = due + Duration::from_secs(1);
+    m.sync_to(later, State::Backup);
+    assert_eq!(m.state(), State::Backup);
+    assert_eq!(
+        m.poll_timeout(),
+        Some(later + Duration::from_micros(360_937))
+    );
+}
+
 #[test]
 fn v2_discards_an_advert_with_a_different_interval() {
     let mut m = started(params(100), t(0));
