@@ -502,9 +502,20 @@ impl Machine {
                 (o, r) if o != r => self.arm(Timer::GarpRefresh, now + r),
                 _ => {}
             }
-        } else if self.state == State::Backup && old.version != self.params.version {
-            self.master_adver_interval = self.params.advert_interval.as_duration();
-            self.arm(Timer::MasterDown, now + self.master_down_interval());
+        } else if self.state == State::Backup {
+            // Master_Adver_Interval is our own unless a v3 Master's adverts gave us its
+            // (§6.4.2), which a reload of our advert_int does not change. A change
+            // applies to the running Master_Down_Timer at once: left at the old interval,
+            // a shortened one delays failover, a lengthened one takes over early.
+            let adopted = self.params.version == Version::V3
+                && old.version == Version::V3
+                && self.master_seen.is_some();
+            let own = self.params.advert_interval.as_duration();
+            let changed = self.master_adver_interval != own || old.version != self.params.version;
+            if !adopted && changed {
+                self.master_adver_interval = own;
+                self.arm(Timer::MasterDown, now + self.master_down_interval());
+            }
         }
         if self.params.preempt_delay.is_zero() || !self.params.preempt {
             self.preempt_at = None;

@@ -727,6 +727,49 @@ fn reload_with_new_priority_keeps_master_and_advertises_it_at_once() {
     assert_eq!(m.priority(), 120);
 }
 
+/// A reload of advert_int on both nodes: the Backup's Master_Down_Interval follows its
+/// new interval at once (VRRPv2 never adopts the Master's: both must be configured the
+/// same). Shortened, failover is not delayed by the old interval; lengthened, the
+/// Backup does not take over before the Master's first advert at the new rhythm.
+#[test]
+fn a_v2_backup_waits_on_its_reloaded_interval_at_once() {
+    let every = |s: u16| Params {
+        advert_interval: Centis(s * 100),
+        ..params(100)
+    };
+    let heard = |m: &mut Machine, s: u16, at: Instant| {
+        let mut adv = advert(N2, 150);
+        adv.interval = Centis(s * 100);
+        m.handle_advert(at, &adv).unwrap();
+    };
+    // 5 s → 1 s: 3 × 1 s + 156/256 s from the reload, not 15.6 s from the last advert.
+    let mut m = started(every(5), t(0));
+    heard(&mut m, 5, t(1000));
+    m.update_params(t(2000), every(1));
+    assert_eq!(
+        m.poll_timeout(),
+        Some(t(2000) + Duration::from_micros(3_609_375))
+    );
+    // 1 s → 5 s: the old 3.6 s would take over before the Master's next advert.
+    let mut m = started(every(1), t(0));
+    heard(&mut m, 1, t(1000));
+    m.update_params(t(1500), every(5));
+    assert_eq!(
+        m.poll_timeout(),
+        Some(t(1500) + Duration::from_micros(15_609_375))
+    );
+    // A reload that leaves the interval alone leaves the timer alone.
+    let due = m.poll_timeout();
+    m.update_params(
+        t(1600),
+        Params {
+            preempt_delay: Duration::from_secs(1),
+            ..every(5)
+        },
+    );
+    assert_eq!(m.poll_timeout(), due);
+}
+
 /// Two or more machines wired back to back over a lossless, zero-latency virtual link.
 struct Net {
     nodes: Vec<Node>,
