@@ -145,7 +145,8 @@ impl Daemon {
     /// configuration's sync groups, checks, tracked interfaces and name take effect, and
     /// tracking starts or adjusts the instances.
     fn configure(&mut self, config: Config, scripts: Vec<(TrackScript, Prepared)>, now: Instant) {
-        self.routers.set_groups(config.sync_groups);
+        self.routers
+            .set_groups(config.sync_groups, now, &mut self.io);
         self.tracking
             .set_checks(scripts, now, &mut self.io.children);
         self.tracking.set_interfaces(&self.routers.interfaces());

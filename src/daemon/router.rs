@@ -231,6 +231,16 @@ impl Router {
         self.m.sync_to(now, to);
     }
 
+    /// Join or leave a sync group (see `Machine::set_grouped`).
+    pub fn set_grouped(&mut self, grouped: bool) {
+        self.m.set_grouped(grouped);
+    }
+
+    /// Its sync group lets it take over (the caller then drains).
+    pub fn release_hold(&mut self, now: Instant) {
+        self.m.release_hold(now);
+    }
+
     /// SIGTERM: resign (see `Machine::shutdown`); `release_now` cuts the wait short.
     pub fn resign(&mut self, now: Instant) {
         self.m.shutdown(now);

@@ -310,6 +310,12 @@ pub struct Machine {
     /// Resigned but still serving the VIPs until the new Master is heard (make before
     /// break), so a planned stop costs clients no outage.
     releasing: bool,
+    /// A sync group member: when its Master_Down_Timer expires it only declares that it
+    /// wants to be Master (`wants_master`); the group lets it (`release_hold`) once every
+    /// member wants to (keepalived's rule, see `vrrp::group`).
+    grouped: bool,
+    /// Its Master_Down_Timer expired while grouped, and no Master has been heard since.
+    wants_master: bool,
     reason: Reason,
     counters: Counters,
     actions: Deque<Action, ACTION_QUEUE>,
@@ -328,6 +334,8 @@ impl Machine {
             preempt_at: None,
             master_seen: None,
             releasing: false,
+            grouped: false,
+            wants_master: false,
             reason: Reason::Startup,
             counters: Counters::default(),
             actions: Deque::new(),
@@ -455,6 +463,29 @@ impl Machine {
                 self.set_state(State::Fault, Reason::Fault);
             }
             (false, State::Fault) => self.begin(now, Reason::FaultCleared),
+        }
+    }
+
+    /// Whether this router is, or wants to be, Master: what its sync group asks of every
+    /// member before any of them takes over.
+    pub fn wants_master(&self) -> bool {
+        match self.state {
+            State::Master => true,
+            State::Backup => self.wants_master,
+            State::Initialize | State::Fault => false,
+        }
+    }
+
+    /// Join or leave a sync group. Leaving does not release a held wish by itself: the
+    /// caller asks the group rule again.
+    pub fn set_grouped(&mut self, grouped: bool) {
+        self.grouped = grouped;
+    }
+
+    /// Its sync group is ready: a Backup whose Master_Down_Timer expired becomes Master.
+    pub fn release_hold(&mut self, now: Instant) {
+        if self.state == State::Backup && self.wants_master {
+            self.become_master(now, Reason::MasterDown);
         }
     }
 
@@ -595,6 +626,7 @@ impl Machine {
             }
             self.arm(Timer::MasterDown, now + self.master_down_interval());
             self.master_seen = Some((adv.src, adv.priority));
+            self.wants_master = false;
             if !self.params.preempt_delay.is_zero() {
                 if adv.priority >= own {
                     self.preempt_at = None;
@@ -672,6 +704,12 @@ impl Machine {
             }
             self.timers[t as usize] = None;
             match (t, self.state) {
+                (Timer::MasterDown, State::Backup) if self.grouped => {
+                    // keepalived's sync group rule: go Master only when every member can
+                    // (`vrrp::group`); until then wait on, as if no Master had been heard.
+                    self.wants_master = true;
+                    self.arm(Timer::MasterDown, now + self.master_down_interval());
+                }
                 (Timer::MasterDown, State::Backup) => self.become_master(now, Reason::MasterDown),
                 (Timer::Adver, State::Master) => {
                     self.send_advert(self.params.priority);
@@ -715,6 +753,7 @@ impl Machine {
             (Version::V3, State::Master) => self.master_adver_interval,
             _ => self.params.advert_interval.as_duration(),
         };
+        self.wants_master = false;
         self.set_state(State::Backup, why);
         self.arm(Timer::MasterDown, now + self.master_down_interval());
     }
