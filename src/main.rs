@@ -27,7 +27,8 @@ Options:
     -l, --log-console   log to the console (stderr) too
     -D, --log-detail    detailed (debug) logging
     -p, --pid FILE      pid file (default /run/tinyvrrpd.pid); the status socket
-                        and the SIGUSR1 dump sit beside it (.sock, .data)
+                        and the SIGUSR1/SIGUSR2 files sit beside it (.sock, .data,
+                        .stats)
         --json          with 'status': print the state as JSON
     -v, --version       print the version and exit
     -h, --help          print this help and exit
@@ -142,6 +143,7 @@ fn main() -> ExitCode {
     let paths = Paths {
         config: config_path,
         dump: pid_path.with_extension("data"),
+        stats: pid_path.with_extension("stats"),
         control: control_path(&pid_path),
     };
     log::info!(

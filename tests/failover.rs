@@ -230,6 +230,65 @@ fn sigusr1_writes_the_state_dump() {
     );
 }
 
+/// keepalived users send SIGUSR2 for the counters: written beside the pid file (as
+/// keepalived writes /tmp/keepalived.stats). No other signal whose default action ends a
+/// process may end the daemon without its priority-0 advert and VIP removal: each is
+/// ignored, and SIGQUIT stops it gracefully like SIGTERM.
+#[test]
+fn sigusr2_writes_the_stats_and_no_signal_ends_the_daemon_ungracefully() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    lab.start('a', &config_path("syslog1.conf"));
+    lab.wait_sole_owner('a', Duration::from_secs(5));
+    let stats = lab.pid_file('a').with_extension("stats");
+    lab.signal('a', libc::SIGUSR2);
+    wait_until(
+        Duration::from_secs(3),
+        || stats.exists(),
+        || format!("no stats file:\n{}", lab.log('a')),
+    );
+    let text = std::fs::read_to_string(&stats).unwrap();
+    for line in [
+        "VRRP Instance: VI_1",
+        "  Advertisements:",
+        "  Became master: 1",
+    ] {
+        assert!(text.contains(line), "{line:?} missing:\n{text}");
+    }
+    let mut others = vec![
+        libc::SIGALRM,
+        libc::SIGVTALRM,
+        libc::SIGPROF,
+        libc::SIGIO,
+        libc::SIGPWR,
+        libc::SIGPIPE,
+        libc::SIGXFSZ,
+        libc::SIGTRAP,
+        libc::SIGSYS,
+        libc::SIGBUS,
+        libc::SIGSEGV,
+        libc::SIGABRT,
+        libc::SIGUSR2,
+    ];
+    others.extend(libc::SIGRTMIN()..=libc::SIGRTMAX());
+    for sig in others {
+        lab.signal('a', sig);
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(
+            lab.running('a'),
+            "signal {sig} ended the daemon:\n{}",
+            lab.log('a')
+        );
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(lab.owns('a'), "no longer Master:\n{}", lab.log('a'));
+    assert_eq!(lab.stop('a', libc::SIGQUIT), Some(0), "{}", lab.log('a'));
+    assert!(!lab.owns('a'), "VIP left behind after SIGQUIT");
+    assert!(lab.log('a').contains("(VI_1) stopped, was MASTER"));
+}
+
 /// b differs from the seed in one setting; b must name a and the reason.
 fn mismatch_is_logged(change: (&str, &str), line: &str) {
     if !can_run_lab() {

@@ -60,11 +60,12 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 /// Signals read in one pass of the loop.
 type Signals8 = heapless::Vec<Signal, 8>;
 
-/// Where the daemon gets its configuration, writes its state dump and answers status
-/// requests.
+/// Where the daemon gets its configuration, writes its state dump (SIGUSR1) and its
+/// counters (SIGUSR2), and answers status requests.
 pub struct Paths {
     pub config: PathBuf,
     pub dump: PathBuf,
+    pub stats: PathBuf,
     pub control: PathBuf,
 }
 
@@ -181,6 +182,7 @@ impl Daemon {
                     }
                     Signal::Reload => self.reload(),
                     Signal::Dump => status::dump(&self.paths.dump, &self.snapshot().text()),
+                    Signal::Stats => status::dump(&self.paths.stats, &self.snapshot().stats()),
                     // Handled inside `step`, which also runs during shutdown.
                     Signal::Child => {}
                 }

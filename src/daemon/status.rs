@@ -143,6 +143,51 @@ impl<'a> Snapshot<'a> {
         s
     }
 
+    /// SIGUSR2: the counters in the layout of keepalived's /tmp/keepalived.stats, with
+    /// the reasons counted per instance; what is dropped before an advert reaches an
+    /// instance (TTL, length, checksum, …) is counted per interface, after them.
+    pub fn stats(&self) -> String {
+        let mut s = String::new();
+        for i in &self.instances {
+            let c = &i.counters;
+            let [vrid, version, not_peer, auth, interval, _own] = c.discarded;
+            let _ = write!(
+                s,
+                "VRRP Instance: {}
+  Advertisements:
+    Received: {}
+    Sent: {}
+  Became master: {}
+  Released master: {}
+  Packet Errors:
+    Advertisement Interval: {interval}
+    Version: {version}
+    VRID: {vrid}
+    Not a unicast peer: {not_peer}
+  Authentication Errors:
+    Failure: {auth}
+  Priority Zero:
+    Received: {}
+    Sent: {}
+",
+                i.cfg.name,
+                c.adverts_rx,
+                c.adverts_tx,
+                c.became_master,
+                c.released_master,
+                c.priority_zero_rx,
+                c.priority_zero_tx
+            );
+        }
+        for (name, dropped) in &self.dropped {
+            let _ = writeln!(s, "Interface: {name}\n  Dropped:");
+            for (kind, n) in *dropped {
+                let _ = writeln!(s, "    {kind}: {n}");
+            }
+        }
+        s
+    }
+
     /// The same snapshot as JSON (`tinyvrrpd status --json`).
     pub fn json(&self) -> String {
         let mut s = String::from("{\"router_id\":");
@@ -281,7 +326,8 @@ impl StatusSocket {
     }
 }
 
-/// SIGUSR1: the text snapshot to `path`, replaced in one rename.
+/// SIGUSR1 (the text snapshot) and SIGUSR2 (the counters): `text` to `path`, replaced
+/// in one rename.
 pub fn dump(path: &Path, text: &str) {
     let tmp = path.with_extension("tmp");
     let res = std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, path));

@@ -269,6 +269,8 @@ pub struct Counters {
     pub priority_zero_rx: u64,
     pub priority_zero_tx: u64,
     pub became_master: u64,
+    /// Times it left Master (keepalived's "Released master").
+    pub released_master: u64,
     /// State changes (Initialize excluded), as in keepalived's stats.
     pub transitions: u64,
     /// Discarded adverts by reason, indexed by `Discard::index` (names: `Discard::KINDS`).
@@ -816,6 +818,9 @@ impl Machine {
         if from != to {
             if to != State::Initialize {
                 self.counters.transitions += 1;
+            }
+            if from == State::Master {
+                self.counters.released_master += 1;
             }
             self.push(Action::Transition { from, to, why });
         }

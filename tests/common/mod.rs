@@ -334,6 +334,12 @@ impl Lab {
         assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, sig) }, 0);
     }
 
+    /// Whether `host`'s daemon is still running (not exited, not killed).
+    pub fn running(&mut self, host: char) -> bool {
+        let child = self.node(host).child.as_mut().expect("not started");
+        child.try_wait().unwrap().is_none()
+    }
+
     /// Send `sig` and wait for the process to exit; returns its exit code.
     pub fn stop(&mut self, host: char, sig: libc::c_int) -> Option<i32> {
         let crash_keepalived = sig == libc::SIGKILL && self.node(host).daemon == Vrrpd::Keepalived;
