@@ -190,9 +190,31 @@ impl core::fmt::Display for Exit {
     }
 }
 
-/// Start `cmd` in a new process group with stdin/stdout/stderr on /dev/null, default
-/// signal handling, and `env` added to the environment. Returns the child's pid (which is
-/// also its process group).
+/// Whether a script inherits the daemon's environment variable `name`. Not what makes
+/// the dynamic loader (every `LD_*`, keepalived clears LD_PRELOAD and LD_LIBRARY_PATH),
+/// glibc's iconv (GCONV_PATH) or a shell (BASH_ENV, ENV: files it runs first; IFS, which
+/// keepalived clears too) run or read what nobody configured.
+fn inherited(name: &[u8]) -> bool {
+    !(name.starts_with(b"LD_") || matches!(name, b"IFS" | b"BASH_ENV" | b"ENV" | b"GCONV_PATH"))
+}
+
+/// What the child needs, prepared before fork (see `child`).
+struct ChildSetup<'a> {
+    prog: &'a CStr,
+    argv: &'a [*const libc::c_char],
+    envp: &'a [*const libc::c_char],
+    null_fd: libc::c_int,
+    cred: Option<Cred>,
+    all: libc::sigset_t,
+    max_signal: libc::c_int,
+    /// Descriptors below this may be open (the soft RLIMIT_NOFILE).
+    fd_limit: libc::c_int,
+}
+
+/// Start `cmd` in a new process group with stdin/stdout/stderr on /dev/null, no other
+/// descriptor, default signal handling, and the daemon's environment (less what
+/// `inherited` refuses) with `env` added. Returns the child's pid (which is also its
+/// process group).
 pub fn spawn(cmd: &Prepared, env: &[(&str, &str)]) -> io::Result<i32> {
     let devnull = std::fs::OpenOptions::new()
         .read(true)
@@ -205,6 +227,7 @@ pub fn spawn(cmd: &Prepared, env: &[(&str, &str)]) -> io::Result<i32> {
         .chain(core::iter::once(core::ptr::null()))
         .collect();
     let mut env_strings: Vec<CString> = std::env::vars_os()
+        .filter(|(k, _)| inherited(k.as_bytes()))
         .filter(|(k, _)| !env.iter().any(|(e, _)| k.as_bytes() == e.as_bytes()))
         .filter_map(|(k, v)| {
             let mut kv = k.as_bytes().to_vec();
@@ -222,11 +245,27 @@ pub fn spawn(cmd: &Prepared, env: &[(&str, &str)]) -> io::Result<i32> {
         .map(|e| e.as_ptr())
         .chain(core::iter::once(core::ptr::null()))
         .collect();
-    let null_fd = std::os::fd::AsRawFd::as_raw_fd(&devnull);
-    let mut unblock: libc::sigset_t = unsafe { core::mem::zeroed() };
+    // SAFETY: sigset_t is plain old data; sigfillset initialises it below.
+    let mut all: libc::sigset_t = unsafe { core::mem::zeroed() };
     // SAFETY: initialises the set we own.
-    unsafe { libc::sigfillset(&mut unblock) };
-    let max_signal = libc::SIGRTMAX();
+    unsafe { libc::sigfillset(&mut all) };
+    // SAFETY: rlimit is plain old data, filled by getrlimit.
+    let mut nofile: libc::rlimit = unsafe { core::mem::zeroed() };
+    // SAFETY: valid out-pointer; on failure the fallback bound below applies.
+    let fd_limit = match unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut nofile) } {
+        0 => nofile.rlim_cur.min(1 << 20) as libc::c_int,
+        _ => 1024,
+    };
+    let setup = ChildSetup {
+        prog: cmd.prog.as_c_str(),
+        argv: &argv,
+        envp: &envp,
+        null_fd: std::os::fd::AsRawFd::as_raw_fd(&devnull),
+        cred: cmd.cred,
+        all,
+        max_signal: libc::SIGRTMAX(),
+        fd_limit,
+    };
     // SAFETY: single-threaded process; the child below only makes async-signal-safe
     // calls on data prepared before the fork, then execs or _exits.
     let pid = unsafe { libc::fork() };
@@ -235,17 +274,7 @@ pub fn spawn(cmd: &Prepared, env: &[(&str, &str)]) -> io::Result<i32> {
     }
     if pid == 0 {
         // SAFETY: async-signal-safe calls only, on memory that stays valid in the child.
-        unsafe {
-            child(
-                cmd.prog.as_c_str(),
-                &argv,
-                &envp,
-                null_fd,
-                cmd.cred,
-                &unblock,
-                max_signal,
-            )
-        }
+        unsafe { child(&setup) }
     }
     // Also from the parent, so a kill of the group right after spawn cannot miss it.
     // SAFETY: plain syscall on our own child.
@@ -254,15 +283,7 @@ pub fn spawn(cmd: &Prepared, env: &[(&str, &str)]) -> io::Result<i32> {
 }
 
 /// The child side of `spawn`. Never returns.
-unsafe fn child(
-    prog: &CStr,
-    argv: &[*const libc::c_char],
-    envp: &[*const libc::c_char],
-    null_fd: libc::c_int,
-    cred: Option<Cred>,
-    all: &libc::sigset_t,
-    max_signal: libc::c_int,
-) -> ! {
+unsafe fn child(c: &ChildSetup) -> ! {
     // SAFETY (whole body): async-signal-safe syscalls; pointers come from the parent's
     // live allocations, which the forked child shares a copy of.
     unsafe {
@@ -270,8 +291,8 @@ unsafe fn child(
         // The daemon blocks its signals for the signalfd and ignores the others that
         // would end it, and whoever started it may have ignored more (nohup): a script
         // starts with default dispositions, real-time signals included, nothing blocked.
-        libc::sigprocmask(libc::SIG_UNBLOCK, all, core::ptr::null_mut());
-        for sig in 1..=max_signal {
+        libc::sigprocmask(libc::SIG_UNBLOCK, &c.all, core::ptr::null_mut());
+        for sig in 1..=c.max_signal {
             if sig != libc::SIGKILL && sig != libc::SIGSTOP {
                 libc::signal(sig, libc::SIG_DFL);
             }
@@ -289,18 +310,27 @@ unsafe fn child(
         let normal: libc::sched_param = core::mem::zeroed();
         libc::sched_setscheduler(0, libc::SCHED_OTHER, &normal);
         for fd in 0..3 {
-            libc::dup2(null_fd, fd);
+            libc::dup2(c.null_fd, fd);
         }
-        if let Some(c) = cred {
-            let gid = c.gid as libc::gid_t;
+        // Whatever started the daemon may have left descriptors open without
+        // close-on-exec (the daemon's own have it): they are not the scripts'. Linux 5.9
+        // has close_range(2); older kernels (OpenWrt 21.02 runs 5.4) one close each.
+        let all_above_stderr = libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
+        if all_above_stderr != 0 {
+            for fd in 3..c.fd_limit {
+                libc::close(fd);
+            }
+        }
+        if let Some(cred) = c.cred {
+            let gid = cred.gid as libc::gid_t;
             if libc::setgroups(1, &gid) != 0
                 || libc::setgid(gid) != 0
-                || libc::setuid(c.uid as libc::uid_t) != 0
+                || libc::setuid(cred.uid as libc::uid_t) != 0
             {
                 libc::_exit(126);
             }
         }
-        libc::execve(prog.as_ptr(), argv.as_ptr(), envp.as_ptr());
+        libc::execve(c.prog.as_ptr(), c.argv.as_ptr(), c.envp.as_ptr());
         libc::_exit(127);
     }
 }
@@ -383,6 +413,23 @@ mod tests {
         let why = insecure_component(&f).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
         assert!(why.contains("check.sh"), "{why}");
+    }
+
+    #[test]
+    fn the_loader_and_shell_start_up_variables_are_not_inherited() {
+        for name in [
+            "LD_PRELOAD",
+            "LD_LIBRARY_PATH",
+            "LD_AUDIT",
+            "IFS",
+            "BASH_ENV",
+            "ENV",
+        ] {
+            assert!(!inherited(name.as_bytes()), "{name}");
+        }
+        for name in ["PATH", "HOME", "LANG", "ENVIRONMENT", "OLD_PWD"] {
+            assert!(inherited(name.as_bytes()), "{name}");
+        }
     }
 
     #[test]

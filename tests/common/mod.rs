@@ -178,6 +178,8 @@ pub struct Lab {
     pub vip: &'static str,
     _guard: std::sync::MutexGuard<'static, ()>,
     nodes: Vec<Node>,
+    /// Added to the environment of the daemons started from now on.
+    pub env: Vec<(String, String)>,
 }
 
 /// Which VRRP daemon a node runs: ours, or the real keepalived for interop tests.
@@ -232,6 +234,7 @@ impl Lab {
             vip: VIP,
             _guard: guard,
             nodes: Vec::new(),
+            env: Vec::new(),
         }
     }
 
@@ -275,6 +278,7 @@ impl Lab {
             .unwrap();
         let mut cmd = Command::new("ip");
         cmd.args(["netns", "exec", &ns]);
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
         match daemon {
             Vrrpd::Tiny => {
                 cmd.args([BIN, "-n", "-l", "-D", "-f"])
