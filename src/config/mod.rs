@@ -5,6 +5,7 @@ pub mod error;
 pub mod keepalived;
 pub mod kv;
 pub mod model;
+pub mod shell;
 mod track;
 
 pub use error::ConfigError;

@@ -100,12 +100,22 @@ pub fn prepare(cmd: &Command, default: Option<Cred>, security: bool) -> Result<P
     let prog = find_program(name)?;
     let runs_as_root = cred.map_or(euid == 0, |c| c.uid == 0);
     if security && runs_as_root {
-        insecure_component(&prog).map_or(Ok(()), |why| {
-            Err(format!(
-                "{} would run as root but {why} (enable_script_security)",
-                prog.display()
-            ))
-        })?;
+        check_secure(&prog)?;
+        // `/bin/sh -c TEXT` (what a command with shell syntax becomes): the programs
+        // TEXT starts run as root too.
+        if let [_, c, text, ..] = cmd.argv.as_slice() {
+            if c == "-c" && SHELLS.iter().any(|sh| prog.ends_with(sh)) {
+                let programs = crate::config::shell::programs(text).map_err(|why| {
+                    format!(
+                        "\"{text}\" would run as root through {} but {why} cannot be checked (enable_script_security): put it in a script file",
+                        prog.display()
+                    )
+                })?;
+                for p in programs {
+                    check_secure(&find_program(&p)?)?;
+                }
+            }
+        }
     }
     let cstr = |s: &[u8]| CString::new(s).map_err(|_| "a NUL byte in the command".to_string());
     Ok(Prepared {
@@ -141,22 +151,47 @@ fn find_program(name: &str) -> Result<PathBuf, String> {
         .ok_or_else(|| format!("program {name} not found in PATH ({path})"))
 }
 
-/// Why a root-run program is not safe: the first component of its real path that a
-/// non-root user could change (owned by a user, or writable by a group or everyone — a
-/// sticky directory such as /tmp excepted, since others cannot replace files in it).
+/// Shells whose `-c TEXT` runs the programs TEXT names.
+const SHELLS: [&str; 6] = ["sh", "bash", "dash", "ash", "ksh", "mksh"];
+
+/// A program that runs as root must be one only root can change.
+fn check_secure(prog: &Path) -> Result<(), String> {
+    match insecure_component(prog) {
+        None => Ok(()),
+        Some(why) => Err(format!(
+            "{} would run as root but {why} (enable_script_security)",
+            prog.display()
+        )),
+    }
+}
+
+/// Why a root-run program is not safe: a component a non-root user could change, of its
+/// path as written (what is executed: a symlink is judged as the link, so one in a
+/// directory others can write is caught) and of the file it resolves to.
 fn insecure_component(prog: &Path) -> Option<String> {
-    let real = match std::fs::canonicalize(prog) {
-        Ok(r) => r,
-        Err(e) => return Some(format!("its path cannot be resolved: {e}")),
-    };
-    for p in real.ancestors() {
-        let Ok(m) = std::fs::metadata(p) else {
+    insecure_path(prog).or_else(|| match std::fs::canonicalize(prog) {
+        Ok(real) => insecure_path(&real),
+        Err(e) => Some(format!("its path cannot be resolved: {e}")),
+    })
+}
+
+/// The first component of `path`, never following a symlink at that component, that a
+/// non-root user could change: owned by a user, or writable by a group or everyone — a
+/// sticky directory such as /tmp excepted, since others cannot replace what is in it.
+/// A symlink's own mode means nothing: who may replace it is its directory's business,
+/// checked next.
+fn insecure_path(path: &Path) -> Option<String> {
+    for p in path.ancestors().filter(|p| !p.as_os_str().is_empty()) {
+        let Ok(m) = std::fs::symlink_metadata(p) else {
             return Some(format!("{} cannot be checked", p.display()));
         };
         let mode = m.mode();
         let sticky_dir = m.is_dir() && mode & 0o1000 != 0;
         if m.uid() != 0 {
             return Some(format!("{} is owned by uid {}", p.display(), m.uid()));
+        }
+        if m.file_type().is_symlink() {
+            continue;
         }
         if mode & 0o020 != 0 && m.gid() != 0 && !sticky_dir {
             return Some(format!("{} is writable by group {}", p.display(), m.gid()));
@@ -430,6 +465,84 @@ mod tests {
         for name in ["PATH", "HOME", "LANG", "ENVIRONMENT", "OLD_PWD"] {
             assert!(inherited(name.as_bytes()), "{name}");
         }
+    }
+
+    /// A scratch directory with `mode` under the temporary directory, removed on drop.
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new(name: &str, mode: u32) -> Scratch {
+            use std::os::unix::fs::PermissionsExt;
+            let d = std::env::temp_dir().join(format!("tinyvrrpd-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&d);
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::set_permissions(&d, std::fs::Permissions::from_mode(mode)).unwrap();
+            Scratch(d)
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn root() -> bool {
+        // SAFETY: geteuid has no preconditions.
+        (unsafe { libc::geteuid() }) == 0
+    }
+
+    #[test]
+    fn a_symlink_is_judged_where_it_is_written_not_only_where_it_points() {
+        if !root() {
+            return; // the safe cases need files only root owns
+        }
+        // Anyone may replace the link in a world-writable directory: what runs as root
+        // is then theirs, even though it points at /bin/true today.
+        let open = Scratch::new("open", 0o777);
+        let link = open.0.join("check.sh");
+        std::os::unix::fs::symlink("/bin/true", &link).unwrap();
+        let why = prepare(&cmd(&[link.to_str().unwrap()]), None, true).unwrap_err();
+        assert!(why.contains("writable by everyone"), "{why}");
+        assert!(why.contains(open.0.to_str().unwrap()), "{why}");
+        // The same link where only root can change it is fine.
+        let closed = Scratch::new("closed", 0o755);
+        let link = closed.0.join("check.sh");
+        std::os::unix::fs::symlink("/bin/true", &link).unwrap();
+        prepare(&cmd(&[link.to_str().unwrap()]), None, true).unwrap();
+    }
+
+    #[test]
+    fn the_programs_a_shell_command_starts_are_checked_too() {
+        if !root() {
+            return;
+        }
+        use std::os::unix::fs::PermissionsExt;
+        let open = Scratch::new("shell", 0o777);
+        let script = open.0.join("check.sh");
+        std::fs::write(&script, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let text = format!("{} > /dev/null", script.display());
+        let why = prepare(&cmd(&["/bin/sh", "-c", &text]), None, true).unwrap_err();
+        assert!(why.starts_with(script.to_str().unwrap()), "{why}");
+        assert!(why.contains("writable by everyone"), "{why}");
+        // Without enable_script_security nothing is checked (keepalived warns).
+        prepare(&cmd(&["/bin/sh", "-c", &text]), None, false).unwrap();
+        let safe = "/bin/true > /dev/null 2>&1 && test -e /etc/passwd | cat";
+        prepare(&cmd(&["/bin/sh", "-c", safe]), None, true).unwrap();
+        // A command substitution's program runs as root as well.
+        let nested = format!("/bin/true $({})", script.display());
+        let why = prepare(&cmd(&["/bin/sh", "-c", &nested]), None, true).unwrap_err();
+        assert!(why.starts_with(script.to_str().unwrap()), "{why}");
+        prepare(
+            &cmd(&["/bin/sh", "-c", "kill -0 $(cat /run/x.pid)"]),
+            None,
+            true,
+        )
+        .unwrap();
+        // A program chosen at run time cannot be checked.
+        let why = prepare(&cmd(&["/bin/sh", "-c", "$CHECK"]), None, true).unwrap_err();
+        assert!(why.contains("cannot be checked"), "{why}");
     }
 
     #[test]
