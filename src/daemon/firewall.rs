@@ -39,16 +39,23 @@ pub fn prepare_nft(config: &Config) -> Result<Option<Prepared>, StartError> {
         )))
 }
 
-/// The instance's chain: unique per interface, VRID and family, and stable — named from
-/// the interface's name, not its index, which changes if the interface is re-created.
+/// The instance's chain: one per interface, VRID and family, stable (named from the
+/// interface's name, not its index, which changes if the interface is re-created) and
+/// injective — letters and digits stay, every other byte of the name becomes `_` and
+/// two hex digits, so `eth0.10`, `eth0-10` and `eth0_10` get three chains. At most
+/// 3 + 15 × 3 + 6 = 54 characters (interface names have 15 bytes at most; nftables
+/// allows 255).
 fn chain(inst: &Instance) -> String {
     let fam = if inst.is_ipv6() { 6 } else { 4 };
-    let ifname: String = inst
-        .interface
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    format!("vi_{ifname}_{}_{fam}", inst.vrid)
+    let mut name = String::from("vi_");
+    for b in inst.interface.bytes() {
+        if b.is_ascii_alphanumeric() {
+            name.push(char::from(b));
+        } else {
+            name.push_str(&format!("_{b:02x}"));
+        }
+    }
+    format!("{name}_{}_{fam}", inst.vrid)
 }
 
 /// nft commands that make the chain exist and empty; `then` follows in the same
@@ -147,5 +154,34 @@ mod tests {
         i.priority = 100;
         i.accept = true;
         assert!(!drops_vip_traffic(&i));
+    }
+
+    #[test]
+    fn chain_names_are_injective_and_bounded() {
+        let named = |ifname: &str| {
+            let mut i = inst(&["192.0.2.10"]);
+            i.interface = ifname.into();
+            chain(&i)
+        };
+        let names = [
+            "eth0.10", "eth0-10", "eth0_10", "eth010", "br-lan", "br_lan", "br.lan",
+        ];
+        let chains: Vec<String> = names.iter().map(|n| named(n)).collect();
+        for (a, ca) in names.iter().zip(&chains) {
+            for (b, cb) in names.iter().zip(&chains) {
+                assert!(a == b || ca != cb, "{a} and {b} share {ca}");
+            }
+        }
+        assert_eq!(named("eth0.10"), "vi_eth0_2e10_7_4");
+        // Worst case: 15 bytes none of which stays, VRID 255, IPv6.
+        let mut i = inst(&["2001:db8::10"]);
+        i.interface = "@-.@-.@-.@-.@-.".into();
+        i.vrid = 255;
+        assert_eq!(chain(&i).len(), 54);
+        assert!(
+            chain(&i)
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        );
     }
 }
