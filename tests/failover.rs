@@ -844,6 +844,80 @@ fn no_accept_drops_traffic_to_the_vip_and_accept_answers() {
     );
 }
 
+/// Whether nft is installed (no_accept needs it); skipped with a message otherwise,
+/// except in CI.
+fn have_nft() -> bool {
+    if std::process::Command::new("nft")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").is_err(),
+        "no_accept needs nft (apt-get install nftables)"
+    );
+    eprintln!("skipping: nft is not installed");
+    false
+}
+
+fn ruleset(ns: &str) -> String {
+    let out = std::process::Command::new("ip")
+        .args(["netns", "exec", ns, "nft", "list", "ruleset"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// IPv6 no_accept: a client's neighbour unreachability detection sends unicast Neighbor
+/// Solicitations to the VIP; they must pass the drop (keepalived's rules accept ND), or
+/// the client's entry for its router fails.
+#[test]
+fn ipv6_no_accept_still_answers_neighbour_solicitations_to_the_vip() {
+    if !can_run_lab() || !have_nft() {
+        return;
+    }
+    let mut lab = Lab::new();
+    lab.vip = VIP6;
+    let text = std::fs::read_to_string(ipv6_conf(&lab, 'a', "1")).unwrap();
+    let text = text.replacen("  advert_int 1", "  advert_int 1\n  no_accept", 1);
+    assert!(text.contains("no_accept"), "{text}");
+    let a = lab.write_config("a6.conf", &text);
+    lab.start('a', &a);
+    lab.wait_sole_owner('a', Duration::from_secs(8));
+    let (ns, c) = (lab.ns('a'), lab.ns('c'));
+    wait_until(
+        Duration::from_secs(3),
+        || ruleset(&ns).contains("ip6 daddr 2001:db8::10 drop"),
+        || format!("no drop rule: {}", ruleset(&ns)),
+    );
+    // The client probes its stale entry soon: unicast NS to the VIP.
+    let sh = |cmd: &str| {
+        std::process::Command::new("ip")
+            .args(["netns", "exec", &c, "sh", "-c", cmd])
+            .output()
+            .unwrap()
+    };
+    sh(
+        "sysctl -qw net.ipv6.neigh.enp0s1.delay_first_probe_time=1 net.ipv6.neigh.enp0s1.retrans_time_ms=300",
+    );
+    let mac = mac_of(&ns);
+    sh(&format!(
+        "ip neigh replace {VIP6} lladdr {mac} dev enp0s1 nud stale && ping -6 -c 1 -W 1 {VIP6}"
+    ));
+    let state = || {
+        let out = sh(&format!("ip neigh show {VIP6} dev enp0s1"));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // DELAY (1 s), then PROBE: three unicast NS 0.3 s apart; without an answer FAILED.
+    wait_until(
+        Duration::from_secs(5),
+        || state().contains("REACHABLE"),
+        || format!("the client's entry for the VIP: {}", state()),
+    );
+}
+
 /// The poll loop runs SCHED_RR (priority 10 by default, `vrrp_rt_priority` to change, 0 for
 /// normal scheduling): at short advert intervals on a busy machine ordinary scheduling
 /// lets adverts leave late enough to cause false failovers (tests/bench/stability.sh).

@@ -2,9 +2,11 @@
 //! is not the address owner must not accept traffic addressed to its VIPs. The drop
 //! rule lives in nftables (table `inet tinyvrrpd`, one chain per instance), added while
 //! Master and removed when it stops being Master, through `nft` run on the instance's
-//! firewall queue so the changes apply in order. ARP and neighbour discovery are not IP
-//! traffic to the VIP and keep working: hosts still find the Master, their packets to
-//! the VIPs are dropped.
+//! firewall queue so the changes apply in order. ARP is not IP traffic and keeps
+//! working; IPv6 Neighbor Solicitations and Advertisements to a VIP are accepted before
+//! the drop (as in keepalived's rules), or hosts' neighbour unreachability detection of
+//! their router would fail. Hosts still find the Master; their packets to the VIPs are
+//! dropped.
 
 use super::children::Job;
 use super::error::StartError;
@@ -68,15 +70,19 @@ fn script(inst: &Instance, then: &str) -> String {
 }
 
 pub fn install_script(inst: &Instance) -> String {
-    let proto = if inst.is_ipv6() { "ip6" } else { "ip" };
     let addrs: Vec<String> = inst.vips.iter().map(|v| v.addr.to_string()).collect();
     let c = chain(inst);
+    let rule = format!("add rule inet tinyvrrpd {c}");
+    let drop = if inst.is_ipv6() {
+        format!(
+            "{rule} icmpv6 type {{ nd-neighbor-solicit, nd-neighbor-advert }} accept ; {rule} ip6"
+        )
+    } else {
+        format!("{rule} ip")
+    };
     script(
         inst,
-        &format!(
-            "add rule inet tinyvrrpd {c} {proto} daddr {{ {} }} drop",
-            addrs.join(", ")
-        ),
+        &format!("{drop} daddr {{ {} }} drop", addrs.join(", ")),
     )
 }
 
@@ -183,5 +189,13 @@ mod tests {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_')
         );
+    }
+
+    #[test]
+    fn ipv6_neighbour_discovery_to_the_vips_is_accepted_before_the_drop() {
+        let six = inst(&["2001:db8::10"]);
+        assert!(install_script(&six).ends_with(
+            "add rule inet tinyvrrpd vi_eth0_7_6 icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept ; add rule inet tinyvrrpd vi_eth0_7_6 ip6 daddr { 2001:db8::10 } drop"
+        ));
     }
 }
