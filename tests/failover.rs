@@ -870,6 +870,70 @@ fn ruleset(ns: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The drop rule follows the configuration through reloads (accept → no_accept, VIPs
+/// added, no_accept → accept), and the start removes every chain a previous run left —
+/// also one of an instance that is no longer no_accept, or no longer there.
+#[test]
+fn no_accept_follows_every_reload_and_the_start_removes_old_rules() {
+    if !can_run_lab() || !have_nft() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let ns = lab.ns('a');
+    // What a crashed run with another configuration left behind.
+    let stale = "add table inet tinyvrrpd ; add chain inet tinyvrrpd vi_eth9_9_4 { type filter hook input priority -150 ; policy accept ; } ; add rule inet tinyvrrpd vi_eth9_9_4 ip daddr 192.0.2.99 drop";
+    let st = std::process::Command::new("ip")
+        .args(["netns", "exec", &ns, "nft", stale])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let seed = std::fs::read_to_string(config_path("syslog1.conf")).unwrap();
+    let a = lab.write_config("a.conf", &seed);
+    lab.start('a', &a);
+    lab.wait_sole_owner('a', Duration::from_secs(5));
+    assert!(
+        !ruleset(&ns).contains("192.0.2.99"),
+        "the start left an old chain: {}",
+        ruleset(&ns)
+    );
+    let mut reloads = 0;
+    let mut reload = |lab: &mut Lab, text: &str| {
+        std::fs::write(&a, text).unwrap();
+        lab.signal('a', libc::SIGHUP);
+        reloads += 1;
+        lab.wait_log('a', "reloaded", reloads, Duration::from_secs(3));
+    };
+    let no_accept = seed.replacen("  advert_int 1", "  advert_int 1\n  no_accept", 1);
+    reload(&mut lab, &no_accept);
+    wait_until(
+        Duration::from_secs(3),
+        || ruleset(&ns).contains("ip daddr 192.0.2.10 drop"),
+        || format!("no drop rule after the reload: {}", ruleset(&ns)),
+    );
+    assert!(
+        !lab.ping_vip_from_client(),
+        "no_accept Master answered a ping"
+    );
+    let more = no_accept.replace(
+        "    192.0.2.10/24 dev enp0s1",
+        "    192.0.2.10/24 dev enp0s1\n    192.0.2.20/24 dev enp0s1",
+    );
+    reload(&mut lab, &more);
+    wait_until(
+        Duration::from_secs(3),
+        || ruleset(&ns).contains("ip daddr { 192.0.2.10, 192.0.2.20 } drop"),
+        || format!("the new VIP is not dropped: {}", ruleset(&ns)),
+    );
+    reload(&mut lab, &seed);
+    wait_until(
+        Duration::from_secs(3),
+        || !ruleset(&ns).contains("drop"),
+        || format!("accept left the drop rule: {}", ruleset(&ns)),
+    );
+    assert!(lab.ping_vip_from_client(), "accept Master must answer");
+    assert_eq!(lab.log('a').matches("Entering MASTER STATE").count(), 1);
+}
+
 /// IPv6 no_accept: a client's neighbour unreachability detection sends unicast Neighbor
 /// Solicitations to the VIP; they must pass the drop (keepalived's rules accept ND), or
 /// the client's entry for its router fails.

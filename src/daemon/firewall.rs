@@ -2,43 +2,68 @@
 //! is not the address owner must not accept traffic addressed to its VIPs. The drop
 //! rule lives in nftables (table `inet tinyvrrpd`, one chain per instance), added while
 //! Master and removed when it stops being Master, through `nft` run on the instance's
-//! firewall queue so the changes apply in order. ARP is not IP traffic and keeps
-//! working; IPv6 Neighbor Solicitations and Advertisements to a VIP are accepted before
-//! the drop (as in keepalived's rules), or hosts' neighbour unreachability detection of
-//! their router would fail. Hosts still find the Master; their packets to the VIPs are
-//! dropped.
+//! firewall queue so the changes apply in order, and kept in step with every reload
+//! (VIPs added or removed, accept ↔ no_accept). ARP is not IP traffic and keeps working;
+//! IPv6 Neighbor Solicitations and Advertisements to a VIP are accepted before the drop
+//! (as in keepalived's rules), or hosts' neighbour unreachability detection of their
+//! router would fail. Hosts still find the Master; their packets to the VIPs are dropped.
 
 use super::children::Job;
 use super::error::StartError;
 use crate::config::model::{Command, Config, Instance};
 use crate::os::process::{self, Exit, Prepared};
 use core::time::Duration;
-use log::warn;
+use log::{debug, info, warn};
 
 const NFT: &str = "nft";
 pub const FIREWALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// What a previous run may have left, whatever its configuration was: the whole table.
+const CLEAN_SCRIPT: &str = "delete table inet tinyvrrpd";
 
 /// Whether this instance's Master drops traffic to its VIPs.
 pub fn drops_vip_traffic(inst: &Instance) -> bool {
     !inst.accept && inst.priority != 255
 }
 
-/// The `nft` program, resolved at start when any instance needs it.
+fn nft_command() -> Command {
+    Command {
+        text: NFT.into(),
+        argv: vec![NFT.into()],
+        user: None,
+    }
+}
+
+/// The `nft` program, resolved at start and at every reload when any instance needs it.
 pub fn prepare_nft(config: &Config) -> Result<Option<Prepared>, StartError> {
     let Some(inst) = config.instances.iter().find(|i| drops_vip_traffic(i)) else {
         return Ok(None);
     };
-    let cmd = Command {
-        text: NFT.into(),
-        argv: vec![NFT.into()],
-        user: None,
-    };
-    process::prepare(&cmd, None, false)
+    process::prepare(&nft_command(), None, false)
         .map(Some)
         .map_err(StartError::command(format!(
             "({}) no_accept needs nftables' nft",
             inst.name
         )))
+}
+
+/// At start, before any rule of this run: remove every chain a previous run left, those
+/// of instances that are no longer no_accept or no longer configured included (a crash
+/// leaves them behind). Waits for nft (at most FIREWALL_TIMEOUT), so that no install of
+/// this run can be overtaken. Without nft there can be nothing to remove.
+pub fn clean(nft: Option<&Prepared>) {
+    let Some(nft) = nft
+        .cloned()
+        .or_else(|| process::prepare(&nft_command(), None, false).ok())
+    else {
+        return;
+    };
+    let cmd = nft.with_args(&[CLEAN_SCRIPT]);
+    match process::run(&cmd, FIREWALL_TIMEOUT) {
+        Ok(Exit::Code(0)) => info!("removed the no_accept rules a previous run left"),
+        // Mostly: there was no table. A failure that matters shows at the first install.
+        Ok(exit) => debug!("nft '{CLEAN_SCRIPT}': {exit}"),
+        Err(e) => warn!("cannot run nft to remove old drop rules: {e}"),
+    }
 }
 
 /// The instance's chain: one per interface, VRID and family, stable (named from the
@@ -91,16 +116,15 @@ pub fn remove_script(inst: &Instance) -> String {
     script(inst, &format!("delete chain inet tinyvrrpd {c}"))
 }
 
-/// The nft command that installs (or removes) the instance's drop rule; None when the
-/// instance accepts traffic to its VIPs.
+/// The nft command that installs the instance's drop rule (replacing what its chain
+/// held: a reload's new VIPs), or removes its chain; None when installing for an
+/// instance that accepts traffic to its VIPs. Removing is always possible: after a
+/// reload to `accept` the chain of the former no_accept must go.
 pub fn job(nft: &Prepared, inst: &Instance, install: bool) -> Option<Job> {
-    if !drops_vip_traffic(inst) {
-        return None;
-    }
-    let text = if install {
-        install_script(inst)
-    } else {
-        remove_script(inst)
+    let text = match install {
+        true if !drops_vip_traffic(inst) => return None,
+        true => install_script(inst),
+        false => remove_script(inst),
     };
     let mut cmd = nft.with_args(&[&text]);
     cmd.text = format!("nft '{text}'");
@@ -152,14 +176,11 @@ mod tests {
     }
 
     #[test]
-    fn the_address_owner_and_accept_mode_accept() {
-        let mut i = inst(&["192.0.2.10"]);
-        assert!(drops_vip_traffic(&i));
-        i.priority = 255;
-        assert!(!drops_vip_traffic(&i));
-        i.priority = 100;
-        i.accept = true;
-        assert!(!drops_vip_traffic(&i));
+    fn ipv6_neighbour_discovery_to_the_vips_is_accepted_before_the_drop() {
+        let six = inst(&["2001:db8::10"]);
+        assert!(install_script(&six).ends_with(
+            "add rule inet tinyvrrpd vi_eth0_7_6 icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept ; add rule inet tinyvrrpd vi_eth0_7_6 ip6 daddr { 2001:db8::10 } drop"
+        ));
     }
 
     #[test]
@@ -192,10 +213,13 @@ mod tests {
     }
 
     #[test]
-    fn ipv6_neighbour_discovery_to_the_vips_is_accepted_before_the_drop() {
-        let six = inst(&["2001:db8::10"]);
-        assert!(install_script(&six).ends_with(
-            "add rule inet tinyvrrpd vi_eth0_7_6 icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept ; add rule inet tinyvrrpd vi_eth0_7_6 ip6 daddr { 2001:db8::10 } drop"
-        ));
+    fn the_address_owner_and_accept_mode_accept() {
+        let mut i = inst(&["192.0.2.10"]);
+        assert!(drops_vip_traffic(&i));
+        i.priority = 255;
+        assert!(!drops_vip_traffic(&i));
+        i.priority = 100;
+        i.accept = true;
+        assert!(!drops_vip_traffic(&i));
     }
 }

@@ -118,6 +118,7 @@ impl Daemon {
         let scripts = tracking::prepare_scripts(&config)?;
         let notifiers = notify::prepare_all(&config)?;
         let nft = firewall::prepare_nft(&config)?;
+        firewall::clean(nft.as_ref());
         let status = StatusSocket::bind(&paths.control);
         let mut d = Daemon {
             router_id: String::new(),
@@ -135,7 +136,7 @@ impl Daemon {
         d.routers.start(instances, notifiers, &mut d.io)?;
         let now = clock::now();
         for r in d.routers.iter() {
-            r.start_firewall(now, &mut d.io);
+            r.warn_no_accept();
         }
         tracking::warn_if_unguarded(&config, &scripts);
         d.configure(config, scripts, now);
@@ -344,6 +345,11 @@ impl Daemon {
         let now = clock::now();
         let instances = core::mem::take(&mut new.config.instances);
         let io = &mut self.io;
+        // A reload that makes an instance no_accept brings nft along; one that drops
+        // the last keeps it, for the chains still to remove.
+        if new.nft.is_some() {
+            io.nft = new.nft;
+        }
         match reload::apply(&mut self.routers, instances, new.notifiers, now, io) {
             Some(done) => {
                 self.configure(new.config, new.scripts, now);

@@ -4,6 +4,7 @@
 //! on the way (file, script, interface) is logged and leaves the running configuration
 //! as it was.
 
+use super::firewall;
 use super::io::Io;
 use super::links::LinkId;
 use super::notify::{self, Notifier};
@@ -23,6 +24,8 @@ pub struct Checked {
     pub config: Config,
     pub scripts: Vec<(TrackScript, Prepared)>,
     pub notifiers: Vec<Notifier>,
+    /// nftables' nft, when an instance is no_accept.
+    pub nft: Option<Prepared>,
 }
 
 /// What a reload did, for its log line.
@@ -66,13 +69,16 @@ pub fn read(path: &Path) -> Option<Checked> {
             return None;
         }
     };
-    let prepared =
-        tracking::prepare_scripts(&config).and_then(|s| Ok((s, notify::prepare_all(&config)?)));
+    let prepared = tracking::prepare_scripts(&config).and_then(|s| {
+        let n = notify::prepare_all(&config)?;
+        Ok((s, n, firewall::prepare_nft(&config)?))
+    });
     match prepared {
-        Ok((scripts, notifiers)) => Some(Checked {
+        Ok((scripts, notifiers, nft)) => Some(Checked {
             config,
             scripts,
             notifiers,
+            nft,
         }),
         Err(e) => {
             error!("reload: {e}; keeping the running configuration");

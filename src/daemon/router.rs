@@ -179,15 +179,14 @@ impl Router {
         );
     }
 
-    /// At start, for a no_accept instance: say what it means (it surprises people), and
-    /// remove the drop rule a crashed run may have left.
-    pub fn start_firewall(&self, now: Instant, io: &mut Io) {
+    /// For a no_accept instance (at start, or when a reload makes it one): say what it
+    /// means, it surprises people.
+    pub fn warn_no_accept(&self) {
         if firewall::drops_vip_traffic(&self.cfg) {
             warn!(
                 "({}) no_accept: while Master, this node drops all traffic addressed to the VIPs (RFC 5798 Accept_Mode off; only an address owner, priority 255, accepts it). Services listening on the VIPs are unreachable; use accept if they must answer",
                 self.cfg.name
             );
-            self.firewall(false, now, io);
         }
     }
 
@@ -321,11 +320,25 @@ impl Router {
         if let Ok(w) = params::wire_addrs(&self.cfg) {
             self.wire_addrs = w;
         }
+        let (dropped, drops) = (
+            firewall::drops_vip_traffic(&old),
+            firewall::drops_vip_traffic(&self.cfg),
+        );
+        if drops && !dropped {
+            self.warn_no_accept();
+        }
         if self.m.state() == State::Master {
             let (links, netlink, frames) = (&io.links, &io.netlink, &io.frames);
             let repeat = self.cfg.garp_master_repeat;
             self.vips()
                 .replace(&old.vips, repeat, links, netlink, frames);
+            // The drop rule follows: installed (or rewritten for the new VIPs) under
+            // no_accept, removed when the instance accepts now.
+            if drops && (!dropped || old.vips != self.cfg.vips) {
+                self.nft(true, now, io);
+            } else if dropped && !drops {
+                self.nft(false, now, io);
+            }
         }
         let mut p = params::params(&self.cfg);
         p.priority = self.m.priority();
@@ -400,8 +413,15 @@ impl Router {
             .jobs(&self.cfg.name, to, prio, io.hotplug.as_ref(), run);
     }
 
-    /// Queue an nft change: the no_accept drop rule (`install`) or its removal.
+    /// The no_accept drop rule (`install`) or its removal, for a no_accept instance.
     fn firewall(&self, install: bool, now: Instant, io: &mut Io) {
+        if firewall::drops_vip_traffic(&self.cfg) {
+            self.nft(install, now, io);
+        }
+    }
+
+    /// Queue an nft change of this instance's chain.
+    fn nft(&self, install: bool, now: Instant, io: &mut Io) {
         let job = io
             .nft
             .as_ref()

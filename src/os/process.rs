@@ -370,6 +370,42 @@ unsafe fn child(c: &ChildSetup) -> ! {
     }
 }
 
+/// Run `cmd` to its end (for start-up work, before the poll loop: nothing else is
+/// served meanwhile), killed with its group after `timeout`.
+pub fn run(cmd: &Prepared, timeout: core::time::Duration) -> io::Result<Exit> {
+    let pid = spawn(cmd, &[])?;
+    let start = std::time::Instant::now();
+    loop {
+        let mut status = 0;
+        // SAFETY: status is a valid out-pointer; pid is our child.
+        let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+        if r == pid {
+            return Ok(exit_of(status));
+        }
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if start.elapsed() >= timeout {
+            kill_group(pid);
+            // SAFETY: as above; blocks only until the killed child is gone.
+            unsafe { libc::waitpid(pid, &mut status, 0) };
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "killed at its timeout",
+            ));
+        }
+        std::thread::sleep(core::time::Duration::from_millis(5));
+    }
+}
+
+fn exit_of(status: libc::c_int) -> Exit {
+    if libc::WIFEXITED(status) {
+        Exit::Code(libc::WEXITSTATUS(status))
+    } else {
+        Exit::Signal(libc::WTERMSIG(status))
+    }
+}
+
 /// Kill a child's whole process group (a script's own children included).
 pub fn kill_group(pid: i32) {
     // SAFETY: plain syscall; a group that is already gone is not an error worth reporting.
@@ -384,12 +420,7 @@ pub fn reap() -> Option<(i32, Exit)> {
     if pid <= 0 {
         return None;
     }
-    let exit = if libc::WIFEXITED(status) {
-        Exit::Code(libc::WEXITSTATUS(status))
-    } else {
-        Exit::Signal(libc::WTERMSIG(status))
-    };
-    Some((pid, exit))
+    Some((pid, exit_of(status)))
 }
 
 #[cfg(test)]
