@@ -781,6 +781,127 @@ fn use_vmac_keeps_the_clients_neighbour_entry_across_failover() {
     assert_eq!(neighbour_mac(&c, VIP).as_deref(), Some(VMAC_VRID1));
 }
 
+fn ip(ns: &str, args: &str) -> String {
+    let out = std::process::Command::new("ip")
+        .args(["-n", ns])
+        .args(args.split_whitespace())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "ip -n {ns} {args}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `use_vmac NAME` replaces an interface of that name only if it is what a crashed run
+/// leaves (a private macvlan with the virtual MAC): a real interface a typo or a default
+/// name hits is refused, with its addresses untouched.
+#[test]
+fn use_vmac_never_deletes_an_interface_that_is_not_a_virtual_mac() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let ns = lab.ns('a');
+    let seed = std::fs::read_to_string(config_path("syslog1.conf")).unwrap();
+    let conf = lab.write_config(
+        "a.conf",
+        &seed
+            .replacen("  advert_int 1", "  advert_int 1\n  use_vmac", 1)
+            .replace("192.0.2.10/24 dev enp0s1", "192.0.2.10/24"),
+    );
+    // Someone's real interface happens to be called vrrp.1.
+    ip(&ns, "link add vrrp.1 type veth peer name vrrp1p");
+    ip(&ns, "addr add 198.51.100.1/24 dev vrrp.1");
+    lab.start('a', &conf);
+    assert_eq!(lab.wait_exit('a'), Some(1), "{}", lab.log('a'));
+    assert!(
+        lab.log('a')
+            .contains("use_vmac vrrp.1: interface vrrp.1 already exists and is not a private macvlan with the virtual MAC 00:00:5e:00:01:01"),
+        "{}",
+        lab.log('a')
+    );
+    assert!(has_addr(&ns, "198.51.100.1"), "the daemon deleted vrrp.1");
+    // A macvlan with another VRID's MAC is not this instance's either.
+    ip(&ns, "link del vrrp.1");
+    ip(&ns, "link add vrrp.1 link enp0s1 type macvlan mode private");
+    ip(&ns, "link set vrrp.1 address 00:00:5e:00:01:02");
+    lab.start('a', &conf);
+    assert_eq!(lab.wait_exit('a'), Some(1), "{}", lab.log('a'));
+    assert!(ip(&ns, "-d link show vrrp.1").contains("00:00:5e:00:01:02"));
+    // What a crashed run leaves is replaced.
+    ip(&ns, "link set vrrp.1 address 00:00:5e:00:01:01");
+    lab.start('a', &conf);
+    lab.wait_log(
+        'a',
+        "removed stale virtual MAC interface vrrp.1",
+        1,
+        Duration::from_secs(3),
+    );
+    lab.wait_sole_owner('a', Duration::from_secs(5));
+    assert_eq!(lab.stop('a', SIGTERM), Some(0));
+}
+
+/// Two routers with one VRID on two interfaces (keepalived's default names:
+/// vrrp.5, vrrp1.5): each keeps its own macvlan and VIP; a reload moving one to the
+/// other interface takes its macvlan name along.
+#[test]
+fn one_vrid_on_two_interfaces_gets_two_virtual_macs() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let ns = lab.ns('a');
+    ip(&ns, "link add enp0s2 type veth peer name enp0s2p");
+    ip(&ns, "addr add 198.51.100.11/24 dev enp0s2");
+    ip(&ns, "link set enp0s2p up");
+    ip(&ns, "link set enp0s2 up");
+    let inst = |name: &str, ifname: &str, vip: &str| {
+        format!(
+            "vrrp_instance {name} {{\n  interface {ifname}\n  virtual_router_id 5\n  priority 150\n  advert_int 1\n  use_vmac\n  virtual_ipaddress {{\n    {vip}\n  }}\n}}\n"
+        )
+    };
+    let both = [
+        inst("VI_1", "enp0s1", "192.0.2.10/24"),
+        inst("VI_2", "enp0s2", "198.51.100.10/24"),
+    ]
+    .concat();
+    let conf = lab.write_config("a.conf", &both);
+    lab.start('a', &conf);
+    lab.wait_log('a', "Entering MASTER STATE", 2, Duration::from_secs(8));
+    let addrs = || ip(&ns, "-o addr show");
+    let on = |dev: &str, vip: &str| {
+        addrs()
+            .lines()
+            .any(|l| l.contains(&format!(" {dev} ")) && l.contains(&format!(" {vip}/")))
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(on("vrrp.5", "192.0.2.10"), "{}\n{}", addrs(), lab.log('a'));
+    assert!(
+        on("vrrp1.5", "198.51.100.10"),
+        "{}\n{}",
+        addrs(),
+        lab.log('a')
+    );
+    // VI_2 goes, VI_1 moves to enp0s2: vrrp.5 is re-created there.
+    std::fs::write(&conf, inst("VI_1", "enp0s2", "198.51.100.10/24")).unwrap();
+    lab.signal('a', libc::SIGHUP);
+    lab.wait_log('a', "reloaded", 1, Duration::from_secs(3));
+    lab.wait_log('a', "Entering MASTER STATE", 3, Duration::from_secs(8));
+    assert!(ip(&ns, "-o link show vrrp.5").contains("vrrp.5@enp0s2"));
+    wait_until(
+        Duration::from_secs(2),
+        || on("vrrp.5", "198.51.100.10"),
+        || format!("{}\n{}", addrs(), lab.log('a')),
+    );
+    assert!(!ip(&ns, "-o link").contains("vrrp1.5"));
+    assert!(!lab.log('a').contains("error"), "{}", lab.log('a'));
+    assert_eq!(lab.stop('a', SIGTERM), Some(0));
+    assert!(
+        !ip(&ns, "-o link").contains("vrrp"),
+        "{}",
+        ip(&ns, "-o link")
+    );
+}
+
 /// RFC 5798 Accept_Mode. `no_accept`: the Master (not the address owner) answers ARP for
 /// the VIP but drops traffic to it, and says so at start; the Backup taking over with
 /// `accept` (keepalived's default) answers; a stopped node leaves no drop rule behind.

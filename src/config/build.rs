@@ -714,14 +714,31 @@ impl<'f> Builder<'f> {
         let drafts = core::mem::take(&mut self.drafts);
         let mut instances: Vec<Instance> = Vec::with_capacity(drafts.len());
         for mut d in drafts {
-            // keepalived's default virtual MAC interface name.
-            d.inst.vmac = d
-                .vmac
-                .take()
-                .map(|n| n.unwrap_or_else(|| format!("vrrp.{}", d.inst.vrid)));
             // VRRPv2 is IPv4-only: an IPv6 instance is VRRPv3 unless it says otherwise
             // itself (then `validate` refuses it).
             let v6 = d.inst.vips.first().is_some_and(|v| v.addr.is_ipv6());
+            // keepalived's default virtual MAC interface name (create_vmac_name):
+            // vrrp.VRID, or the first of vrrp1.VRID, vrrp2.VRID… no earlier instance
+            // uses (IPv6 tries vrrp6.VRID first), so two routers with one VRID on two
+            // interfaces never share one.
+            d.inst.vmac = d.vmac.take().map(|n| {
+                n.unwrap_or_else(|| {
+                    let vrid = d.inst.vrid;
+                    let used = |n: &str| instances.iter().any(|e| e.vmac.as_deref() == Some(n));
+                    let mut name = format!("vrrp.{vrid}");
+                    let mut num = 0u16;
+                    while used(&name) {
+                        num = match (v6, num) {
+                            (true, 0) => 6,
+                            (true, 6) => 1,
+                            (true, 5) => 7,
+                            (_, n) => n + 1,
+                        };
+                        name = format!("vrrp{num}.{vrid}");
+                    }
+                    name
+                })
+            });
             d.inst.version = match (d.version, v6) {
                 (Some(v), _) => v,
                 (None, true) => Version::V3,
@@ -849,6 +866,15 @@ impl<'f> Builder<'f> {
                     i.vrid, i.interface, e.name, e.line
                 );
                 self.error(at(Key::VirtualRouterId), msg);
+            }
+        }
+        if let Some(n) = &i.vmac {
+            if let Some(e) = earlier.iter().find(|e| e.vmac.as_ref() == Some(n)) {
+                let msg = format!(
+                    "use_vmac {n} is already used by instance {} (line {})",
+                    e.name, e.line
+                );
+                self.error(at(Key::UseVmac), msg);
             }
         }
         // A `version` that failed to parse already has its error; checking against the

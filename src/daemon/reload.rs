@@ -100,26 +100,44 @@ pub fn apply(
 ) -> Option<Summary> {
     let ids: Vec<Identity<'_>> = instances.iter().map(identity).collect();
     let plan = plan(&routers.identities(), &ids);
+    // The virtual MACs of removed routers go, so an added one may take their names
+    // over (an instance moved to another interface keeps its vrrp.VRID).
+    let releasing: Vec<String> = plan
+        .remove
+        .iter()
+        .filter_map(|&i| routers.iter().nth(i)?.vmac_name().map(str::to_string))
+        .collect();
+    let releasing: Vec<&str> = releasing.iter().map(String::as_str).collect();
+    let takes_over = |i: &Instance| i.vmac.as_deref().is_some_and(|n| releasing.contains(&n));
     let mut fresh = Vec::new();
     // Kept instances by new index, with their VIP interfaces' links.
-    let mut kept: Vec<Option<(Instance, Vec<LinkId>)>> = Vec::new();
-    for (k, inst) in instances.into_iter().enumerate() {
-        kept.push(None);
-        let res = if plan.add.contains(&k) {
-            let n = core::mem::take(&mut notifiers[k]);
-            Router::build(inst, n, io).map(|r| fresh.push(r))
-        } else {
-            let links = io.links.open_vip_devices(&inst);
-            links.map(|l| kept[k] = Some((inst, l)))
-        };
-        if let Err(e) = res {
-            error!("reload: {e}; keeping the running configuration");
-            for r in fresh {
-                r.discard(io);
+    let mut kept: Vec<Option<(Instance, Vec<LinkId>)>> = instances.iter().map(|_| None).collect();
+    let mut instances: Vec<Option<Instance>> = instances.into_iter().map(Some).collect();
+    // Those taking a virtual MAC over come last: it is the one step a failure after it
+    // cannot undo (the running instance's macvlan is gone), so nothing else may fail
+    // after it.
+    for last in [false, true] {
+        for k in 0..instances.len() {
+            let Some(inst) = instances[k].take_if(|i| takes_over(i) == last) else {
+                continue;
+            };
+            let res = if plan.add.contains(&k) {
+                let n = core::mem::take(&mut notifiers[k]);
+                Router::build(inst, n, io, &releasing).map(|r| fresh.push((k, r)))
+            } else {
+                let links = io.links.open_vip_devices(&inst);
+                links.map(|l| kept[k] = Some((inst, l)))
+            };
+            if let Err(e) = res {
+                error!("reload: {e}; keeping the running configuration");
+                for (_, r) in fresh {
+                    r.discard(io);
+                }
+                return None;
             }
-            return None;
         }
     }
+    fresh.sort_by_key(|f| f.0);
     // Running order: router `i` of the plan is at `j` once those before it are removed.
     let mut j = 0;
     for i in 0..plan.keep.len() + plan.remove.len() {
@@ -134,7 +152,7 @@ pub fn apply(
         }
     }
     let added = fresh.len();
-    for r in fresh {
+    for (_, r) in fresh {
         routers.push(r);
     }
     Some(Summary {

@@ -56,8 +56,14 @@ pub struct Router {
 
 impl Router {
     /// Open what the instance needs (links, virtual MAC) and set up its machine. On an
-    /// error the links it opened are closed by the next `Links::sync`.
-    pub fn build(inst: Instance, notify: Notifier, io: &mut Io) -> Result<Router, StartError> {
+    /// error the links it opened are closed by the next `Links::sync`. `releasing`: the
+    /// virtual MAC names of instances a reload is about to remove, free to take over.
+    pub fn build(
+        inst: Instance,
+        notify: Notifier,
+        io: &mut Io,
+        releasing: &[&str],
+    ) -> Result<Router, StartError> {
         let v6 = inst.is_ipv6();
         let link = io.links.open(&inst.interface, v6)?;
         let src = source::initial(&inst)?;
@@ -66,7 +72,7 @@ impl Router {
             instance: inst.name.clone(),
             source,
         })?;
-        let vmac = io.vmacs.create(&inst, &io.netlink)?;
+        let vmac = io.vmacs.create(&inst, &io.netlink, releasing)?;
         // Adverts go out on the base interface; they are also read on the virtual MAC
         // interface, where the kernel delivers frames a peer sends from the same virtual
         // MAC (keepalived does that) instead of to the base.
@@ -114,6 +120,10 @@ impl Router {
 
     pub fn cfg(&self) -> &Instance {
         &self.cfg
+    }
+    /// Its virtual MAC interface's name, while it has one.
+    pub fn vmac_name(&self) -> Option<&str> {
+        self.vmac.as_ref().map(|v| v.name.as_str())
     }
     pub fn machine(&self) -> &Machine {
         &self.m

@@ -47,7 +47,7 @@ impl Routers {
     ) -> Result<(), StartError> {
         let mut built = Vec::new();
         for (inst, n) in instances.into_iter().zip(notifiers) {
-            match Router::build(inst, n, io) {
+            match Router::build(inst, n, io, &[]) {
                 Ok(r) => built.push(r),
                 Err(e) => {
                     for r in built {
