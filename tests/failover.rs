@@ -289,6 +289,60 @@ fn sigusr2_writes_the_stats_and_no_signal_ends_the_daemon_ungracefully() {
     assert!(lab.log('a').contains("(VI_1) stopped, was MASTER"));
 }
 
+/// The pid file, the SIGUSR1/SIGUSR2 files (written through `.tmp`) and the status
+/// socket may sit in a directory others can write (keepalived's are in /tmp): a symlink
+/// planted there must never make the daemon, running as root, write through it.
+#[test]
+fn the_pid_state_and_socket_files_never_follow_a_symlink() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let victim = lab.dir.join("victim");
+    std::fs::write(&victim, "precious\n").unwrap();
+    let pid = lab.pid_file('a');
+    let plant = |name: &std::path::Path| {
+        let _ = std::fs::remove_file(name);
+        std::os::unix::fs::symlink(&victim, name).unwrap();
+    };
+    plant(&pid);
+    lab.start('a', &config_path("syslog1.conf"));
+    assert_eq!(lab.wait_exit('a'), Some(1), "{}", lab.log('a'));
+    assert!(lab.log('a').contains("pid file"), "{}", lab.log('a'));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    std::fs::remove_file(&pid).unwrap();
+    plant(&pid.with_extension("sock"));
+    lab.start('a', &config_path("syslog1.conf"));
+    lab.wait_sole_owner('a', Duration::from_secs(5));
+    for (sig, ext) in [(libc::SIGUSR1, "data"), (libc::SIGUSR2, "stats")] {
+        plant(&pid.with_extension("tmp"));
+        lab.signal('a', sig);
+        let out = pid.with_extension(ext);
+        wait_until(
+            Duration::from_secs(3),
+            || std::fs::symlink_metadata(&out).is_ok_and(|m| m.is_file()),
+            || format!("no .{ext} file:\n{}", lab.log('a')),
+        );
+        assert!(
+            std::fs::read_to_string(&out)
+                .unwrap()
+                .contains("VRRP Instance: VI_1")
+        );
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    }
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let sock = std::fs::symlink_metadata(pid.with_extension("sock")).unwrap();
+    assert!(sock.file_type().is_socket());
+    assert_eq!(sock.permissions().mode() & 0o777, 0o600);
+    let pid_mode = std::fs::symlink_metadata(&pid)
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(pid_mode & 0o777, 0o644);
+    assert_eq!(lab.stop('a', SIGTERM), Some(0));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+}
+
 /// b differs from the seed in one setting; b must name a and the reason.
 fn mismatch_is_logged(change: (&str, &str), line: &str) {
     if !can_run_lab() {

@@ -327,10 +327,24 @@ impl StatusSocket {
 }
 
 /// SIGUSR1 (the text snapshot) and SIGUSR2 (the counters): `text` to `path`, replaced
-/// in one rename.
+/// in one rename. The temporary file is created anew, never opened through what is
+/// there: the directory may be one others can write (keepalived's /tmp), where a planted
+/// symlink would have root write through it. (The rename replaces a symlink at `path`
+/// itself, not its target.)
 pub fn dump(path: &Path, text: &str) {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt;
     let tmp = path.with_extension("tmp");
-    let res = std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, path));
+    // A stale one, or a planted link: unlink never follows.
+    let _ = std::fs::remove_file(&tmp);
+    let res = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .mode(0o644)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .and_then(|_| std::fs::rename(&tmp, path));
     match res {
         Ok(()) => info!("state written to {}", path.display()),
         Err(e) => error!("cannot write state to {}: {e}", path.display()),
