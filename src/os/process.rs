@@ -406,10 +406,16 @@ fn exit_of(status: libc::c_int) -> Exit {
     }
 }
 
-/// Kill a child's whole process group (a script's own children included).
+/// Kill a child's whole process group (a script's own children included), and the
+/// child itself: one that moved to another group would escape the group kill, and its
+/// queue would wait for it forever.
 pub fn kill_group(pid: i32) {
-    // SAFETY: plain syscall; a group that is already gone is not an error worth reporting.
-    unsafe { libc::kill(-pid, libc::SIGKILL) };
+    // SAFETY: plain syscalls on a child not yet reaped (so the pid is still ours); a
+    // group or process that is already gone is not an error worth reporting.
+    unsafe {
+        libc::kill(-pid, libc::SIGKILL);
+        libc::kill(pid, libc::SIGKILL);
+    }
 }
 
 /// One ended child, if any (non-blocking). Call until None after each SIGCHLD.
@@ -574,6 +580,48 @@ mod tests {
         // A program chosen at run time cannot be checked.
         let why = prepare(&cmd(&["/bin/sh", "-c", "$CHECK"]), None, true).unwrap_err();
         assert!(why.contains("cannot be checked"), "{why}");
+    }
+
+    /// A command that leaves its process group (it joins another of the session, here
+    /// the test's own) escapes a kill of that group; killed at its timeout it must die
+    /// all the same, or the queue it runs on waits for it forever.
+    #[test]
+    fn a_child_that_left_its_process_group_is_still_killed() {
+        let perl = cmd(&["perl", "-e", "setpgrp(0, getpgrp(getppid())) or die; sleep 60"]);
+        let Ok(p) = prepare(&perl, None, false) else {
+            return; // no perl here (Debian's is essential, so CI has it)
+        };
+        let pid = spawn(&p, &[]).unwrap();
+        // SAFETY (this test's syscalls): getpgid, kill and waitpid on our own child, with
+        // valid out-pointers.
+        let moved = || unsafe { libc::getpgid(pid) } != pid;
+        for _ in 0..300 {
+            if moved() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(moved(), "the command did not leave its process group");
+        kill_group(pid);
+        let mut status = 0;
+        let mut gone = false;
+        for _ in 0..200 {
+            // SAFETY: see above.
+            if unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } == pid {
+                gone = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        if !gone {
+            // SAFETY: see above; nothing of this test outlives it.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::waitpid(pid, &mut status, 0);
+            }
+        }
+        assert!(gone, "a command outside its process group survived the kill");
+        assert!(libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGKILL);
     }
 
     #[test]
