@@ -11,9 +11,6 @@
 //! command name, variable assignments, subshells and compound commands, `eval`, `.`,
 //! `trap` — is refused as "cannot be checked".
 
-use core::iter::Peekable;
-use core::str::Chars;
-
 /// Builtins that run nothing else: no program to check.
 const BUILTINS: [&str; 17] = [
     ":", "true", "false", "exit", "return", "test", "[", "echo", "printf", "cd", "read", "shift",
@@ -21,11 +18,14 @@ const BUILTINS: [&str; 17] = [
 ];
 
 /// Words that make the shell run code the text does not show: refused.
-const OPAQUE: [&str; 26] = [
+const OPAQUE: [&str; 29] = [
     "eval", ".", "source", "trap", "alias", "builtin", "set", "export", "readonly", "unset",
     "local", "typeset", "declare", "fc", "hash", "if", "then", "else", "elif", "fi", "while",
-    "until", "for", "case", "function", "select",
+    "until", "for", "case", "function", "select", "{", "[[", "coproc",
 ];
+
+/// Why a text cannot be checked (it ends "… but {why} cannot be checked").
+pub type Unchecked = &'static str;
 
 #[derive(Debug, PartialEq, Eq)]
 enum Token {
@@ -40,15 +40,19 @@ enum Token {
 /// The program word of every simple command in `text` and in its command
 /// substitutions, in order (builtins that run nothing else left out), or why the text
 /// cannot be checked.
-pub fn programs(text: &str) -> Result<Vec<String>, String> {
+pub fn programs(text: &str) -> Result<Vec<String>, Unchecked> {
     if text.trim().is_empty() {
-        return Err("an empty command".into());
+        return Err("an empty command");
     }
-    let mut nested = Vec::new();
+    let mut lex = Lexer {
+        s: text.as_bytes(),
+        i: 0,
+        nested: Vec::new(),
+    };
     let mut out = Vec::new();
     let mut command_next = true;
     let mut target_next = false;
-    for t in tokens(text, &mut nested)? {
+    for t in lex.tokens()? {
         let (word, dynamic) = match t {
             Token::Separator => {
                 command_next = true;
@@ -63,197 +67,210 @@ pub fn programs(text: &str) -> Result<Vec<String>, String> {
         if core::mem::take(&mut target_next) || !command_next {
             continue;
         }
-        match word.as_str() {
-            _ if dynamic => return Err(format!("the expansion in the command {word}")),
-            // `! cmd`, `exec cmd`, `command cmd`: the next word is the command.
-            "!" | "exec" | "command" => continue,
-            w if w.starts_with('-') => return Err(format!("the option {w}")),
-            w if OPAQUE.contains(&w) || w == "{" || w == "[[" => {
-                return Err(format!("'{w}'"));
-            }
-            w if w.contains('=') && !w.starts_with('=') => {
-                return Err(format!("the assignment {w}"));
-            }
-            w if w.contains(['*', '?', '[', '~']) => {
-                return Err(format!("the pattern {w} as a command"));
-            }
-            w if BUILTINS.contains(&w) => {}
-            _ => out.push(word),
+        let w = word.as_str();
+        if dynamic {
+            return Err("a command name from an expansion");
+        }
+        // `! cmd`, `exec cmd`, `command cmd`: the next word is the command.
+        if matches!(w, "!" | "exec" | "command") {
+            continue;
+        }
+        if w.starts_with('-') || OPAQUE.contains(&w) {
+            return Err("a shell keyword or builtin that runs other code");
+        }
+        if w.contains('=') {
+            return Err("a variable assignment");
+        }
+        if w.contains(['*', '?', '[', '~']) {
+            return Err("a pattern as a command name");
+        }
+        if !BUILTINS.contains(&w) {
+            out.push(word);
         }
         command_next = false;
     }
-    out.extend(nested);
+    out.extend(lex.nested);
     Ok(out)
 }
 
-/// Split as the shell does for what `programs` needs: quotes and backslashes make
+/// Splits as the shell does for what `programs` needs: quotes and backslashes make
 /// characters literal; the programs of command substitutions go to `nested`.
-fn tokens(text: &str, nested: &mut Vec<String>) -> Result<Vec<Token>, String> {
-    let mut out = Vec::new();
-    let mut word: Option<(String, bool)> = None;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                let w = &mut word.get_or_insert_default().0;
-                w.push_str(&until(&mut chars, '\'')?);
+struct Lexer<'a> {
+    s: &'a [u8],
+    i: usize,
+    nested: Vec<String>,
+}
+
+impl Lexer<'_> {
+    fn next(&mut self) -> Option<u8> {
+        let b = *self.s.get(self.i)?;
+        self.i += 1;
+        Some(b)
+    }
+
+    fn eat(&mut self, want: impl Fn(u8) -> bool) -> bool {
+        let hit = self.s.get(self.i).is_some_and(|&b| want(b));
+        self.i += usize::from(hit);
+        hit
+    }
+
+    fn tokens(&mut self) -> Result<Vec<Token>, Unchecked> {
+        let mut out = Vec::new();
+        // The word being read: its bytes, and whether an expansion is part of it.
+        let mut word: Option<(Vec<u8>, bool)> = None;
+        let end = |w: &mut Option<(Vec<u8>, bool)>, out: &mut Vec<Token>| {
+            if let Some((b, d)) = w.take() {
+                out.push(Token::Word(String::from_utf8_lossy(&b).into_owned(), d));
             }
-            '"' => {
-                let w = word.get_or_insert_default();
-                loop {
-                    match chars.next().ok_or("an unbalanced quote")? {
-                        '"' => break,
-                        c @ ('$' | '`') => {
-                            expansion(c, &mut chars, nested)?;
+        };
+        while let Some(c) = self.next() {
+            match c {
+                b'\'' => {
+                    let q = self.until(b'\'')?;
+                    word.get_or_insert_default().0.extend_from_slice(q);
+                }
+                b'"' => loop {
+                    let w = word.get_or_insert_default();
+                    match self.next().ok_or(UNBALANCED)? {
+                        b'"' => break,
+                        c @ (b'$' | b'`') => {
+                            self.expansion(c)?;
                             w.1 = true;
                         }
-                        '\\' => match chars.next().ok_or("an unbalanced quote")? {
-                            c @ ('$' | '`' | '"' | '\\') => w.0.push(c),
-                            '\n' => {}
-                            c => {
-                                w.0.push('\\');
-                                w.0.push(c);
-                            }
+                        b'\\' => match self.next().ok_or(UNBALANCED)? {
+                            b'\n' => {}
+                            c @ (b'$' | b'`' | b'"' | b'\\') => w.0.push(c),
+                            c => w.0.extend_from_slice(&[b'\\', c]),
                         },
                         c => w.0.push(c),
                     }
+                },
+                b'\\' => match self.next() {
+                    Some(b'\n') | None => {}
+                    Some(c) => word.get_or_insert_default().0.push(c),
+                },
+                b'$' | b'`' => {
+                    self.expansion(c)?;
+                    word.get_or_insert_default().1 = true;
                 }
-            }
-            '\\' => match chars.next() {
-                Some('\n') | None => {}
-                Some(c) => word.get_or_insert_default().0.push(c),
-            },
-            '$' | '`' => {
-                expansion(c, &mut chars, nested)?;
-                word.get_or_insert_default().1 = true;
-            }
-            '(' | ')' => return Err(format!("the subshell '{c}'")),
-            '#' if word.is_none() => {
+                b'(' | b')' => return Err("a subshell"),
                 // A comment, to the end of the line.
-                while chars.next_if(|&c| c != '\n').is_some() {}
-            }
-            ' ' | '\t' => out.extend(word.take().map(|(w, d)| Token::Word(w, d))),
-            '\n' | ';' | '|' | '&' => {
-                out.extend(word.take().map(|(w, d)| Token::Word(w, d)));
-                if c == ';' && chars.peek() == Some(&';') {
-                    return Err("';;'".into());
+                b'#' if word.is_none() => while self.eat(|b| b != b'\n') {},
+                b' ' | b'\t' => end(&mut word, &mut out),
+                b'\n' | b';' | b'|' | b'&' => {
+                    end(&mut word, &mut out);
+                    if c == b';' && self.eat(|b| b == b';') {
+                        return Err("a case statement");
+                    }
+                    self.eat(|b| b == c && c != b'\n');
+                    out.push(Token::Separator);
                 }
-                chars.next_if(|&n| n == c && c != '\n');
-                out.push(Token::Separator);
-            }
-            '<' | '>' => {
-                // Digits right before it name a descriptor: `2>/dev/null`.
-                if word
-                    .as_ref()
-                    .is_some_and(|w| !w.1 && w.0.bytes().all(|b| b.is_ascii_digit()))
-                {
-                    word = None;
+                b'<' | b'>' => {
+                    // Digits right before it name a descriptor: `2>/dev/null`.
+                    if word
+                        .as_ref()
+                        .is_some_and(|w| !w.1 && w.0.iter().all(u8::is_ascii_digit))
+                    {
+                        word = None;
+                    }
+                    end(&mut word, &mut out);
+                    if c == b'<' && self.eat(|b| b == b'<') {
+                        return Err("a here-document");
+                    }
+                    self.eat(|b| b == b'>' || b == b'|');
+                    // `>&2`, `<&-`: a descriptor instead of a file, still one word to skip.
+                    self.eat(|b| b == b'&');
+                    out.push(Token::Redirect);
                 }
-                out.extend(word.take().map(|(w, d)| Token::Word(w, d)));
-                if c == '<' && chars.peek() == Some(&'<') {
-                    return Err("the here-document '<<'".into());
-                }
-                chars.next_if(|&n| n == '>' || n == '|');
-                // `>&2`, `<&-`: a descriptor instead of a file, still one word to skip.
-                chars.next_if(|&n| n == '&');
-                out.push(Token::Redirect);
+                c => word.get_or_insert_default().0.push(c),
             }
-            c => word.get_or_insert_default().0.push(c),
         }
+        end(&mut word, &mut out);
+        Ok(out)
     }
-    out.extend(word.take().map(|(w, d)| Token::Word(w, d)));
-    Ok(out)
+
+    /// The bytes up to `end` (consumed), as in single quotes.
+    fn until(&mut self, end: u8) -> Result<&[u8], Unchecked> {
+        let start = self.i;
+        let len = self.s[start..]
+            .iter()
+            .position(|&b| b == end)
+            .ok_or(UNBALANCED)?;
+        self.i += len + 1;
+        Ok(&self.s[start..start + len])
+    }
+
+    /// An expansion after `$` or a backquote: parameters and arithmetic run nothing; the
+    /// programs of a command substitution are collected.
+    fn expansion(&mut self, c: u8) -> Result<(), Unchecked> {
+        let inner = match (c, self.s.get(self.i)) {
+            (b'`', _) => {
+                let mut s = Vec::new();
+                loop {
+                    match self.next().ok_or(UNBALANCED)? {
+                        b'`' => break s,
+                        b'\\' => s.push(self.next().ok_or(UNBALANCED)?),
+                        c => s.push(c),
+                    }
+                }
+            }
+            (_, Some(b'(')) => {
+                self.i += 1;
+                let inner = self.balanced()?;
+                match inner.strip_prefix(b"(") {
+                    // $(( arithmetic )): nothing runs, unless it substitutes in turn.
+                    Some(a) if a.contains(&b'$') || a.contains(&b'`') => {
+                        return Err("a substitution inside arithmetic");
+                    }
+                    Some(_) => return Ok(()),
+                    None => inner.to_vec(),
+                }
+            }
+            (_, Some(b'{')) => {
+                let p = self.until(b'}')?;
+                if p.contains(&b'$') || p.contains(&b'`') {
+                    return Err("an expansion inside ${…}");
+                }
+                return Ok(());
+            }
+            (_, Some(b)) if b.is_ascii_alphanumeric() || *b == b'_' => {
+                while self.eat(|b| b.is_ascii_alphanumeric() || b == b'_') {}
+                return Ok(());
+            }
+            (_, Some(b'@' | b'*' | b'#' | b'?' | b'-' | b'$' | b'!')) => {
+                self.i += 1;
+                return Ok(());
+            }
+            _ => return Ok(()),
+        };
+        let inner = String::from_utf8_lossy(&inner).into_owned();
+        self.nested.extend(programs(&inner)?);
+        Ok(())
+    }
+
+    /// After `$(`: the text up to the matching `)` (consumed), quotes respected.
+    fn balanced(&mut self) -> Result<&[u8], Unchecked> {
+        let start = self.i;
+        let mut depth = 1;
+        while let Some(c) = self.next() {
+            match c {
+                b'(' => depth += 1,
+                b')' if depth == 1 => return Ok(&self.s[start..self.i - 1]),
+                b')' => depth -= 1,
+                b'\'' | b'"' => {
+                    self.until(c)?;
+                }
+                b'\\' => {
+                    self.next();
+                }
+                _ => {}
+            }
+        }
+        Err("an unbalanced '$('")
+    }
 }
 
-/// The text up to `end` (consumed), as in single quotes.
-fn until(chars: &mut Peekable<Chars<'_>>, end: char) -> Result<String, String> {
-    let mut s = String::new();
-    loop {
-        match chars.next().ok_or("an unbalanced quote")? {
-            c if c == end => return Ok(s),
-            c => s.push(c),
-        }
-    }
-}
-
-/// An expansion after `$` or a backquote: parameters and arithmetic run nothing; the
-/// programs of a command substitution are collected.
-fn expansion(
-    c: char,
-    chars: &mut Peekable<Chars<'_>>,
-    nested: &mut Vec<String>,
-) -> Result<(), String> {
-    let inner = match (c, chars.peek()) {
-        ('`', _) => {
-            let mut s = String::new();
-            loop {
-                match chars.next().ok_or("an unbalanced '`'")? {
-                    '`' => break s,
-                    '\\' => s.push(chars.next().ok_or("an unbalanced '`'")?),
-                    c => s.push(c),
-                }
-            }
-        }
-        (_, Some('(')) => {
-            chars.next();
-            let inner = balanced(chars)?;
-            match inner.strip_prefix('(') {
-                // $(( arithmetic )): nothing runs, unless it substitutes in turn.
-                Some(arith) if !arith.contains(['$', '`']) => return Ok(()),
-                Some(_) => return Err("a substitution inside arithmetic".into()),
-                None => inner,
-            }
-        }
-        (_, Some('{')) => {
-            let p = until(chars, '}')?;
-            if p.contains(['$', '`']) {
-                return Err(format!("the expansion ${p}}}"));
-            }
-            return Ok(());
-        }
-        (_, Some(c)) if c.is_ascii_alphanumeric() || *c == '_' => {
-            while chars
-                .next_if(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .is_some()
-            {}
-            return Ok(());
-        }
-        (_, Some('@' | '*' | '#' | '?' | '-' | '$' | '!')) => {
-            chars.next();
-            return Ok(());
-        }
-        _ => return Ok(()),
-    };
-    nested.extend(programs(&inner)?);
-    Ok(())
-}
-
-/// After `$(`: the text up to the matching `)` (consumed), quotes respected.
-fn balanced(chars: &mut Peekable<Chars<'_>>) -> Result<String, String> {
-    let mut s = String::new();
-    let mut depth = 1;
-    while let Some(c) = chars.next() {
-        match c {
-            ')' if depth == 1 => return Ok(s),
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            '\'' | '"' => {
-                s.push(c);
-                s.push_str(&until(chars, c)?);
-            }
-            '\\' => {
-                s.push(c);
-                if let Some(n) = chars.next() {
-                    s.push(n);
-                }
-                continue;
-            }
-            _ => {}
-        }
-        s.push(c);
-    }
-    Err("an unbalanced '$('".into())
-}
+const UNBALANCED: Unchecked = "an unbalanced quote";
 
 #[cfg(test)]
 mod tests {
@@ -276,6 +293,7 @@ mod tests {
         // Glob characters and expansions in arguments do not change the program.
         assert_eq!(ok("ls /var/run/*.pid \"$HOME\" ${X} $((1+2))"), ["ls"]);
         assert_eq!(ok("/usr/bin/x\\ y"), ["/usr/bin/x y"]);
+        assert_eq!(ok("/opt/é/x"), ["/opt/é/x"]);
     }
 
     #[test]

@@ -109,7 +109,8 @@ pub fn apply(
         .collect();
     let releasing: Vec<&str> = releasing.iter().map(String::as_str).collect();
     let takes_over = |i: &Instance| i.vmac.as_deref().is_some_and(|n| releasing.contains(&n));
-    let mut fresh = Vec::new();
+    // Added routers by new index, pushed in configuration order once all are built.
+    let mut fresh: Vec<Option<Router>> = instances.iter().map(|_| None).collect();
     // Kept instances by new index, with their VIP interfaces' links.
     let mut kept: Vec<Option<(Instance, Vec<LinkId>)>> = instances.iter().map(|_| None).collect();
     let mut instances: Vec<Option<Instance>> = instances.into_iter().map(Some).collect();
@@ -123,21 +124,20 @@ pub fn apply(
             };
             let res = if plan.add.contains(&k) {
                 let n = core::mem::take(&mut notifiers[k]);
-                Router::build(inst, n, io, &releasing).map(|r| fresh.push((k, r)))
+                Router::build(inst, n, io, &releasing).map(|r| fresh[k] = Some(r))
             } else {
                 let links = io.links.open_vip_devices(&inst);
                 links.map(|l| kept[k] = Some((inst, l)))
             };
             if let Err(e) = res {
                 error!("reload: {e}; keeping the running configuration");
-                for (_, r) in fresh {
+                for r in fresh.into_iter().flatten() {
                     r.discard(io);
                 }
                 return None;
             }
         }
     }
-    fresh.sort_by_key(|f| f.0);
     // Running order: router `i` of the plan is at `j` once those before it are removed.
     let mut j = 0;
     for i in 0..plan.keep.len() + plan.remove.len() {
@@ -151,8 +151,8 @@ pub fn apply(
             None => routers.remove(j, now, io),
         }
     }
-    let added = fresh.len();
-    for (_, r) in fresh {
+    let added = plan.add.len();
+    for r in fresh.into_iter().flatten() {
         routers.push(r);
     }
     Some(Summary {

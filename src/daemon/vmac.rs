@@ -92,18 +92,16 @@ impl Vmacs {
         }
         let base = iface::lookup(&inst.interface).map_err(|e| fail(&inst.interface, e))?;
         let same_mac = |v: &Vmac| v.base == inst.interface && v.mac == mac && v.name != *name;
-        let taken: Vec<(Vmac, String)> = self
+        while let Some(k) = self
             .held
             .iter()
-            .filter(|h| released(&h.0) && same_mac(&h.0))
-            .cloned()
-            .collect();
-        for (v, owner) in taken {
+            .position(|h| released(&h.0) && same_mac(&h.0))
+        {
+            let (v, owner) = self.held.swap_remove(k);
             netlink
                 .del_link(v.index)
                 .map_err(|e| fail("cannot remove the macvlan it replaces", e))?;
             info!("({}) takes over from {owner}'s {}", inst.name, v.name);
-            self.held.retain(|h| h.0.index != v.index);
         }
         let existing = netlink
             .link_info(name)

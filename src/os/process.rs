@@ -262,8 +262,10 @@ pub fn spawn(cmd: &Prepared, env: &[(&str, &str)]) -> io::Result<i32> {
         .chain(core::iter::once(core::ptr::null()))
         .collect();
     let mut env_strings: Vec<CString> = std::env::vars_os()
-        .filter(|(k, _)| inherited(k.as_bytes()))
-        .filter(|(k, _)| !env.iter().any(|(e, _)| k.as_bytes() == e.as_bytes()))
+        .filter(|(k, _)| {
+            let k = k.as_bytes();
+            inherited(k) && !env.iter().any(|(e, _)| k == e.as_bytes())
+        })
         .filter_map(|(k, v)| {
             let mut kv = k.as_bytes().to_vec();
             kv.push(b'=');
@@ -373,29 +375,24 @@ unsafe fn child(c: &ChildSetup) -> ! {
 /// Run `cmd` to its end (for start-up work, before the poll loop: nothing else is
 /// served meanwhile), killed with its group after `timeout`.
 pub fn run(cmd: &Prepared, timeout: core::time::Duration) -> io::Result<Exit> {
+    const STEP_MS: u64 = 5;
     let pid = spawn(cmd, &[])?;
-    let start = std::time::Instant::now();
-    loop {
-        let mut status = 0;
+    let mut status = 0;
+    for _ in 0..=timeout.as_millis() as u64 / STEP_MS {
         // SAFETY: status is a valid out-pointer; pid is our child.
-        let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
-        if r == pid {
-            return Ok(exit_of(status));
+        match unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } {
+            r if r == pid => return Ok(exit_of(status)),
+            r if r < 0 => return Err(io::Error::last_os_error()),
+            _ => super::poll(&mut [], Some(STEP_MS * 1000))?,
         }
-        if r < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        if start.elapsed() >= timeout {
-            kill_group(pid);
-            // SAFETY: as above; blocks only until the killed child is gone.
-            unsafe { libc::waitpid(pid, &mut status, 0) };
-            return Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "killed at its timeout",
-            ));
-        }
-        std::thread::sleep(core::time::Duration::from_millis(5));
     }
+    kill_group(pid);
+    // SAFETY: as above; blocks only until the killed child is gone.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    Err(io::Error::new(
+        io::ErrorKind::TimedOut,
+        "killed at its timeout",
+    ))
 }
 
 fn exit_of(status: libc::c_int) -> Exit {
@@ -587,7 +584,11 @@ mod tests {
     /// all the same, or the queue it runs on waits for it forever.
     #[test]
     fn a_child_that_left_its_process_group_is_still_killed() {
-        let perl = cmd(&["perl", "-e", "setpgrp(0, getpgrp(getppid())) or die; sleep 60"]);
+        let perl = cmd(&[
+            "perl",
+            "-e",
+            "setpgrp(0, getpgrp(getppid())) or die; sleep 60",
+        ]);
         let Ok(p) = prepare(&perl, None, false) else {
             return; // no perl here (Debian's is essential, so CI has it)
         };
@@ -620,7 +621,10 @@ mod tests {
                 libc::waitpid(pid, &mut status, 0);
             }
         }
-        assert!(gone, "a command outside its process group survived the kill");
+        assert!(
+            gone,
+            "a command outside its process group survived the kill"
+        );
         assert!(libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGKILL);
     }
 
