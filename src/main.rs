@@ -131,7 +131,8 @@ fn main() -> ExitCode {
     };
     if !foreground {
         if let Err(e) = nix::unistd::daemon(false, false) {
-            eprintln!("tinyvrrpd: cannot daemonize: {e}");
+            // As an io::Error: the C library's message, not nix's own table (2 KB).
+            eprintln!("tinyvrrpd: cannot daemonize: {}", std::io::Error::from(e));
             return ExitCode::from(EXIT_RUNTIME);
         }
     }

@@ -62,14 +62,21 @@ fn resolve_user(u: &RunAs) -> Result<Cred, String> {
     let user = match nix::unistd::User::from_name(&u.user) {
         Ok(Some(p)) => p,
         Ok(None) => return Err(format!("user {} does not exist", u.user)),
-        Err(e) => return Err(format!("cannot look up user {}: {e}", u.user)),
+        // As io::Errors: the C library's messages, not nix's own table (2 KB).
+        Err(e) => {
+            return Err(format!(
+                "cannot look up user {}: {}",
+                u.user,
+                io::Error::from(e)
+            ));
+        }
     };
     let gid = match &u.group {
         None => user.gid.as_raw(),
         Some(g) => match nix::unistd::Group::from_name(g) {
             Ok(Some(g)) => g.gid.as_raw(),
             Ok(None) => return Err(format!("group {g} does not exist")),
-            Err(e) => return Err(format!("cannot look up group {g}: {e}")),
+            Err(e) => return Err(format!("cannot look up group {g}: {}", io::Error::from(e))),
         },
     };
     Ok(Cred {
