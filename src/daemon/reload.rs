@@ -108,34 +108,26 @@ pub fn apply(
         .filter_map(|&i| routers.iter().nth(i)?.vmac_name().map(str::to_string))
         .collect();
     let releasing: Vec<&str> = releasing.iter().map(String::as_str).collect();
-    let takes_over = |i: &Instance| i.vmac.as_deref().is_some_and(|n| releasing.contains(&n));
-    // Added routers by new index, pushed in configuration order once all are built.
-    let mut fresh: Vec<Option<Router>> = instances.iter().map(|_| None).collect();
+    let mut fresh = Vec::new();
     // Kept instances by new index, with their VIP interfaces' links.
-    let mut kept: Vec<Option<(Instance, Vec<LinkId>)>> = instances.iter().map(|_| None).collect();
-    let mut instances: Vec<Option<Instance>> = instances.into_iter().map(Some).collect();
-    // Those taking a virtual MAC over come last: it is the one step a failure after it
-    // cannot undo (the running instance's macvlan is gone), so nothing else may fail
-    // after it.
-    for last in [false, true] {
-        for k in 0..instances.len() {
-            let Some(inst) = instances[k].take_if(|i| takes_over(i) == last) else {
-                continue;
-            };
-            let res = if plan.add.contains(&k) {
-                let n = core::mem::take(&mut notifiers[k]);
-                Router::build(inst, n, io, &releasing).map(|r| fresh[k] = Some(r))
-            } else {
-                let links = io.links.open_vip_devices(&inst);
-                links.map(|l| kept[k] = Some((inst, l)))
-            };
-            if let Err(e) = res {
-                error!("reload: {e}; keeping the running configuration");
-                for r in fresh.into_iter().flatten() {
-                    r.discard(io);
-                }
-                return None;
+    let mut kept: Vec<Option<(Instance, Vec<LinkId>)>> = Vec::new();
+    for (k, inst) in instances.into_iter().enumerate() {
+        kept.push(None);
+        let res = if plan.add.contains(&k) {
+            let n = core::mem::take(&mut notifiers[k]);
+            Router::build(inst, n, io, &releasing).map(|r| fresh.push(r))
+        } else {
+            let links = io.links.open_vip_devices(&inst);
+            links.map(|l| kept[k] = Some((inst, l)))
+        };
+        if let Err(e) = res {
+            // A virtual MAC taken over from a removed instance is gone already: that
+            // instance runs on without it until the next reload.
+            error!("reload: {e}; keeping the running configuration");
+            for r in fresh {
+                r.discard(io);
             }
+            return None;
         }
     }
     // Running order: router `i` of the plan is at `j` once those before it are removed.
@@ -151,8 +143,8 @@ pub fn apply(
             None => routers.remove(j, now, io),
         }
     }
-    let added = plan.add.len();
-    for r in fresh.into_iter().flatten() {
+    let added = fresh.len();
+    for r in fresh {
         routers.push(r);
     }
     Some(Summary {

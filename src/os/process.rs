@@ -111,7 +111,8 @@ pub fn prepare(cmd: &Command, default: Option<Cred>, security: bool) -> Result<P
         // `/bin/sh -c TEXT` (what a command with shell syntax becomes): the programs
         // TEXT starts run as root too.
         if let [_, c, text, ..] = cmd.argv.as_slice() {
-            if c == "-c" && SHELLS.iter().any(|sh| prog.ends_with(sh)) {
+            let shell = prog.file_name().and_then(|n| n.to_str());
+            if c == "-c" && shell.is_some_and(|sh| SHELLS.contains(&sh)) {
                 let programs = crate::config::shell::programs(text).map_err(|why| {
                     format!(
                         "\"{text}\" would run as root through {} but {why} cannot be checked (enable_script_security): put it in a script file",
