@@ -240,6 +240,17 @@ fn sigusr2_writes_the_stats_and_no_signal_ends_the_daemon_ungracefully() {
         return;
     }
     let mut lab = Lab::new();
+    // A stop as soon as the pid is written, while the daemon still sets up (nft, the
+    // interfaces), is a graceful one too: exit 0, pid file removed.
+    lab.start('a', &config_path("syslog1.conf"));
+    let pid = lab.pid_file('a');
+    wait_until(
+        Duration::from_secs(3),
+        || std::fs::read_to_string(&pid).is_ok_and(|p| p.ends_with('\n')),
+        || "no pid written".into(),
+    );
+    assert_eq!(lab.stop('a', SIGTERM), Some(0), "{}", lab.log('a'));
+    assert!(!pid.exists());
     lab.start('a', &config_path("syslog1.conf"));
     lab.wait_sole_owner('a', Duration::from_secs(5));
     let stats = lab.pid_file('a').with_extension("stats");

@@ -113,6 +113,9 @@ pub struct Daemon {
 
 impl Daemon {
     pub fn new(mut config: Config, paths: Paths) -> Result<Daemon, StartError> {
+        // First: a stop request during start-up (nft, interfaces) waits in the signalfd
+        // for the loop, instead of ending the daemon by the default action.
+        let signals = Signals::open().map_err(StartError::setup("cannot set up signals"))?;
         realtime(&config);
         // Scripts and notify commands are checked before anything is touched.
         let scripts = tracking::prepare_scripts(&config)?;
@@ -126,7 +129,7 @@ impl Daemon {
             routers: Routers::default(),
             tracking: Tracking::default(),
             io: Io::open(notify::hotplug_command(), nft)?,
-            signals: Signals::open().map_err(StartError::setup("cannot set up signals"))?,
+            signals,
             monitor: Monitor::open()?,
             status,
             poll: PollSet::default(),
