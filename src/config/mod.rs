@@ -14,6 +14,7 @@ pub mod kv;
 mod lex;
 pub mod model;
 pub mod params;
+pub mod shell;
 mod track;
 mod validate;
 
