@@ -31,7 +31,8 @@ Options:
     -i, --config-id ID  the ID of '@ID' lines (default: the host name up to its
                         first dot)
     -p, --pid FILE      pid file (default /run/tinyvrrpd.pid); the status socket
-                        and the SIGUSR1 dump sit beside it (.sock, .data)
+                        and the SIGUSR1/SIGUSR2 files sit beside it (.sock, .data,
+                        .stats)
         --json          with 'status' (or a cluster check): print JSON
     -v, --version       print the version and exit
     -h, --help          print this help and exit
@@ -185,7 +186,8 @@ fn main() -> ExitCode {
     };
     if !foreground {
         if let Err(e) = nix::unistd::daemon(false, false) {
-            eprintln!("tinyvrrpd: cannot daemonize: {e}");
+            // As an io::Error: the C library's message, not nix's own table (2 KB).
+            eprintln!("tinyvrrpd: cannot daemonize: {}", std::io::Error::from(e));
             return ExitCode::from(EXIT_RUNTIME);
         }
     }
@@ -197,6 +199,7 @@ fn main() -> ExitCode {
     let paths = Paths {
         config: config_path,
         dump: pid_path.with_extension("data"),
+        stats: pid_path.with_extension("stats"),
         control: control_path(&pid_path),
     };
     log::info!(

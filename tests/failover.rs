@@ -219,6 +219,130 @@ fn sigusr1_writes_the_state_dump() {
     );
 }
 
+/// keepalived users send SIGUSR2 for the counters: written beside the pid file (as
+/// keepalived writes /tmp/keepalived.stats). No other signal whose default action ends a
+/// process may end the daemon without its priority-0 advert and VIP removal: each is
+/// ignored, and SIGQUIT stops it gracefully like SIGTERM.
+#[test]
+fn sigusr2_writes_the_stats_and_no_signal_ends_the_daemon_ungracefully() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    // A stop as soon as the pid is written, while the daemon still sets up (nft, the
+    // interfaces), is a graceful one too: exit 0, pid file removed.
+    lab.start('a', &config_path("syslog1.conf"));
+    let pid = lab.pid_file('a');
+    wait_until(
+        Duration::from_secs(3),
+        || std::fs::read_to_string(&pid).is_ok_and(|p| p.ends_with('\n')),
+        || "no pid written".into(),
+    );
+    assert_eq!(lab.stop('a', SIGTERM), Some(0), "{}", lab.log('a'));
+    assert!(!pid.exists());
+    lab.start('a', &config_path("syslog1.conf"));
+    lab.wait_sole_owner('a', Duration::from_secs(5));
+    let stats = lab.pid_file('a').with_extension("stats");
+    lab.signal('a', libc::SIGUSR2);
+    wait_until(
+        Duration::from_secs(3),
+        || stats.exists(),
+        || format!("no stats file:\n{}", lab.log('a')),
+    );
+    let text = std::fs::read_to_string(&stats).unwrap();
+    for line in [
+        "VRRP Instance: VI_1",
+        "  Advertisements:",
+        "  Became master: 1",
+    ] {
+        assert!(text.contains(line), "{line:?} missing:\n{text}");
+    }
+    let mut others = vec![
+        libc::SIGALRM,
+        libc::SIGVTALRM,
+        libc::SIGPROF,
+        libc::SIGIO,
+        libc::SIGPWR,
+        libc::SIGPIPE,
+        libc::SIGXFSZ,
+        libc::SIGTRAP,
+        libc::SIGSYS,
+        libc::SIGBUS,
+        libc::SIGSEGV,
+        libc::SIGABRT,
+        libc::SIGUSR2,
+    ];
+    others.extend(libc::SIGRTMIN()..=libc::SIGRTMAX());
+    for sig in others {
+        lab.signal('a', sig);
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(
+            lab.running('a'),
+            "signal {sig} ended the daemon:\n{}",
+            lab.log('a')
+        );
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(lab.owns('a'), "no longer Master:\n{}", lab.log('a'));
+    assert_eq!(lab.stop('a', libc::SIGQUIT), Some(0), "{}", lab.log('a'));
+    assert!(!lab.owns('a'), "VIP left behind after SIGQUIT");
+    assert!(lab.log('a').contains("(VI_1) stopped, was MASTER"));
+}
+
+/// The pid file, the SIGUSR1/SIGUSR2 files (written through `.tmp`) and the status
+/// socket may sit in a directory others can write (keepalived's are in /tmp): a symlink
+/// planted there must never make the daemon, running as root, write through it.
+#[test]
+fn the_pid_state_and_socket_files_never_follow_a_symlink() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let victim = lab.dir.join("victim");
+    std::fs::write(&victim, "precious\n").unwrap();
+    let pid = lab.pid_file('a');
+    let plant = |name: &std::path::Path| {
+        let _ = std::fs::remove_file(name);
+        std::os::unix::fs::symlink(&victim, name).unwrap();
+    };
+    plant(&pid);
+    lab.start('a', &config_path("syslog1.conf"));
+    assert_eq!(lab.wait_exit('a'), Some(1), "{}", lab.log('a'));
+    assert!(lab.log('a').contains("pid file"), "{}", lab.log('a'));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    std::fs::remove_file(&pid).unwrap();
+    plant(&pid.with_extension("sock"));
+    lab.start('a', &config_path("syslog1.conf"));
+    lab.wait_sole_owner('a', Duration::from_secs(5));
+    for (sig, ext) in [(libc::SIGUSR1, "data"), (libc::SIGUSR2, "stats")] {
+        plant(&pid.with_extension("tmp"));
+        lab.signal('a', sig);
+        let out = pid.with_extension(ext);
+        wait_until(
+            Duration::from_secs(3),
+            || std::fs::symlink_metadata(&out).is_ok_and(|m| m.is_file()),
+            || format!("no .{ext} file:\n{}", lab.log('a')),
+        );
+        assert!(
+            std::fs::read_to_string(&out)
+                .unwrap()
+                .contains("VRRP Instance: VI_1")
+        );
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    }
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let sock = std::fs::symlink_metadata(pid.with_extension("sock")).unwrap();
+    assert!(sock.file_type().is_socket());
+    assert_eq!(sock.permissions().mode() & 0o777, 0o600);
+    let pid_mode = std::fs::symlink_metadata(&pid)
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(pid_mode & 0o777, 0o644);
+    assert_eq!(lab.stop('a', SIGTERM), Some(0));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+}
+
 /// b differs from the seed in one setting; b must name a and the reason.
 fn mismatch_is_logged(change: (&str, &str), line: &str) {
     if !can_run_lab() {
@@ -711,24 +835,133 @@ fn use_vmac_keeps_the_clients_neighbour_entry_across_failover() {
     assert_eq!(neighbour_mac(&c, VIP).as_deref(), Some(VMAC_VRID1));
 }
 
+fn ip(ns: &str, args: &str) -> String {
+    let out = std::process::Command::new("ip")
+        .args(["-n", ns])
+        .args(args.split_whitespace())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "ip -n {ns} {args}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `use_vmac NAME` replaces an interface of that name only if it is what a crashed run
+/// leaves (a private macvlan with the virtual MAC): a real interface a typo or a default
+/// name hits is refused, with its addresses untouched.
+#[test]
+fn use_vmac_never_deletes_an_interface_that_is_not_a_virtual_mac() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let ns = lab.ns('a');
+    let seed = std::fs::read_to_string(config_path("syslog1.conf")).unwrap();
+    let conf = lab.write_config(
+        "a.conf",
+        &seed
+            .replacen("  advert_int 1", "  advert_int 1\n  use_vmac", 1)
+            .replace("192.0.2.10/24 dev enp0s1", "192.0.2.10/24"),
+    );
+    // Someone's real interface happens to be called vrrp.1.
+    ip(&ns, "link add vrrp.1 type veth peer name vrrp1p");
+    ip(&ns, "addr add 198.51.100.1/24 dev vrrp.1");
+    lab.start('a', &conf);
+    assert_eq!(lab.wait_exit('a'), Some(1), "{}", lab.log('a'));
+    assert!(
+        lab.log('a')
+            .contains("use_vmac vrrp.1: interface vrrp.1 already exists and is not a private macvlan with the virtual MAC 00:00:5e:00:01:01"),
+        "{}",
+        lab.log('a')
+    );
+    assert!(has_addr(&ns, "198.51.100.1"), "the daemon deleted vrrp.1");
+    // A macvlan with another VRID's MAC is not this instance's either.
+    ip(&ns, "link del vrrp.1");
+    ip(&ns, "link add vrrp.1 link enp0s1 type macvlan mode private");
+    ip(&ns, "link set vrrp.1 address 00:00:5e:00:01:02");
+    lab.start('a', &conf);
+    assert_eq!(lab.wait_exit('a'), Some(1), "{}", lab.log('a'));
+    assert!(ip(&ns, "-d link show vrrp.1").contains("00:00:5e:00:01:02"));
+    // What a crashed run leaves is replaced.
+    ip(&ns, "link set vrrp.1 address 00:00:5e:00:01:01");
+    lab.start('a', &conf);
+    lab.wait_log(
+        'a',
+        "removed stale virtual MAC interface vrrp.1",
+        1,
+        Duration::from_secs(3),
+    );
+    lab.wait_sole_owner('a', Duration::from_secs(5));
+    assert_eq!(lab.stop('a', SIGTERM), Some(0));
+}
+
+/// Two routers with one VRID on two interfaces (keepalived's default names:
+/// vrrp.5, vrrp1.5): each keeps its own macvlan and VIP; a reload moving one to the
+/// other interface takes its macvlan name along.
+#[test]
+fn one_vrid_on_two_interfaces_gets_two_virtual_macs() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let ns = lab.ns('a');
+    ip(&ns, "link add enp0s2 type veth peer name enp0s2p");
+    ip(&ns, "addr add 198.51.100.11/24 dev enp0s2");
+    ip(&ns, "link set enp0s2p up");
+    ip(&ns, "link set enp0s2 up");
+    let inst = |name: &str, ifname: &str, vip: &str| {
+        format!(
+            "vrrp_instance {name} {{\n  interface {ifname}\n  virtual_router_id 5\n  priority 150\n  advert_int 1\n  use_vmac\n  virtual_ipaddress {{\n    {vip}\n  }}\n}}\n"
+        )
+    };
+    let both = [
+        inst("VI_1", "enp0s1", "192.0.2.10/24"),
+        inst("VI_2", "enp0s2", "198.51.100.10/24"),
+    ]
+    .concat();
+    let conf = lab.write_config("a.conf", &both);
+    lab.start('a', &conf);
+    lab.wait_log('a', "Entering MASTER STATE", 2, Duration::from_secs(8));
+    let addrs = || ip(&ns, "-o addr show");
+    let on = |dev: &str, vip: &str| {
+        addrs()
+            .lines()
+            .any(|l| l.contains(&format!(" {dev} ")) && l.contains(&format!(" {vip}/")))
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(on("vrrp.5", "192.0.2.10"), "{}\n{}", addrs(), lab.log('a'));
+    assert!(
+        on("vrrp1.5", "198.51.100.10"),
+        "{}\n{}",
+        addrs(),
+        lab.log('a')
+    );
+    // VI_2 goes, VI_1 moves to enp0s2: vrrp.5 is re-created there.
+    std::fs::write(&conf, inst("VI_1", "enp0s2", "198.51.100.10/24")).unwrap();
+    lab.signal('a', libc::SIGHUP);
+    lab.wait_log('a', "reloaded", 1, Duration::from_secs(3));
+    lab.wait_log('a', "Entering MASTER STATE", 3, Duration::from_secs(8));
+    assert!(ip(&ns, "-o link show vrrp.5").contains("vrrp.5@enp0s2"));
+    wait_until(
+        Duration::from_secs(2),
+        || on("vrrp.5", "198.51.100.10"),
+        || format!("{}\n{}", addrs(), lab.log('a')),
+    );
+    assert!(!ip(&ns, "-o link").contains("vrrp1.5"));
+    assert!(!lab.log('a').contains("error"), "{}", lab.log('a'));
+    assert_eq!(lab.stop('a', SIGTERM), Some(0));
+    assert!(
+        !ip(&ns, "-o link").contains("vrrp"),
+        "{}",
+        ip(&ns, "-o link")
+    );
+}
+
 /// RFC 5798 Accept_Mode. `no_accept`: the Master (not the address owner) answers ARP for
 /// the VIP but drops traffic to it, and says so at start; the Backup taking over with
 /// `accept` (keepalived's default) answers; a stopped node leaves no drop rule behind.
 #[test]
 fn no_accept_drops_traffic_to_the_vip_and_accept_answers() {
-    if !can_run_lab() {
-        return;
-    }
-    if std::process::Command::new("nft")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var("CI").is_err(),
-            "no_accept needs nft (apt-get install nftables)"
-        );
-        eprintln!("skipping: nft is not installed");
+    if !can_run_lab() || !have_nft() {
         return;
     }
     let mut lab = Lab::new();
@@ -739,13 +972,6 @@ fn no_accept_drops_traffic_to_the_vip_and_accept_answers() {
     };
     let a = with("syslog1", "  no_accept\n");
     let b = with("syslog2", "  accept\n");
-    let ruleset = |ns: &str| {
-        let out = std::process::Command::new("ip")
-            .args(["netns", "exec", ns, "nft", "list", "ruleset"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
     lab.start('a', &a);
     lab.start('b', &b);
     lab.wait_sole_owner('a', Duration::from_secs(6));
@@ -771,6 +997,144 @@ fn no_accept_drops_traffic_to_the_vip_and_accept_answers() {
         !ruleset(&lab.ns('a')).contains("drop"),
         "a stopped node left its drop rule: {}",
         ruleset(&lab.ns('a'))
+    );
+}
+
+/// Whether nft is installed (no_accept needs it); skipped with a message otherwise,
+/// except in CI.
+fn have_nft() -> bool {
+    if std::process::Command::new("nft")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").is_err(),
+        "no_accept needs nft (apt-get install nftables)"
+    );
+    eprintln!("skipping: nft is not installed");
+    false
+}
+
+fn ruleset(ns: &str) -> String {
+    let out = std::process::Command::new("ip")
+        .args(["netns", "exec", ns, "nft", "list", "ruleset"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The drop rule follows the configuration through reloads (accept → no_accept, VIPs
+/// added, no_accept → accept), and the start removes every chain a previous run left —
+/// also one of an instance that is no longer no_accept, or no longer there.
+#[test]
+fn no_accept_follows_every_reload_and_the_start_removes_old_rules() {
+    if !can_run_lab() || !have_nft() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let ns = lab.ns('a');
+    // What a crashed run with another configuration left behind.
+    let stale = "add table inet tinyvrrpd ; add chain inet tinyvrrpd vi_eth9_9_4 { type filter hook input priority -150 ; policy accept ; } ; add rule inet tinyvrrpd vi_eth9_9_4 ip daddr 192.0.2.99 drop";
+    let st = std::process::Command::new("ip")
+        .args(["netns", "exec", &ns, "nft", stale])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let seed = std::fs::read_to_string(config_path("syslog1.conf")).unwrap();
+    let a = lab.write_config("a.conf", &seed);
+    lab.start('a', &a);
+    lab.wait_sole_owner('a', Duration::from_secs(5));
+    assert!(
+        !ruleset(&ns).contains("192.0.2.99"),
+        "the start left an old chain: {}",
+        ruleset(&ns)
+    );
+    let mut reloads = 0;
+    let mut reload = |lab: &mut Lab, text: &str| {
+        std::fs::write(&a, text).unwrap();
+        lab.signal('a', libc::SIGHUP);
+        reloads += 1;
+        lab.wait_log('a', "reloaded", reloads, Duration::from_secs(3));
+    };
+    let no_accept = seed.replacen("  advert_int 1", "  advert_int 1\n  no_accept", 1);
+    reload(&mut lab, &no_accept);
+    wait_until(
+        Duration::from_secs(3),
+        || ruleset(&ns).contains("ip daddr 192.0.2.10 drop"),
+        || format!("no drop rule after the reload: {}", ruleset(&ns)),
+    );
+    assert!(
+        !lab.ping_vip_from_client(),
+        "no_accept Master answered a ping"
+    );
+    let more = no_accept.replace(
+        "    192.0.2.10/24 dev enp0s1",
+        "    192.0.2.10/24 dev enp0s1\n    192.0.2.20/24 dev enp0s1",
+    );
+    reload(&mut lab, &more);
+    wait_until(
+        Duration::from_secs(3),
+        || ruleset(&ns).contains("ip daddr { 192.0.2.10, 192.0.2.20 } drop"),
+        || format!("the new VIP is not dropped: {}", ruleset(&ns)),
+    );
+    reload(&mut lab, &seed);
+    wait_until(
+        Duration::from_secs(3),
+        || !ruleset(&ns).contains("drop"),
+        || format!("accept left the drop rule: {}", ruleset(&ns)),
+    );
+    assert!(lab.ping_vip_from_client(), "accept Master must answer");
+    assert_eq!(lab.log('a').matches("Entering MASTER STATE").count(), 1);
+}
+
+/// IPv6 no_accept: a client's neighbour unreachability detection sends unicast Neighbor
+/// Solicitations to the VIP; they must pass the drop (keepalived's rules accept ND), or
+/// the client's entry for its router fails.
+#[test]
+fn ipv6_no_accept_still_answers_neighbour_solicitations_to_the_vip() {
+    if !can_run_lab() || !have_nft() {
+        return;
+    }
+    let mut lab = Lab::new();
+    lab.vip = VIP6;
+    let text = std::fs::read_to_string(ipv6_conf(&lab, 'a', "1")).unwrap();
+    let text = text.replacen("  advert_int 1", "  advert_int 1\n  no_accept", 1);
+    assert!(text.contains("no_accept"), "{text}");
+    let a = lab.write_config("a6.conf", &text);
+    lab.start('a', &a);
+    lab.wait_sole_owner('a', Duration::from_secs(8));
+    let (ns, c) = (lab.ns('a'), lab.ns('c'));
+    wait_until(
+        Duration::from_secs(3),
+        || ruleset(&ns).contains("ip6 daddr 2001:db8::10 drop"),
+        || format!("no drop rule: {}", ruleset(&ns)),
+    );
+    // The client probes its stale entry soon: unicast NS to the VIP.
+    let sh = |cmd: &str| {
+        std::process::Command::new("ip")
+            .args(["netns", "exec", &c, "sh", "-c", cmd])
+            .output()
+            .unwrap()
+    };
+    sh(
+        "sysctl -qw net.ipv6.neigh.enp0s1.delay_first_probe_time=1 net.ipv6.neigh.enp0s1.retrans_time_ms=300",
+    );
+    let mac = mac_of(&ns);
+    sh(&format!(
+        "ip neigh replace {VIP6} lladdr {mac} dev enp0s1 nud stale && ping -6 -c 1 -W 1 {VIP6}"
+    ));
+    let state = || {
+        let out = sh(&format!("ip neigh show {VIP6} dev enp0s1"));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // DELAY (1 s), then PROBE: three unicast NS 0.3 s apart; without an answer FAILED.
+    wait_until(
+        Duration::from_secs(5),
+        || state().contains("REACHABLE"),
+        || format!("the client's entry for the VIP: {}", state()),
     );
 }
 

@@ -564,3 +564,74 @@ fn a_re_created_interface_is_picked_up_again() {
     // Back to normal: a preempts again, which needs its adverts to flow on the new socket.
     lab.wait_sole_owner('a', Duration::from_secs(8));
 }
+
+/// A script gets stdin/stdout/stderr and nothing else: not a descriptor the daemon was
+/// started with (a service manager's, a shell's redirection), nor the variables that
+/// make the loader or a shell run foreign code (keepalived clears IFS, LD_PRELOAD and
+/// LD_LIBRARY_PATH); the rest of the environment it keeps.
+#[test]
+fn scripts_inherit_no_stray_descriptor_nor_loader_variables() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let out = lab.dir.join("child.txt");
+    let script = lab.write_config(
+        "notify.sh",
+        &format!(
+            "#!/bin/sh\n{{ tr '\\0' '\\n' < /proc/$$/environ; echo \"fd77=$(readlink /proc/$$/fd/77)\"; }} > {}.tmp\nmv {0}.tmp {0}\n",
+            out.display()
+        ),
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let seed = std::fs::read_to_string(config_path("syslog1.conf")).unwrap();
+    let conf = seed.replacen(
+        "  advert_int 1",
+        &format!("  advert_int 1\n  notify_master {}", script.display()),
+        1,
+    );
+    let conf = lab.write_config("a.conf", &conf);
+    for (k, v) in [
+        ("LD_PRELOAD", "/nonexistent/preload.so"),
+        ("LD_LIBRARY_PATH", "/nonexistent"),
+        ("LD_AUDIT", "/nonexistent/audit.so"),
+        ("IFS", "x"),
+        ("BASH_ENV", "/nonexistent/bashrc"),
+        ("TINYVRRPD_TEST_KEPT", "kept"),
+    ] {
+        lab.env.push((k.into(), v.into()));
+    }
+    // An inherited descriptor without close-on-exec, as a careless starter leaves one.
+    let marker = std::fs::File::create(lab.dir.join("inherited")).unwrap();
+    use std::os::fd::AsRawFd;
+    // SAFETY: dup2 onto a descriptor number this test owns until the close below.
+    assert_eq!(unsafe { libc::dup2(marker.as_raw_fd(), 77) }, 77);
+    lab.start('a', &conf);
+    // SAFETY: closes the duplicate made above, in this process only.
+    unsafe { libc::close(77) };
+    lab.wait_sole_owner('a', Duration::from_secs(5));
+    wait_until(
+        Duration::from_secs(5),
+        || out.exists(),
+        || format!("notify_master did not run:\n{}", lab.log('a')),
+    );
+    let seen = std::fs::read_to_string(&out).unwrap();
+    assert!(seen.contains("TINYVRRPD_TEST_KEPT=kept"), "{seen}");
+    assert!(
+        seen.contains("fd77=\n"),
+        "fd 77 leaked into the script:\n{seen}"
+    );
+    for var in [
+        "LD_PRELOAD=",
+        "LD_LIBRARY_PATH=",
+        "LD_AUDIT=",
+        "IFS=",
+        "BASH_ENV=",
+    ] {
+        assert!(
+            !seen.lines().any(|l| l.starts_with(var)),
+            "{var} reached the script:\n{seen}"
+        );
+    }
+}

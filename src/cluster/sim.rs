@@ -264,8 +264,14 @@ impl<'a> Sim<'a> {
                 ),
             );
             let src = c.pairing.source[n][k].addr;
+            let mut m = Machine::new(params::params(inst), src);
+            m.set_grouped(
+                cfg.sync_groups
+                    .iter()
+                    .any(|g| g.members.contains(&inst.name)),
+            );
             routers.push(Router {
-                m: Machine::new(params::params(inst), src),
+                m,
                 verdict: Verdict::Pending,
                 holds: false,
                 recorded: (Role::Down, false),
@@ -434,6 +440,7 @@ impl<'a> Sim<'a> {
                     self.drain(n, k);
                 }
             }
+            self.settle_groups(n);
             if self.nodes[n].run == Run::Up {
                 self.run_checks(n);
             }
@@ -576,6 +583,38 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// Sync group members whose Master_Down_Timer expired take over once their whole
+    /// group wants to, all at the same instant (the daemon's `Routers::settle_groups`).
+    fn settle_groups(&mut self, n: usize) {
+        for k in 0..self.nodes[n].routers.len() {
+            let m = &self.nodes[n].routers[k].m;
+            if m.state() != State::Backup || !m.wants_master() {
+                continue;
+            }
+            if let Some(g) = self.group_of(n, k) {
+                let members = self.members(n, g);
+                let routers = &self.nodes[n].routers;
+                let others = members.iter().filter(|&&j| j != k);
+                if !group::may_become_master(others.map(|&j| routers[j].m.wants_master())) {
+                    continue;
+                }
+                if members
+                    .iter()
+                    .all(|&j| routers[j].m.state() != State::Master)
+                {
+                    let name = &self.c.nodes[n].config.sync_groups[g].name;
+                    self.log(
+                        n,
+                        format!("VRRP_Group({name}) Syncing instances to MASTER state"),
+                    );
+                }
+            }
+            let now = self.now;
+            self.nodes[n].routers[k].m.release_hold(now);
+            self.drain(n, k);
+        }
+    }
+
     fn group_of(&self, n: usize, k: usize) -> Option<usize> {
         let cfg = &self.c.nodes[n].config;
         let name = &cfg.instances[k].name;
@@ -613,6 +652,15 @@ impl<'a> Sim<'a> {
                 Action::AddVips => self.nodes[n].routers[k].holds = true,
                 Action::RemoveVips => self.nodes[n].routers[k].holds = false,
                 Action::SendGarp { .. } => {}
+                Action::OwnerConflict { src } => {
+                    let src = c.addr_name(src);
+                    self.log(
+                        n,
+                        format!(
+                            "({name}) CONFIGURATION ERROR: local instance and {src} are both configured as address owner, please resolve"
+                        ),
+                    );
+                }
                 Action::LowerPriorityMaster { src, priority } => {
                     let own = self.nodes[n].routers[k].m.priority();
                     let src = c.addr_name(src);

@@ -15,6 +15,7 @@ mod lex;
 pub mod model;
 pub mod params;
 pub mod route;
+pub mod shell;
 mod track;
 mod validate;
 

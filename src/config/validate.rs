@@ -513,7 +513,7 @@ fn complete(b: &mut Builder, d: &mut Draft, known: &Known, group: Option<&SyncGr
     let prefix = g.vmac_prefix.as_deref().unwrap_or("vrrp");
     i.vmac = d
         .vmac
-        .take()
+        .clone()
         .map(|n| n.unwrap_or_else(|| format!("{prefix}.{}", i.vrid)));
 
     // What does not fit in one advert moves on to the excluded addresses, as keepalived does.
@@ -984,9 +984,10 @@ fn unique(b: &mut Builder, d: &mut Draft, earlier: &[Instance]) {
     let Some(name) = i.vmac.take() else { return };
     let used = |n: &str| earlier.iter().find(|e| e.vmac.as_deref() == Some(n));
     let prefix = b.globals.vmac_prefix.as_deref().unwrap_or("vrrp");
-    let default = format!("{prefix}.{}", i.vrid);
+    // A name written out is the user's, even one equal to a default: never renamed.
+    let written = matches!(d.vmac, Some(Some(_)));
     let mut pick = name.clone();
-    if name == default {
+    if !written {
         let mut num = 0u16;
         while used(&pick).is_some() {
             num = match (v6, num) {

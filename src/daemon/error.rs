@@ -43,6 +43,12 @@ pub enum StartError {
         what: String,
         source: io::Error,
     },
+    /// `use_vmac`: the name belongs to something else.
+    VmacName {
+        instance: String,
+        name: String,
+        reason: String,
+    },
 }
 
 impl StartError {
@@ -85,6 +91,11 @@ impl fmt::Display for StartError {
                 what,
                 source,
             } => write!(f, "({instance}) use_vmac {name}: {what}: {source}"),
+            StartError::VmacName {
+                instance,
+                name,
+                reason,
+            } => write!(f, "({instance}) use_vmac {name}: {reason}"),
         }
     }
 }

@@ -2,36 +2,43 @@
 //! is not the address owner must not accept traffic addressed to its VIPs. The drop
 //! rule lives in nftables (table `inet tinyvrrpd`, one chain per instance), added while
 //! Master and removed when it stops being Master, through `nft` run on the instance's
-//! firewall queue so the changes apply in order. ARP and neighbour discovery are not IP
-//! traffic to the VIP and keep working: hosts still find the Master, their packets to
-//! the VIPs are dropped.
+//! firewall queue so the changes apply in order, and kept in step with every reload
+//! (VIPs added or removed, accept ↔ no_accept). ARP is not IP traffic and keeps working;
+//! IPv6 Neighbor Solicitations and Advertisements to a VIP are accepted before the drop
+//! (as in keepalived's rules), or hosts' neighbour unreachability detection of their
+//! router would fail. Hosts still find the Master; their packets to the VIPs are dropped.
 
 use super::children::Job;
 use super::error::StartError;
 use crate::config::model::{Command, Config, Instance};
 use crate::os::process::{self, Exit, Prepared};
 use core::time::Duration;
-use log::warn;
+use log::{debug, info, warn};
 
 const NFT: &str = "nft";
 pub const FIREWALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// What a previous run may have left, whatever its configuration was: the whole table.
+const CLEAN_SCRIPT: &str = "delete table inet tinyvrrpd";
 
 /// Whether this instance's Master drops traffic to its VIPs.
 pub fn drops_vip_traffic(inst: &Instance) -> bool {
     !inst.accept && inst.priority != 255
 }
 
-/// The `nft` program, resolved at start when any instance needs it.
+fn nft_command() -> Command {
+    Command {
+        text: NFT.into(),
+        argv: vec![NFT.into()],
+        user: None,
+    }
+}
+
+/// The `nft` program, resolved at start and at every reload when any instance needs it.
 pub fn prepare_nft(config: &Config) -> Result<Option<Prepared>, StartError> {
     let Some(inst) = config.instances.iter().find(|i| drops_vip_traffic(i)) else {
         return Ok(None);
     };
-    let cmd = Command {
-        text: NFT.into(),
-        argv: vec![NFT.into()],
-        user: None,
-    };
-    process::prepare(&cmd, None, false)
+    process::prepare(&nft_command(), None, false)
         .map(Some)
         .map_err(StartError::command(format!(
             "({}) no_accept needs nftables' nft",
@@ -39,16 +46,43 @@ pub fn prepare_nft(config: &Config) -> Result<Option<Prepared>, StartError> {
         )))
 }
 
-/// The instance's chain: unique per interface, VRID and family, and stable — named from
-/// the interface's name, not its index, which changes if the interface is re-created.
+/// At start, before any rule of this run: remove every chain a previous run left, those
+/// of instances that are no longer no_accept or no longer configured included (a crash
+/// leaves them behind). Waits for nft (at most FIREWALL_TIMEOUT), so that no install of
+/// this run can be overtaken. Without nft there can be nothing to remove.
+pub fn clean(nft: Option<&Prepared>) {
+    let Some(nft) = nft
+        .cloned()
+        .or_else(|| process::prepare(&nft_command(), None, false).ok())
+    else {
+        return;
+    };
+    let cmd = nft.with_args(&[CLEAN_SCRIPT]);
+    match process::run(&cmd, FIREWALL_TIMEOUT) {
+        Ok(Exit::Code(0)) => info!("removed the no_accept rules a previous run left"),
+        // Mostly: there was no table. A failure that matters shows at the first install.
+        Ok(exit) => debug!("nft '{CLEAN_SCRIPT}': {exit}"),
+        Err(e) => warn!("cannot run nft to remove old drop rules: {e}"),
+    }
+}
+
+/// The instance's chain: one per interface, VRID and family, stable (named from the
+/// interface's name, not its index, which changes if the interface is re-created) and
+/// injective — letters and digits stay, every other byte of the name becomes `_` and
+/// two hex digits, so `eth0.10`, `eth0-10` and `eth0_10` get three chains. At most
+/// 3 + 15 × 3 + 6 = 54 characters (interface names have 15 bytes at most; nftables
+/// allows 255).
 fn chain(inst: &Instance) -> String {
     let fam = if inst.is_ipv6() { 6 } else { 4 };
-    let ifname: String = inst
-        .interface
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    format!("vi_{ifname}_{}_{fam}", inst.vrid)
+    let mut name = String::from("vi_");
+    for b in inst.interface.bytes() {
+        if b.is_ascii_alphanumeric() {
+            name.push(char::from(b));
+        } else {
+            name.push_str(&format!("_{b:02x}"));
+        }
+    }
+    format!("{name}_{}_{fam}", inst.vrid)
 }
 
 /// nft commands that make the chain exist and empty; `then` follows in the same
@@ -61,15 +95,19 @@ fn script(inst: &Instance, then: &str) -> String {
 }
 
 pub fn install_script(inst: &Instance) -> String {
-    let proto = if inst.is_ipv6() { "ip6" } else { "ip" };
     let addrs: Vec<String> = inst.vips.iter().map(|v| v.addr.to_string()).collect();
     let c = chain(inst);
+    let rule = format!("add rule inet tinyvrrpd {c}");
+    let drop = if inst.is_ipv6() {
+        format!(
+            "{rule} icmpv6 type {{ nd-neighbor-solicit, nd-neighbor-advert }} accept ; {rule} ip6"
+        )
+    } else {
+        format!("{rule} ip")
+    };
     script(
         inst,
-        &format!(
-            "add rule inet tinyvrrpd {c} {proto} daddr {{ {} }} drop",
-            addrs.join(", ")
-        ),
+        &format!("{drop} daddr {{ {} }} drop", addrs.join(", ")),
     )
 }
 
@@ -78,16 +116,15 @@ pub fn remove_script(inst: &Instance) -> String {
     script(inst, &format!("delete chain inet tinyvrrpd {c}"))
 }
 
-/// The nft command that installs (or removes) the instance's drop rule; None when the
-/// instance accepts traffic to its VIPs.
+/// The nft command that installs the instance's drop rule (replacing what its chain
+/// held: a reload's new VIPs), or removes its chain; None when installing for an
+/// instance that accepts traffic to its VIPs. Removing is always possible: after a
+/// reload to `accept` the chain of the former no_accept must go.
 pub fn job(nft: &Prepared, inst: &Instance, install: bool) -> Option<Job> {
-    if !drops_vip_traffic(inst) {
-        return None;
-    }
-    let text = if install {
-        install_script(inst)
-    } else {
-        remove_script(inst)
+    let text = match install {
+        true if !drops_vip_traffic(inst) => return None,
+        true => install_script(inst),
+        false => remove_script(inst),
     };
     let mut cmd = nft.with_args(&[&text]);
     cmd.text = format!("nft '{text}'");
@@ -136,6 +173,43 @@ mod tests {
         assert!(remove_script(&i).ends_with("; delete chain inet tinyvrrpd vi_eth0_7_4"));
         let six = inst(&["2001:db8::10"]);
         assert!(install_script(&six).ends_with("ip6 daddr { 2001:db8::10 } drop"));
+    }
+
+    #[test]
+    fn ipv6_neighbour_discovery_to_the_vips_is_accepted_before_the_drop() {
+        let six = inst(&["2001:db8::10"]);
+        assert!(install_script(&six).ends_with(
+            "add rule inet tinyvrrpd vi_eth0_7_6 icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept ; add rule inet tinyvrrpd vi_eth0_7_6 ip6 daddr { 2001:db8::10 } drop"
+        ));
+    }
+
+    #[test]
+    fn chain_names_are_injective_and_bounded() {
+        let named = |ifname: &str| {
+            let mut i = inst(&["192.0.2.10"]);
+            i.interface = ifname.into();
+            chain(&i)
+        };
+        let names = [
+            "eth0.10", "eth0-10", "eth0_10", "eth010", "br-lan", "br_lan", "br.lan",
+        ];
+        let chains: Vec<String> = names.iter().map(|n| named(n)).collect();
+        for (a, ca) in names.iter().zip(&chains) {
+            for (b, cb) in names.iter().zip(&chains) {
+                assert!(a == b || ca != cb, "{a} and {b} share {ca}");
+            }
+        }
+        assert_eq!(named("eth0.10"), "vi_eth0_2e10_7_4");
+        // Worst case: 15 bytes none of which stays, VRID 255, IPv6.
+        let mut i = inst(&["2001:db8::10"]);
+        i.interface = "@-.@-.@-.@-.@-.".into();
+        i.vrid = 255;
+        assert_eq!(chain(&i).len(), 54);
+        assert!(
+            chain(&i)
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        );
     }
 
     #[test]

@@ -60,11 +60,12 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 /// Signals read in one pass of the loop.
 type Signals8 = heapless::Vec<Signal, 8>;
 
-/// Where the daemon gets its configuration, writes its state dump and answers status
-/// requests.
+/// Where the daemon gets its configuration, writes its state dump (SIGUSR1) and its
+/// counters (SIGUSR2), and answers status requests.
 pub struct Paths {
     pub config: PathBuf,
     pub dump: PathBuf,
+    pub stats: PathBuf,
     pub control: PathBuf,
 }
 
@@ -112,11 +113,15 @@ pub struct Daemon {
 
 impl Daemon {
     pub fn new(mut config: Config, paths: Paths) -> Result<Daemon, StartError> {
+        // First: a stop request during start-up (nft, interfaces) waits in the signalfd
+        // for the loop, instead of ending the daemon by the default action.
+        let signals = Signals::open().map_err(StartError::setup("cannot set up signals"))?;
         realtime(&config);
         // Scripts and notify commands are checked before anything is touched.
         let scripts = tracking::prepare_scripts(&config)?;
         let notifiers = notify::prepare_all(&config)?;
         let nft = firewall::prepare_nft(&config)?;
+        firewall::clean(nft.as_ref());
         let status = StatusSocket::bind(&paths.control);
         let mut d = Daemon {
             router_id: String::new(),
@@ -124,7 +129,7 @@ impl Daemon {
             routers: Routers::default(),
             tracking: Tracking::default(),
             io: Io::open(notify::hotplug_command(), nft)?,
-            signals: Signals::open().map_err(StartError::setup("cannot set up signals"))?,
+            signals,
             monitor: Monitor::open()?,
             status,
             poll: PollSet::default(),
@@ -134,7 +139,7 @@ impl Daemon {
         d.routers.start(instances, notifiers, &mut d.io)?;
         let now = clock::now();
         for r in d.routers.iter() {
-            r.start_firewall(now, &mut d.io);
+            r.warn_no_accept();
         }
         tracking::warn_if_unguarded(&config, &scripts);
         d.configure(config, scripts, now);
@@ -145,7 +150,8 @@ impl Daemon {
     /// configuration's sync groups, checks, tracked interfaces and name take effect, and
     /// tracking starts or adjusts the instances.
     fn configure(&mut self, config: Config, scripts: Vec<(TrackScript, Prepared)>, now: Instant) {
-        self.routers.set_groups(config.sync_groups);
+        self.routers
+            .set_groups(config.sync_groups, now, &mut self.io);
         self.tracking
             .set_checks(scripts, now, &mut self.io.children);
         self.tracking.set_interfaces(&self.routers.interfaces());
@@ -180,6 +186,7 @@ impl Daemon {
                     }
                     Signal::Reload => self.reload(),
                     Signal::Dump => status::dump(&self.paths.dump, &self.snapshot().text()),
+                    Signal::Stats => status::dump(&self.paths.stats, &self.snapshot().stats()),
                     // Handled inside `step`, which also runs during shutdown.
                     Signal::Child => {}
                 }
@@ -341,6 +348,11 @@ impl Daemon {
         let now = clock::now();
         let instances = core::mem::take(&mut new.config.instances);
         let io = &mut self.io;
+        // A reload that makes an instance no_accept brings nft along; one that drops
+        // the last keeps it, for the chains still to remove.
+        if new.nft.is_some() {
+            io.nft = new.nft;
+        }
         match reload::apply(&mut self.routers, instances, new.notifiers, now, io) {
             Some(done) => {
                 self.configure(new.config, new.scripts, now);

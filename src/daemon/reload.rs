@@ -4,6 +4,7 @@
 //! on the way (file, script, interface) is logged and leaves the running configuration
 //! as it was.
 
+use super::firewall;
 use super::io::Io;
 use super::links::LinkId;
 use super::notify::{self, Notifier};
@@ -23,6 +24,8 @@ pub struct Checked {
     pub config: Config,
     pub scripts: Vec<(TrackScript, Prepared)>,
     pub notifiers: Vec<Notifier>,
+    /// nftables' nft, when an instance is no_accept.
+    pub nft: Option<Prepared>,
 }
 
 /// What a reload did, for its log line.
@@ -66,13 +69,16 @@ pub fn read(path: &Path) -> Option<Checked> {
             return None;
         }
     };
-    let prepared =
-        tracking::prepare_scripts(&config).and_then(|s| Ok((s, notify::prepare_all(&config)?)));
+    let prepared = tracking::prepare_scripts(&config).and_then(|s| {
+        let n = notify::prepare_all(&config)?;
+        Ok((s, n, firewall::prepare_nft(&config)?))
+    });
     match prepared {
-        Ok((scripts, notifiers)) => Some(Checked {
+        Ok((scripts, notifiers, nft)) => Some(Checked {
             config,
             scripts,
             notifiers,
+            nft,
         }),
         Err(e) => {
             error!("reload: {e}; keeping the running configuration");
@@ -94,6 +100,14 @@ pub fn apply(
 ) -> Option<Summary> {
     let ids: Vec<Identity<'_>> = instances.iter().map(identity).collect();
     let plan = plan(&routers.identities(), &ids);
+    // The virtual MACs of removed routers go, so an added one may take their names
+    // over (an instance moved to another interface keeps its vrrp.VRID).
+    let releasing: Vec<String> = plan
+        .remove
+        .iter()
+        .filter_map(|&i| routers.iter().nth(i)?.vmac_name().map(str::to_string))
+        .collect();
+    let releasing: Vec<&str> = releasing.iter().map(String::as_str).collect();
     let mut fresh = Vec::new();
     // Kept instances by new index, with their VIP interfaces' links.
     let mut kept: Vec<Option<(Instance, Vec<LinkId>)>> = Vec::new();
@@ -101,12 +115,14 @@ pub fn apply(
         kept.push(None);
         let res = if plan.add.contains(&k) {
             let n = core::mem::take(&mut notifiers[k]);
-            Router::build(inst, n, io).map(|r| fresh.push(r))
+            Router::build(inst, n, io, &releasing).map(|r| fresh.push(r))
         } else {
             let links = io.links.open_vip_devices(&inst);
             links.map(|l| kept[k] = Some((inst, l)))
         };
         if let Err(e) = res {
+            // A virtual MAC taken over from a removed instance is gone already: that
+            // instance runs on without it until the next reload.
             error!("reload: {e}; keeping the running configuration");
             for r in fresh {
                 r.discard(io);

@@ -56,8 +56,14 @@ pub struct Router {
 
 impl Router {
     /// Open what the instance needs (links, virtual MAC) and set up its machine. On an
-    /// error the links it opened are closed by the next `Links::sync`.
-    pub fn build(inst: Instance, notify: Notifier, io: &mut Io) -> Result<Router, StartError> {
+    /// error the links it opened are closed by the next `Links::sync`. `releasing`: the
+    /// virtual MAC names of instances a reload is about to remove, free to take over.
+    pub fn build(
+        inst: Instance,
+        notify: Notifier,
+        io: &mut Io,
+        releasing: &[&str],
+    ) -> Result<Router, StartError> {
         let v6 = inst.is_ipv6();
         let link = io.links.open(&inst.interface, v6)?;
         let src = source::initial(&inst)?;
@@ -66,7 +72,7 @@ impl Router {
             instance: inst.name.clone(),
             source,
         })?;
-        let vmac = io.vmacs.create(&inst, &io.netlink)?;
+        let vmac = io.vmacs.create(&inst, &io.netlink, releasing)?;
         // Adverts go out on the base interface; they are also read on the virtual MAC
         // interface, where the kernel delivers frames a peer sends from the same virtual
         // MAC (keepalived does that) instead of to the base.
@@ -114,6 +120,10 @@ impl Router {
 
     pub fn cfg(&self) -> &Instance {
         &self.cfg
+    }
+    /// Its virtual MAC interface's name, while it has one.
+    pub fn vmac_name(&self) -> Option<&str> {
+        self.vmac.as_ref().map(|v| v.name.as_str())
     }
     pub fn machine(&self) -> &Machine {
         &self.m
@@ -179,15 +189,14 @@ impl Router {
         );
     }
 
-    /// At start, for a no_accept instance: say what it means (it surprises people), and
-    /// remove the drop rule a crashed run may have left.
-    pub fn start_firewall(&self, now: Instant, io: &mut Io) {
+    /// For a no_accept instance (at start, or when a reload makes it one): say what it
+    /// means, it surprises people.
+    pub fn warn_no_accept(&self) {
         if firewall::drops_vip_traffic(&self.cfg) {
             warn!(
                 "({}) no_accept: while Master, this node drops all traffic addressed to the VIPs (RFC 5798 Accept_Mode off; only an address owner, priority 255, accepts it). Services listening on the VIPs are unreachable; use accept if they must answer",
                 self.cfg.name
             );
-            self.firewall(false, now, io);
         }
     }
 
@@ -229,6 +238,16 @@ impl Router {
     /// Follow a sync group partner into `to` (the caller then drains).
     pub fn sync_to(&mut self, now: Instant, to: State) {
         self.m.sync_to(now, to);
+    }
+
+    /// Join or leave a sync group (see `Machine::set_grouped`).
+    pub fn set_grouped(&mut self, grouped: bool) {
+        self.m.set_grouped(grouped);
+    }
+
+    /// Its sync group lets it take over (the caller then drains).
+    pub fn release_hold(&mut self, now: Instant) {
+        self.m.release_hold(now);
     }
 
     /// SIGTERM: resign (see `Machine::shutdown`); `release_now` cuts the wait short.
@@ -311,11 +330,25 @@ impl Router {
         if let Ok(w) = params::wire_addrs(&self.cfg) {
             self.wire_addrs = w;
         }
+        let (dropped, drops) = (
+            firewall::drops_vip_traffic(&old),
+            firewall::drops_vip_traffic(&self.cfg),
+        );
+        if drops && !dropped {
+            self.warn_no_accept();
+        }
         if self.m.state() == State::Master {
             let (links, netlink, frames) = (&io.links, &io.netlink, &io.frames);
             let repeat = self.cfg.garp_master_repeat;
             self.vips()
                 .replace(&old.vips, repeat, links, netlink, frames);
+            // The drop rule follows: installed (or rewritten for the new VIPs) under
+            // no_accept, removed when the instance accepts now.
+            if drops && (!dropped || old.vips != self.cfg.vips) {
+                self.nft(true, now, io);
+            } else if dropped && !drops {
+                self.nft(false, now, io);
+            }
         }
         let mut p = params::params(&self.cfg);
         p.priority = self.m.priority();
@@ -364,6 +397,14 @@ impl Router {
                 self.firewall(add, now, io);
             }
             Action::SendGarp { count } => self.vips().announce(None, count, &io.links, &io.frames),
+            // keepalived's words; rate-limited, since the other owner repeats every advert.
+            Action::OwnerConflict { src } => {
+                if io.limiter.admit(now, src, "owner").is_some() {
+                    warn!(
+                        "({name}) CONFIGURATION ERROR: local instance and {src} are both configured as address owner, please resolve"
+                    );
+                }
+            }
             Action::LowerPriorityMaster { src, priority } => {
                 let own = self.m.priority();
                 info!(
@@ -382,8 +423,15 @@ impl Router {
             .jobs(&self.cfg.name, to, prio, io.hotplug.as_ref(), run);
     }
 
-    /// Queue an nft change: the no_accept drop rule (`install`) or its removal.
+    /// The no_accept drop rule (`install`) or its removal, for a no_accept instance.
     fn firewall(&self, install: bool, now: Instant, io: &mut Io) {
+        if firewall::drops_vip_traffic(&self.cfg) {
+            self.nft(install, now, io);
+        }
+    }
+
+    /// Queue an nft change of this instance's chain.
+    fn nft(&self, install: bool, now: Instant, io: &mut Io) {
         let job = io
             .nft
             .as_ref()

@@ -10,7 +10,7 @@ use super::router::Router;
 use super::tracking::Tracking;
 use crate::config::model::{Instance, SyncGroup};
 use crate::vrrp::group;
-use crate::vrrp::machine::{Advert, Discard, Reason};
+use crate::vrrp::machine::{Advert, Discard, Reason, State};
 use crate::vrrp::reload::Identity;
 use crate::vrrp::timers::Instant;
 use crate::vrrp::track::Verdict;
@@ -47,7 +47,7 @@ impl Routers {
     ) -> Result<(), StartError> {
         let mut built = Vec::new();
         for (inst, n) in instances.into_iter().zip(notifiers) {
-            match Router::build(inst, n, io) {
+            match Router::build(inst, n, io, &[]) {
                 Ok(r) => built.push(r),
                 Err(e) => {
                     for r in built {
@@ -64,8 +64,15 @@ impl Routers {
         Ok(())
     }
 
-    pub fn set_groups(&mut self, groups: Vec<SyncGroup>) {
+    /// The configuration's sync groups take effect; a member a reload took out of its
+    /// group and that was held back by it may take over now.
+    pub fn set_groups(&mut self, groups: Vec<SyncGroup>, now: Instant, io: &mut Io) {
         self.groups = groups;
+        for i in 0..self.list.len() {
+            let grouped = self.group(i).is_some();
+            self.list[i].set_grouped(grouped);
+        }
+        self.settle_groups(now, io);
     }
 
     /// The sync group instance `name` belongs to (an instance is in one at most).
@@ -135,6 +142,37 @@ impl Routers {
             if self.list[i].handle_timeout(now) {
                 self.drain(i, now, io);
             }
+        }
+        self.settle_groups(now, io);
+    }
+
+    /// Sync group members whose Master_Down_Timer expired take over once their whole
+    /// group wants to (`group::may_become_master`), all at the same instant.
+    fn settle_groups(&mut self, now: Instant, io: &mut Io) {
+        for i in 0..self.list.len() {
+            let m = self.list[i].machine();
+            if m.state() != State::Backup || !m.wants_master() {
+                continue;
+            }
+            if let Some(g) = self.group(i) {
+                let members = self.members(g);
+                let others = members.iter().filter(|&&j| j != i);
+                let wants = others.map(|&j| self.list[j].machine().wants_master());
+                if !group::may_become_master(wants) {
+                    continue;
+                }
+                let first = members
+                    .iter()
+                    .all(|&j| self.list[j].machine().state() != State::Master);
+                if first {
+                    info!(
+                        "VRRP_Group({}) Syncing instances to MASTER state",
+                        self.groups[g].name
+                    );
+                }
+            }
+            self.list[i].release_hold(now);
+            self.drain(i, now, io);
         }
     }
 

@@ -143,6 +143,51 @@ impl<'a> Snapshot<'a> {
         s
     }
 
+    /// SIGUSR2: the counters in the layout of keepalived's /tmp/keepalived.stats, with
+    /// the reasons counted per instance; what is dropped before an advert reaches an
+    /// instance (TTL, length, checksum, …) is counted per interface, after them.
+    pub fn stats(&self) -> String {
+        let mut s = String::new();
+        for i in &self.instances {
+            let c = &i.counters;
+            let [vrid, version, not_peer, auth, interval, _own] = c.discarded;
+            let _ = write!(
+                s,
+                "VRRP Instance: {}
+  Advertisements:
+    Received: {}
+    Sent: {}
+  Became master: {}
+  Released master: {}
+  Packet Errors:
+    Advertisement Interval: {interval}
+    Version: {version}
+    VRID: {vrid}
+    Not a unicast peer: {not_peer}
+  Authentication Errors:
+    Failure: {auth}
+  Priority Zero:
+    Received: {}
+    Sent: {}
+",
+                i.cfg.name,
+                c.adverts_rx,
+                c.adverts_tx,
+                c.became_master,
+                c.released_master,
+                c.priority_zero_rx,
+                c.priority_zero_tx
+            );
+        }
+        for (name, dropped) in &self.dropped {
+            let _ = writeln!(s, "Interface: {name}\n  Dropped:");
+            for (kind, n) in *dropped {
+                let _ = writeln!(s, "    {kind}: {n}");
+            }
+        }
+        s
+    }
+
     /// The same snapshot as JSON (`tinyvrrpd status --json`).
     pub fn json(&self) -> String {
         let mut s = String::from("{\"router_id\":");
@@ -281,10 +326,25 @@ impl StatusSocket {
     }
 }
 
-/// SIGUSR1: the text snapshot to `path`, replaced in one rename.
+/// SIGUSR1 (the text snapshot) and SIGUSR2 (the counters): `text` to `path`, replaced
+/// in one rename. The temporary file is created anew, never opened through what is
+/// there: the directory may be one others can write (keepalived's /tmp), where a planted
+/// symlink would have root write through it. (The rename replaces a symlink at `path`
+/// itself, not its target.)
 pub fn dump(path: &Path, text: &str) {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt;
     let tmp = path.with_extension("tmp");
-    let res = std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, path));
+    // A stale one, or a planted link: unlink never follows.
+    let _ = std::fs::remove_file(&tmp);
+    let res = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .mode(0o644)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .and_then(|_| std::fs::rename(&tmp, path));
     match res {
         Ok(()) => info!("state written to {}", path.display()),
         Err(e) => error!("cannot write state to {}: {e}", path.display()),

@@ -182,8 +182,9 @@ impl Tracking {
         match c.check.finished(now, exit.success()) {
             Some(Health::Good) => info!("VRRP_Script({}) succeeded", c.cfg.name),
             Some(Health::Failed) if killed => warn!(
-                "VRRP_Script({}) timed out after {:?}: failed",
-                c.cfg.name, c.cfg.timeout
+                "VRRP_Script({}) timed out after {} ms: failed",
+                c.cfg.name,
+                c.cfg.timeout.as_millis() as u64
             ),
             Some(Health::Failed) => warn!("VRRP_Script({}) failed ({exit})", c.cfg.name),
             Some(Health::Pending) | None => return false,

@@ -19,6 +19,7 @@ use crate::os::{iface, sysctl};
 use log::{info, warn};
 
 /// A created virtual MAC interface.
+#[derive(Clone)]
 pub struct Vmac {
     pub name: String,
     pub index: u32,
@@ -40,19 +41,29 @@ pub fn virtual_mac(vrid: u8, v6: bool) -> [u8; 6] {
     [0x00, 0x00, 0x5e, 0x00, if v6 { 0x02 } else { 0x01 }, vrid]
 }
 
-/// The base interfaces under virtual MACs, with the sysctls to restore.
+/// The virtual MAC interfaces this daemon holds, and the base interfaces under them
+/// with the sysctls to restore.
 #[derive(Default)]
 pub struct Vmacs {
     saved: Vec<SavedBase>,
+    /// Every macvlan created and not yet removed, with its instance's name.
+    held: Vec<(Vmac, String)>,
 }
 
 impl Vmacs {
-    /// Create the instance's macvlan (replacing one a crashed run left), set its sysctls
-    /// and bring it up.
+    /// Create the instance's macvlan, set its sysctls and bring it up. An interface of
+    /// that name is replaced only if it is what a crashed run (ours or keepalived's)
+    /// leaves: a private macvlan with this virtual MAC that no other instance holds.
+    /// Anything else — another instance's, a real interface a typo named — is refused,
+    /// never deleted, whichever way the name was chosen. `releasing`: the names of
+    /// macvlans whose instances a reload is removing; this one takes over the one of its
+    /// name, and one with its MAC on its base (the kernel allows one macvlan per MAC
+    /// on a base).
     pub fn create(
         &mut self,
         inst: &Instance,
         netlink: &Netlink,
+        releasing: &[&str],
     ) -> Result<Option<Vmac>, StartError> {
         let Some(name) = &inst.vmac else {
             return Ok(None);
@@ -63,14 +74,58 @@ impl Vmacs {
             what: what.into(),
             source,
         };
+        let refuse = |reason: String| StartError::VmacName {
+            instance: inst.name.clone(),
+            name: name.clone(),
+            reason,
+        };
+        let mac = virtual_mac(inst.vrid, inst.is_ipv6());
+        let released = |v: &Vmac| releasing.contains(&v.name.as_str());
+        if let Some((_, owner)) = self
+            .held
+            .iter()
+            .find(|h| h.0.name == *name && !released(&h.0))
+        {
+            return Err(refuse(format!(
+                "instance {owner} uses this name for its virtual MAC; give one of them another (use_vmac NAME)"
+            )));
+        }
         let base = iface::lookup(&inst.interface).map_err(|e| fail(&inst.interface, e))?;
-        if let Ok(old) = iface::lookup(name) {
+        let same_mac = |v: &Vmac| v.base == inst.interface && v.mac == mac && v.name != *name;
+        while let Some(k) = self
+            .held
+            .iter()
+            .position(|h| released(&h.0) && same_mac(&h.0))
+        {
+            let (v, owner) = self.held.swap_remove(k);
+            netlink
+                .del_link(v.index)
+                .map_err(|e| fail("cannot remove the macvlan it replaces", e))?;
+            info!("({}) takes over from {owner}'s {}", inst.name, v.name);
+        }
+        let existing = netlink
+            .link_info(name)
+            .map_err(|e| fail("cannot look at the interface of that name", e))?;
+        if let Some(old) = existing {
+            // Held by a router the reload removes (any other holder was refused above).
+            let ours = self.held.iter().position(|h| h.0.index == old.index);
+            if ours.is_none() && !old.is_private_macvlan(mac) {
+                return Err(refuse(format!(
+                    "interface {name} already exists and is not a private macvlan with the virtual MAC {}: it is left alone; give use_vmac another name",
+                    mac_text(mac)
+                )));
+            }
             netlink
                 .del_link(old.index)
                 .map_err(|e| fail("cannot remove the interface a previous run left", e))?;
-            info!("({}) removed stale virtual MAC interface {name}", inst.name);
+            match ours {
+                Some(k) => {
+                    let (_, owner) = self.held.swap_remove(k);
+                    info!("({}) takes over {name} from {owner}", inst.name);
+                }
+                None => info!("({}) removed stale virtual MAC interface {name}", inst.name),
+            }
         }
-        let mac = virtual_mac(inst.vrid, inst.is_ipv6());
         netlink
             .add_macvlan(name, base.index, mac)
             .map_err(|e| fail("cannot create the macvlan", e))?;
@@ -81,6 +136,7 @@ impl Vmacs {
             mac,
             base: inst.interface.clone(),
         };
+        self.held.push((vmac.clone(), inst.name.clone()));
         // No link-local address: the backup's macvlan must stay silent.
         let _ = sysctl::set("ipv6", name, "addr_gen_mode", 1);
         for (k, v) in [("arp_ignore", 1), ("accept_local", 1), ("rp_filter", 0)] {
@@ -111,8 +167,13 @@ impl Vmacs {
     /// Delete the macvlan (its VIPs go with it) and restore the base's sysctls when it
     /// was the last one there.
     pub fn remove(&mut self, vmac: &Vmac, netlink: &Netlink) {
-        if let Err(e) = netlink.del_link(vmac.index) {
-            warn!("cannot remove {}: {e}", vmac.name);
+        // Gone already if a new instance took the name over (see `create`): the index
+        // is then another's, or nobody's.
+        if self.held.iter().any(|h| h.0.index == vmac.index) {
+            if let Err(e) = netlink.del_link(vmac.index) {
+                warn!("cannot remove {}: {e}", vmac.name);
+            }
+            self.held.retain(|h| h.0.index != vmac.index);
         }
         if let Some(k) = self.saved.iter().position(|b| b.name == vmac.base) {
             self.saved[k].users -= 1;

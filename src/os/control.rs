@@ -4,7 +4,6 @@
 //! poll loop, and a client that stops reading costs the daemon nothing (sends never block).
 
 use std::io;
-use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{SocketAddr, UnixDatagram};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -18,17 +17,25 @@ pub struct ControlSocket {
 }
 
 impl ControlSocket {
-    /// Bind at `path`, replacing a stale socket file. Callers hold the pid file lock, so
-    /// no other daemon uses this path.
+    /// Bind at `path`, replacing a stale socket file (or whatever is there: unlink never
+    /// follows a symlink). Callers hold the pid file lock, so no other daemon uses this
+    /// path.
     pub fn bind(path: &Path) -> io::Result<ControlSocket> {
         match std::fs::remove_file(path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
             _ => {}
         }
-        let sock = UnixDatagram::bind(path)?;
-        sock.set_nonblocking(true)?;
         // The state is not secret, but only root (the daemon's peers) may ask for it.
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        // The mode comes with the socket file, not from a chmod of its path afterwards,
+        // which a symlink swapped in between would redirect.
+        // SAFETY: umask changes only this (single-threaded) process's creation mask,
+        // restored right after.
+        let old = unsafe { libc::umask(0o177) };
+        let sock = UnixDatagram::bind(path);
+        // SAFETY: as above.
+        unsafe { libc::umask(old) };
+        let sock = sock?;
+        sock.set_nonblocking(true)?;
         Ok(ControlSocket {
             sock,
             path: path.to_path_buf(),

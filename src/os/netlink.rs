@@ -120,7 +120,10 @@ impl Netlink {
         match self.request(&msg, seq)? {
             0 => Ok(Outcome::Done),
             libc::EEXIST if op == AddrOp::Add => Ok(Outcome::Unchanged),
-            libc::EADDRNOTAVAIL | libc::ENOENT | libc::ESRCH if op == AddrOp::Del => {
+            // ENODEV: its interface went (a virtual MAC taken over), and the address too.
+            libc::EADDRNOTAVAIL | libc::ENOENT | libc::ESRCH | libc::ENODEV
+                if op == AddrOp::Del =>
+            {
                 Ok(Outcome::Unchanged)
             }
             e => Err(io::Error::from_raw_os_error(e)),
@@ -157,6 +160,24 @@ impl Netlink {
         }
     }
 
+    /// What kind of link `name` is, if it exists (RTM_GETLINK).
+    pub fn link_info(&self, name: &str) -> io::Result<Option<LinkInfo>> {
+        let seq = self.next_seq();
+        let mut msg = link_message(libc::RTM_GETLINK, 0, seq, 0, false);
+        let mut z = name.as_bytes().to_vec();
+        z.push(0);
+        push_attr(&mut msg, IFLA_IFNAME, &z);
+        // No ACK asked: the answer is the link, or an error.
+        finish_header(&mut msg, libc::RTM_GETLINK, libc::NLM_F_REQUEST as u16, seq);
+        let mut reply = [0u8; 4096];
+        let n = self.exchange(&msg, seq, &mut reply)?;
+        match ack_errno(&reply[..n], seq) {
+            Some(libc::ENODEV) => Ok(None),
+            Some(e) if e != 0 => Err(io::Error::from_raw_os_error(e)),
+            _ => Ok(link_info(&reply[..n])),
+        }
+    }
+
     fn next_seq(&self) -> u32 {
         let seq = self.seq.get().wrapping_add(1);
         self.seq.set(seq);
@@ -165,6 +186,14 @@ impl Netlink {
 
     /// Send one request and wait for its ACK; the errno it carries (0 = success).
     fn request(&self, msg: &[u8], seq: u32) -> io::Result<i32> {
+        let mut reply = [0u8; 1024];
+        let n = self.exchange(msg, seq, &mut reply)?;
+        ack_errno(&reply[..n], seq)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no netlink ACK"))
+    }
+
+    /// Send one request; the first datagram answering it (sequence `seq`) is in `reply`.
+    fn exchange(&self, msg: &[u8], seq: u32, reply: &mut [u8]) -> io::Result<usize> {
         // SAFETY: a zeroed sockaddr_nl addresses the kernel (pid 0).
         let mut kernel: libc::sockaddr_nl = unsafe { core::mem::zeroed() };
         kernel.nl_family = libc::AF_NETLINK as u16;
@@ -179,7 +208,6 @@ impl Netlink {
                 core::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
             )
         })?;
-        let mut reply = [0u8; 1024];
         // The socket is non-blocking; the kernel answers these requests synchronously,
         // but wait briefly on poll in case it has not queued the ACK yet.
         for _ in 0..50 {
@@ -204,8 +232,8 @@ impl Netlink {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
                 Err(e) => return Err(e),
             };
-            if let Some(e) = ack_errno(&reply[..n], seq) {
-                return Ok(e);
+            if answers(&reply[..n], seq) {
+                return Ok(n);
             }
         }
         Err(io::Error::new(io::ErrorKind::TimedOut, "no netlink answer"))
@@ -275,6 +303,95 @@ pub(super) fn finish_header(buf: &mut [u8], ty: u16, flags: u16, seq: u32) {
 
 const IFLA_IFNAME: u16 = 3;
 const IFINFOMSG_LEN: usize = 16;
+
+/// Whether a message of datagram `buf` carries sequence number `seq`.
+fn answers(buf: &[u8], seq: u32) -> bool {
+    let mut off = 0;
+    while let Some(h) = buf.get(off..off + NLMSG_HDRLEN) {
+        let len = u32::from_ne_bytes([h[0], h[1], h[2], h[3]]) as usize;
+        if u32::from_ne_bytes([h[8], h[9], h[10], h[11]]) == seq {
+            return true;
+        }
+        if len < NLMSG_HDRLEN {
+            return false;
+        }
+        off += len.next_multiple_of(4);
+    }
+    false
+}
+
+/// The attributes (type without flags, payload) in `buf`; a malformed one ends the walk.
+fn attrs(buf: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
+    let mut off = 0;
+    core::iter::from_fn(move || {
+        let h = buf.get(off..off + 4)?;
+        let len = u16::from_ne_bytes([h[0], h[1]]) as usize;
+        let ty = u16::from_ne_bytes([h[2], h[3]]) & 0x3fff;
+        let data = buf.get(off + 4..off + len.max(4))?;
+        off += len.max(4).next_multiple_of(4);
+        Some((ty, data))
+    })
+}
+
+/// What `link_info` tells about a link: enough to know a virtual MAC interface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkInfo {
+    pub index: u32,
+    pub mac: Option<[u8; 6]>,
+    /// IFLA_INFO_KIND: "macvlan", "veth", "bridge"… (None for a physical device).
+    pub kind: Option<String>,
+    /// A macvlan's mode (MACVLAN_MODE_*).
+    pub macvlan_mode: Option<u32>,
+}
+
+impl LinkInfo {
+    /// A macvlan in private mode with address `mac`: how a virtual MAC is made.
+    pub fn is_private_macvlan(&self, mac: [u8; 6]) -> bool {
+        self.kind.as_deref() == Some("macvlan")
+            && self.macvlan_mode == Some(MACVLAN_MODE_PRIVATE)
+            && self.mac == Some(mac)
+    }
+}
+
+/// The RTM_NEWLINK message at the start of `buf`; None if it is something else.
+pub fn link_info(buf: &[u8]) -> Option<LinkInfo> {
+    let ty = u16::from_ne_bytes(buf.get(4..6)?.try_into().ok()?);
+    let body = buf.get(NLMSG_HDRLEN..)?;
+    if ty != libc::RTM_NEWLINK {
+        return None;
+    }
+    let index = u32::from_ne_bytes(body.get(4..8)?.try_into().ok()?);
+    let mut info = LinkInfo {
+        index,
+        mac: None,
+        kind: None,
+        macvlan_mode: None,
+    };
+    for (ty, data) in attrs(body.get(IFINFOMSG_LEN..)?) {
+        match ty {
+            IFLA_ADDRESS => info.mac = data.try_into().ok(),
+            IFLA_LINKINFO => {
+                for (ty, data) in attrs(data) {
+                    match ty {
+                        IFLA_INFO_KIND => {
+                            let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
+                            info.kind = Some(String::from_utf8_lossy(&data[..end]).into_owned());
+                        }
+                        IFLA_INFO_DATA => {
+                            let mode = attrs(data).find(|a| a.0 == IFLA_MACVLAN_MODE);
+                            info.macvlan_mode = mode
+                                .and_then(|(_, d)| d.try_into().ok())
+                                .map(u32::from_ne_bytes);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(info)
+}
 
 /// A link changed state (or was deleted).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -462,6 +579,32 @@ mod tests {
         for cut in 0..buf.len() {
             assert!(link_events(&buf[..cut]).len() <= 3);
         }
+    }
+
+    #[test]
+    fn a_link_reply_tells_a_private_macvlan_with_its_mac() {
+        // The kernel's RTM_NEWLINK answer has the layout of the request that creates it.
+        let mac = [0, 0, 0x5e, 0, 1, 7];
+        let mut m = macvlan_message(9, "vrrp.7", 2, mac);
+        m[4..6].copy_from_slice(&libc::RTM_NEWLINK.to_ne_bytes());
+        m[NLMSG_HDRLEN + 4..NLMSG_HDRLEN + 8].copy_from_slice(&12u32.to_ne_bytes());
+        let info = link_info(&m).unwrap();
+        assert_eq!(info.index, 12);
+        assert_eq!(info.kind.as_deref(), Some("macvlan"));
+        assert!(info.is_private_macvlan(mac));
+        assert!(!info.is_private_macvlan([0, 0, 0x5e, 0, 2, 7]));
+        // A veth of that name (no private mode, another MAC) is not one.
+        let veth = LinkInfo {
+            kind: Some("veth".into()),
+            macvlan_mode: None,
+            ..info
+        };
+        assert!(!veth.is_private_macvlan(mac));
+        // Truncated or other messages: nothing, no panic.
+        for n in 0..m.len() {
+            let _ = link_info(&m[..n]);
+        }
+        assert!(answers(&m, 9) && !answers(&m, 10));
     }
 
     #[test]

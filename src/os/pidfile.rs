@@ -1,6 +1,8 @@
 //! The pid file: locked before daemonizing (the flock belongs to the open file, which the
 //! forked child inherits) so a second daemon is refused on the terminal that started it;
-//! the pid is written once the final process exists; removed on exit.
+//! the pid is written once the final process exists; removed on exit. A symlink in its
+//! place is refused, never followed (the directory may be one others can write, as
+//! keepalived's /tmp), and its mode is set on the open file.
 use super::cvt;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, Write};
@@ -22,6 +24,7 @@ impl PidFile {
             .create(true)
             .truncate(false)
             .mode(0o644)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(path)
             .map_err(what)?;
         // SAFETY: flock on a descriptor we own.
@@ -34,6 +37,9 @@ impl PidFile {
                 path.display()
             ));
         }
+        // fchmod: whatever mode an existing file had.
+        file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
+            .map_err(what)?;
         Ok(PidFile {
             path: path.to_path_buf(),
             file,

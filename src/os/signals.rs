@@ -1,5 +1,7 @@
 //! Signals arrive as readable data on a signalfd, so the poll loop handles them like any
-//! other input: no handler runs at an odd moment, nothing is lost between polls.
+//! other input: no handler runs at an odd moment, nothing is lost between polls. Every
+//! other signal whose default action would end the daemon is ignored: an exit that skips
+//! the priority-0 advert and the VIP removal is a duplicate VIP on the LAN.
 use super::{cvt, cvt_size};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -9,16 +11,35 @@ pub enum Signal {
     Terminate,
     Reload,
     Dump,
+    /// keepalived's SIGUSR2: write the counters.
+    Stats,
     /// A script ended: reap it.
     Child,
 }
 
-const HANDLED: [libc::c_int; 5] = [
+const HANDLED: [libc::c_int; 7] = [
     libc::SIGTERM,
     libc::SIGINT,
+    libc::SIGQUIT,
     libc::SIGHUP,
     libc::SIGUSR1,
+    libc::SIGUSR2,
     libc::SIGCHLD,
+];
+
+/// Signals left at their default action: uncatchable ones, those whose default does not
+/// end the process (stop, continue, ignore), and SIGXCPU, which the real-time limit
+/// (`os::sched`) is about.
+const DEFAULT: [libc::c_int; 9] = [
+    libc::SIGKILL,
+    libc::SIGSTOP,
+    libc::SIGTSTP,
+    libc::SIGTTIN,
+    libc::SIGTTOU,
+    libc::SIGCONT,
+    libc::SIGURG,
+    libc::SIGWINCH,
+    libc::SIGXCPU,
 ];
 
 pub struct Signals {
@@ -38,8 +59,19 @@ fn handled_set() -> libc::sigset_t {
 }
 
 impl Signals {
-    /// Block the handled signals and open a signalfd for them. Call after daemonizing.
+    /// Block the handled signals and open a signalfd for them; ignore every other one
+    /// that would end the process (SIGALRM, SIGPIPE, SIGPWR, real-time signals, …, and the
+    /// fault signals when sent by kill(2): a real fault is forced through by the kernel
+    /// whatever the disposition). Children get default dispositions back
+    /// (`process::spawn`). Call after daemonizing.
     pub fn open() -> io::Result<Signals> {
+        for sig in 1..=libc::SIGRTMAX() {
+            if !HANDLED.contains(&sig) && !DEFAULT.contains(&sig) {
+                // SAFETY: setting SIG_IGN installs no handler; the C library refuses
+                // (EINVAL) the real-time signals it reserves, which is fine.
+                unsafe { libc::signal(sig, libc::SIG_IGN) };
+            }
+        }
         let set = handled_set();
         // SAFETY: set is initialised; the old mask is not needed.
         cvt(unsafe { libc::sigprocmask(libc::SIG_BLOCK, &set, core::ptr::null_mut()) })?;
@@ -74,8 +106,9 @@ impl Signals {
                     return Ok(Some(match info.ssi_signo as libc::c_int {
                         libc::SIGHUP => Signal::Reload,
                         libc::SIGUSR1 => Signal::Dump,
+                        libc::SIGUSR2 => Signal::Stats,
                         libc::SIGCHLD => Signal::Child,
-                        libc::SIGTERM | libc::SIGINT => Signal::Terminate,
+                        libc::SIGTERM | libc::SIGINT | libc::SIGQUIT => Signal::Terminate,
                         _ => continue,
                     }));
                 }

@@ -1,19 +1,29 @@
 //! keepalived's sync groups (`vrrp_sync_group`): instances whose VIPs must move together
-//! (both sides of a router, say). Pure: which member follows another member's transition,
-//! and how the members' tracking verdicts combine. The daemon applies both; the tests
-//! drive real machines in virtual time.
+//! (both sides of a router, say). Pure: when members may take over, which member follows
+//! another member's transition, and how the members' tracking verdicts combine. The
+//! daemon applies them; the tests drive real machines in virtual time.
 
 use super::machine::State;
 use super::track::Verdict;
 
+/// keepalived's rule for entering MASTER: a member whose Master_Down_Timer expired
+/// (`Machine::wants_master`) takes over only when every other member is Master or wants to
+/// be too. One member hearing a Master holds the whole group in BACKUP: a group that
+/// cannot move entirely prefers BACKUP, since taking part of it over would pull the rest
+/// along, have those yield to the Master they hear, and pull the first back — a flap
+/// every Master_Down_Interval, with gratuitous ARPs stealing a healthy Master's VIPs.
+pub fn may_become_master(others: impl IntoIterator<Item = bool>) -> bool {
+    others.into_iter().all(|wants| wants)
+}
+
 /// What a member in state `member` does when another member of its group went from
-/// `from` to `to`: a Backup follows a member into Master, and a Master follows a member
-/// that yielded to a better Master back to Backup. Other states stay as they are (a
-/// member in FAULT or still starting follows nobody). A transition made by following
-/// (`Reason::SyncGroup`) is not followed again, so one change moves the group once.
+/// `from` to `to`: a Master follows a member that yielded to a better Master back to
+/// Backup (the group can no longer be Master as a whole). Nobody follows into Master:
+/// members enter it together through `may_become_master`. A transition made by
+/// following (`Reason::SyncGroup`) is not followed again, so one change moves the group
+/// once.
 pub fn follow(from: State, to: State, member: State) -> Option<State> {
     match (from, to, member) {
-        (_, State::Master, State::Backup) => Some(State::Master),
         (State::Master, State::Backup, State::Master) => Some(State::Backup),
         _ => None,
     }
@@ -69,34 +79,79 @@ mod tests {
         Machine::new(p, US)
     }
 
-    /// The daemon's loop for one group: drain `leader`, and let every other member
-    /// follow each transition that was not itself a following. Returns who entered what.
-    fn run(group: &mut [Machine], leader: usize, now: Instant) -> Vec<(usize, State)> {
+    /// The daemon's handling of one group (`daemon::routers`): a member's own transition
+    /// is followed by the others (`follow`), then every Backup that wants to be Master
+    /// takes over if the group lets it (`may_become_master`). Returns who entered what.
+    fn settle(group: &mut [Machine], now: Instant) -> Vec<(usize, State)> {
         let mut entered = Vec::new();
-        let moves: Vec<(State, State, Reason)> = std::iter::from_fn(|| group[leader].poll_action())
+        for i in 0..group.len() {
+            drain(group, i, now, &mut entered);
+        }
+        for i in 0..group.len() {
+            let others = (0..group.len()).filter(|&j| j != i);
+            let ready = may_become_master(others.map(|j| group[j].wants_master()));
+            if group[i].state() == State::Backup && group[i].wants_master() && ready {
+                group[i].release_hold(now);
+                drain(group, i, now, &mut entered);
+            }
+        }
+        entered
+    }
+
+    fn drain(group: &mut [Machine], i: usize, now: Instant, entered: &mut Vec<(usize, State)>) {
+        let moves: Vec<(State, State, Reason)> = std::iter::from_fn(|| group[i].poll_action())
             .filter_map(|a| match a {
                 Action::Transition { from, to, why } => Some((from, to, why)),
                 _ => None,
             })
             .collect();
         for (from, to, why) in moves {
-            entered.push((leader, to));
+            entered.push((i, to));
             if why == Reason::SyncGroup {
                 continue;
             }
-            for j in (0..group.len()).filter(|&j| j != leader) {
+            for j in (0..group.len()).filter(|&j| j != i) {
                 if let Some(s) = follow(from, to, group[j].state()) {
                     group[j].sync_to(now, s);
-                    for a in std::iter::from_fn(|| group[j].poll_action()) {
-                        if let Action::Transition { to, why, .. } = a {
-                            assert_eq!(why, Reason::SyncGroup);
-                            entered.push((j, to));
-                        }
-                    }
+                    drain(group, j, now, entered);
                 }
             }
         }
-        entered
+    }
+
+    /// A group of machines started together at 0, as the daemon sets them up.
+    fn grouped(priorities: &[u8]) -> Vec<Machine> {
+        let mut g: Vec<Machine> = (1..).zip(priorities).map(|(v, &p)| machine(v, p)).collect();
+        for m in &mut g {
+            m.set_grouped(true);
+            m.start(ms(0));
+            flush(m);
+        }
+        g
+    }
+
+    /// Run the group until `until`, with `heard(now)` giving the adverts each member
+    /// receives from other nodes at `now` (checked every 10 ms). Returns who entered what.
+    fn run_until(
+        g: &mut [Machine],
+        until: Instant,
+        heard: impl Fn(Instant) -> Vec<(usize, Advert)>,
+    ) -> Vec<(Instant, usize, State)> {
+        let mut log = Vec::new();
+        let mut now = ms(0);
+        while now <= until {
+            for (i, adv) in heard(now) {
+                g[i].handle_advert(now, &adv).unwrap();
+            }
+            for m in g.iter_mut() {
+                if m.poll_timeout().is_some_and(|t| t <= now) {
+                    m.handle_timeout(now);
+                }
+            }
+            log.extend(settle(g, now).into_iter().map(|(i, s)| (now, i, s)));
+            now = now + Duration::from_millis(10);
+        }
+        log
     }
 
     /// Actions nobody here needs to see.
@@ -116,23 +171,67 @@ mod tests {
     }
 
     #[test]
-    fn a_backup_member_follows_another_member_into_master_at_the_same_instant() {
-        // VI_1 (150) and VI_2 (100): VI_1's Master_Down_Interval ends first.
-        let mut g = [machine(1, 150), machine(2, 100)];
-        for m in &mut g {
-            m.start(ms(0));
-            flush(m);
-        }
-        let due = g[0].poll_timeout().unwrap();
-        assert!(due < g[1].poll_timeout().unwrap());
-        g[0].handle_timeout(due);
+    fn the_group_enters_master_together_when_its_last_member_has_heard_no_master() {
+        // VI_1 (150) and VI_2 (100): VI_1's Master_Down_Interval ends first; it waits
+        // for VI_2's, then both take over at that instant.
+        let mut g = grouped(&[150, 100]);
+        let first = g[0].poll_timeout().unwrap();
+        let last = g[1].poll_timeout().unwrap();
+        assert!(first < last);
+        g[0].handle_timeout(first);
+        assert_eq!(settle(&mut g, first), []);
+        assert_eq!(g[0].state(), State::Backup);
+        assert!(g[0].wants_master() && !g[1].wants_master());
+        g[1].handle_timeout(last);
         assert_eq!(
-            run(&mut g, 0, due),
+            settle(&mut g, last),
             [(0, State::Master), (1, State::Master)]
         );
-        assert_eq!(g[1].state(), State::Master);
-        // VI_2 no longer waits for its own Master_Down_Interval: it advertises instead.
-        assert_eq!(g[1].poll_timeout(), Some(due + Duration::from_secs(1)));
+        // Both advertise now, every interval.
+        assert_eq!(g[1].poll_timeout(), Some(last + Duration::from_secs(1)));
+        assert_eq!(g[0].poll_timeout(), Some(last + Duration::from_secs(1)));
+    }
+
+    /// The issue-18 case: the other node runs VI_1 (priority 200) but not VI_2. VI_2
+    /// hears nobody and wants to take over; VI_1 hears its Master. keepalived's rule
+    /// keeps the group in BACKUP — taking VI_2 over would pull VI_1 to MASTER, VI_1 would
+    /// yield to its Master and pull VI_2 back: a flap every Master_Down_Interval.
+    #[test]
+    fn a_member_that_hears_its_master_holds_the_group_in_backup_without_flapping() {
+        let mut g = grouped(&[100, 100]);
+        let remote = |now: Instant| {
+            let every_second = now.as_micros() % 1_000_000 == 0;
+            if every_second {
+                vec![(0, advert(1, 200))]
+            } else {
+                vec![]
+            }
+        };
+        let log = run_until(&mut g, ms(30_000), remote);
+        assert_eq!(
+            log,
+            [],
+            "nobody may enter MASTER while VI_1 hears its Master"
+        );
+        assert!(g[1].wants_master() && !g[0].wants_master());
+        assert!(g.iter().all(|m| m.state() == State::Backup));
+    }
+
+    #[test]
+    fn a_held_group_takes_over_together_once_the_master_it_heard_resigns() {
+        let mut g = grouped(&[100, 100]);
+        // VI_1's Master sends adverts until 10 s, then resigns (priority 0).
+        let remote = |now: Instant| match now.as_micros() {
+            10_000_000 => vec![(0, advert(1, 0))],
+            t if t < 10_000_000 && t % 1_000_000 == 0 => vec![(0, advert(1, 200))],
+            _ => vec![],
+        };
+        let log = run_until(&mut g, ms(12_000), remote);
+        // VI_1 takes over after its Skew_Time (156/256 of 1 s), and VI_2 with it.
+        let skew = ms(10_000) + Duration::from_micros(609_375);
+        let at = skew.as_micros().div_ceil(10_000) * 10_000;
+        let at = Instant::from_micros(at);
+        assert_eq!(log, [(at, 0, State::Master), (at, 1, State::Master)]);
     }
 
     #[test]
@@ -149,11 +248,21 @@ mod tests {
         // A better Master appears for VI_1 only: both members go Backup.
         g[0].handle_advert(ms(5000), &advert(1, 200)).unwrap();
         assert_eq!(
-            run(&mut g, 0, ms(5000)),
+            settle(&mut g, ms(5000)),
             [(0, State::Backup), (1, State::Backup)]
         );
         // VI_2 now waits for a Master as any Backup does.
         assert!(g[1].poll_timeout().unwrap() > ms(5000 + 3000));
+    }
+
+    #[test]
+    fn nobody_follows_into_master_and_a_group_needs_every_member() {
+        // Entering MASTER is the group's decision, not a member's to impose.
+        assert_eq!(follow(State::Backup, State::Master, State::Backup), None);
+        assert!(may_become_master([true, true]));
+        assert!(!may_become_master([true, false, true]));
+        // Alone in its group (the others gone by a reload), a member may.
+        assert!(may_become_master([]));
     }
 
     #[test]

@@ -87,6 +87,11 @@ pub enum Action {
         src: IpAddr,
         priority: u8,
     },
+    /// The address owner heard another router claim priority 255: a configuration error
+    /// on one of them. The owner stays Master (it owns the addresses); the caller logs it.
+    OwnerConflict {
+        src: IpAddr,
+    },
 }
 
 /// Why an advert that reached this virtual router was discarded (RFC 5798 §7.1, RFC 3768
@@ -264,6 +269,8 @@ pub struct Counters {
     pub priority_zero_rx: u64,
     pub priority_zero_tx: u64,
     pub became_master: u64,
+    /// Times it left Master (keepalived's "Released master").
+    pub released_master: u64,
     /// State changes (Initialize excluded), as in keepalived's stats.
     pub transitions: u64,
     /// Discarded adverts by reason, indexed by `Discard::index` (names: `Discard::KINDS`).
@@ -305,6 +312,12 @@ pub struct Machine {
     /// Resigned but still serving the VIPs until the new Master is heard (make before
     /// break), so a planned stop costs clients no outage.
     releasing: bool,
+    /// A sync group member: when its Master_Down_Timer expires it only declares that it
+    /// wants to be Master (`wants_master`); the group lets it (`release_hold`) once every
+    /// member wants to (keepalived's rule, see `vrrp::group`).
+    grouped: bool,
+    /// Its Master_Down_Timer expired while grouped, and no Master has been heard since.
+    wants_master: bool,
     reason: Reason,
     counters: Counters,
     actions: Deque<Action, ACTION_QUEUE>,
@@ -323,6 +336,8 @@ impl Machine {
             preempt_at: None,
             master_seen: None,
             releasing: false,
+            grouped: false,
+            wants_master: false,
             reason: Reason::Startup,
             counters: Counters::default(),
             actions: Deque::new(),
@@ -453,6 +468,29 @@ impl Machine {
         }
     }
 
+    /// Whether this router is, or wants to be, Master: what its sync group asks of every
+    /// member before any of them takes over.
+    pub fn wants_master(&self) -> bool {
+        match self.state {
+            State::Master => true,
+            State::Backup => self.wants_master,
+            State::Initialize | State::Fault => false,
+        }
+    }
+
+    /// Join or leave a sync group. Leaving does not release a held wish by itself: the
+    /// caller asks the group rule again.
+    pub fn set_grouped(&mut self, grouped: bool) {
+        self.grouped = grouped;
+    }
+
+    /// Its sync group is ready: a Backup whose Master_Down_Timer expired becomes Master.
+    pub fn release_hold(&mut self, now: Instant) {
+        if self.state == State::Backup && self.wants_master {
+            self.become_master(now, Reason::MasterDown);
+        }
+    }
+
     /// Follow a sync group partner: a Backup becomes Master, or a Master yields to
     /// Backup (keepalived's vrrp_sync_group). Other states are left alone.
     pub fn sync_to(&mut self, now: Instant, to: State) {
@@ -497,9 +535,20 @@ impl Machine {
                 (o, r) if o != r => self.arm(Timer::GarpRefresh, now + r),
                 _ => {}
             }
-        } else if self.state == State::Backup && old.version != self.params.version {
-            self.master_adver_interval = self.params.advert_interval.as_duration();
-            self.arm(Timer::MasterDown, now + self.master_down_interval());
+        } else if self.state == State::Backup {
+            // Master_Adver_Interval is our own unless a v3 Master's adverts gave us its
+            // (§6.4.2), which a reload of our advert_int does not change. A change
+            // applies to the running Master_Down_Timer at once: left at the old interval,
+            // a shortened one delays failover, a lengthened one takes over early.
+            let adopted = self.params.version == Version::V3
+                && old.version == Version::V3
+                && self.master_seen.is_some();
+            let own = self.params.advert_interval.as_duration();
+            let changed = self.master_adver_interval != own || old.version != self.params.version;
+            if !adopted && changed {
+                self.master_adver_interval = own;
+                self.arm(Timer::MasterDown, now + self.master_down_interval());
+            }
         }
         if self.params.preempt_delay.is_zero() || !self.params.preempt {
             self.preempt_at = None;
@@ -579,6 +628,7 @@ impl Machine {
             }
             self.arm(Timer::MasterDown, now + self.master_down_interval());
             self.master_seen = Some((adv.src, adv.priority));
+            self.wants_master = false;
             if !self.params.preempt_delay.is_zero() {
                 if adv.priority >= own {
                     self.preempt_at = None;
@@ -609,6 +659,11 @@ impl Machine {
                 Timer::Adver,
                 now + self.params.advert_interval.as_duration(),
             );
+        } else if own == PRIORITY_OWNER && adv.priority == PRIORITY_OWNER {
+            // The addresses are ours: an owner never hands them over, whatever the other
+            // claimant's address (the tie-break below would). Two owners are a
+            // configuration error for the operator to resolve; our adverts go on.
+            self.push(Action::OwnerConflict { src: adv.src });
         } else if adv.priority > own || (adv.priority == own && adv.src > self.local_addr) {
             if self.params.version == Version::V3 {
                 self.master_adver_interval = adv.interval.as_duration();
@@ -651,6 +706,12 @@ impl Machine {
             }
             self.timers[t as usize] = None;
             match (t, self.state) {
+                (Timer::MasterDown, State::Backup) if self.grouped => {
+                    // keepalived's sync group rule: go Master only when every member can
+                    // (`vrrp::group`); until then wait on, as if no Master had been heard.
+                    self.wants_master = true;
+                    self.arm(Timer::MasterDown, now + self.master_down_interval());
+                }
                 (Timer::MasterDown, State::Backup) => self.become_master(now, Reason::MasterDown),
                 (Timer::Adver, State::Master) => {
                     self.send_advert(self.params.priority);
@@ -694,6 +755,7 @@ impl Machine {
             (Version::V3, State::Master) => self.master_adver_interval,
             _ => self.params.advert_interval.as_duration(),
         };
+        self.wants_master = false;
         self.set_state(State::Backup, why);
         self.arm(Timer::MasterDown, now + self.master_down_interval());
     }
@@ -702,6 +764,10 @@ impl Machine {
     fn become_master(&mut self, now: Instant, why: Reason) {
         self.set_state(State::Master, why);
         self.counters.became_master += 1;
+        // An interval adopted from a former Master (§6.4.2) described that Master; from
+        // now on the Master is us. Without this, a later move to Backup (a sync group's)
+        // would wait for a Master on the old one's interval.
+        self.master_adver_interval = self.params.advert_interval.as_duration();
         self.master_seen = None;
         self.preempt_at = None;
         self.timers[Timer::MasterDown as usize] = None;
@@ -752,6 +818,9 @@ impl Machine {
         if from != to {
             if to != State::Initialize {
                 self.counters.transitions += 1;
+            }
+            if from == State::Master {
+                self.counters.released_master += 1;
             }
             self.push(Action::Transition { from, to, why });
         }

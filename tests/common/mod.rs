@@ -211,6 +211,8 @@ pub struct Lab {
     nodes: Vec<Node>,
     /// Nodes that run another tinyvrrpd than `BIN` (see `use_binary`).
     bins: Vec<(char, TinyBin)>,
+    /// Added to the environment of the daemons started from now on.
+    pub env: Vec<(String, String)>,
 }
 
 /// Which VRRP daemon a node runs: ours, or the real keepalived for interop tests.
@@ -266,6 +268,7 @@ impl Lab {
             _guard: guard,
             nodes: Vec::new(),
             bins: Vec::new(),
+            env: Vec::new(),
         }
     }
 
@@ -316,6 +319,7 @@ impl Lab {
             .unwrap();
         let mut cmd = Command::new("ip");
         cmd.args(["netns", "exec", &ns]);
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
         match daemon {
             Vrrpd::Tiny => {
                 // qemu-user runs the guest in its own process: the PID is still the
@@ -379,6 +383,12 @@ impl Lab {
         // `ip netns exec` execs the daemon, so the child's PID is the daemon's.
         // SAFETY: kill(2) on a PID we spawned and have not reaped.
         assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, sig) }, 0);
+    }
+
+    /// Whether `host`'s daemon is still running (not exited, not killed).
+    pub fn running(&mut self, host: char) -> bool {
+        let child = self.node(host).child.as_mut().expect("not started");
+        child.try_wait().unwrap().is_none()
     }
 
     /// Send `sig` and wait for the process to exit; returns its exit code.

@@ -226,7 +226,7 @@ fn a_sync_group_moves_together_when_one_member_faults() {
         "{texts:#?}"
     );
     assert!(
-        texts.contains(&"(VI_2) following sync group G to MASTER"),
+        texts.contains(&"VRRP_Group(G) Syncing instances to MASTER state"),
         "{texts:#?}"
     );
 }

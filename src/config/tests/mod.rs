@@ -770,3 +770,34 @@ fn key_value_sections_keep_their_keys_apart() {
         ]
     );
 }
+
+#[test]
+fn one_vrid_on_two_interfaces_gets_two_virtual_mac_names() {
+    let inst = |name: &str, ifname: &str, vmac: &str| {
+        format!(
+            "vrrp_instance {name} {{\n interface {ifname}\n virtual_router_id 5\n {vmac}\n virtual_ipaddress {{\n 192.0.2.10\n }}\n}}\n"
+        )
+    };
+    let text = [
+        inst("VI_1", "eth0", "use_vmac"),
+        inst("VI_2", "eth1", "use_vmac"),
+        inst("VI_3", "eth2", "use_vmac"),
+    ]
+    .concat();
+    let names: Vec<_> = ok(&text)
+        .instances
+        .into_iter()
+        .map(|i| i.vmac.unwrap())
+        .collect();
+    assert_eq!(names, ["vrrp.5", "vrrp1.5", "vrrp2.5"]);
+    // A name written out is the user's: another instance using it is an error.
+    let text = [
+        inst("VI_1", "eth0", "use_vmac"),
+        inst("VI_2", "eth1", "use_vmac vrrp.5"),
+    ]
+    .concat();
+    assert_eq!(
+        errors("keepalived.conf", &text),
+        ["keepalived.conf:12: use_vmac vrrp.5 is already used by instance VI_1 (line 1)"]
+    );
+}

@@ -116,6 +116,38 @@ Dropped on enp0s1: vrid=1
 }
 
 #[test]
+fn the_stats_follow_keepalived_s_layout() {
+    let cfg = seed_instance();
+    let mut snap = snapshot(&cfg);
+    snap.instances[0].counters.released_master = 1;
+    snap.instances[0].counters.discarded[4] = 3;
+    assert_eq!(
+        snap.stats(),
+        "VRRP Instance: VI_1
+  Advertisements:
+    Received: 0
+    Sent: 57
+  Became master: 1
+  Released master: 1
+  Packet Errors:
+    Advertisement Interval: 3
+    Version: 0
+    VRID: 0
+    Not a unicast peer: 0
+  Authentication Errors:
+    Failure: 0
+  Priority Zero:
+    Received: 0
+    Sent: 0
+Interface: enp0s1
+  Dropped:
+    ttl: 2
+    vrid: 1
+"
+    );
+}
+
+#[test]
 fn the_json_shows_the_same_snapshot() {
     let cfg = seed_instance();
     assert_eq!(

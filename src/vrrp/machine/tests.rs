@@ -326,6 +326,35 @@ fn v3_backup_adopts_the_masters_advert_interval() {
     );
 }
 
+/// RFC 5798 §6.4.1 sets Master_Adver_Interval to our own Advertisement_Interval when a
+/// router starts; one adopted from a Master (§6.4.2) describes that Master only. Once we
+/// are Master ourselves, a later move to Backup (a sync group's) must wait for a Master
+/// on our own interval, not on a long-gone Master's.
+#[test]
+fn an_interval_adopted_from_an_old_master_ends_when_the_backup_becomes_master() {
+    let mut m = started(v3(100, 10), t(0));
+    let mut slow = advert(N2, 150);
+    slow.version = Version::V3;
+    slow.auth = None;
+    slow.interval = Centis(400);
+    m.handle_advert(t(100), &slow).unwrap();
+    assert_eq!(m.master_adver_interval(), Duration::from_secs(4));
+    // That Master vanished: we take over, advertising every 0.1 s.
+    let due = m.poll_timeout().unwrap();
+    m.handle_timeout(due);
+    drain(&mut m);
+    assert_eq!(m.state(), State::Master);
+    assert_eq!(m.master_adver_interval(), Duration::from_millis(100));
+    // A sync group partner yields and pulls us along: 3 × 0.1 s + skew, not 3 × 4 s.
+    let later = due + Duration::from_secs(1);
+    m.sync_to(later, State::Backup);
+    assert_eq!(m.state(), State::Backup);
+    assert_eq!(
+        m.poll_timeout(),
+        Some(later + Duration::from_micros(360_937))
+    );
+}
+
 #[test]
 fn v2_discards_an_advert_with_a_different_interval() {
     let mut m = started(params(100), t(0));
@@ -564,6 +593,22 @@ fn equal_priority_tie_breaks_on_the_higher_primary_address() {
 }
 
 #[test]
+fn the_address_owner_never_yields_to_another_owner_and_reports_the_conflict() {
+    // We are .11, the owner; a second owner at .12 would win a tie on the address.
+    let mut m = Machine::new(params(255), N1);
+    m.start(t(0));
+    drain(&mut m);
+    assert_eq!(m.state(), State::Master);
+    let next_advert = m.poll_timeout();
+    m.handle_advert(t(500), &advert(N2, 255)).unwrap();
+    assert_eq!(m.state(), State::Master);
+    assert_eq!(drain(&mut m), vec![Action::OwnerConflict { src: N2 }]);
+    // Nothing else changes: the adverts keep their rhythm, nobody is "seen" as Master.
+    assert_eq!(m.poll_timeout(), next_advert);
+    assert_eq!(m.master_seen(), None);
+}
+
+#[test]
 fn master_answers_a_lower_priority_master_with_an_advert_and_gratuitous_arp() {
     let mut m = master(params(150));
     // Past the second burst of taking over, so the only GARPs are the answer's.
@@ -680,6 +725,49 @@ fn reload_with_new_priority_keeps_master_and_advertises_it_at_once() {
     assert_eq!(m.state(), State::Master);
     assert_eq!(drain(&mut m), vec![Action::SendAdvert { priority: 120 }]);
     assert_eq!(m.priority(), 120);
+}
+
+/// A reload of advert_int on both nodes: the Backup's Master_Down_Interval follows its
+/// new interval at once (VRRPv2 never adopts the Master's: both must be configured the
+/// same). Shortened, failover is not delayed by the old interval; lengthened, the
+/// Backup does not take over before the Master's first advert at the new rhythm.
+#[test]
+fn a_v2_backup_waits_on_its_reloaded_interval_at_once() {
+    let every = |s: u16| Params {
+        advert_interval: Centis(s * 100),
+        ..params(100)
+    };
+    let heard = |m: &mut Machine, s: u16, at: Instant| {
+        let mut adv = advert(N2, 150);
+        adv.interval = Centis(s * 100);
+        m.handle_advert(at, &adv).unwrap();
+    };
+    // 5 s → 1 s: 3 × 1 s + 156/256 s from the reload, not 15.6 s from the last advert.
+    let mut m = started(every(5), t(0));
+    heard(&mut m, 5, t(1000));
+    m.update_params(t(2000), every(1));
+    assert_eq!(
+        m.poll_timeout(),
+        Some(t(2000) + Duration::from_micros(3_609_375))
+    );
+    // 1 s → 5 s: the old 3.6 s would take over before the Master's next advert.
+    let mut m = started(every(1), t(0));
+    heard(&mut m, 1, t(1000));
+    m.update_params(t(1500), every(5));
+    assert_eq!(
+        m.poll_timeout(),
+        Some(t(1500) + Duration::from_micros(15_609_375))
+    );
+    // A reload that leaves the interval alone leaves the timer alone.
+    let due = m.poll_timeout();
+    m.update_params(
+        t(1600),
+        Params {
+            preempt_delay: Duration::from_secs(1),
+            ..every(5)
+        },
+    );
+    assert_eq!(m.poll_timeout(), due);
 }
 
 /// Two or more machines wired back to back over a lossless, zero-latency virtual link.

@@ -227,7 +227,7 @@ fn check_actions(
             Action::SendAdvert { priority: 0 } => assert!(resigned, "priority 0 without a stop"),
             Action::SendAdvert { priority } => assert_eq!(priority, p.priority),
             Action::SendGarp { .. } => assert!(*held, "GARP without the VIPs"),
-            Action::LowerPriorityMaster { .. } => {}
+            Action::LowerPriorityMaster { .. } | Action::OwnerConflict { .. } => {}
         }
     }
 }
