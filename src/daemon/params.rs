@@ -15,6 +15,7 @@ pub fn identity(i: &Instance) -> Identity<'_> {
         interface: &i.interface,
         vrid: i.vrid,
         version: i.version,
+        v6: i.is_ipv6(),
         unicast_src: i.unicast_src,
         vmac: i.vmac.as_deref(),
     }
@@ -94,6 +95,16 @@ mod tests {
         i.vmac = Some("vrrp.1".into());
         let p = params(&i);
         assert!(!p.hold_vips_on_stop && p.garp_follow_up);
+    }
+
+    /// Issue 18 item 12: family is identity. Applied in place, the reload kept the old
+    /// socket and source and read 16-byte addresses as 4-byte ones.
+    #[test]
+    fn a_reload_that_changes_the_family_restarts_the_instance() {
+        let (v4, v6) = (inst("192.0.2.10"), inst("2001:db8::10"));
+        assert_ne!(identity(&v4), identity(&v6));
+        let p = crate::vrrp::reload::plan(&[identity(&v4)], &[identity(&v6)]);
+        assert_eq!((p.keep.len(), p.remove, p.add), (0, vec![0], vec![0]));
     }
 
     #[test]
