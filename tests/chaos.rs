@@ -517,9 +517,12 @@ fn kinds(t: Target) -> Vec<Kind> {
         ("bad VRRP version", Some("link version")),
         ("VRID nobody serves", Some("link vrid")),
         ("truncated", Some("link length")),
-        ("TTL below 255", Some("link ttl")),
         ("bad checksum", Some("link checksum")),
     ];
+    // A unicast peer may be routed: any TTL is heard from it, as keepalived hears it.
+    if !t.unicast {
+        k.push(("TTL below 255", Some("link ttl")));
+    }
     match t.version {
         Version::V2 => {
             if t.unicast {

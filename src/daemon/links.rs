@@ -27,12 +27,11 @@ pub struct LinkId(usize);
 
 /// What one read from a link gave.
 pub enum Rx {
-    Advert(Advert),
+    /// With the TTL (IPv6: hop limit) it arrived with, which the instance checks; a hop
+    /// limit the kernel did not report counts as 0.
+    Advert { adv: Advert, ttl: u8 },
     /// Not a valid advert (already counted on the link); `src` as far as it was read.
-    Dropped {
-        src: IpAddr,
-        error: wire::Error,
-    },
+    Dropped { src: IpAddr, error: wire::Error },
 }
 
 struct Link {
@@ -202,15 +201,19 @@ impl Links {
         let got = if l.sock.is_v6() {
             l.sock.recv_v6(buf).map(|r| {
                 r.map(|r| {
-                    let src = IpAddr::V6(r.src);
-                    let p = wire::ipv6::parse_vrrp(&buf[..r.len], r.src, r.dst, r.hop_limit);
-                    (src, p.map(|p| Advert::new(src, &p)))
+                    let (src, dst) = (IpAddr::V6(r.src), IpAddr::V6(r.dst));
+                    let p = packet::parse(&buf[..r.len], src, dst);
+                    let ttl = r.hop_limit.unwrap_or(0);
+                    (src, p.map(|p| (Advert::new(src, &p), ttl)))
                 })
             })
         } else {
             l.sock.recv(buf).map(|d| {
                 d.map(|d| match wire::ipv4::parse_vrrp(d) {
-                    Ok((ip, p)) => (IpAddr::V4(ip.src), Ok(Advert::new(IpAddr::V4(ip.src), &p))),
+                    Ok((ip, p)) => {
+                        let src = IpAddr::V4(ip.src);
+                        (src, Ok((Advert::new(src, &p), ip.ttl)))
+                    }
                     Err(e) => {
                         let src = wire::ipv4::parse(d).map_or(Ipv4Addr::UNSPECIFIED, |x| x.0.src);
                         (IpAddr::V4(src), Err(e))
@@ -219,7 +222,7 @@ impl Links {
             })
         };
         match got {
-            Ok(Some((_, Ok(adv)))) => Some(Rx::Advert(adv)),
+            Ok(Some((_, Ok((adv, ttl))))) => Some(Rx::Advert { adv, ttl }),
             Ok(Some((src, Err(error)))) => {
                 l.count_drop(error.kind());
                 Some(Rx::Dropped { src, error })

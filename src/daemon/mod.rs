@@ -278,7 +278,7 @@ impl Daemon {
             };
             let now = clock::now();
             match rx {
-                Rx::Advert(adv) => self.routers.receive(id, adv, now, &mut self.io),
+                Rx::Advert { adv, ttl } => self.routers.receive(id, adv, ttl, now, &mut self.io),
                 Rx::Dropped { src, error } => {
                     if self.io.limiter.admit(now, src, error.kind()).is_some() {
                         let link = self.io.links.name(id);

@@ -20,6 +20,7 @@ use crate::vrrp::machine::{Action, Advert, Discard, Machine, Reason, State};
 use crate::vrrp::reload::Identity;
 use crate::vrrp::timers::Instant;
 use crate::vrrp::track::Verdict;
+use crate::vrrp::ttl;
 use crate::wire::packet;
 use log::{debug, info, warn};
 use std::net::{IpAddr, Ipv6Addr};
@@ -191,9 +192,28 @@ impl Router {
         }
     }
 
-    /// An advert for this router read on `via`. Returns whether the machine took it (the
-    /// caller then drains).
-    pub fn receive(&mut self, via: LinkId, adv: &Advert, now: Instant, io: &mut Io) -> bool {
+    /// An advert for this router read on `via`, with the TTL it arrived with. Returns
+    /// whether the machine took it (the caller then drains).
+    pub fn receive(
+        &mut self,
+        via: LinkId,
+        adv: &Advert,
+        ttl: u8,
+        now: Instant,
+        io: &mut Io,
+    ) -> bool {
+        // Per-peer ranges (`min_ttl`/`max_ttl`) come with keepalived's unicast_peer block.
+        if let Err(e) = ttl::check(ttl, self.cfg.is_unicast(), None) {
+            io.links.count_drop(via, "ttl");
+            if io.limiter.admit(now, adv.src, "ttl").is_some() {
+                warn!(
+                    "{}: dropped VRRP packet from {}: {e}",
+                    io.links.name(via),
+                    adv.src
+                );
+            }
+            return false;
+        }
         if self.rx_link.is_some() && self.copies.is_copy(adv.src, adv.priority, via, now) {
             return false;
         }

@@ -163,7 +163,7 @@ impl Routers {
     /// An advert read on `via`: to the router serving its VRID there, else counted and,
     /// from one of our unicast peers, reported as the misconfiguration it is (other
     /// VRIDs on a shared multicast LAN are normal).
-    pub fn receive(&mut self, via: LinkId, adv: Advert, now: Instant, io: &mut Io) {
+    pub fn receive(&mut self, via: LinkId, adv: Advert, ttl: u8, now: Instant, io: &mut Io) {
         let serving = |r: &Router| r.listens_on(via) && r.cfg().vrid == adv.vrid;
         let Some(i) = self.list.iter().position(serving) else {
             io.links.count_drop(via, "vrid");
@@ -187,7 +187,7 @@ impl Routers {
             }
             return;
         };
-        if self.list[i].receive(via, &adv, now, io) {
+        if self.list[i].receive(via, &adv, ttl, now, io) {
             self.drain(i, now, io);
         }
     }

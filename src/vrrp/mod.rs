@@ -6,3 +6,4 @@ pub mod ratelimit;
 pub mod reload;
 pub mod timers;
 pub mod track;
+pub mod ttl;
