@@ -214,10 +214,19 @@ impl Router {
             }
             return false;
         }
-        if self.rx_link.is_some() && self.copies.is_copy(adv.src, adv.priority, via, now) {
-            return false;
-        }
-        match self.m.handle_advert(now, adv) {
+        let m = &mut self.m;
+        let handled = if self.rx_link.is_some() {
+            let copy = self.copies.admit(adv.src, adv.priority, via, now, || {
+                m.handle_advert(now, adv)
+            });
+            let Some(handled) = copy else {
+                return false;
+            };
+            handled
+        } else {
+            m.handle_advert(now, adv)
+        };
+        match handled {
             Ok(()) => true,
             Err(Discard::OwnAdvert) => false,
             Err(d) => {
