@@ -620,6 +620,9 @@ fn ipv6_vrrpv3_elects_fails_over_and_preempts() {
     let la = lab.log('a');
     assert!(la.contains("VRRPv3, multicast"), "{la}");
     assert!(la.contains("advertising from fe80::"), "{la}");
+    // RFC 5798 §5.2.9, in keepalived's words (issue 18, suspected).
+    let warn = "(VI_1) the first IPv6 VIP address should be link local";
+    assert!(la.contains(warn), "{la}");
 }
 
 #[test]
