@@ -3,6 +3,7 @@
 //! reload matches on, the VIPs in advert wire form.
 
 use crate::config::model::Instance;
+use crate::vrrp::lowprio::LowerPrio;
 use crate::vrrp::machine::Params;
 use crate::vrrp::reload::Identity;
 use crate::wire::{self, packet};
@@ -44,6 +45,9 @@ pub fn params(inst: &Instance) -> Params {
         },
         garp_follow_up: inst.vmac.is_some(),
         hold_vips_on_stop: inst.vmac.is_none(),
+        // keepalived's lower_prio_no_advert, garp_lower_prio_repeat/_delay: their
+        // defaults until the keepalived.conf front-end reads them.
+        lower_prio: LowerPrio::default(),
     }
 }
 

@@ -401,10 +401,19 @@ impl Router {
             }
             Action::SendGarp { count } => self.vips().announce(None, count, &io.links, &io.frames),
             Action::LowerPriorityMaster { src, priority } => {
-                let own = self.m.priority();
-                info!(
-                    "({name}) Received advert from {src} with lower priority {priority}, ours {own}, forcing new election"
-                );
+                // The machine answers at most once a second; forged sources are each
+                // new, so the log's global budget holds them too.
+                if io.limiter.admit(now, src, "lower_prio").is_some() {
+                    let own = self.m.priority();
+                    let forcing = if self.m.params().lower_prio.no_advert {
+                        ""
+                    } else {
+                        ", forcing new election"
+                    };
+                    info!(
+                        "({name}) Received advert from {src} with lower priority {priority}, ours {own}{forcing}"
+                    );
+                }
             }
         }
         None

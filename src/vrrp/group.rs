@@ -65,6 +65,7 @@ mod tests {
             garp_interval: Duration::ZERO,
             garp_follow_up: false,
             hold_vips_on_stop: true,
+            lower_prio: Default::default(),
         };
         Machine::new(p, US)
     }

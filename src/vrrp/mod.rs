@@ -1,6 +1,7 @@
 //! The VRRP protocol core: pure, sans-IO. Imports nothing but `wire`.
 pub mod duplicate;
 pub mod group;
+pub mod lowprio;
 pub mod machine;
 pub mod ratelimit;
 pub mod reload;
