@@ -596,6 +596,9 @@ impl Machine {
                     self.preempt_at = Some(now + self.params.preempt_delay);
                 }
             }
+        } else if self.master_seen.is_some_and(|(src, _)| src != adv.src) {
+            // Another router, worse than us, while the Master we follow is better: RFC
+            // 5798 §6.4.2 discards it. (A flood of these must not move the VIP.)
         } else {
             // A lower-priority Master and we may preempt. RFC 5798 §6.4.2 discards the
             // advert and lets Master_Down_Timer run out (≈ 3 intervals). We take over after

@@ -428,6 +428,31 @@ fn backup_preempts_lower_priority_master_after_skew_time() {
     assert_eq!(m.state(), State::Master);
 }
 
+/// Issue 18 (the flood of lower-priority adverts): the fast takeover is for a Master that
+/// has just said it is worse. Lower-priority adverts from another router, while the
+/// Master this Backup follows advertises a higher priority, are discarded (RFC 5798
+/// §6.4.2); taken as a reason to take over, a flood of them moved the VIP off a healthy
+/// Master every second.
+#[test]
+fn backup_following_a_master_discards_lower_priority_adverts_from_others() {
+    let mut m = started(params(100), t(0));
+    m.handle_advert(t(1000), &advert(N2, 150)).unwrap();
+    let due = m.poll_timeout();
+    for i in 0..500 {
+        m.handle_advert(t(1000 + i * 2), &advert(N3, 50)).unwrap();
+    }
+    assert_eq!(m.poll_timeout(), due);
+    for s in 2..20 {
+        m.handle_advert(t(s * 1000), &advert(N3, 50)).unwrap();
+        m.handle_advert(t(s * 1000 + 1), &advert(N2, 150)).unwrap();
+        m.handle_timeout(t(s * 1000 + 999));
+        assert_eq!(m.state(), State::Backup, "at {s} s");
+    }
+    // Once its Master is gone, Master_Down_Interval passes and it takes over as usual.
+    m.handle_timeout(t(19_001) + Duration::from_micros(3_609_375));
+    assert_eq!(m.state(), State::Master);
+}
+
 #[test]
 fn master_whose_priority_drops_hands_over_to_the_better_backup() {
     // The seed article's part 2: the Master's check fails, weight -60 takes it from 150
