@@ -857,6 +857,30 @@ fn junk_flood_at_the_master_causes_no_failover_and_is_counted_v3_100ms() {
 }
 
 // ---------------------------------------------------------------------------------------
+// 4b. A Backup stalled longer than Master_Down_Interval.
+
+/// Issue 18 (suspected): a Backup frozen (SIGSTOP: a swapped-out or starved process) for
+/// longer than its Master_Down_Interval wakes with the Master's adverts queued in its
+/// socket and its Master_Down_Timer overdue. It must read the adverts before it looks at
+/// its timers, or it takes over from a Master that never stopped.
+#[test]
+fn a_backup_stalled_past_master_down_reads_the_queued_adverts_before_its_timers() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = seed_lab();
+    for _ in 0..3 {
+        lab.signal('b', libc::SIGSTOP);
+        // Master_Down_Interval is 3.6 s; a advertises every second meanwhile.
+        std::thread::sleep(Duration::from_millis(5000));
+        lab.signal('b', libc::SIGCONT);
+        std::thread::sleep(Duration::from_millis(1500));
+    }
+    assert_eq!(count(&lab, 'b', MASTER), 0, "{}", logs(&lab));
+    assert!(lab.has_vip('a') && !lab.has_vip('b'));
+}
+
+// ---------------------------------------------------------------------------------------
 // 5. Link flaps on the master.
 
 fn set_link(lab: &Lab, host: char, state: &str) {

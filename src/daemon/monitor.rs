@@ -28,13 +28,14 @@ impl Monitor {
         self.0.raw_fd()
     }
 
-    /// What arrived since the last read, in order.
-    pub fn read(&self) -> Vec<News> {
+    /// What arrived since the last read, in order, and whether more is waiting (READS
+    /// datagrams were read).
+    pub fn read(&self) -> (Vec<News>, bool) {
         let mut buf = [0u8; 8192];
         let mut news = Vec::new();
         for _ in 0..READS {
             match self.0.read(&mut buf) {
-                Ok(LinkNews::Nothing) => break,
+                Ok(LinkNews::Nothing) => return (news, false),
                 Ok(LinkNews::Lost) => {
                     warn!("link monitor lost events; re-reading interface states");
                     news.push(News::Lost);
@@ -42,10 +43,10 @@ impl Monitor {
                 Ok(LinkNews::Events(evs)) => news.extend(evs.into_iter().map(News::Link)),
                 Err(e) => {
                     warn!("link monitor: {e}");
-                    break;
+                    return (news, false);
                 }
             }
         }
-        news
+        (news, true)
     }
 }

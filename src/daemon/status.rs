@@ -253,20 +253,21 @@ impl StatusSocket {
         self.0.as_ref().map_or(-1, ControlSocket::raw_fd)
     }
 
-    /// Answer the requests waiting, each from a fresh snapshot.
-    pub fn serve<'a>(&self, snapshot: impl Fn() -> Snapshot<'a>) {
+    /// Answer the requests waiting, each from a fresh snapshot. Returns whether more
+    /// are waiting than one call answers.
+    pub fn serve<'a>(&self, snapshot: impl Fn() -> Snapshot<'a>) -> bool {
         let Some(ctl) = &self.0 else {
-            return;
+            return false;
         };
         let mut buf = [0u8; REQUEST_MAX];
         // Bounded: a flood of requests cannot keep the loop from its timers.
         for _ in 0..16 {
             let (n, from) = match ctl.recv(&mut buf) {
                 Ok(Some(x)) => x,
-                Ok(None) => return,
+                Ok(None) => return false,
                 Err(e) => {
                     warn!("status socket: {e}");
-                    return;
+                    return false;
                 }
             };
             let answer = match core::str::from_utf8(&buf[..n]).map(str::trim) {
@@ -278,6 +279,7 @@ impl StatusSocket {
                 log::debug!("status reply: {e}");
             }
         }
+        true
     }
 }
 

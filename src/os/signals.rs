@@ -11,14 +11,17 @@ pub enum Signal {
     Dump,
     /// A script ended: reap it.
     Child,
+    /// SIGXCPU: the real-time loop used its soft RLIMIT_RTTIME (`os::sched`).
+    CpuLimit,
 }
 
-const HANDLED: [libc::c_int; 5] = [
+const HANDLED: [libc::c_int; 6] = [
     libc::SIGTERM,
     libc::SIGINT,
     libc::SIGHUP,
     libc::SIGUSR1,
     libc::SIGCHLD,
+    libc::SIGXCPU,
 ];
 
 pub struct Signals {
@@ -75,6 +78,7 @@ impl Signals {
                         libc::SIGHUP => Signal::Reload,
                         libc::SIGUSR1 => Signal::Dump,
                         libc::SIGCHLD => Signal::Child,
+                        libc::SIGXCPU => Signal::CpuLimit,
                         libc::SIGTERM | libc::SIGINT => Signal::Terminate,
                         _ => continue,
                     }));

@@ -3,6 +3,7 @@
 //! processes are stopped by PID.
 #![allow(dead_code)]
 
+pub mod flood;
 pub mod scenario;
 
 use std::fs;
@@ -412,6 +413,12 @@ impl Lab {
         }
         self.signal(host, sig);
         self.wait_exit(host)
+    }
+
+    /// Whether `host`'s daemon is still running; its exit status if it is not.
+    pub fn exited(&mut self, host: char) -> Option<std::process::ExitStatus> {
+        let child = self.node(host).child.as_mut()?;
+        child.try_wait().unwrap()
     }
 
     /// Wait for `host`'s daemon to exit (after a signal); returns its exit code.
