@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tinyvrrpd::config::{self, model::Config};
 use tinyvrrpd::daemon::{Daemon, Paths};
+use tinyvrrpd::os::conffiles::ConfigFiles;
+use tinyvrrpd::os::process;
 
 /// Exit codes (keepalived's for config errors).
 const EXIT_RUNTIME: u8 = 1;
@@ -26,6 +28,8 @@ Options:
     -n, --dont-fork     stay in the foreground
     -l, --log-console   log to the console (stderr) too
     -D, --log-detail    detailed (debug) logging
+    -i, --config-id ID  the ID of '@ID' lines (default: the host name up to its
+                        first dot)
     -p, --pid FILE      pid file (default /run/tinyvrrpd.pid); the status socket
                         and the SIGUSR1 dump sit beside it (.sock, .data)
         --json          with 'status': print the state as JSON
@@ -40,6 +44,7 @@ fn options() -> getopts::Options {
         .optflag("n", "dont-fork", "")
         .optflag("l", "log-console", "")
         .optflag("D", "log-detail", "")
+        .optopt("i", "config-id", "", "ID")
         .optopt("p", "pid", "", "FILE")
         .optflag("", "json", "")
         .optflag("v", "version", "")
@@ -94,23 +99,37 @@ fn main() -> ExitCode {
             }
         },
     };
-    let config = match load(&config_path) {
+    let files = ConfigFiles {
+        config_id: m.opt_str("i"),
+    };
+    let config = match load(&config_path, &files) {
         Ok(c) => c,
         Err(()) => return ExitCode::from(EXIT_CONFIG),
     };
     if m.opt_present("t") {
+        for w in &config.warnings {
+            eprintln!("{w}");
+        }
         // Scripts are part of the configuration: a missing program, unknown user or an
         // insecure path fails the test as it would fail the start.
-        if let Err(e) = tinyvrrpd::daemon::check_commands(&config) {
+        let problems = check_programs(&config);
+        for e in &problems {
             eprintln!("{}: {e}", config_path.display());
+        }
+        if !problems.is_empty() {
             eprintln!("{}: configuration not valid", config_path.display());
             return ExitCode::from(EXIT_CONFIG);
         }
+        let (n, w) = (config.instances.len(), config.warnings.len());
         println!(
-            "{}: configuration OK ({} instance{})",
+            "{}: configuration OK ({n} instance{}{})",
             config_path.display(),
-            config.instances.len(),
-            if config.instances.len() == 1 { "" } else { "s" }
+            if n == 1 { "" } else { "s" },
+            match w {
+                0 => String::new(),
+                1 => ", 1 warning".into(),
+                w => format!(", {w} warnings"),
+            }
         );
         return ExitCode::SUCCESS;
     }
@@ -149,6 +168,9 @@ fn main() -> ExitCode {
         env!("CARGO_PKG_VERSION"),
         paths.config.display()
     );
+    for w in &config.warnings {
+        log::warn!("{w}");
+    }
     let mut daemon = match Daemon::new(config, paths) {
         Ok(d) => d,
         Err(e) => {
@@ -166,17 +188,46 @@ fn main() -> ExitCode {
     }
 }
 
-/// Read and parse the configuration, printing every error as FILE:LINE: message.
-fn load(path: &Path) -> Result<Config, ()> {
+/// Read and parse the configuration and what it includes, printing every diagnostic
+/// of a refused one as FILE:LINE: message (the warnings of an accepted one are the
+/// caller's to print or log).
+fn load(path: &Path, files: &ConfigFiles) -> Result<Config, ()> {
+    use config::Loader;
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path)
+    let text = files
+        .read(&name)
         .map_err(|e| eprintln!("tinyvrrpd: cannot read {name}: {e}"))?;
-    config::parse(&name, &text).map_err(|errors| {
-        for e in &errors {
-            eprintln!("{e}");
+    config::parse_with(&name, &text, files).map_err(|diags| {
+        for d in &diags {
+            eprintln!("{d}");
         }
-        eprintln!("{name}: {} error(s), configuration not valid", errors.len());
+        let errors = diags.iter().filter(|d| d.is_error()).count();
+        eprintln!("{name}: {errors} error(s), configuration not valid");
     })
+}
+
+/// The programs the configuration runs, checked as the start checks them (exists, is
+/// executable, its user exists, safe with enable_script_security): the daemon's check of
+/// scripts, notify commands and nft (its first problem), then the start-up and shutdown
+/// scripts.
+fn check_programs(c: &Config) -> Vec<String> {
+    let mut problems: Vec<String> = tinyvrrpd::daemon::check_commands(c)
+        .err()
+        .into_iter()
+        .map(|e| e.to_string())
+        .collect();
+    let default = process::default_user(c.script_user.as_ref()).unwrap_or(None);
+    for (key, s) in [
+        ("startup_script", &c.startup_script),
+        ("shutdown_script", &c.shutdown_script),
+    ] {
+        if let Some((cmd, _)) = s {
+            if let Err(e) = process::prepare(cmd, default, c.script_security) {
+                problems.push(format!("{key}: {e}"));
+            }
+        }
+    }
+    problems
 }
 
 /// The status socket lives beside the pid file: /run/tinyvrrpd.pid → /run/tinyvrrpd.sock.

@@ -145,3 +145,31 @@ fn status_needs_a_running_daemon_and_json_needs_status() {
     let (code, out) = run_cli(&["status", "extra"]);
     assert_eq!(code, 2, "{out}");
 }
+
+#[test]
+fn config_id_selects_the_at_id_lines_as_keepalived_i_does() {
+    let dir = std::env::temp_dir().join(format!("tinyvrrpd-cli-id-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("id.conf");
+    // Line 4 is read only with the ID high, line 5 only without it; each is an error.
+    std::fs::write(
+        &f,
+        "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n@high priority 300\n\
+         @^high virtual_router_id 0\n virtual_ipaddress {\n  192.0.2.1/24\n }\n}\n",
+    )
+    .unwrap();
+    let f = f.to_str().unwrap();
+    let (code, out) = run_cli(&["-t", "-i", "high", "-f", f]);
+    assert_eq!(code, 4, "{out}");
+    assert!(
+        out.contains("id.conf:4:") && !out.contains("id.conf:5:"),
+        "{out}"
+    );
+    let (code, out) = run_cli(&["-t", "--config-id", "low", "-f", f]);
+    assert_eq!(code, 4, "{out}");
+    assert!(
+        !out.contains("id.conf:4:") && out.contains("id.conf:5:"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

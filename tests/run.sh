@@ -3,7 +3,8 @@
 # Run as root on a fresh machine (namespaces need it): sudo tests/run.sh
 # Installs what it needs with apt-get when missing: iproute2 and ping for the lab, and
 # keepalived and FRR for the interop tests (tests/interop.rs runs them beside tinyvrrpd),
-# nftables for the no_accept test.
+# nftables for the no_accept test, busybox for the OpenWrt files of the keepalived corpus
+# (tests/keepalived_corpus.rs; without it those are checked on their diagnostics only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,7 @@ command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
 command -v keepalived >/dev/null 2>&1 || missing+=(keepalived)
 [ -x /usr/lib/frr/vrrpd ] || missing+=(frr)
 command -v nft >/dev/null 2>&1 || missing+=(nftables)
+[ -x /bin/busybox ] || missing+=(busybox)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]}"
   apt-get update -qq

@@ -1,15 +1,19 @@
-//! The keepalived.conf subset: enough of keepalived's VRRP half that existing
-//! configurations parse unchanged, and a clear error for everything else — never the
-//! silent ignoring keepalived itself does for unknown keywords or one-line blocks.
+//! The keepalived.conf front-end: keepalived's syntax — blocks, `#`/`!` comments,
+//! `include` with globs, `@ID` conditional lines — and every keyword looked up in the one
+//! table (`keywords.rs`), so a keepalived keyword is implemented, accepted with a
+//! warning or refused with the reason, and a typo is an error: never the silent ignoring
+//! keepalived itself does for unknown keywords or one-line blocks.
 //!
-//! Three passes: tokens (with their line), a tree of statements
-//! (`keyword args... [{ statements }]`, args running to the end of the line), then the
-//! meaning of each statement, which goes through the shared [`Builder`].
+//! Three passes: tokens (with their file and line; includes spliced in), a tree of
+//! statements (`keyword args... [{ statements }]`, args running to the end of the line),
+//! then the meaning of each statement, which goes through the shared [`Builder`].
 
-use super::build::{Builder, is_global_key, is_instance_key, is_script_key, unknown};
+use super::build::Builder;
 use super::error::ConfigError;
+use super::include::{self, Found, Loader, NoFiles};
+use super::keywords::{self, Form, Key, Loc, Meaning, Place};
+use super::lex;
 use super::model::Config;
-use std::net::IpAddr;
 
 /// Deeper nesting than keepalived ever uses is refused rather than recursed into.
 const MAX_DEPTH: usize = 8;
@@ -25,7 +29,7 @@ enum Kind {
 struct Tok {
     kind: Kind,
     text: String,
-    line: u32,
+    at: Loc,
 }
 
 struct Stmt {
@@ -35,93 +39,198 @@ struct Stmt {
 }
 
 impl Stmt {
-    /// The keyword and its arguments as one list: inside `unicast_peer` and
-    /// `virtual_ipaddress` blocks every word is data.
+    /// The keyword and its arguments as one list: inside list blocks every word is data.
     fn words(&self) -> impl Iterator<Item = &Tok> {
         core::iter::once(&self.key).chain(&self.args)
     }
 }
 
+/// Parses one file's text; an `include` in it is an error naming the line.
 pub fn parse(file: &str, text: &str) -> Result<Config, Vec<ConfigError>> {
+    parse_with(file, text, &NoFiles)
+}
+
+/// Parses `text` (the contents of `file`), reading included files through `loader`.
+pub fn parse_with(file: &str, text: &str, loader: &dyn Loader) -> Result<Config, Vec<ConfigError>> {
     let mut b = Builder::new(file);
-    let toks = tokenize(text, &mut b);
+    let mut lexer = Lexer {
+        loader,
+        config_id: loader.config_id(),
+        stack: vec![file.to_string()],
+        toks: Vec::new(),
+    };
+    lexer.text(&mut b, 0, text);
+    let toks = lexer.toks;
     let mut pos = 0;
     let tree = block(&toks, &mut pos, None, 0, &mut b);
     for s in &tree {
-        top_level(s, &mut b);
+        statement(Place::Top, s, &mut b);
     }
-    b.finish()
+    super::validate::finish(b)
 }
 
-/// `#` and `!` start comments anywhere outside quotes (as in keepalived; `\#` and `\!`
-/// escape them); `{` and `}` are tokens even when glued to a word.
-fn tokenize(text: &str, b: &mut Builder) -> Vec<Tok> {
-    let mut toks = Vec::new();
-    let mut line = 1;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        let kind = match c {
-            '\n' => {
-                line += 1;
+/// Turns files into tokens, following includes.
+struct Lexer<'l> {
+    loader: &'l dyn Loader,
+    config_id: Option<String>,
+    /// The files being read, outermost first: an include of one of them is a loop.
+    stack: Vec<String>,
+    toks: Vec<Tok>,
+}
+
+impl Lexer<'_> {
+    fn text(&mut self, b: &mut Builder, file: u16, text: &str) {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        for (n, raw) in text.split('\n').enumerate() {
+            let at = Loc {
+                file,
+                line: n as u32 + 1,
+            };
+            let mut line = raw.trim_start();
+            // `@ID words` only on the host whose config id is ID, `@^ID words` elsewhere.
+            if let Some(cond) = line.strip_prefix('@') {
+                let (id, rest) = cond.split_once([' ', '\t']).unwrap_or((cond, ""));
+                let (id, negated) = match id.strip_prefix('^') {
+                    Some(id) => (id, true),
+                    None => (id, false),
+                };
+                let matches = self.config_id.as_deref() == Some(id);
+                if matches == negated {
+                    continue;
+                }
+                line = rest.trim_start();
+            }
+            if line.starts_with('$') || line.starts_with("~SEQ") || line.starts_with("~LST") {
+                let msg = "keepalived's $NAME definitions and ~SEQ/~LST lines are not supported by tinyvrrpd";
+                b.error(at, msg.into());
                 continue;
             }
-            '#' | '!' => {
-                while chars.next_if(|&n| n != '\n').is_some() {}
-                continue;
-            }
-            c if c.is_whitespace() => continue,
-            '{' => Kind::Open,
-            '}' => Kind::Close,
-            _ => Kind::Word,
-        };
-        let mut text = String::new();
-        if kind != Kind::Word {
-            text.push(c);
-        } else if c == '"' {
-            loop {
-                match chars.next_if(|&n| n != '\n') {
-                    Some('"') => break,
-                    Some(ch) => text.push(ch),
-                    None => {
-                        b.error(line, "unterminated quoted string".into());
-                        break;
-                    }
+            match line.strip_prefix("include") {
+                Some(rest) if rest.is_empty() || rest.starts_with([' ', '\t', '\r']) => {
+                    self.include(b, at, strip_comment(rest).trim());
                 }
-            }
-        } else {
-            let mut c = c;
-            loop {
-                if c == '\\' {
-                    match chars.peek() {
-                        Some(&e @ ('#' | '!')) => {
-                            c = e;
-                            chars.next();
-                        }
-                        None | Some('\n') | Some('\r') => {
-                            let msg =
-                                "line continuation with '\\' is not supported by tinyvrrpd yet";
-                            b.error(line, msg.into());
-                        }
-                        _ => {}
-                    }
-                }
-                text.push(c);
-                match chars.next_if(|&n| !(n.is_whitespace() || "{}#!\"".contains(n))) {
-                    Some(n) => c = n,
-                    None => break,
-                }
+                _ => self.line(b, at, line),
             }
         }
-        toks.push(Tok { kind, text, line });
     }
-    toks
+
+    fn include(&mut self, b: &mut Builder, at: Loc, pattern: &str) {
+        if pattern.is_empty() {
+            b.error(at, "expected a file or pattern after include".into());
+            return;
+        }
+        if !self.loader.has_files() {
+            let msg = format!("include {pattern}: this text was read without its files");
+            return b.error(at, msg);
+        }
+        let including = &self.stack[self.stack.len() - 1];
+        let path = include::resolve(including, pattern);
+        let files = match include::expand(self.loader, &path) {
+            Found::Files(f) => f,
+            // keepalived's words.
+            Found::Missing => return b.warn(at, format!("Config files missing '{path}'.")),
+            Found::NoMatch => return b.warn(at, format!("No config files matched '{path}'.")),
+        };
+        for f in files {
+            if self.stack.contains(&f) {
+                b.error(at, format!("include loop: {f} is already being read"));
+                continue;
+            }
+            if self.stack.len() > include::MAX_DEPTH {
+                b.error(at, format!("includes are nested too deeply at {f}"));
+                continue;
+            }
+            match self.loader.read(&f) {
+                Ok(text) => {
+                    let idx = b.file(&f);
+                    self.stack.push(f);
+                    self.text(b, idx, &text);
+                    self.stack.pop();
+                }
+                Err(e) if e.contains("No such file") => {
+                    b.warn(at, format!("Config files missing '{f}'."));
+                }
+                Err(e) => b.warn(
+                    at,
+                    format!("Configuration file '{f}' open problem ({e}) - skipping"),
+                ),
+            }
+        }
+    }
+
+    /// `#` and `!` start comments anywhere outside quotes (as in keepalived; `\#` and
+    /// `\!` escape them); `{` and `}` are tokens even when glued to a word.
+    fn line(&mut self, b: &mut Builder, at: Loc, line: &str) {
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            let kind = match c {
+                '#' | '!' => return,
+                c if c.is_whitespace() => continue,
+                '{' => Kind::Open,
+                '}' => Kind::Close,
+                _ => Kind::Word,
+            };
+            let mut text = String::new();
+            if kind != Kind::Word {
+                text.push(c);
+            } else if c == '"' {
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some(ch) => text.push(ch),
+                        None => {
+                            b.error(at, "unterminated quoted string".into());
+                            break;
+                        }
+                    }
+                }
+            } else {
+                let mut c = c;
+                loop {
+                    if c == '\\' {
+                        match chars.peek() {
+                            Some(&e @ ('#' | '!')) => {
+                                c = e;
+                                chars.next();
+                            }
+                            None | Some('\r') => {
+                                let msg =
+                                    "line continuation with '\\' is not supported by tinyvrrpd yet";
+                                b.error(at, msg.into());
+                            }
+                            _ => {}
+                        }
+                    }
+                    text.push(c);
+                    match chars.next_if(|&n| !(n.is_whitespace() || "{}#!\"".contains(n))) {
+                        Some(n) => c = n,
+                        None => break,
+                    }
+                }
+            }
+            self.toks.push(Tok { kind, text, at });
+        }
+    }
 }
 
-/// Reads statements up to the `}` matching the `{` on line `open` (None: to the end).
+/// The part of a line before a comment (`#` or `!` outside quotes).
+fn strip_comment(s: &str) -> &str {
+    let mut quoted = false;
+    for (i, c) in s.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '#' | '!' if !quoted => return &s[..i],
+            _ => {}
+        }
+    }
+    s
+}
+
+/// Reads statements up to the `}` matching the `{` at `open` (None: to the end).
 fn block(
     toks: &[Tok],
     pos: &mut usize,
-    open: Option<u32>,
+    open: Option<Loc>,
     depth: usize,
     b: &mut Builder,
 ) -> Vec<Stmt> {
@@ -130,16 +239,16 @@ fn block(
         *pos += 1;
         match t.kind {
             Kind::Close if open.is_some() => return body,
-            Kind::Close => b.error(t.line, "unexpected '}' without a matching '{'".into()),
+            Kind::Close => b.error(t.at, "unexpected '}' without a matching '{'".into()),
             Kind::Open => {
-                b.error(t.line, "unexpected '{' without a keyword before it".into());
-                sub_block(toks, pos, t.line, depth, b);
+                b.error(t.at, "unexpected '{' without a keyword before it".into());
+                sub_block(toks, pos, t.at, depth, b);
             }
             Kind::Word => {
                 let mut args = Vec::new();
                 while let Some(a) = toks
                     .get(*pos)
-                    .filter(|a| a.kind == Kind::Word && a.line == t.line)
+                    .filter(|a| a.kind == Kind::Word && a.at == t.at)
                 {
                     args.push(a.clone());
                     *pos += 1;
@@ -147,7 +256,7 @@ fn block(
                 let mut inner = None;
                 if let Some(o) = toks.get(*pos).filter(|o| o.kind == Kind::Open) {
                     *pos += 1;
-                    inner = Some(sub_block(toks, pos, o.line, depth, b));
+                    inner = Some(sub_block(toks, pos, o.at, depth, b));
                 }
                 body.push(Stmt {
                     key: t.clone(),
@@ -157,14 +266,14 @@ fn block(
             }
         }
     }
-    if let Some(line) = open {
-        b.error(line, "this '{' is never closed: missing '}'".into());
+    if let Some(at) = open {
+        b.error(at, "this '{' is never closed: missing '}'".into());
     }
     body
 }
 
-/// The block after a `{` on line `open` (already consumed), at nesting `depth`.
-fn sub_block(toks: &[Tok], pos: &mut usize, open: u32, depth: usize, b: &mut Builder) -> Vec<Stmt> {
+/// The block after a `{` at `open` (already consumed), at nesting `depth`.
+fn sub_block(toks: &[Tok], pos: &mut usize, open: Loc, depth: usize, b: &mut Builder) -> Vec<Stmt> {
     if depth >= MAX_DEPTH {
         b.error(open, "blocks are nested too deeply".into());
         skip_block(toks, pos);
@@ -186,100 +295,65 @@ fn skip_block(toks: &[Tok], pos: &mut usize) {
     }
 }
 
-fn top_level(s: &Stmt, b: &mut Builder) {
-    let (key, line) = (s.key.text.as_str(), s.key.line);
-    match key {
-        "global_defs" => {
-            for g in body(s, b) {
-                let gkey = g.key.text.as_str();
-                if g.block.is_some() {
-                    b.error(
-                        g.key.line,
-                        format!("'{gkey}' in global_defs is not supported by tinyvrrpd"),
-                    );
-                } else if is_global_key(gkey) {
-                    let args: Vec<&str> = g.args.iter().map(|a| a.text.as_str()).collect();
-                    b.global(gkey, &args, g.key.line);
-                } else {
-                    b.error(
-                        g.key.line,
-                        format!("'{gkey}' in global_defs is not supported by tinyvrrpd"),
-                    );
-                }
-            }
+/// One statement at `place`: looked up in the table, then applied by its form.
+fn statement(place: Place, s: &Stmt, b: &mut Builder) {
+    let (name, at) = (s.key.text.as_str(), s.key.at);
+    let key = match keywords::lookup(place, name) {
+        None => return b.error(at, keywords::misplaced_or_unknown(place, name)),
+        // The whole statement, block and all, is what is ignored or refused.
+        Some(Meaning::Ignored(w)) => return b.warn(at, w),
+        Some(Meaning::Holds) => return,
+        Some(Meaning::Refused(e)) => return b.error(at, e),
+        Some(Meaning::Set(k)) => k,
+    };
+    match key.form() {
+        Form::Section => section(key, s, b),
+        Form::List => list(key, s, b),
+        Form::Sub => authentication(s, b),
+        Form::Line if key == Key::Include => {
+            b.error(at, "include must start a line".into());
         }
-        "vrrp_instance" => match (&s.args[..], &s.block) {
-            ([name], Some(stmts)) => {
-                b.instance(&name.text, line);
-                for i in stmts {
-                    instance_stmt(i, b);
-                }
-            }
-            (_, Some(_)) => b.error(line, "expected one name after vrrp_instance".into()),
-            (_, None) => b.error(line, "expected '{' after vrrp_instance NAME".into()),
-        },
-        "vrrp_script" => match (&s.args[..], &s.block) {
-            ([name], Some(stmts)) => {
-                b.script(&name.text, line);
-                for st in stmts {
-                    let skey = st.key.text.as_str();
-                    if st.block.is_some() {
-                        b.error(st.key.line, format!("'{skey}' does not take a {{ }} block"));
-                        continue;
-                    }
-                    let args: Vec<&str> = st.args.iter().map(|a| a.text.as_str()).collect();
-                    if !b.set_script(skey, &args, st.key.line) {
-                        b.error(st.key.line, format!("unknown vrrp_script keyword '{skey}'"));
-                    }
-                }
-            }
-            (_, Some(_)) => b.error(line, "expected one name after vrrp_script".into()),
-            (_, None) => b.error(line, "expected '{' after vrrp_script NAME".into()),
-        },
-        "vrrp_sync_group" => match (&s.args[..], &s.block) {
-            ([name], Some(stmts)) => {
-                b.group(&name.text, line);
-                for st in stmts {
-                    if st.key.text == "group" {
-                        for m in body(st, b) {
-                            nested_block_error(m, "group", b);
-                            for w in m.words() {
-                                b.group_members(&[&w.text], w.line);
-                            }
-                        }
-                    } else {
-                        b.error(
-                            st.key.line,
-                            format!(
-                                "'{}' in vrrp_sync_group is not supported by tinyvrrpd yet (only group {{ }})",
-                                st.key.text
-                            ),
-                        );
-                    }
-                }
-            }
-            (_, Some(_)) => b.error(line, "expected one name after vrrp_sync_group".into()),
-            (_, None) => b.error(line, "expected '{' after vrrp_sync_group NAME".into()),
-        },
-        "virtual_server" | "virtual_server_group" | "real_server" => {
-            b.error(
-                line,
-                format!("{key} (IPVS load balancing) is not supported by tinyvrrpd"),
-            );
-        }
-        _ if is_script_key(key) => {
-            b.error(line, format!("'{key}' belongs inside a vrrp_script {{ }}"));
-        }
-        _ if is_instance_key(key) || is_global_key(key) => {
-            let place = if is_global_key(key) {
-                "global_defs"
+        Form::Line => {
+            if s.block.is_some() {
+                b.error(at, format!("'{name}' does not take a {{ }} block"));
             } else {
-                "a vrrp_instance"
-            };
-            b.error(line, format!("'{key}' belongs inside {place} {{ }}"));
+                let args: Vec<&str> = s.args.iter().map(|a| a.text.as_str()).collect();
+                b.apply(key, &args, at);
+            }
         }
-        _ => b.error(line, unknown("keyword", key)),
     }
+}
+
+/// `global_defs { }`, `vrrp_instance NAME { }`, `vrrp_script NAME { }`,
+/// `vrrp_sync_group NAME { }`.
+fn section(key: Key, s: &Stmt, b: &mut Builder) {
+    let (name, at) = (key.name(), s.key.at);
+    let place = match key {
+        Key::GlobalDefs => Place::Global,
+        Key::VrrpInstance => Place::Instance,
+        Key::VrrpScript => Place::Script,
+        _ => Place::Group,
+    };
+    let stmts = match (&s.args[..], &s.block, place) {
+        ([], Some(stmts), Place::Global) => {
+            b.begin(place, "", at);
+            stmts
+        }
+        ([n], Some(stmts), p) if p != Place::Global => {
+            b.begin(place, &n.text, at);
+            stmts
+        }
+        (_, Some(_), Place::Global) => {
+            return b.error(at, "expected '{' right after global_defs".into());
+        }
+        (_, Some(_), _) => return b.error(at, format!("expected one name after {name}")),
+        (_, None, Place::Global) => return b.error(at, "expected '{' after global_defs".into()),
+        (_, None, _) => return b.error(at, format!("expected '{{' after {name} NAME")),
+    };
+    for st in stmts {
+        statement(place, st, b);
+    }
+    b.end();
 }
 
 /// The block of a block keyword, or an error if it has none or has arguments before it.
@@ -288,12 +362,12 @@ fn body<'s>(s: &'s Stmt, b: &mut Builder) -> &'s [Stmt] {
     match &s.block {
         Some(stmts) if s.args.is_empty() => stmts,
         Some(_) => {
-            b.error(s.key.line, format!("expected '{{' right after {key}"));
+            b.error(s.key.at, format!("expected '{{' right after {key}"));
             &[]
         }
         None => {
             b.error(
-                s.key.line,
+                s.key.at,
                 format!("expected '{{' after {key}: {key} {{ ... }}"),
             );
             &[]
@@ -301,112 +375,59 @@ fn body<'s>(s: &'s Stmt, b: &mut Builder) -> &'s [Stmt] {
     }
 }
 
-fn instance_stmt(s: &Stmt, b: &mut Builder) {
-    let (key, line) = (s.key.text.as_str(), s.key.line);
-    match key {
-        "unicast_peer" => {
-            for p in body(s, b) {
-                nested_block_error(p, key, b);
-                for w in p.words() {
-                    b.set(key, &[&w.text], w.line);
-                }
-            }
+/// `key { entry \n entry }`: each line one entry (a one-line block of addresses holds
+/// several: a new entry starts at each address where an option would otherwise be).
+fn list(key: Key, s: &Stmt, b: &mut Builder) {
+    for e in body(s, b) {
+        if e.block.is_some() {
+            b.error(e.key.at, format!("unexpected '{{' inside {}", key.name()));
         }
-        "track_interface" | "track_script" => {
-            // One entry per line: `NAME [weight N [reverse]]`.
-            for e in body(s, b) {
-                nested_block_error(e, key, b);
-                let words: Vec<&str> = e.words().map(|w| w.text.as_str()).collect();
-                b.set(key, &words, e.key.line);
+        let texts: Vec<&str> = e.words().map(|w| w.text.as_str()).collect();
+        if matches!(
+            key,
+            Key::VirtualIpaddress | Key::VirtualIpaddressExcluded | Key::UnicastPeer
+        ) {
+            for r in lex::address_entries(&texts) {
+                b.apply(key, &texts[r], e.key.at);
             }
+        } else {
+            b.apply(key, &texts, e.key.at);
         }
-        "authentication" => {
-            // Pairs of `auth_type PASS` / `auth_pass SECRET`, wherever the lines break:
-            // `authentication { auth_type PASS auth_pass x }` on one line is applied.
-            let stmts = body(s, b);
-            let words: Vec<&Tok> = stmts.iter().flat_map(Stmt::words).collect();
-            for a in stmts {
-                nested_block_error(a, key, b);
+    }
+}
+
+/// Pairs of `auth_type PASS` / `auth_pass SECRET`, wherever the lines break:
+/// `authentication { auth_type PASS auth_pass x }` on one line is applied (keepalived
+/// ignores such a one-line block without a word).
+fn authentication(s: &Stmt, b: &mut Builder) {
+    let stmts = body(s, b);
+    let words: Vec<&Tok> = stmts.iter().flat_map(Stmt::words).collect();
+    for a in stmts {
+        if a.block.is_some() {
+            b.error(a.key.at, "unexpected '{' inside authentication".into());
+        }
+    }
+    let mut i = 0;
+    while let Some(k) = words.get(i) {
+        i += 1;
+        let key = match k.text.as_str() {
+            "auth_type" => Key::AuthType,
+            "auth_pass" => Key::AuthPass,
+            t => {
+                let msg =
+                    format!("expected auth_type or auth_pass in authentication, found \"{t}\"");
+                b.error(k.at, msg);
+                continue;
             }
-            let mut i = 0;
-            while let Some(k) = words.get(i) {
+        };
+        match words.get(i).filter(|v| v.at == k.at) {
+            Some(v) => {
+                b.apply(key, &[&v.text], k.at);
                 i += 1;
-                if k.text != "auth_type" && k.text != "auth_pass" {
-                    let msg = format!(
-                        "expected auth_type or auth_pass in authentication, found \"{}\"",
-                        k.text
-                    );
-                    b.error(k.line, msg);
-                    continue;
-                }
-                match words.get(i).filter(|v| v.line == k.line) {
-                    Some(v) => {
-                        b.set(&k.text, &[&v.text], k.line);
-                        i += 1;
-                    }
-                    None => b.error(k.line, format!("expected a value for {}", k.text)),
-                }
             }
+            None => b.error(k.at, format!("expected a value for {}", k.text)),
         }
-        "virtual_ipaddress" => {
-            for v in body(s, b) {
-                nested_block_error(v, key, b);
-                let words: Vec<&Tok> = v.words().collect();
-                // One address per line, but a one-line block holds several: a new entry
-                // starts at each address where an option name would otherwise be.
-                let mut start = 0;
-                let mut i = 1;
-                loop {
-                    let end = i >= words.len();
-                    if end || looks_like_address(&words[i].text) {
-                        let entry: Vec<&str> = words[start..i.min(words.len())]
-                            .iter()
-                            .map(|w| w.text.as_str())
-                            .collect();
-                        b.set(key, &entry, words[start].line);
-                        if end {
-                            break;
-                        }
-                        start = i;
-                        i += 1;
-                    } else {
-                        i += 2; // an option and its value
-                    }
-                }
-            }
-        }
-        _ if is_instance_key(key) => {
-            if s.block.is_some() {
-                b.error(line, format!("'{key}' does not take a {{ }} block"));
-            } else {
-                let args: Vec<&str> = s.args.iter().map(|a| a.text.as_str()).collect();
-                b.set(key, &args, line);
-            }
-        }
-        _ if is_global_key(key) => {
-            b.error(line, format!("'{key}' belongs inside global_defs {{ }}"))
-        }
-        "virtual_server" | "virtual_server_group" | "real_server" => {
-            b.error(
-                line,
-                format!("{key} (IPVS load balancing) is not supported by tinyvrrpd"),
-            );
-        }
-        _ => b.error(line, unknown("keyword", key)),
     }
-}
-
-fn nested_block_error(s: &Stmt, parent: &str, b: &mut Builder) {
-    if s.block.is_some() {
-        b.error(s.key.line, format!("unexpected '{{' inside {parent}"));
-    }
-}
-
-/// Starts a new `virtual_ipaddress` entry: an address (possibly mistyped, so a digit
-/// start is enough), never an option name such as `dev` or `label`.
-fn looks_like_address(w: &str) -> bool {
-    let addr = w.split('/').next().unwrap_or(w);
-    w.starts_with(|c: char| c.is_ascii_digit()) || addr.parse::<IpAddr>().is_ok()
 }
 
 #[cfg(test)]
@@ -415,6 +436,7 @@ mod tests {
     use crate::config::model::{InitialState, Vip};
     use crate::vrrp::timers::Centis;
     use crate::wire::Version;
+    use std::net::IpAddr;
 
     fn errors(text: &str) -> Vec<String> {
         parse("keepalived.conf", text)
@@ -498,7 +520,7 @@ mod tests {
     fn quoted_strings_and_escaped_comment_characters_are_words() {
         let i = one_instance(
             "vrrp_instance \"V 1\" {\ninterface eth0\nvirtual_router_id 1\n\
-             authentication {\nauth_type PASS\nauth_pass a\\#b\\!c\n}\nstate master ! comment\n\
+             authentication {\nauth_type PASS\nauth_pass a\\#b\\!c\n}\nstate MASTER ! comment\n\
              virtual_ipaddress { 192.0.2.10 }\n}\n",
         );
         assert_eq!(i.name, "V 1");
@@ -513,7 +535,7 @@ mod tests {
         assert_eq!(
             errors(text),
             [
-                "keepalived.conf:5: virtual_server (IPVS load balancing) is not supported by tinyvrrpd"
+                "keepalived.conf:5: 'virtual_server' is not supported by tinyvrrpd (IPVS load balancing)"
             ]
         );
     }
@@ -522,23 +544,57 @@ mod tests {
     fn unsupported_keepalived_features_are_errors_never_ignored() {
         let text = "vrrp_script chk {\n script \"/bin/true\"\n}\nvrrp_instance V {\ninterface eth0\n\
                     virtual_router_id 1\ntrack_script {\n chk\n}\nnotify_deleted \"/bin/x\"\nuse_ipvlan\n\
-                    virtual_ipaddress { 192.0.2.10 }\n}\nvrrp_sync_group G {\n group {\n V\n }\n notify_master /x\n}\n";
+                    virtual_ipaddress { 192.0.2.10 }\n}\nvrrp_sync_group G {\n group {\n V\n }\n notify_master /x\n}\n\
+                    vrrp_instance W {\ninterface eth0\nvirtual_router_id 2\nvirtual_routes {\n 0.0.0.0/0 via 192.0.2.1\n}\n\
+                    track_process {\n p\n}\nvirtual_ipaddress { 192.0.2.11 }\n}\n";
         assert_eq!(
             errors(text),
             [
-                "keepalived.conf:10: 'notify_deleted' is not supported by tinyvrrpd yet",
-                "keepalived.conf:11: 'use_ipvlan' is not supported by tinyvrrpd yet",
-                "keepalived.conf:18: 'notify_master' in vrrp_sync_group is not supported by tinyvrrpd yet (only group { })",
+                "keepalived.conf:10: 'notify_deleted' is not supported by tinyvrrpd (this notify variant; use notify)",
+                "keepalived.conf:11: 'use_ipvlan' is not supported by tinyvrrpd (virtual MACs on other interfaces, VRF, ipvlan)",
+                "keepalived.conf:14: warning: Sync group G has only 1 virtual router(s) - this probably isn't what you want",
+                "keepalived.conf:18: 'notify_master' is not supported by tinyvrrpd yet (sync-group notify and tracking)",
+                "keepalived.conf:23: 'virtual_routes' is not supported by tinyvrrpd yet (routes and rules that follow the VIP)",
+                "keepalived.conf:26: 'track_process' is not supported by tinyvrrpd yet (process and file tracking)",
             ]
         );
     }
 
     #[test]
-    fn other_global_defs_keywords_are_not_supported() {
-        let text = "global_defs {\n router_id lb\n vrrp_strict\n}\n";
+    fn global_defs_keywords_of_absent_subsystems_are_accepted_with_a_warning() {
+        // (process_names, line 7, asks for what tinyvrrpd is: accepted without a word.)
+        let text = "global_defs {\n notification_email {\n ops@example.org\n }\n smtp_server 192.0.2.25\n\
+                    enable_snmp_vrrp\n process_names\n lvs_sync_daemon eth0 VI_1\n vrrp_no_swap\n}\n\
+                    vrrp_instance V {\ninterface eth0\nvirtual_router_id 1\nsmtp_alert\nlvs_sync_daemon_interface eth0\n\
+                    virtual_ipaddress { 192.0.2.10 }\n}\n";
+        let c = parse("k.conf", text).unwrap();
+        let w: Vec<String> = c.warnings.iter().map(|w| w.to_string()).collect();
+        assert_eq!(
+            w,
+            [
+                "k.conf:2: warning: 'notification_email' ignored: tinyvrrpd sends no e-mail; use notify scripts",
+                "k.conf:5: warning: 'smtp_server' ignored: tinyvrrpd sends no e-mail; use notify scripts",
+                "k.conf:6: warning: 'enable_snmp_vrrp' ignored: tinyvrrpd has no SNMP or D-Bus; see tinyvrrpd status --json",
+                "k.conf:8: warning: 'lvs_sync_daemon' ignored: tinyvrrpd has no IPVS (LVS) part",
+                "k.conf:9: warning: 'vrrp_no_swap' ignored: keepalived's process tuning, not needed here",
+                "k.conf:14: warning: 'smtp_alert' ignored: tinyvrrpd sends no e-mail; use notify scripts",
+                "k.conf:15: warning: 'lvs_sync_daemon_interface' ignored: tinyvrrpd has no IPVS (LVS) part",
+            ]
+        );
+    }
+
+    #[test]
+    fn typos_are_errors_with_the_nearest_keyword() {
+        let text = "global_defs {\n smtp_sever x\n}\nvrrp_instance V {\ninterface eth0\nvirtual_router_id 1\n\
+                    prioirty 50\nvirtual_ipadress { 192.0.2.10 }\nvirtual_ipaddress { 192.0.2.10 }\n}\nvrrp_instanse W {\n}\n";
         assert_eq!(
             errors(text),
-            ["keepalived.conf:3: 'vrrp_strict' in global_defs is not supported by tinyvrrpd"]
+            [
+                "keepalived.conf:2: unknown keyword 'smtp_sever' (did you mean 'smtp_server'?)",
+                "keepalived.conf:7: unknown keyword 'prioirty' (did you mean 'priority'?)",
+                "keepalived.conf:8: unknown keyword 'virtual_ipadress' (did you mean 'virtual_ipaddress'?)",
+                "keepalived.conf:11: unknown keyword 'vrrp_instanse' (did you mean 'vrrp_instance'?)",
+            ]
         );
     }
 

@@ -1,5 +1,6 @@
 //! The native format: one `key = value` per line, keys named exactly as keepalived's
-//! keywords so one reference table documents both formats.
+//! keywords (looked up in the same table, `keywords.rs`) so one reference table
+//! documents both formats.
 //!
 //! ```text
 //! # comment; also after a value when preceded by whitespace: "priority = 150  # why"
@@ -15,82 +16,133 @@
 //! Values are whitespace-separated words; a word may be "double quoted" to hold spaces
 //! or a leading `#`.
 
-use super::build::{Builder, is_global_key, is_instance_key, is_script_key, unknown};
+use super::build::Builder;
 use super::error::ConfigError;
+use super::keywords::{self, Form, Key, Loc, Meaning, Place};
+use super::lex;
 use super::model::Config;
 
+/// Parses one file in this format (no includes: they are keepalived.conf syntax).
 pub fn parse(file: &str, text: &str) -> Result<Config, Vec<ConfigError>> {
     let mut b = Builder::new(file);
+    lines(&mut b, text);
+    super::validate::finish(b)
+}
+
+fn lines(b: &mut Builder, text: &str) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     for (n, raw) in text.lines().enumerate() {
-        let line = n as u32 + 1;
+        let at = Loc {
+            file: 0,
+            line: n as u32 + 1,
+        };
         let content = raw.trim();
         if content.is_empty() || content.starts_with('#') {
             continue;
         }
         let Some((key, value)) = content.split_once('=') else {
-            b.error(line, format!("expected `key = value`, found \"{content}\""));
+            b.error(at, format!("expected `key = value`, found \"{content}\""));
             continue;
         };
         let key = key.trim();
         if key.is_empty() {
-            b.error(line, format!("expected `key = value`, found \"{content}\""));
+            b.error(at, format!("expected `key = value`, found \"{content}\""));
             continue;
         }
         let args = match words(value) {
             Ok(args) if args.is_empty() => {
-                b.error(line, format!("expected a value after '=' for {key}"));
+                b.error(at, format!("expected a value after '=' for {key}"));
                 continue;
             }
             Ok(args) => args,
             Err(message) => {
-                b.error(line, message);
+                b.error(at, message);
                 continue;
             }
         };
-        match (key, &args[..]) {
-            ("instance", [name]) => b.instance(name, line),
-            ("vrrp_script", [name]) => b.script(name, line),
-            ("vrrp_sync_group", [name]) => b.group(name, line),
-            ("instance" | "vrrp_script" | "vrrp_sync_group", _) => b.error(
-                line,
+        let section = match key {
+            "instance" | "vrrp_instance" => Some(Place::Instance),
+            "vrrp_script" => Some(Place::Script),
+            "vrrp_sync_group" => Some(Place::Group),
+            _ => None,
+        };
+        match (section, &args[..]) {
+            (Some(place), [name]) => b.begin(place, name, at),
+            (Some(_), _) => b.error(
+                at,
                 format!("expected one name for {key}, found \"{}\"", args.join(" ")),
             ),
-            ("group", _) => b.group_members(&args, line),
-            _ if is_global_key(key) => {
-                if b.has_section() {
-                    b.error(
-                        line,
-                        format!("'{key}' is a global key; put it before the first section (instance, vrrp_script, vrrp_sync_group)"),
-                    );
-                } else {
-                    b.global(key, &args, line);
-                }
-            }
-            _ if is_script_key(key) && !b.in_script() => {
-                let place = b.section_name();
-                b.error(
-                    line,
-                    format!("'{key}' must follow a 'vrrp_script = NAME' line, not be in {place}"),
-                );
-            }
-            _ if is_instance_key(key) && !b.in_instance() => {
-                let msg = match b.has_section() {
-                    false => format!("'{key}' must follow an 'instance = NAME' line"),
-                    true => format!(
-                        "'{key}' must follow an 'instance = NAME' line, not be in {}",
-                        b.section_name()
-                    ),
-                };
-                b.error(line, msg);
-            }
-            _ => {
-                if !(b.set(key, &args, line) || b.set_script(key, &args, line)) {
-                    b.error(line, unknown("key", key));
-                }
-            }
+            (None, _) => keyword(b, key, &args, at),
         }
     }
-    b.finish()
+}
+
+/// A keyword of the current section (before the first one: a global one).
+fn keyword(b: &mut Builder, key: &str, args: &[&str], at: Loc) {
+    let place = b.place();
+    let found = match place {
+        Place::Top | Place::Global => {
+            keywords::lookup(Place::Global, key).or_else(|| keywords::lookup(Place::Top, key))
+        }
+        p => keywords::lookup(p, key),
+    };
+    let k = match found {
+        Some(Meaning::Set(k)) => k,
+        Some(Meaning::Ignored(w)) => return b.warn(at, w),
+        Some(Meaning::Holds) => return,
+        Some(Meaning::Refused(e)) => return b.error(at, e),
+        None => return b.error(at, misplaced(b, key)),
+    };
+    match k.form() {
+        Form::List | Form::Line if k == Key::Include => {
+            b.error(at, "include is keepalived.conf syntax".into())
+        }
+        Form::List
+            if matches!(
+                k,
+                Key::UnicastPeer | Key::VirtualIpaddress | Key::VirtualIpaddressExcluded
+            ) =>
+        {
+            for r in lex::address_entries(args) {
+                b.apply(k, &args[r], at);
+            }
+        }
+        Form::List | Form::Line => b.apply(k, args, at),
+        Form::Sub => b.error(
+            at,
+            "use auth_type = PASS and auth_pass = SECRET lines".into(),
+        ),
+        Form::Section => b.error(
+            at,
+            format!("'{key}' is keepalived.conf syntax; key=value files put globals first"),
+        ),
+    }
+}
+
+/// Where a key that is not one of the current section belongs, or that it is unknown.
+fn misplaced(b: &Builder, key: &str) -> String {
+    match keywords::places(key).first() {
+        // After a section has begun, a global key is misplaced too.
+        Some(Place::Global | Place::Top) if !b.has_section() => {
+            keywords::misplaced_or_unknown(b.place(), key)
+        }
+        Some(p) => {
+            let where_ = match p {
+                Place::Instance => "after an 'instance = NAME' line",
+                Place::Script => "after a 'vrrp_script = NAME' line",
+                Place::Group => "after a 'vrrp_sync_group = NAME' line",
+                _ => "before the first section (instance, vrrp_script, vrrp_sync_group)",
+            };
+            format!("'{key}' belongs {where_}, not in {}", b.section_name())
+        }
+        None => {
+            let place = match b.place() {
+                Place::Top => Place::Global,
+                p => p,
+            };
+            keywords::misplaced_or_unknown(place, key)
+        }
+    }
 }
 
 /// Splits a value into words, honouring "double quotes" and stopping at a `#` that starts
@@ -157,8 +209,8 @@ mod tests {
         assert_eq!(
             errors(&text),
             [
-                "tinyvrrpd.conf:5: unknown key 'foo'",
-                "tinyvrrpd.conf:6: 'use_ipvlan' is not supported by tinyvrrpd yet"
+                "tinyvrrpd.conf:5: unknown keyword 'foo'",
+                "tinyvrrpd.conf:6: 'use_ipvlan' is not supported by tinyvrrpd (virtual MACs on other interfaces, VRF, ipvlan)"
             ]
         );
     }
@@ -175,7 +227,9 @@ mod tests {
     fn instance_keys_before_any_instance_are_errors() {
         assert_eq!(
             errors(&format!("priority = 150\n{MINIMAL}")),
-            ["tinyvrrpd.conf:1: 'priority' must follow an 'instance = NAME' line"]
+            [
+                "tinyvrrpd.conf:1: 'priority' belongs after an 'instance = NAME' line, not in global_defs"
+            ]
         );
     }
 
@@ -184,7 +238,7 @@ mod tests {
         assert_eq!(
             errors(&format!("{MINIMAL}router_id = r1\n")),
             [
-                "tinyvrrpd.conf:5: 'router_id' is a global key; put it before the first section (instance, vrrp_script, vrrp_sync_group)"
+                "tinyvrrpd.conf:5: 'router_id' belongs before the first section (instance, vrrp_script, vrrp_sync_group), not in instance VI_1"
             ]
         );
     }

@@ -1,10 +1,11 @@
 //! The one validated configuration model. Both front-ends (key=value and keepalived.conf)
 //! produce exactly this; nothing downstream knows which format a setting came from.
 
+use super::error::ConfigError;
 use crate::vrrp::timers::Centis;
 use crate::wire::Version;
 use core::time::Duration;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -25,6 +26,32 @@ pub struct Config {
     /// `global_defs { vrrp_rlimit_rttime }`: CPU µs a real-time daemon may use without
     /// blocking before the kernel stops it.
     pub rlimit_rttime_us: u64,
+    /// `global_defs { startup_script CMD; startup_script_timeout S }`: run once before
+    /// the instances start, killed after the timeout (keepalived: 10 s).
+    pub startup_script: Option<(Command, Duration)>,
+    /// `shutdown_script`: run once after the instances have stopped.
+    pub shutdown_script: Option<(Command, Duration)>,
+    /// `vrrp_startup_delay`: instances stay in INIT this long after the daemon starts
+    /// (a router whose links come up slowly must not take over before it hears a Master).
+    pub startup_delay: Duration,
+    /// `dynamic_interfaces`: an instance whose interface does not exist (yet) waits for
+    /// it in FAULT instead of refusing to start.
+    pub dynamic_interfaces: bool,
+    /// `interface_up_down_delays { IF DOWN [UP] }`: link changes of IF count only once
+    /// they have lasted this long (debounce).
+    pub link_delays: Vec<LinkDelay>,
+    /// Everything accepted but ignored or adjusted, in file and line order: `-t` prints
+    /// it, the daemon logs it at start and reload.
+    pub warnings: Vec<ConfigError>,
+}
+
+/// One line of `interface_up_down_delays`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkDelay {
+    pub interface: String,
+    pub down: Duration,
+    pub up: Duration,
+    pub line: u32,
 }
 
 /// tinyvrrpd runs real-time by default (keepalived does only when configured): see
@@ -104,6 +131,10 @@ pub struct SyncGroup {
     pub name: String,
     pub line: u32,
     pub members: Vec<String>,
+    /// `sync_group_tracking_weight`: members keep their tracking weights. Without it
+    /// keepalived drops weighted scripts and zeroes interface weights of members (and
+    /// so does the configuration here, with keepalived's warnings).
+    pub tracking_weight: bool,
 }
 
 /// keepalived's `state` is the machine's start-up hint.
@@ -119,6 +150,26 @@ pub struct Vip {
     pub label: Option<String>,
 }
 
+/// keepalived's address options beyond `dev` and `label`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AddrOptions {
+    /// `brd ADDR` (`+`/`-` already resolved): IPv4 broadcast address of the VIP.
+    pub broadcast: Option<Ipv4Addr>,
+    /// `scope S`: the address scope (RT_SCOPE_*, 0 = global) the kernel records.
+    pub scope: Option<u8>,
+    /// `no_track`: the VIP's interface going down does not fault the instance.
+    pub no_track: bool,
+}
+
+/// `unicast_peer { ADDR min_ttl N max_ttl M }`: adverts from ADDR must arrive with a TTL
+/// (hop limit) in N..=M; keepalived then also checks that unicast senders are peers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerTtl {
+    pub addr: IpAddr,
+    pub min: u8,
+    pub max: u8,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Instance {
     pub name: String,
@@ -132,13 +183,20 @@ pub struct Instance {
     pub advert_interval: Centis,
     pub preempt: bool,
     pub preempt_delay: Duration,
-    /// Source of unicast adverts; None = multicast mode or the interface's primary address.
+    /// Source address of adverts, unicast or multicast: keepalived's `unicast_src_ip` or
+    /// `mcast_src_ip` (one setting there too); None = the interface's primary address.
     pub unicast_src: Option<IpAddr>,
     /// Non-empty = unicast mode: adverts go to each peer and only peers are listened to.
     pub unicast_peers: Vec<IpAddr>,
     /// VRRPv2 simple text password (auth type 1), zero-padded to 8 bytes.
     pub auth_pass: Option<[u8; 8]>,
     pub vips: Vec<Vip>,
+    /// Options of each VIP, index for index with `vips` (kept apart so `Vip` stays the
+    /// identity the reload diff compares).
+    pub vip_options: Vec<AddrOptions>,
+    /// `virtual_ipaddress_excluded`: added and removed with the VIPs but not advertised
+    /// (not in the advert's address list, so no 255 limit and no family rule).
+    pub vips_excluded: Vec<(Vip, AddrOptions)>,
     /// keepalived's garp_master_delay: the second gratuitous ARP burst after becoming
     /// master; zero disables it.
     pub garp_master_delay: Duration,
@@ -164,6 +222,33 @@ pub struct Instance {
     /// RFC 5798 Accept_Mode: `accept` (keepalived's default) or `no_accept`, under which
     /// a Master that is not the address owner drops traffic to its VIPs.
     pub accept: bool,
+    /// `strict_mode` / the global `vrrp_strict`: RFC conformance as keepalived enforces
+    /// it. What it implies for the other settings is already applied (see validate.rs).
+    pub strict: bool,
+    /// `skip_check_adv_addr` / `vrrp_skip_check_adv_addr`: a Backup does not compare the
+    /// address list of adverts from the Master it already follows with its own.
+    pub skip_check_adv_addr: bool,
+    /// `dont_track_primary`: `interface` going down does not fault the instance.
+    pub dont_track_primary: bool,
+    /// Multicast group of the adverts: `mcast_dst_ip`, else the global
+    /// `vrrp_mcast_group4`/`6` of the instance's family; None = the RFC's group.
+    pub mcast_group: Option<IpAddr>,
+    /// `unicast_ttl`: TTL (hop limit) of unicast adverts; None = 255.
+    pub unicast_ttl: Option<u8>,
+    /// Peers with a `min_ttl`/`max_ttl` range.
+    pub peer_ttl: Vec<PeerTtl>,
+    /// `unicast_fault_no_peer` on an instance left with no unicast_peer: it stays in FAULT
+    /// instead of falling back to multicast.
+    pub fault_no_peer: bool,
+    /// `lower_prio_no_advert`: a Master hearing a lower-priority advert does not answer.
+    pub lower_prio_no_advert: bool,
+    /// `higher_prio_send_advert`: a Master hearing a higher priority sends one advert
+    /// before it yields.
+    pub higher_prio_send_advert: bool,
+    /// `garp_lower_prio_delay` / `_repeat`: gratuitous ARPs (NAs) per VIP a Master sends
+    /// when it hears a lower priority, and the delay of a second such burst.
+    pub garp_lower_prio_delay: Duration,
+    pub garp_lower_prio_repeat: u8,
 }
 
 impl Instance {
@@ -184,6 +269,8 @@ impl Instance {
             unicast_peers: Vec::new(),
             auth_pass: None,
             vips: Vec::new(),
+            vip_options: Vec::new(),
+            vips_excluded: Vec::new(),
             garp_master_delay: Duration::from_secs(5),
             garp_master_repeat: 5,
             garp_master_refresh: Duration::ZERO,
@@ -196,6 +283,17 @@ impl Instance {
             vmac: None,
             vmac_xmit_base: false,
             accept: true,
+            strict: false,
+            skip_check_adv_addr: false,
+            dont_track_primary: false,
+            mcast_group: None,
+            unicast_ttl: None,
+            peer_ttl: Vec::new(),
+            fault_no_peer: false,
+            lower_prio_no_advert: false,
+            higher_prio_send_advert: false,
+            garp_lower_prio_delay: Duration::from_secs(5),
+            garp_lower_prio_repeat: 5,
         }
     }
 
@@ -203,8 +301,13 @@ impl Instance {
         !self.unicast_peers.is_empty()
     }
 
-    /// An instance serves one family, that of its first VIP (validated).
+    /// An instance serves one family (validated): that of its first VIP, or without VIPs
+    /// that of its source or peer addresses (as keepalived decides); IPv4 otherwise.
     pub fn is_ipv6(&self) -> bool {
-        self.vips.first().is_some_and(|v| v.addr.is_ipv6())
+        let first = self.vips.first().map(|v| v.addr);
+        first
+            .or(self.unicast_src)
+            .or(self.unicast_peers.first().copied())
+            .is_some_and(|a| a.is_ipv6())
     }
 }

@@ -115,6 +115,7 @@ fn check_errors(text: &str, errors: &[ConfigError]) {
 /// The promises of the validated model that the daemon relies on.
 fn check_config(text: &str, c: &Config) {
     assert!(!c.instances.is_empty(), "{text}");
+    assert!(c.warnings.iter().all(|w| !w.is_error()), "{text}");
     for (n, i) in c.instances.iter().enumerate() {
         let dup = c.instances[..n]
             .iter()
@@ -127,8 +128,19 @@ fn check_config(text: &str, c: &Config) {
             Version::V2 => assert!(cs % 100 == 0 && (100..=25_500).contains(&cs), "{text}"),
             Version::V3 => assert!((1..=4095).contains(&cs) && i.auth_pass.is_none(), "{text}"),
         }
-        assert!(i.unicast_src.is_none() || i.is_unicast(), "{text}");
-        assert!(!i.vips.is_empty() && i.vips.len() <= 255, "{text}");
+        let max = if i.is_ipv6() { 89 } else { 255 };
+        assert!(i.vips.len() <= max, "{text}");
+        // No VIPs only where keepalived runs without them: VRRPv2, not strict.
+        assert!(
+            !i.vips.is_empty() || (i.version == Version::V2 && !i.strict),
+            "{text}"
+        );
+        assert_eq!(i.vips.len(), i.vip_options.len(), "{text}");
+        assert!(
+            !i.strict || (i.auth_pass.is_none() && !i.is_unicast()),
+            "{text}"
+        );
+        assert!(i.priority != 255 || i.preempt, "{text}");
         // One family per instance, that of the first VIP; IPv6 is VRRPv3.
         let v6 = i.is_ipv6();
         let same = |a: &std::net::IpAddr| a.is_ipv6() == v6;

@@ -2,6 +2,7 @@
 //! the clock and syslog. Thin wrappers; policy lives in `daemon` and the core.
 pub mod arp;
 pub mod clock;
+pub mod conffiles;
 pub mod control;
 pub mod iface;
 pub mod netlink;

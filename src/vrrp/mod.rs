@@ -1,4 +1,5 @@
 //! The VRRP protocol core: pure, sans-IO. Imports nothing but `wire`.
+pub mod advaddr;
 pub mod duplicate;
 pub mod group;
 pub mod lowprio;

@@ -98,6 +98,7 @@ pub fn check_errors(text: &str, errors: &[ConfigError]) {
 /// What the validated model promises the daemon (README's keyword table).
 pub fn check_config(c: &Config) {
     assert!(!c.instances.is_empty());
+    assert!(c.warnings.iter().all(|w| !w.is_error()), "an error among the warnings");
     let mut names = HashSet::new();
     let mut ids = HashSet::new();
     for i in &c.instances {
@@ -135,9 +136,9 @@ pub fn check_config(c: &Config) {
         assert!(i.preempt_delay.as_secs() <= 1000);
         assert!(i.garp_master_delay.as_secs() <= 1000);
         assert!(i.garp_master_repeat >= 1);
-        if i.unicast_src.is_some() {
-            assert!(i.is_unicast(), "{name}: unicast_src_ip without peers");
-        }
+        // An address owner always preempts; strict mode has no auth and no peers.
+        assert!(i.priority != 255 || i.preempt, "{name}: owner with nopreempt");
+        assert!(!i.strict || (i.auth_pass.is_none() && !i.is_unicast()), "{name}: strict");
         let peers: HashSet<_> = i.unicast_peers.iter().collect();
         assert_eq!(peers.len(), i.unicast_peers.len(), "{name}: duplicate peer");
         // One family per instance, that of the first VIP; IPv6 is VRRPv3.
@@ -146,7 +147,12 @@ pub fn check_config(c: &Config) {
             assert_eq!(a.is_ipv6(), v6, "{name}: mixed families");
         }
         assert!(!v6 || i.version == Version::V3, "{name}: IPv6 over VRRPv2");
-        assert!(!i.vips.is_empty(), "{name}: no VIP");
+        // No VIPs only where keepalived runs without: VRRPv2, not strict.
+        assert!(
+            !i.vips.is_empty() || (i.version == Version::V2 && !i.strict),
+            "{name}: no VIP"
+        );
+        assert_eq!(i.vips.len(), i.vip_options.len(), "{name}: vip_options");
         let max = if v6 { 128 } else { 32 };
         for v in &i.vips {
             assert!(
