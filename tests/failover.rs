@@ -411,6 +411,46 @@ fn a_routed_unicast_peer_is_heard_whatever_its_ttl() {
     assert!(!lab.log('a').contains("TTL 252"), "{}", lab.log('a'));
 }
 
+/// keepalived's unicast_ttl (the TTL a unicast advert leaves with) and a peer's
+/// min_ttl/max_ttl (the range its adverts must arrive in): a routed pair told so.
+#[test]
+fn unicast_ttl_and_a_peers_ttl_range_work_together() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let seed = |name| std::fs::read_to_string(config_path(name)).unwrap();
+    let a = seed("syslog1.conf").replace("  advert_int 1 ", "  unicast_ttl 64\n  advert_int 1 ");
+    assert!(a.contains("unicast_ttl 64"));
+    let a = lab.write_config("a.conf", &a);
+    let b_range = |min: u8| {
+        let range = format!("192.0.2.11 min_ttl {min} max_ttl 64");
+        seed("syslog2.conf").replace("192.0.2.11                  # IP of MASTER node", &range)
+    };
+    let b = lab.write_config("b.conf", &b_range(60));
+    lab.start('a', &a);
+    lab.start('b', &b);
+    lab.wait_sole_owner('a', Duration::from_secs(5));
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(lab.has_vip('a') && !lab.has_vip('b'), "{}", lab.log('b'));
+    assert!(!lab.log('b').contains("MASTER STATE"), "{}", lab.log('b'));
+    // A range a's TTL 64 is outside of: b no longer hears a (keepalived's words).
+    std::fs::write(&b, b_range(65)).unwrap();
+    lab.signal('b', libc::SIGHUP);
+    lab.wait_log(
+        'b',
+        "(VI_1) TTL/HL 64 from 192.0.2.11 not in range [65, 64]",
+        1,
+        Duration::from_secs(3),
+    );
+    lab.wait_log(
+        'b',
+        "(VI_1) Entering MASTER STATE",
+        1,
+        Duration::from_secs(5),
+    );
+}
+
 /// An instance removed by a reload resigns and takes its VIP with it; the daemon goes on.
 #[test]
 fn reload_removing_an_instance_removes_its_vip() {

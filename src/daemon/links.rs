@@ -235,29 +235,34 @@ impl Links {
         }
     }
 
-    /// Send `advert` from `src` on link `id` to each of `peers`, or to the VRRP group
-    /// when there are none; `who` names the instance in debug lines.
+    /// Send `advert` from `src` on link `id` to each of `peers` (with `unicast_ttl`, if
+    /// set), or to the VRRP group when there are none; `who` names the instance in debug
+    /// lines.
     pub fn send(
         &mut self,
         id: LinkId,
         who: &str,
         advert: &packet::Repr<'_>,
         src: IpAddr,
-        peers: &[IpAddr],
+        (peers, unicast_ttl): (&[IpAddr], Option<u8>),
     ) -> SendFailures {
         let mut failures = SendFailures::new();
         let Some(l) = self.slots.get(id.0).and_then(Option::as_ref) else {
             return failures;
         };
         let multicast = [group(src.is_ipv6())];
-        let dsts = if peers.is_empty() { &multicast } else { peers };
+        let (dsts, ttl) = if peers.is_empty() {
+            (&multicast[..], None)
+        } else {
+            (peers, unicast_ttl)
+        };
         for &dst in dsts {
             let res = advert
                 .emit(&mut self.buf[..], src, dst)
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))
                 .and_then(|n| match (src, dst) {
-                    (IpAddr::V4(s), IpAddr::V4(d)) => l.sock.send(s, d, &self.buf[..n]),
-                    (IpAddr::V6(s), IpAddr::V6(d)) => l.sock.send_v6(s, d, &self.buf[..n]),
+                    (IpAddr::V4(s), IpAddr::V4(d)) => l.sock.send(s, d, &self.buf[..n], ttl),
+                    (IpAddr::V6(s), IpAddr::V6(d)) => l.sock.send_v6(s, d, &self.buf[..n], ttl),
                     _ => Err(io::Error::new(
                         io::ErrorKind::InvalidInput,
                         "mixed address families",

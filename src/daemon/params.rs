@@ -45,10 +45,20 @@ pub fn params(inst: &Instance) -> Params {
         },
         garp_follow_up: inst.vmac.is_some(),
         hold_vips_on_stop: inst.vmac.is_none(),
-        // keepalived's lower_prio_no_advert, garp_lower_prio_repeat/_delay: their
-        // defaults until the keepalived.conf front-end reads them.
-        lower_prio: LowerPrio::default(),
+        lower_prio: LowerPrio {
+            no_advert: inst.lower_prio_no_advert,
+            garp_repeat: inst.garp_lower_prio_repeat,
+            garp_delay: inst.garp_lower_prio_delay,
+        },
+        higher_prio_send_advert: inst.higher_prio_send_advert,
     }
+}
+
+/// The TTL range adverts from `peer` must arrive in (`min_ttl`/`max_ttl`), if it has
+/// one.
+pub fn peer_ttl(inst: &Instance, peer: IpAddr) -> Option<(u8, u8)> {
+    let t = inst.peer_ttl.iter().find(|t| t.addr == peer)?;
+    Some((t.min, t.max))
 }
 
 /// RFC 5798 §5.2.9: an IPv6 virtual router's first address is its link-local address.

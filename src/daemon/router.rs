@@ -20,7 +20,7 @@ use crate::vrrp::machine::{Action, Advert, Discard, Machine, Reason, State};
 use crate::vrrp::reload::Identity;
 use crate::vrrp::timers::Instant;
 use crate::vrrp::track::Verdict;
-use crate::vrrp::ttl;
+use crate::vrrp::ttl::{self, TtlError};
 use crate::wire::packet;
 use log::{debug, info, warn};
 use std::net::{IpAddr, Ipv6Addr};
@@ -209,15 +209,23 @@ impl Router {
         now: Instant,
         io: &mut Io,
     ) -> bool {
-        // Per-peer ranges (`min_ttl`/`max_ttl`) come with keepalived's unicast_peer block.
-        if let Err(e) = ttl::check(ttl, self.cfg.is_unicast(), None) {
+        let range = params::peer_ttl(&self.cfg, adv.src);
+        if let Err(e) = ttl::check(ttl, self.cfg.is_unicast(), range) {
             io.links.count_drop(via, "ttl");
             if io.limiter.admit(now, adv.src, "ttl").is_some() {
-                warn!(
-                    "{}: dropped VRRP packet from {}: {e}",
-                    io.links.name(via),
-                    adv.src
-                );
+                let (name, src) = (&self.cfg.name, adv.src);
+                match e {
+                    // keepalived's words for a peer's range.
+                    TtlError::OutOfRange { ttl, min, max } => {
+                        warn!("({name}) TTL/HL {ttl} from {src} not in range [{min}, {max}]")
+                    }
+                    TtlError::Not255(_) => {
+                        warn!(
+                            "{}: dropped VRRP packet from {src}: {e}",
+                            io.links.name(via)
+                        )
+                    }
+                }
             }
             return false;
         }
@@ -451,9 +459,13 @@ impl Router {
             auth: c.auth_pass.map_or(packet::Auth::None, packet::Auth::Pass),
             addrs: &self.wire_addrs,
         };
-        let failures = io
-            .links
-            .send(self.link, &c.name, &repr, src, &c.unicast_peers);
+        let failures = io.links.send(
+            self.link,
+            &c.name,
+            &repr,
+            src,
+            (&c.unicast_peers, c.unicast_ttl),
+        );
         for (dst, kind) in failures {
             if io.limiter.admit(now, dst, "send").is_some() {
                 warn!("({}) cannot send advert to {dst}: {kind}", c.name);

@@ -282,8 +282,15 @@ impl VrrpSocket {
     }
 
     /// Send a VRRP message from `src` (our link-local address) to `dst`; IPV6_PKTINFO
-    /// pins the source the checksum covered and the outgoing interface.
-    pub fn send_v6(&self, src: Ipv6Addr, dst: Ipv6Addr, payload: &[u8]) -> io::Result<()> {
+    /// pins the source the checksum covered and the outgoing interface. `hops`: another
+    /// hop limit than the socket's 255 for this message (keepalived's `unicast_ttl`).
+    pub fn send_v6(
+        &self,
+        src: Ipv6Addr,
+        dst: Ipv6Addr,
+        payload: &[u8],
+        hops: Option<u8>,
+    ) -> io::Result<()> {
         // SAFETY: sockaddr_in6 is plain old data; all-zero is valid.
         let mut sin6: libc::sockaddr_in6 = unsafe { core::mem::zeroed() };
         sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
@@ -300,9 +307,8 @@ impl VrrpSocket {
             self.fd.as_raw_fd(),
             &sin6,
             payload,
-            libc::IPPROTO_IPV6,
-            libc::IPV6_PKTINFO,
-            info,
+            (libc::IPPROTO_IPV6, libc::IPV6_PKTINFO, info),
+            hops.map(|h| (libc::IPV6_HOPLIMIT, h)),
         )
     }
 
@@ -334,8 +340,15 @@ impl VrrpSocket {
 
     /// Send a VRRP message from `src` (which must be a local address) to `dst`. The
     /// kernel builds the IP header; IP_PKTINFO pins the source, which the v3 checksum
-    /// covered, and the outgoing interface.
-    pub fn send(&self, src: Ipv4Addr, dst: Ipv4Addr, payload: &[u8]) -> io::Result<()> {
+    /// covered, and the outgoing interface. `ttl`: another TTL than the socket's 255 for
+    /// this message (keepalived's `unicast_ttl`).
+    pub fn send(
+        &self,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        payload: &[u8],
+        ttl: Option<u8>,
+    ) -> io::Result<()> {
         // SAFETY: sockaddr_in is plain old data; all-zero is valid.
         let mut sin: libc::sockaddr_in = unsafe { core::mem::zeroed() };
         sin.sin_family = libc::AF_INET as libc::sa_family_t;
@@ -351,22 +364,21 @@ impl VrrpSocket {
             self.fd.as_raw_fd(),
             &sin,
             payload,
-            libc::IPPROTO_IP,
-            libc::IP_PKTINFO,
-            info,
+            (libc::IPPROTO_IP, libc::IP_PKTINFO, info),
+            ttl.map(|t| (libc::IP_TTL, t)),
         )
     }
 }
 
-/// sendmsg(2) of `payload` to `addr` with one control message (`level`, `ty`, `info`):
-/// the packet-info that pins source address and interface, for both families.
+/// sendmsg(2) of `payload` to `addr` with control messages: the packet-info that pins
+/// source address and interface (`level`, `ty`, `info`), for both families, and maybe a
+/// TTL or hop limit (`ty`, value) at the same level.
 fn send_with_pktinfo<A, P: Copy>(
     fd: RawFd,
     addr: &A,
     payload: &[u8],
-    level: libc::c_int,
-    ty: libc::c_int,
-    info: P,
+    (level, ty, info): (libc::c_int, libc::c_int, P),
+    ttl: Option<(libc::c_int, u8)>,
 ) -> io::Result<()> {
     // SAFETY: msghdr is plain old data; all-zero is valid.
     let mut msg: libc::msghdr = unsafe { core::mem::zeroed() };
@@ -375,13 +387,15 @@ fn send_with_pktinfo<A, P: Copy>(
         iov_len: payload.len(),
     };
     // u64 elements keep the control buffer aligned for cmsghdr.
-    let mut cbuf = [0u64; 8];
+    let mut cbuf = [0u64; 10];
     let size = core::mem::size_of::<P>() as u32;
+    let int = core::mem::size_of::<libc::c_int>() as u32;
     // SAFETY: CMSG_SPACE is a pure size computation.
-    let space = unsafe { libc::CMSG_SPACE(size) } as usize;
+    let (first, second) = unsafe { (libc::CMSG_SPACE(size), libc::CMSG_SPACE(int)) };
+    let space = first as usize + if ttl.is_some() { second as usize } else { 0 };
     assert!(
         space <= core::mem::size_of_val(&cbuf),
-        "control message too large"
+        "control messages too large"
     );
     msg.msg_name = (addr as *const A).cast_mut().cast();
     msg.msg_namelen = core::mem::size_of::<A>() as libc::socklen_t;
@@ -389,14 +403,23 @@ fn send_with_pktinfo<A, P: Copy>(
     msg.msg_iovlen = 1;
     msg.msg_control = cbuf.as_mut_ptr().cast();
     msg.msg_controllen = space as _;
-    // SAFETY: msg_control points to `space` writable, aligned bytes (checked above), enough
-    // for one control message of P; CMSG_FIRSTHDR is therefore non-null.
+    // SAFETY: msg_control points to `space` writable, aligned bytes (checked above),
+    // enough for the control messages written here; CMSG_FIRSTHDR is therefore non-null,
+    // and so is CMSG_NXTHDR when a second one fits.
     unsafe {
         let cmsg = libc::CMSG_FIRSTHDR(&msg);
         (*cmsg).cmsg_level = level;
         (*cmsg).cmsg_type = ty;
         (*cmsg).cmsg_len = libc::CMSG_LEN(size) as _;
         core::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<P>(), info);
+        if let Some((ty, value)) = ttl {
+            let next = libc::CMSG_NXTHDR(&msg, cmsg);
+            (*next).cmsg_level = level;
+            (*next).cmsg_type = ty;
+            (*next).cmsg_len = libc::CMSG_LEN(int) as _;
+            let v = libc::c_int::from(value);
+            core::ptr::write_unaligned(libc::CMSG_DATA(next).cast::<libc::c_int>(), v);
+        }
     }
     // SAFETY: every pointer in msg refers to a live value for the duration of the call.
     cvt_size(unsafe { libc::sendmsg(fd, &msg, 0) }).map(drop)

@@ -66,6 +66,7 @@ mod tests {
             garp_follow_up: false,
             hold_vips_on_stop: true,
             lower_prio: Default::default(),
+            higher_prio_send_advert: false,
         };
         Machine::new(p, US)
     }

@@ -223,6 +223,9 @@ pub struct Params {
     pub hold_vips_on_stop: bool,
     /// How a Master answers a lower priority (`lowprio`).
     pub lower_prio: LowerPrio,
+    /// keepalived's `higher_prio_send_advert`: a Master hearing a higher priority sends
+    /// one advert of its own before it yields (the other side learns of it at once).
+    pub higher_prio_send_advert: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -623,6 +626,9 @@ impl Machine {
                 now + self.params.advert_interval.as_duration(),
             );
         } else if adv.priority > own || (adv.priority == own && adv.src > self.local_addr) {
+            if self.params.higher_prio_send_advert {
+                self.send_advert(own);
+            }
             if self.params.version == Version::V3 {
                 self.master_adver_interval = adv.interval.as_duration();
             }

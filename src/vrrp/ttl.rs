@@ -3,6 +3,7 @@
 //! Unicast peers may sit behind routers, so keepalived skips the check for them and lets
 //! each peer name the range it arrives with instead (`unicast_peer { ADDR min_ttl N
 //! max_ttl M }`); so do we — a routed peer whose adverts were all dropped made two Masters.
+//! (The sending side is `unicast_ttl`.)
 
 use core::fmt;
 
@@ -20,7 +21,6 @@ impl fmt::Display for TtlError {
         match *self {
             // The words of the codec's drop, which users already grep for.
             TtlError::Not255(t) => write!(f, "TTL {t}, must be 255"),
-            // keepalived's: "TTL/HL %d from %s not in range [%d, %d]".
             TtlError::OutOfRange { ttl, min, max } => {
                 write!(f, "TTL/HL {ttl} not in range [{min}, {max}]")
             }

@@ -32,6 +32,7 @@ fn params(priority: u8) -> Params {
         garp_follow_up: false,
         hold_vips_on_stop: true,
         lower_prio: LowerPrio::default(),
+        higher_prio_send_advert: false,
     }
 }
 
@@ -1354,4 +1355,24 @@ fn garp_lower_prio_repeat_and_delay_shape_the_answer() {
             "{acts:?}"
         );
     }
+}
+
+/// keepalived's higher_prio_send_advert: one advert before yielding.
+#[test]
+fn higher_prio_send_advert_sends_one_advert_before_yielding() {
+    let (mut m, now) = settled_master(Params {
+        higher_prio_send_advert: true,
+        ..params(150)
+    });
+    m.handle_advert(now, &advert(N2, 200)).unwrap();
+    let acts = drain(&mut m);
+    assert_eq!(acts[0], Action::SendAdvert { priority: 150 });
+    assert_eq!(m.state(), State::Backup);
+    let (mut m, now) = settled_master(params(150));
+    m.handle_advert(now, &advert(N2, 200)).unwrap();
+    let acts = drain(&mut m);
+    assert!(
+        !acts.contains(&Action::SendAdvert { priority: 150 }),
+        "{acts:?}"
+    );
 }

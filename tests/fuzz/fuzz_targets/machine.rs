@@ -97,6 +97,7 @@ fn params(inp: &mut Input, vrid: u8, version: Version) -> Params {
             garp_repeat: inp.u8() % 6,
             garp_delay: Duration::from_secs(u64::from(inp.u8()) % 8),
         },
+        higher_prio_send_advert: inp.bool(),
     }
 }
 
