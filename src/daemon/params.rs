@@ -7,7 +7,7 @@ use crate::vrrp::lowprio::LowerPrio;
 use crate::vrrp::machine::Params;
 use crate::vrrp::reload::Identity;
 use crate::wire::{self, packet};
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 
 /// What makes an instance the same virtual router across a reload.
 pub fn identity(i: &Instance) -> Identity<'_> {
@@ -59,14 +59,6 @@ pub fn params(inst: &Instance) -> Params {
 pub fn peer_ttl(inst: &Instance, peer: IpAddr) -> Option<(u8, u8)> {
     let t = inst.peer_ttl.iter().find(|t| t.addr == peer)?;
     Some((t.min, t.max))
-}
-
-/// RFC 5798 §5.2.9: an IPv6 virtual router's first address is its link-local address.
-/// keepalived says so (multicast only) and goes on; `strict_mode` makes it an error.
-pub fn first_vip_should_be_link_local(inst: &Instance) -> bool {
-    let first = inst.vips.first().map(|v| v.addr);
-    let link_local = |a: Ipv6Addr| a.segments()[0] & 0xffc0 == 0xfe80;
-    !inst.is_unicast() && matches!(first, Some(IpAddr::V6(a)) if !link_local(a))
 }
 
 /// The VIPs in advert wire form.
@@ -127,16 +119,6 @@ mod tests {
         assert_ne!(identity(&v4), identity(&v6));
         let p = crate::vrrp::reload::plan(&[identity(&v4)], &[identity(&v6)]);
         assert_eq!((p.keep.len(), p.remove, p.add), (0, vec![0], vec![0]));
-    }
-
-    #[test]
-    fn an_ipv6_multicast_router_should_list_its_link_local_address_first() {
-        assert!(first_vip_should_be_link_local(&inst("2001:db8::10")));
-        assert!(!first_vip_should_be_link_local(&inst("fe80::10")));
-        assert!(!first_vip_should_be_link_local(&inst("192.0.2.10")));
-        let mut unicast = inst("2001:db8::10");
-        unicast.unicast_peers = vec!["2001:db8::12".parse().unwrap()];
-        assert!(!first_vip_should_be_link_local(&unicast));
     }
 
     #[test]

@@ -169,13 +169,6 @@ impl Router {
             }
         }
         let c = &self.cfg;
-        if params::first_vip_should_be_link_local(c) {
-            // keepalived's words.
-            info!(
-                "({}) the first IPv6 VIP address should be link local",
-                c.name
-            );
-        }
         let mode = if c.is_unicast() {
             "unicast"
         } else {
