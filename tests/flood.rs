@@ -31,14 +31,6 @@ fn pair() -> Lab {
     };
     let a = lab.write_config("a.kv", &conf("syslog1.kv"));
     let b = lab.write_config("b.kv", &conf("syslog2.kv"));
-    if let Ok(bin) = std::env::var("TINYVRRPD_BIN") {
-        let bin = TinyBin {
-            path: bin.into(),
-            emulator: None,
-        };
-        lab.use_binary('a', &bin);
-        lab.use_binary('b', &bin);
-    }
     lab.start('a', &a);
     lab.start('b', &b);
     lab.wait_sole_owner('a', Duration::from_secs(5));

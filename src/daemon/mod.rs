@@ -86,17 +86,12 @@ enum Timer {
     Routers,
     /// Checks due to start, runs due to be killed.
     Checks,
-    /// IPv6 instances looking for their link-local address.
-    Sources,
+    /// Mute instances trying again (`vrrp::ready`).
+    Retry,
     /// Queued commands over their time.
     Children,
 }
-const TIMERS: [Timer; 4] = [
-    Timer::Routers,
-    Timer::Checks,
-    Timer::Sources,
-    Timer::Children,
-];
+const TIMERS: [Timer; 4] = [Timer::Routers, Timer::Checks, Timer::Retry, Timer::Children];
 
 pub struct Daemon {
     paths: Paths,
@@ -144,6 +139,10 @@ impl Daemon {
         };
         let instances = core::mem::take(&mut config.instances);
         d.routers.start(instances, notifiers, &mut d.io)?;
+        d.sync_links();
+        // Before the stale-VIP clean-up, which must never take the source address.
+        d.refresh_sources();
+        d.routers.start_up(&mut d.io);
         let now = clock::now();
         for r in d.routers.iter() {
             r.start_firewall(now, &mut d.io);
@@ -162,6 +161,7 @@ impl Daemon {
             .set_checks(scripts, now, &mut self.io.children);
         self.tracking.set_interfaces(&self.routers.interfaces());
         self.sync_links();
+        self.refresh_sources();
         self.router_id = config.router_id.unwrap_or_else(os::hostname);
         self.run_checks(now);
         self.refresh_health(now);
@@ -234,6 +234,9 @@ impl Daemon {
                 self.fire(t, now);
             }
         }
+        if self.routers.take_went_mute() {
+            self.refresh_health(now);
+        }
         Ok(())
     }
 
@@ -241,8 +244,8 @@ impl Daemon {
         match t {
             Timer::Routers => self.routers.next_deadline(),
             Timer::Checks if !self.stopping => self.tracking.next_deadline(),
-            Timer::Sources if !self.stopping => self.routers.next_source_poll(),
-            Timer::Checks | Timer::Sources => None,
+            Timer::Retry if !self.stopping => self.routers.next_retry(),
+            Timer::Checks | Timer::Retry => None,
             Timer::Children => self.io.children.next_deadline(),
         }
     }
@@ -251,8 +254,8 @@ impl Daemon {
         match t {
             Timer::Routers => self.routers.handle_timeouts(now, &mut self.io),
             Timer::Checks => self.run_checks(now),
-            Timer::Sources => {
-                if self.routers.resolve_sources(now) {
+            Timer::Retry => {
+                if self.routers.unmute(now, false) {
                     self.refresh_health(now);
                 }
             }
@@ -327,26 +330,51 @@ impl Daemon {
         max
     }
 
-    /// Interface news: re-open the links of a re-created interface, update tracked
-    /// interfaces, and re-evaluate. Returns whether more news is waiting.
+    /// Interface news: open the links of an interface that appeared or was created
+    /// again, update tracked interfaces and virtual MACs, pick sources again when
+    /// addresses changed, and re-evaluate. Returns whether more news is waiting.
     fn link_news(&mut self) -> bool {
-        let mut changed = false;
+        let (mut changed, mut links, mut addresses) = (false, false, false);
         let (news, more) = self.monitor.read();
         for news in news {
             match news {
-                News::Lost => changed |= self.tracking.relearn(),
+                News::Lost => {
+                    changed |= self.tracking.relearn();
+                    links |= self.io.links.relearn();
+                    addresses = true;
+                }
                 News::Link(ev) => {
-                    if ev.up && self.io.links.reopen(&ev.name, ev.index) {
-                        self.sync_links();
-                    }
+                    let index = (!ev.gone).then_some(ev.index);
+                    links |= self.io.links.interface_changed(&ev.name, index);
                     changed |= self.tracking.link_changed(&ev.name, ev.up);
                 }
+                News::Addresses => addresses = true,
             }
+        }
+        if links {
+            self.routers.attach(&mut self.io);
+            self.sync_links();
+        }
+        if links || addresses {
+            // What made an instance mute may be what changed.
+            self.routers.unmute(clock::now(), true);
+            self.refresh_sources();
+            changed = true;
         }
         if changed {
             self.refresh_health(clock::now());
         }
         more
+    }
+
+    /// Every router's source from the host's addresses as they are now.
+    fn refresh_sources(&mut self) {
+        match self.io.netlink.addresses() {
+            Ok(table) => {
+                self.routers.set_sources(&table, &self.io.links);
+            }
+            Err(e) => warn!("cannot read the interfaces' addresses: {e}"),
+        }
     }
 
     /// Start due checks and kill overdue runs.

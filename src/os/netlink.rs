@@ -1,5 +1,6 @@
-//! Adding and removing addresses through rtnetlink (RTM_NEWADDR / RTM_DELADDR), and
-//! link state events (RTM_NEWLINK / RTM_DELLINK) for interface tracking.
+//! Adding and removing addresses through rtnetlink (RTM_NEWADDR / RTM_DELADDR), the
+//! addresses of every interface (a dump, and news of their changes: where adverts leave
+//! from), and link state events (RTM_NEWLINK / RTM_DELLINK) for interface tracking.
 //! The message bytes are built by pure functions so they are unit-tested without root.
 use super::{cvt, cvt_size, socket};
 use std::io;
@@ -10,6 +11,15 @@ const NLMSG_HDRLEN: usize = 16;
 const IFA_ADDRESS: u16 = 1;
 const IFA_LOCAL: u16 = 2;
 const IFA_LABEL: u16 = 3;
+const IFA_FLAGS: u16 = 8;
+const NLMSG_DONE: u16 = 3;
+const IFADDRMSG_LEN: usize = 8;
+/// An IPv4 address that is not the first of its subnet on the interface.
+pub const IFA_F_SECONDARY: u32 = 0x01;
+pub const IFA_F_DADFAILED: u32 = 0x08;
+/// An IPv6 address still in duplicate address detection.
+pub const IFA_F_TENTATIVE: u32 = 0x40;
+pub const RT_SCOPE_LINK: u8 = 253;
 const IFA_F_NODAD: u8 = 0x02;
 const NLMSG_ERROR: u16 = 2;
 
@@ -120,7 +130,10 @@ impl Netlink {
         match self.request(&msg, seq)? {
             0 => Ok(Outcome::Done),
             libc::EEXIST if op == AddrOp::Add => Ok(Outcome::Unchanged),
-            libc::EADDRNOTAVAIL | libc::ENOENT | libc::ESRCH if op == AddrOp::Del => {
+            // (ENODEV: the address went with its interface.)
+            libc::EADDRNOTAVAIL | libc::ENOENT | libc::ESRCH | libc::ENODEV
+                if op == AddrOp::Del =>
+            {
                 Ok(Outcome::Unchanged)
             }
             e => Err(io::Error::from_raw_os_error(e)),
@@ -147,6 +160,33 @@ impl Netlink {
         }
     }
 
+    /// Every address of every interface, in the kernel's order (for IPv4 an interface's
+    /// primary address before its secondaries).
+    pub fn addresses(&self) -> io::Result<Vec<AddrEntry>> {
+        let seq = self.next_seq();
+        let flags = (libc::NLM_F_REQUEST | libc::NLM_F_DUMP) as u16;
+        let mut msg = vec![0u8; NLMSG_HDRLEN + IFADDRMSG_LEN];
+        msg[NLMSG_HDRLEN] = libc::AF_UNSPEC as u8;
+        finish_header(&mut msg, libc::RTM_GETADDR, flags, seq);
+        self.send(&msg)?;
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; 16 * 1024];
+        // A dump comes in several datagrams, the kernel's answer to our request: bounded
+        // waits for each, as for a request's ACK.
+        for _ in 0..200 {
+            let Some(n) = self.recv_within(&mut buf, 100)? else {
+                continue;
+            };
+            if addr_entries(&buf[..n], Some(seq), &mut out) {
+                return Ok(out);
+            }
+        }
+        Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "no end to the address dump",
+        ))
+    }
+
     /// Delete a link; one that is already gone is not an error.
     pub fn del_link(&self, index: u32) -> io::Result<()> {
         let seq = self.next_seq();
@@ -165,6 +205,22 @@ impl Netlink {
 
     /// Send one request and wait for its ACK; the errno it carries (0 = success).
     fn request(&self, msg: &[u8], seq: u32) -> io::Result<i32> {
+        self.send(msg)?;
+        let mut reply = [0u8; 1024];
+        // The kernel answers these requests synchronously, but wait briefly in case it
+        // has not queued the ACK yet.
+        for _ in 0..50 {
+            let Some(n) = self.recv_within(&mut reply, 100)? else {
+                continue;
+            };
+            if let Some(e) = ack_errno(&reply[..n], seq) {
+                return Ok(e);
+            }
+        }
+        Err(io::Error::new(io::ErrorKind::TimedOut, "no netlink answer"))
+    }
+
+    fn send(&self, msg: &[u8]) -> io::Result<()> {
         // SAFETY: a zeroed sockaddr_nl addresses the kernel (pid 0).
         let mut kernel: libc::sockaddr_nl = unsafe { core::mem::zeroed() };
         kernel.nl_family = libc::AF_NETLINK as u16;
@@ -178,38 +234,109 @@ impl Netlink {
                 (&kernel as *const libc::sockaddr_nl).cast(),
                 core::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
             )
-        })?;
-        let mut reply = [0u8; 1024];
-        // The socket is non-blocking; the kernel answers these requests synchronously,
-        // but wait briefly on poll in case it has not queued the ACK yet.
-        for _ in 0..50 {
-            let mut pfd = libc::pollfd {
-                fd: self.fd.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            // SAFETY: one valid pollfd.
-            cvt(unsafe { libc::poll(&mut pfd, 1, 100) })?;
-            // SAFETY: reply is valid for writes of its length.
-            let n = unsafe {
-                libc::recv(
-                    self.fd.as_raw_fd(),
-                    reply.as_mut_ptr().cast(),
-                    reply.len(),
-                    0,
-                )
-            };
-            let n = match cvt_size(n) {
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                Err(e) => return Err(e),
-            };
-            if let Some(e) = ack_errno(&reply[..n], seq) {
-                return Ok(e);
-            }
-        }
-        Err(io::Error::new(io::ErrorKind::TimedOut, "no netlink answer"))
+        })
+        .map(drop)
     }
+
+    /// One datagram into `buf`, waiting up to `ms` for it (the socket is non-blocking);
+    /// None if none came.
+    fn recv_within(&self, buf: &mut [u8], ms: i32) -> io::Result<Option<usize>> {
+        let mut pfd = libc::pollfd {
+            fd: self.fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        cvt(unsafe { libc::poll(&mut pfd, 1, ms) })?;
+        // SAFETY: buf is valid for writes of its length.
+        let n = unsafe { libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+        match cvt_size(n) {
+            Ok(n) => Ok(Some(n)),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// One address of one interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddrEntry {
+    pub index: u32,
+    pub addr: IpAddr,
+    /// IFA_F_* (IFA_FLAGS when the kernel sends it, else the header's 8 bits).
+    pub flags: u32,
+    pub scope: u8,
+}
+
+/// The RTM_NEWADDR messages in one datagram (a dump's answer to `seq`, or, with None,
+/// the address groups' news) added to `out`. Returns whether the dump ended (NLMSG_DONE
+/// for `seq`). Malformed parts end the walk; they never panic.
+pub fn addr_entries(buf: &[u8], seq: Option<u32>, out: &mut Vec<AddrEntry>) -> bool {
+    let mut off = 0;
+    while let (Some(len), Some(ty)) = (u32_at(buf, off), u16_at(buf, off + 4)) {
+        let len = len as usize;
+        if len < NLMSG_HDRLEN || off + len > buf.len() {
+            break;
+        }
+        let msg = &buf[off..off + len];
+        off += len.next_multiple_of(4);
+        if seq.is_some_and(|s| u32_at(msg, 8) != Some(s)) {
+            continue;
+        }
+        if ty == NLMSG_DONE && seq.is_some() {
+            return true;
+        }
+        if ty != libc::RTM_NEWADDR {
+            continue;
+        }
+        let Some(h) = msg.get(NLMSG_HDRLEN..NLMSG_HDRLEN + IFADDRMSG_LEN) else {
+            continue;
+        };
+        let (family, flags, scope) = (h[0], h[2], h[3]);
+        let index = u32::from_ne_bytes([h[4], h[5], h[6], h[7]]);
+        let (mut local, mut address, mut ext) = (None, None, None);
+        let mut a = NLMSG_HDRLEN + IFADDRMSG_LEN;
+        while let (Some(alen), Some(aty)) = (u16_at(msg, a), u16_at(msg, a + 2)) {
+            let alen = alen as usize;
+            if alen < 4 || a + alen > msg.len() {
+                break;
+            }
+            let data = &msg[a + 4..a + alen];
+            let ip = match (i32::from(family), data.len()) {
+                (libc::AF_INET, 4) => <[u8; 4]>::try_from(data).ok().map(IpAddr::from),
+                (libc::AF_INET6, 16) => <[u8; 16]>::try_from(data).ok().map(IpAddr::from),
+                _ => None,
+            };
+            match aty {
+                IFA_LOCAL => local = ip,
+                IFA_ADDRESS => address = ip,
+                IFA_FLAGS => ext = u32_at(data, 0),
+                _ => {}
+            }
+            a += alen.next_multiple_of(4);
+        }
+        // IFA_LOCAL is the address itself; IFA_ADDRESS is the peer's on a point-to-point
+        // link, and the only one IPv6 sends.
+        if let Some(addr) = local.or(address) {
+            let flags = ext.unwrap_or(u32::from(flags));
+            out.push(AddrEntry {
+                index,
+                addr,
+                flags,
+                scope,
+            });
+        }
+    }
+    false
+}
+
+fn u16_at(b: &[u8], o: usize) -> Option<u16> {
+    b.get(o..o + 2).map(|s| u16::from_ne_bytes([s[0], s[1]]))
+}
+
+fn u32_at(b: &[u8], o: usize) -> Option<u32> {
+    b.get(o..o + 4)
+        .map(|s| u32::from_ne_bytes([s[0], s[1], s[2], s[3]]))
 }
 
 const IFLA_ADDRESS: u16 = 1;
@@ -283,18 +410,17 @@ pub struct LinkEvent {
     pub name: String,
     /// IFF_UP and IFF_RUNNING (carrier); false for a deleted link.
     pub up: bool,
+    /// RTM_DELLINK: the interface is gone.
+    pub gone: bool,
 }
 
-/// The link events in one datagram from the RTMGRP_LINK group. Malformed parts end the
-/// walk; they never panic.
-pub fn link_events(buf: &[u8]) -> Vec<LinkEvent> {
+/// The link events in one datagram from the RTMGRP_LINK group, and whether it also
+/// carried address news (RTM_NEWADDR / RTM_DELADDR). Malformed parts end the walk; they
+/// never panic.
+pub fn link_events(buf: &[u8]) -> (Vec<LinkEvent>, bool) {
     let mut out = Vec::new();
+    let mut addresses = false;
     let mut off = 0;
-    let u16_at = |b: &[u8], o: usize| b.get(o..o + 2).map(|s| u16::from_ne_bytes([s[0], s[1]]));
-    let u32_at = |b: &[u8], o: usize| {
-        b.get(o..o + 4)
-            .map(|s| u32::from_ne_bytes([s[0], s[1], s[2], s[3]]))
-    };
     while let (Some(len), Some(ty)) = (u32_at(buf, off), u16_at(buf, off + 4)) {
         let len = len as usize;
         if len < NLMSG_HDRLEN || off + len > buf.len() {
@@ -302,6 +428,10 @@ pub fn link_events(buf: &[u8]) -> Vec<LinkEvent> {
         }
         let msg = &buf[off..off + len];
         off += len.next_multiple_of(4);
+        if ty == libc::RTM_NEWADDR || ty == libc::RTM_DELADDR {
+            addresses = true;
+            continue;
+        }
         if ty != libc::RTM_NEWLINK && ty != libc::RTM_DELLINK {
             continue;
         }
@@ -329,19 +459,21 @@ pub fn link_events(buf: &[u8]) -> Vec<LinkEvent> {
             index,
             name,
             up: ty == libc::RTM_NEWLINK && flags & want == want,
+            gone: ty == libc::RTM_DELLINK,
         });
     }
-    out
+    (out, addresses)
 }
 
-/// A netlink socket subscribed to link changes.
+/// A netlink socket subscribed to link and address changes.
 pub struct LinkMonitor {
     fd: OwnedFd,
 }
 
 /// What a read of the monitor gave.
 pub enum LinkNews {
-    Events(Vec<LinkEvent>),
+    /// Link events, and whether addresses changed (read them again: `addresses`).
+    Events(Vec<LinkEvent>, bool),
     /// The kernel dropped events (socket buffer full): the caller must re-read the state
     /// of every interface it cares about.
     Lost,
@@ -354,7 +486,8 @@ impl LinkMonitor {
         // SAFETY: a zeroed sockaddr_nl with the group set; pid 0 lets the kernel choose.
         let mut sa: libc::sockaddr_nl = unsafe { core::mem::zeroed() };
         sa.nl_family = libc::AF_NETLINK as u16;
-        sa.nl_groups = libc::RTMGRP_LINK as u32;
+        sa.nl_groups =
+            (libc::RTMGRP_LINK | libc::RTMGRP_IPV4_IFADDR | libc::RTMGRP_IPV6_IFADDR) as u32;
         // SAFETY: sa is valid for its size.
         cvt(unsafe {
             libc::bind(
@@ -375,7 +508,10 @@ impl LinkMonitor {
         // SAFETY: buf is valid for writes of its length.
         let n = unsafe { libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
         match cvt_size(n) {
-            Ok(n) => Ok(LinkNews::Events(link_events(&buf[..n]))),
+            Ok(n) => {
+                let (events, addresses) = link_events(&buf[..n]);
+                Ok(LinkNews::Events(events, addresses))
+            }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(LinkNews::Nothing),
             Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => Ok(LinkNews::Lost),
             Err(e) => Err(e),
@@ -449,18 +585,23 @@ mod tests {
         let mut buf = msg(libc::RTM_NEWLINK, 2, up, "enp0s1");
         buf.extend(msg(libc::RTM_NEWLINK, 3, libc::IFF_UP as u32, "eth1"));
         buf.extend(msg(libc::RTM_DELLINK, 4, up, "eth2"));
-        let ev = link_events(&buf);
+        let (ev, addresses) = link_events(&buf);
         let got: Vec<_> = ev
             .iter()
-            .map(|e| (e.index, e.name.as_str(), e.up))
+            .map(|e| (e.index, e.name.as_str(), e.up, e.gone))
             .collect();
         assert_eq!(
             got,
-            [(2, "enp0s1", true), (3, "eth1", false), (4, "eth2", false)]
+            [
+                (2, "enp0s1", true, false),
+                (3, "eth1", false, false),
+                (4, "eth2", false, true)
+            ]
         );
+        assert!(!addresses);
         // Truncations never panic and never invent events.
         for cut in 0..buf.len() {
-            assert!(link_events(&buf[..cut]).len() <= 3);
+            assert!(link_events(&buf[..cut]).0.len() <= 3);
         }
     }
 
@@ -498,5 +639,90 @@ mod tests {
         assert_eq!(&li[16..20], &[12, 0, 2, 0x80]);
         assert_eq!(&li[20..28], &[8, 0, 1, 0, 1, 0, 0, 0]);
         assert_eq!(li.len(), 28);
+    }
+
+    /// One RTM_NEWADDR as the kernel sends it (dump or news).
+    fn newaddr(
+        seq: u32,
+        family: u8,
+        flags: u8,
+        scope: u8,
+        index: u32,
+        attrs: &[(u16, &[u8])],
+    ) -> Vec<u8> {
+        let mut m = vec![0u8; NLMSG_HDRLEN];
+        m.extend_from_slice(&[family, 64, flags, scope]);
+        m.extend_from_slice(&index.to_ne_bytes());
+        for (ty, data) in attrs {
+            push_attr(&mut m, *ty, data);
+        }
+        finish_header(&mut m, libc::RTM_NEWADDR, libc::NLM_F_MULTI as u16, seq);
+        m
+    }
+
+    #[test]
+    fn address_dumps_carry_index_address_flags_and_scope_and_end_at_done() {
+        let v4 = [192, 0, 2, 11];
+        let ll: [u8; 16] = "fe80::b".parse::<std::net::Ipv6Addr>().unwrap().octets();
+        let mut buf = newaddr(
+            7,
+            libc::AF_INET as u8,
+            0,
+            0,
+            2,
+            &[(IFA_ADDRESS, &v4), (IFA_LOCAL, &v4)],
+        );
+        // IPv6: IFA_ADDRESS only; the extended flags say tentative.
+        let tentative = IFA_F_TENTATIVE.to_ne_bytes();
+        buf.extend(newaddr(
+            7,
+            libc::AF_INET6 as u8,
+            0,
+            RT_SCOPE_LINK,
+            2,
+            &[(IFA_ADDRESS, &ll), (IFA_FLAGS, &tentative)],
+        ));
+        // Another request's answer is not ours.
+        buf.extend(newaddr(
+            8,
+            libc::AF_INET as u8,
+            0,
+            0,
+            3,
+            &[(IFA_LOCAL, &[198, 51, 100, 1])],
+        ));
+        let mut out = Vec::new();
+        assert!(!addr_entries(&buf, Some(7), &mut out));
+        assert_eq!(
+            out,
+            [
+                AddrEntry {
+                    index: 2,
+                    addr: IpAddr::from(v4),
+                    flags: 0,
+                    scope: 0
+                },
+                AddrEntry {
+                    index: 2,
+                    addr: IpAddr::from(ll),
+                    flags: IFA_F_TENTATIVE,
+                    scope: RT_SCOPE_LINK
+                },
+            ]
+        );
+        let mut done = vec![0u8; NLMSG_HDRLEN + 4];
+        finish_header(&mut done, NLMSG_DONE, 0, 7);
+        assert!(addr_entries(&done, Some(7), &mut out));
+        // News (no sequence) is read whoever asked; truncations never panic.
+        let mut news = Vec::new();
+        addr_entries(&buf, None, &mut news);
+        assert_eq!(news.len(), 3);
+        for cut in 0..buf.len() {
+            let mut v = Vec::new();
+            addr_entries(&buf[..cut], None, &mut v);
+            assert!(v.len() <= 3);
+        }
+        // The address groups' news shows in link_events' second answer.
+        assert!(link_events(&buf).1);
     }
 }

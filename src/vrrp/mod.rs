@@ -5,6 +5,7 @@ pub mod group;
 pub mod lowprio;
 pub mod machine;
 pub mod ratelimit;
+pub mod ready;
 pub mod reload;
 pub mod timers;
 pub mod track;

@@ -16,6 +16,12 @@ use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_tinyvrrpd");
 
+/// The tinyvrrpd nodes run unless a test says otherwise: TINYVRRPD_BIN if set (the
+/// static build in tests/bench/flood.sh; another build to compare against), else cargo's.
+pub fn default_bin() -> PathBuf {
+    std::env::var_os("TINYVRRPD_BIN").map_or_else(|| PathBuf::from(BIN), PathBuf::from)
+}
+
 /// A tinyvrrpd binary a node runs: the one cargo built (the default), or a static router
 /// build from cross/build.sh, run natively or through qemu-user (tests/routers.rs).
 #[derive(Debug, Clone)]
@@ -323,7 +329,7 @@ impl Lab {
                 // daemon's, and signals reach it.
                 match bin {
                     Some(b) => cmd.args(b.emulator).arg(&b.path),
-                    None => cmd.arg(BIN),
+                    None => cmd.arg(default_bin()),
                 };
                 cmd.args(["-n", "-l", "-D", "-f"])
                     .arg(config)
