@@ -4,6 +4,8 @@
 //! `unsafe` lives in `os` alone (each block with a `// SAFETY:` line): the core, the
 //! configuration and the daemon are safe Rust, and the compiler holds them to it.
 #![deny(unsafe_code)]
+#[cfg(feature = "cluster")]
+pub mod cluster;
 pub mod config;
 pub mod daemon;
 pub mod log;

@@ -32,14 +32,34 @@ Options:
                         first dot)
     -p, --pid FILE      pid file (default /run/tinyvrrpd.pid); the status socket
                         and the SIGUSR1 dump sit beside it (.sock, .data)
-        --json          with 'status': print the state as JSON
+        --json          with 'status' (or a cluster check): print JSON
     -v, --version       print the version and exit
     -h, --help          print this help and exit
 ";
 
+/// The cluster check's usage, in the builds that have it (feature `cluster`).
+#[cfg(feature = "cluster")]
+const CLUSTER_HELP: &str = "
+Cluster check: tinyvrrpd -t -f NODE1 -f NODE2 [-f NODE3...] [OPTIONS]
+  every node's file (FILE@ID: a shared file read with config ID ID), cross-checked
+  and its failovers simulated in virtual time. Options:
+        --json          print JSON
+        --latency MS    one-way delay of the simulated segment (0)
+        --loss PERCENT  adverts lost on it (0)
+        --seed N        seed of those losses (1)
+";
+#[cfg(not(feature = "cluster"))]
+const CLUSTER_HELP: &str = "";
+
+/// The cluster check's options besides --json.
+#[cfg(feature = "cluster")]
+const CLUSTER_OPTIONS: [(&str, &str); 3] = [("latency", "MS"), ("loss", "PERCENT"), ("seed", "N")];
+#[cfg(not(feature = "cluster"))]
+const CLUSTER_OPTIONS: [(&str, &str); 0] = [];
+
 fn options() -> getopts::Options {
     let mut o = getopts::Options::new();
-    o.optopt("f", "use-file", "", "FILE")
+    o.optmulti("f", "use-file", "", "FILE")
         .optflag("t", "config-test", "")
         .optflag("n", "dont-fork", "")
         .optflag("l", "log-console", "")
@@ -49,6 +69,9 @@ fn options() -> getopts::Options {
         .optflag("", "json", "")
         .optflag("v", "version", "")
         .optflag("h", "help", "");
+    for (name, hint) in CLUSTER_OPTIONS {
+        o.optopt("", name, "", hint);
+    }
     o
 }
 
@@ -64,7 +87,7 @@ fn main() -> ExitCode {
         }
     };
     if m.opt_present("h") {
-        print!("{HELP}");
+        print!("{HELP}{CLUSTER_HELP}");
         return ExitCode::SUCCESS;
     }
     if m.opt_present("v") {
@@ -80,13 +103,26 @@ fn main() -> ExitCode {
             eprintln!("tinyvrrpd: unexpected argument '{extra}'\nTry 'tinyvrrpd --help'.");
             return ExitCode::from(EXIT_USAGE);
         }
-        None if m.opt_present("json") => {
-            eprintln!("tinyvrrpd: --json goes with 'status'\nTry 'tinyvrrpd --help'.");
-            return ExitCode::from(EXIT_USAGE);
-        }
         None => {}
     }
-    let config_path = match m.opt_str("f") {
+    let files = m.opt_strs("f");
+    match (files.len() > 1, m.opt_present("t")) {
+        (true, true) => return cluster_check(&files, &m),
+        (true, false) => {
+            eprintln!("tinyvrrpd: several -f only with -t (a cluster check)");
+            return ExitCode::from(EXIT_USAGE);
+        }
+        _ => {}
+    }
+    let cluster_opts = CLUSTER_OPTIONS.iter().map(|o| o.0);
+    if let Some(opt) = core::iter::once("json")
+        .chain(cluster_opts)
+        .find(|o| m.opt_present(o))
+    {
+        eprintln!("tinyvrrpd: --{opt} goes with 'status' or a cluster check (-t with several -f)");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let config_path = match files.first() {
         Some(f) => PathBuf::from(f),
         None => match DEFAULT_CONFIGS.iter().find(|p| Path::new(p).exists()) {
             Some(p) => PathBuf::from(p),
@@ -228,6 +264,71 @@ fn check_programs(c: &Config) -> Vec<String> {
         }
     }
     problems
+}
+
+/// `-t` with several `-f`: the files are one cluster, one node each. Every file must
+/// parse (errors as `-t` prints them); then the cross-checks and the simulated timeline.
+/// Programs named by scripts are not checked: they live on the other nodes.
+#[cfg(feature = "cluster")]
+fn cluster_check(files: &[String], m: &getopts::Matches) -> ExitCode {
+    use tinyvrrpd::cluster::{Node, checks::Severity, report, sim::Segment};
+    let option = |name| m.opt_str(name);
+    let segment = match Segment::from_options(option("latency"), option("loss"), option("seed")) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("tinyvrrpd: {e}\nTry 'tinyvrrpd --help'.");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let mut nodes = Vec::new();
+    let mut failed = false;
+    let config_id = m.opt_str("i");
+    for f in files {
+        // One file shared by every node, with keepalived's @ID lines: FILE@ID per node.
+        let (file, suffix) = match f.rsplit_once('@') {
+            Some((file, id)) if !Path::new(f).exists() && !file.is_empty() => (file, Some(id)),
+            _ => (f.as_str(), None),
+        };
+        let id = suffix.or(config_id.as_deref());
+        let loader = ConfigFiles {
+            config_id: id.map(str::to_string),
+        };
+        let path = Path::new(file);
+        match (load(path, &loader), std::fs::read_to_string(path)) {
+            (Ok(config), Ok(text)) => {
+                for w in &config.warnings {
+                    eprintln!("{w}");
+                }
+                let mut node = Node::new(file, &text, config);
+                if let Some(id) = suffix.filter(|_| node.config.router_id.is_none()) {
+                    node.name = id.to_string();
+                }
+                node.config_id = config::Loader::config_id(&loader);
+                nodes.push(node);
+            }
+            _ => failed = true,
+        }
+    }
+    if failed {
+        eprintln!("tinyvrrpd: cluster not checked: every file must be valid first");
+        return ExitCode::from(EXIT_CONFIG);
+    }
+    let report = report::check(nodes, segment);
+    if m.opt_present("json") {
+        print!("{}", report.json());
+    } else {
+        print!("{}", report.text());
+    }
+    if report.count(Severity::Error) > 0 {
+        return ExitCode::from(EXIT_CONFIG);
+    }
+    ExitCode::SUCCESS
+}
+
+#[cfg(not(feature = "cluster"))]
+fn cluster_check(_: &[String], _: &getopts::Matches) -> ExitCode {
+    eprintln!("tinyvrrpd: no cluster check in this (router) build: run it on a PC build");
+    ExitCode::from(EXIT_USAGE)
 }
 
 /// The status socket lives beside the pid file: /run/tinyvrrpd.pid → /run/tinyvrrpd.sock.

@@ -13,6 +13,7 @@ mod keywords;
 pub mod kv;
 mod lex;
 pub mod model;
+pub mod params;
 mod track;
 mod validate;
 

@@ -1,10 +1,8 @@
 //! What the core needs from an instance's configuration, in the core's own types (the
-//! core never imports the configuration): the machine's parameters, the identity a
-//! reload matches on, the VIPs in advert wire form.
+//! core never imports the configuration): the identity a reload matches on, the VIPs in
+//! advert wire form, and (from `config::params`) the machine's parameters.
 
 use crate::config::model::Instance;
-use crate::vrrp::lowprio::LowerPrio;
-use crate::vrrp::machine::Params;
 use crate::vrrp::reload::Identity;
 use crate::wire::{self, packet};
 use std::net::IpAddr;
@@ -22,37 +20,9 @@ pub fn identity(i: &Instance) -> Identity<'_> {
     }
 }
 
-/// What the machine needs from an instance's configuration.
-pub fn params(inst: &Instance) -> Params {
-    Params {
-        vrid: inst.vrid,
-        priority: inst.priority,
-        version: inst.version,
-        advert_interval: inst.advert_interval,
-        preempt: inst.preempt,
-        preempt_delay: inst.preempt_delay,
-        initial_state: inst.initial_state,
-        auth: inst.auth_pass,
-        unicast_peers: inst.unicast_peers.clone(),
-        garp_master_delay: inst.garp_master_delay,
-        garp_master_repeat: inst.garp_master_repeat,
-        garp_master_refresh: inst.garp_master_refresh,
-        garp_master_refresh_repeat: inst.garp_master_refresh_repeat,
-        garp_interval: if inst.is_ipv6() {
-            inst.gna_interval
-        } else {
-            inst.garp_interval
-        },
-        garp_follow_up: inst.vmac.is_some(),
-        hold_vips_on_stop: inst.vmac.is_none(),
-        lower_prio: LowerPrio {
-            no_advert: inst.lower_prio_no_advert,
-            garp_repeat: inst.garp_lower_prio_repeat,
-            garp_delay: inst.garp_lower_prio_delay,
-        },
-        higher_prio_send_advert: inst.higher_prio_send_advert,
-    }
-}
+/// The machine's parameters: built beside the model, where the cluster simulator
+/// builds its machines too.
+pub use crate::config::params::params;
 
 /// The TTL range adverts from `peer` must arrive in (`min_ttl`/`max_ttl`), if it has
 /// one.
@@ -74,42 +44,7 @@ pub fn wire_addrs(inst: &Instance) -> Result<Vec<u8>, wire::Error> {
 mod tests {
     use super::*;
     use crate::config::model::Vip;
-    use core::time::Duration;
-
-    fn inst(vip: &str) -> Instance {
-        let mut i = Instance::with_defaults("VI_1", 1);
-        i.vips = vec![Vip {
-            addr: vip.parse().unwrap(),
-            prefix_len: 64,
-            dev: None,
-            label: None,
-        }];
-        i.garp_interval = Duration::from_millis(10);
-        i.gna_interval = Duration::from_millis(20);
-        i
-    }
-
-    #[test]
-    fn bursts_are_spaced_by_the_interval_of_the_instances_family() {
-        assert_eq!(
-            params(&inst("192.0.2.10")).garp_interval,
-            Duration::from_millis(10)
-        );
-        assert_eq!(
-            params(&inst("2001:db8::10")).garp_interval,
-            Duration::from_millis(20)
-        );
-    }
-
-    #[test]
-    fn a_virtual_mac_releases_at_once_and_repeats_its_announcement() {
-        let mut i = inst("192.0.2.10");
-        let p = params(&i);
-        assert!(p.hold_vips_on_stop && !p.garp_follow_up);
-        i.vmac = Some("vrrp.1".into());
-        let p = params(&i);
-        assert!(!p.hold_vips_on_stop && p.garp_follow_up);
-    }
+    use crate::config::params::tests::inst;
 
     /// Issue 18 item 12: family is identity. Applied in place, the reload kept the old
     /// socket and source and read 16-byte addresses as 4-byte ones.

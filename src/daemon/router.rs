@@ -558,14 +558,16 @@ impl Router {
                 // new, so the log's global budget holds them too.
                 if io.limiter.admit(now, src, "lower_prio").is_some() {
                     let own = self.m.priority();
-                    let forcing = if self.m.params().lower_prio.no_advert {
-                        ""
+                    // keepalived's words, with or without its answer.
+                    if self.m.params().lower_prio.no_advert {
+                        info!(
+                            "({name}) Received advert from {src} with lower priority {priority}, ours {own}"
+                        );
                     } else {
-                        ", forcing new election"
-                    };
-                    info!(
-                        "({name}) Received advert from {src} with lower priority {priority}, ours {own}{forcing}"
-                    );
+                        info!(
+                            "({name}) Received advert from {src} with lower priority {priority}, ours {own}, forcing new election"
+                        );
+                    }
                 }
             }
         }

@@ -6,6 +6,7 @@
 use super::children::{CheckId, Children};
 use super::error::StartError;
 use crate::config::model::{Config, Instance, TrackScript};
+use crate::config::params;
 use crate::os::iface;
 use crate::os::process::{self, Cred, Exit, Prepared};
 use crate::vrrp::timers::Instant;
@@ -108,18 +109,18 @@ impl Tracking {
     /// `track_interface`s, its `track_script`s (a script's weight unless the instance
     /// overrides it).
     pub fn views<'a>(&'a self, inst: &'a Instance) -> Vec<TrackView<'a>> {
-        let iface = |name: &'a str, weight: Option<i16>, reverse| TrackView {
+        let iface = |name: &'a str, weight, reverse| TrackView {
             kind: "interface",
             name,
             tracker: Tracker {
-                weight: weight.unwrap_or(0),
+                weight,
                 reverse,
                 health: self.iface_health(name),
             },
         };
-        let mut v = vec![iface(&inst.interface, None, false)];
+        let mut v = vec![iface(&inst.interface, 0, false)];
         for t in &inst.track_interfaces {
-            v.push(iface(&t.name, t.weight, t.reverse));
+            v.push(iface(&t.name, params::interface_weight(t), t.reverse));
         }
         for t in &inst.track_scripts {
             if let Some(c) = self.checks.iter().find(|c| c.cfg.name == t.name) {
@@ -127,7 +128,7 @@ impl Tracking {
                     kind: "script",
                     name: &t.name,
                     tracker: Tracker {
-                        weight: t.weight.unwrap_or(c.cfg.weight),
+                        weight: params::script_weight(t, &c.cfg),
                         reverse: t.reverse,
                         health: c.check.health(),
                     },

@@ -484,6 +484,29 @@ impl Lab {
         }
     }
 
+    /// After `from` was told to stop: poll until `to` alone holds the VIP, asserting that
+    /// at no moment nobody holds it (make before break); returns how long it took.
+    pub fn wait_handover_without_gap(&self, from: char, to: char, limit: Duration) -> Duration {
+        let start = Instant::now();
+        loop {
+            let (on_from, on_to) = (self.owns(from), self.owns(to));
+            assert!(
+                on_from || on_to,
+                "nobody held the VIP {:?} after {from} was stopped",
+                start.elapsed()
+            );
+            if on_to && !on_from {
+                return start.elapsed();
+            }
+            assert!(
+                start.elapsed() < limit,
+                "{to} did not take over within {limit:?}:\n{}",
+                self.log(to)
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
     /// Poll until `host` alone holds the VIP (among a and b); returns how long it took.
     pub fn wait_sole_owner(&self, host: char, limit: Duration) -> Duration {
         let other = if host == 'a' { 'b' } else { 'a' };

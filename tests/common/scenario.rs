@@ -168,24 +168,7 @@ pub fn failover_in(lab: &mut Lab, a: Side, b: Side, limits: &Limits) {
     let took = if make_before_break {
         // Make before break: a keeps the VIP until b has taken it; at no moment does
         // nobody hold it (keepalived drops it at once, leaving a gap of Skew_Time).
-        let start = std::time::Instant::now();
-        loop {
-            let (on_a, on_b) = (lab.owns('a'), lab.owns('b'));
-            assert!(
-                on_a || on_b,
-                "nobody held the VIP {:?} after SIGTERM",
-                start.elapsed()
-            );
-            if on_b && !on_a {
-                break start.elapsed();
-            }
-            assert!(
-                start.elapsed() < limits.graceful,
-                "b did not take over in time:\n{}",
-                lab.log('b')
-            );
-            std::thread::sleep(Duration::from_millis(2));
-        }
+        lab.wait_handover_without_gap('a', 'b', limits.graceful)
     } else {
         lab.wait_sole_owner('b', limits.graceful)
     };

@@ -1,0 +1,123 @@
+//! What the core needs from an instance's configuration, in the core's own types: the
+//! machine's parameters and the weight each tracked object carries. The daemon and the
+//! cluster simulator both build their machines from here, so what is simulated is what
+//! runs (the core never imports the configuration).
+
+use super::model::{Instance, TrackScript, Tracked};
+use crate::vrrp::lowprio::LowerPrio;
+use crate::vrrp::machine::Params;
+
+/// What the machine needs from an instance's configuration.
+pub fn params(inst: &Instance) -> Params {
+    Params {
+        vrid: inst.vrid,
+        priority: inst.priority,
+        version: inst.version,
+        advert_interval: inst.advert_interval,
+        preempt: inst.preempt,
+        preempt_delay: inst.preempt_delay,
+        initial_state: inst.initial_state,
+        auth: inst.auth_pass,
+        unicast_peers: inst.unicast_peers.clone(),
+        garp_master_delay: inst.garp_master_delay,
+        garp_master_repeat: inst.garp_master_repeat,
+        garp_master_refresh: inst.garp_master_refresh,
+        garp_master_refresh_repeat: inst.garp_master_refresh_repeat,
+        garp_interval: if inst.is_ipv6() {
+            inst.gna_interval
+        } else {
+            inst.garp_interval
+        },
+        garp_follow_up: inst.vmac.is_some(),
+        hold_vips_on_stop: inst.vmac.is_none(),
+        lower_prio: LowerPrio {
+            no_advert: inst.lower_prio_no_advert,
+            garp_repeat: inst.garp_lower_prio_repeat,
+            garp_delay: inst.garp_lower_prio_delay,
+        },
+        higher_prio_send_advert: inst.higher_prio_send_advert,
+    }
+}
+
+/// The weight of a `track_script` entry: its own `weight N`, else the script's.
+pub fn script_weight(t: &Tracked, script: &TrackScript) -> i16 {
+    t.weight.unwrap_or(script.weight)
+}
+
+/// The weight of a `track_interface` entry: 0 (a fault) unless it names one.
+pub fn interface_weight(t: &Tracked) -> i16 {
+    t.weight.unwrap_or(0)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::config::model::Vip;
+    use core::time::Duration;
+
+    /// An instance with one VIP (/64) and spaced GARP (10 ms) and NA (20 ms) bursts.
+    pub(crate) fn inst(vip: &str) -> Instance {
+        let mut i = Instance::with_defaults("VI_1", 1);
+        i.vips = vec![Vip {
+            addr: vip.parse().unwrap(),
+            prefix_len: 64,
+            dev: None,
+            label: None,
+        }];
+        i.garp_interval = Duration::from_millis(10);
+        i.gna_interval = Duration::from_millis(20);
+        i
+    }
+
+    #[test]
+    fn bursts_are_spaced_by_the_interval_of_the_instances_family() {
+        assert_eq!(
+            params(&inst("192.0.2.10")).garp_interval,
+            Duration::from_millis(10)
+        );
+        assert_eq!(
+            params(&inst("2001:db8::10")).garp_interval,
+            Duration::from_millis(20)
+        );
+    }
+
+    #[test]
+    fn a_virtual_mac_releases_at_once_and_repeats_its_announcement() {
+        let mut i = inst("192.0.2.10");
+        let p = params(&i);
+        assert!(p.hold_vips_on_stop && !p.garp_follow_up);
+        i.vmac = Some("vrrp.1".into());
+        let p = params(&i);
+        assert!(!p.hold_vips_on_stop && p.garp_follow_up);
+    }
+
+    #[test]
+    fn an_entrys_own_weight_overrides_the_scripts() {
+        let t = |weight| Tracked {
+            name: "chk".into(),
+            weight,
+            reverse: false,
+            line: 1,
+        };
+        let script = TrackScript {
+            name: "chk".into(),
+            line: 1,
+            command: crate::config::model::Command {
+                text: "true".into(),
+                argv: vec!["true".into()],
+                user: None,
+            },
+            interval: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+            weight: -60,
+            reverse: false,
+            rise: 1,
+            fall: 1,
+            init_fail: false,
+        };
+        assert_eq!(script_weight(&t(None), &script), -60);
+        assert_eq!(script_weight(&t(Some(-10)), &script), -10);
+        assert_eq!(interface_weight(&t(None)), 0);
+        assert_eq!(interface_weight(&t(Some(5))), 5);
+    }
+}
