@@ -13,7 +13,7 @@
 
 use crate::config::model::Instance;
 use crate::os::iface::{self, Iface};
-use crate::os::socket::{Loss, SockError, VRRP_GROUP_V4, VRRP_GROUP_V6, VrrpSocket};
+use crate::os::socket::{SockError, VRRP_GROUP_V4, VRRP_GROUP_V6, VrrpSocket};
 use crate::vrrp::machine::Advert;
 use crate::vrrp::ready::Blocker;
 use crate::wire::{self, packet};
@@ -145,41 +145,10 @@ impl Link {
         }
     }
 
-    /// Record what the link lacks, saying so when it changes.
+    /// Record what the link lacks. (Each instance it leaves waiting says why: `Why`.)
     fn set_problem(&mut self, p: Option<Problem>) {
-        let same = match (&self.problem, &p) {
-            (None, None) | (Some(Problem::Missing), Some(Problem::Missing)) => true,
-            (Some(Problem::Socket(a)), Some(Problem::Socket(b)))
-            | (Some(Problem::Join(a)), Some(Problem::Join(b))) => {
-                a.what == b.what && a.err.kind() == b.err.kind()
-            }
-            _ => false,
-        };
-        if same {
-            self.problem = p;
-            return;
-        }
-        let name = &self.name;
-        match &p {
-            None if self.problem.is_some() => info!("{name}: VRRP socket ready"),
-            None => {}
-            Some(Problem::Missing) => {
-                warn!("{name}: no such interface: its instances wait in FAULT until it appears")
-            }
-            Some(Problem::Socket(e)) => {
-                let lacks = match e.loss {
-                    Loss::Deaf => "would not hear the other routers",
-                    Loss::Mute => "would not be heard",
-                    Loss::DeafAndMute | Loss::Degraded => "could neither hear nor be heard",
-                };
-                warn!(
-                    "{name}: cannot set up the VRRP socket ({e}): its instances {lacks}, and wait in FAULT until the interface changes"
-                )
-            }
-            Some(Problem::Join(e)) => warn!(
-                "{name}: cannot join {} ({e}): its multicast instances would not hear the other routers, and wait in FAULT until the interface changes",
-                group(self.v6)
-            ),
+        if p.is_none() && self.problem.is_some() {
+            info!("{}: VRRP socket ready", self.name);
         }
         self.problem = p;
     }
@@ -188,6 +157,26 @@ impl Link {
         match self.dropped.iter_mut().find(|e| e.0 == kind) {
             Some(e) => e.1 += 1,
             None => self.dropped.push((kind, 1)),
+        }
+    }
+}
+
+/// What a link lacks, in words: "interface X does not exist", "cannot set up the VRRP
+/// socket on X: OPTION: error", "cannot join GROUP on X: OPTION: error".
+struct Why<'a>(&'a Link);
+
+impl core::fmt::Display for Why<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let l = self.0;
+        match &l.problem {
+            None => Ok(()),
+            Some(Problem::Missing) => write!(f, "interface {} does not exist", l.name),
+            Some(Problem::Socket(e)) => {
+                write!(f, "cannot set up the VRRP socket on {}: {e}", l.name)
+            }
+            Some(Problem::Join(e)) => {
+                write!(f, "cannot join {} on {}: {e}", group(l.v6), l.name)
+            }
         }
     }
 }
@@ -284,8 +273,6 @@ impl Links {
                 None if l.iface.is_some() => {
                     l.sock = None;
                     l.was = l.iface.take().map(|i| i.index);
-                    warn!("{name} is gone: its instances wait in FAULT until it returns");
-                    // Said just above.
                     l.problem = Some(Problem::Missing);
                     changed = true;
                 }
@@ -326,22 +313,13 @@ impl Links {
     /// (`multicast`) or not, and why, for its log line and status.
     pub fn problem(&self, id: LinkId, multicast: bool) -> Option<(Blocker, String)> {
         let l = self.slots.get(id.0)?.as_ref()?;
-        let name = &l.name;
-        match l.problem.as_ref()? {
-            Problem::Missing => Some((
-                Blocker::NoInterface,
-                format!("interface {name} does not exist"),
-            )),
-            Problem::Socket(e) => Some((
-                Blocker::NoSocket,
-                format!("cannot set up the VRRP socket on {name}: {e}"),
-            )),
-            Problem::Join(e) if multicast => Some((
-                Blocker::Deaf,
-                format!("cannot join {} on {name}: {e}", group(l.v6)),
-            )),
-            Problem::Join(_) => None,
-        }
+        let b = match l.problem.as_ref()? {
+            Problem::Missing => Blocker::NoInterface,
+            Problem::Socket(_) => Blocker::NoSocket,
+            Problem::Join(_) if multicast => Blocker::Deaf,
+            Problem::Join(_) => return None,
+        };
+        Some((b, Why(l).to_string()))
     }
 
     /// The index of link `id`'s interface, while it exists.

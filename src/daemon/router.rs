@@ -622,9 +622,8 @@ impl Router {
         let interval = c.advert_interval.as_duration();
         let mdi = master_down_interval(c.version, 1, interval);
         if self.sends.sent(now, sent > 0, mdi) {
-            let why = failures.first().map(|f| f.1);
             warn!(
-                "({}) no advert could be sent for {mdi:?} ({why:?}): the others cannot hear this node",
+                "({}) no advert could be sent for a Master_Down_Interval: the others cannot hear this node",
                 c.name
             );
             self.went_mute = true;

@@ -82,21 +82,36 @@ pub fn addr_message(
 /// The errno of the NLMSG_ERROR answering `seq` (0 = success); None if the reply is
 /// something else.
 pub fn ack_errno(reply: &[u8], seq: u32) -> Option<i32> {
+    let (_, _, body) = messages(reply).find(|&(ty, s, _)| ty == NLMSG_ERROR && s == seq)?;
+    Some(-(u32_at(body, 0)? as i32))
+}
+
+/// The netlink messages in a datagram: (type, sequence number, body after the header).
+/// A malformed length ends the walk.
+fn messages(buf: &[u8]) -> impl Iterator<Item = (u16, u32, &[u8])> {
     let mut off = 0;
-    while off + NLMSG_HDRLEN + 4 <= reply.len() {
-        let len = u32::from_ne_bytes(reply[off..off + 4].try_into().ok()?) as usize;
-        let ty = u16::from_ne_bytes(reply[off + 4..off + 6].try_into().ok()?);
-        let rseq = u32::from_ne_bytes(reply[off + 8..off + 12].try_into().ok()?);
-        if len < NLMSG_HDRLEN || off + len > reply.len() {
-            return None;
-        }
-        if ty == NLMSG_ERROR && rseq == seq {
-            let e = i32::from_ne_bytes(reply[off + 16..off + 20].try_into().ok()?);
-            return Some(-e);
-        }
-        off += len.next_multiple_of(4);
-    }
-    None
+    core::iter::from_fn(move || {
+        let (len, ty, seq) = (
+            u32_at(buf, off)? as usize,
+            u16_at(buf, off + 4)?,
+            u32_at(buf, off + 8)?,
+        );
+        let body = buf.get(off + NLMSG_HDRLEN..off + len.max(NLMSG_HDRLEN))?;
+        off += len.max(NLMSG_HDRLEN).next_multiple_of(4);
+        Some((ty, seq, body))
+    })
+}
+
+/// The attributes after a fixed header of `skip` bytes: (type without its flag bits, data).
+/// A malformed length ends the walk.
+fn attributes(body: &[u8], skip: usize) -> impl Iterator<Item = (u16, &[u8])> {
+    let mut a = skip;
+    core::iter::from_fn(move || {
+        let (len, ty) = (u16_at(body, a)? as usize, u16_at(body, a + 2)?);
+        let data = body.get(a + 4..a + len.max(4))?;
+        a += len.max(4).next_multiple_of(4);
+        Some((ty & 0x3fff, data))
+    })
 }
 
 pub struct Netlink {
@@ -272,36 +287,23 @@ pub struct AddrEntry {
 /// the address groups' news) added to `out`. Returns whether the dump ended (NLMSG_DONE
 /// for `seq`). Malformed parts end the walk; they never panic.
 pub fn addr_entries(buf: &[u8], seq: Option<u32>, out: &mut Vec<AddrEntry>) -> bool {
-    let mut off = 0;
-    while let (Some(len), Some(ty)) = (u32_at(buf, off), u16_at(buf, off + 4)) {
-        let len = len as usize;
-        if len < NLMSG_HDRLEN || off + len > buf.len() {
-            break;
-        }
-        let msg = &buf[off..off + len];
-        off += len.next_multiple_of(4);
-        if seq.is_some_and(|s| u32_at(msg, 8) != Some(s)) {
+    for (ty, s, body) in messages(buf) {
+        if seq.is_some_and(|q| q != s) {
             continue;
         }
         if ty == NLMSG_DONE && seq.is_some() {
             return true;
         }
-        if ty != libc::RTM_NEWADDR {
-            continue;
-        }
-        let Some(h) = msg.get(NLMSG_HDRLEN..NLMSG_HDRLEN + IFADDRMSG_LEN) else {
+        let Some(h) = body
+            .get(..IFADDRMSG_LEN)
+            .filter(|_| ty == libc::RTM_NEWADDR)
+        else {
             continue;
         };
         let (family, flags, scope) = (h[0], h[2], h[3]);
         let index = u32::from_ne_bytes([h[4], h[5], h[6], h[7]]);
         let (mut local, mut address, mut ext) = (None, None, None);
-        let mut a = NLMSG_HDRLEN + IFADDRMSG_LEN;
-        while let (Some(alen), Some(aty)) = (u16_at(msg, a), u16_at(msg, a + 2)) {
-            let alen = alen as usize;
-            if alen < 4 || a + alen > msg.len() {
-                break;
-            }
-            let data = &msg[a + 4..a + alen];
+        for (aty, data) in attributes(body, IFADDRMSG_LEN) {
             let ip = match (i32::from(family), data.len()) {
                 (libc::AF_INET, 4) => <[u8; 4]>::try_from(data).ok().map(IpAddr::from),
                 (libc::AF_INET6, 16) => <[u8; 16]>::try_from(data).ok().map(IpAddr::from),
@@ -313,7 +315,6 @@ pub fn addr_entries(buf: &[u8], seq: Option<u32>, out: &mut Vec<AddrEntry>) -> b
                 IFA_FLAGS => ext = u32_at(data, 0),
                 _ => {}
             }
-            a += alen.next_multiple_of(4);
         }
         // IFA_LOCAL is the address itself; IFA_ADDRESS is the peer's on a point-to-point
         // link, and the only one IPv6 sends.
@@ -420,14 +421,7 @@ pub struct LinkEvent {
 pub fn link_events(buf: &[u8]) -> (Vec<LinkEvent>, bool) {
     let mut out = Vec::new();
     let mut addresses = false;
-    let mut off = 0;
-    while let (Some(len), Some(ty)) = (u32_at(buf, off), u16_at(buf, off + 4)) {
-        let len = len as usize;
-        if len < NLMSG_HDRLEN || off + len > buf.len() {
-            break;
-        }
-        let msg = &buf[off..off + len];
-        off += len.next_multiple_of(4);
+    for (ty, _, body) in messages(buf) {
         if ty == libc::RTM_NEWADDR || ty == libc::RTM_DELADDR {
             addresses = true;
             continue;
@@ -435,24 +429,15 @@ pub fn link_events(buf: &[u8]) -> (Vec<LinkEvent>, bool) {
         if ty != libc::RTM_NEWLINK && ty != libc::RTM_DELLINK {
             continue;
         }
-        let (Some(index), Some(flags)) =
-            (u32_at(msg, NLMSG_HDRLEN + 4), u32_at(msg, NLMSG_HDRLEN + 8))
-        else {
+        let (Some(index), Some(flags)) = (u32_at(body, 4), u32_at(body, 8)) else {
             continue;
         };
         let mut name = String::new();
-        let mut a = NLMSG_HDRLEN + IFINFOMSG_LEN;
-        while let (Some(alen), Some(aty)) = (u16_at(msg, a), u16_at(msg, a + 2)) {
-            let alen = alen as usize;
-            if alen < 4 || a + alen > msg.len() {
-                break;
-            }
-            if aty & 0x3fff == IFLA_IFNAME {
-                let data = &msg[a + 4..a + alen];
+        for (aty, data) in attributes(body, IFINFOMSG_LEN) {
+            if aty == IFLA_IFNAME {
                 let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
                 name = String::from_utf8_lossy(&data[..end]).into_owned();
             }
-            a += alen.next_multiple_of(4);
         }
         let want = (libc::IFF_UP | libc::IFF_RUNNING) as u32;
         out.push(LinkEvent {
