@@ -35,6 +35,17 @@ fn sysctl(lab: &Lab, host: char, setting: &str) {
     assert!(ok, "sysctl {setting} in {}", lab.ns(host));
 }
 
+/// The late interface of the boot-order test: a macvlan on the LAN with `addr`, up.
+fn late0(lab: &Lab, host: char, addr: &str) {
+    ip(
+        lab,
+        host,
+        "link add link enp0s1 name late0 type macvlan mode bridge",
+    );
+    ip(lab, host, &format!("addr add {addr} dev late0"));
+    ip(lab, host, "link set late0 up");
+}
+
 fn status(lab: &Lab, host: char) -> String {
     let pid = lab.pid_file(host);
     let (code, out) = run_cli(&["status", "-p", pid.to_str().unwrap()]);
@@ -118,15 +129,8 @@ fn an_interface_created_after_start_is_used_and_followed_without_a_restart() {
         "{s}"
     );
     std::thread::sleep(Duration::from_secs(5));
-    for (host, addr) in [('a', "198.51.100.11/24"), ('b', "198.51.100.12/24")] {
-        ip(
-            &lab,
-            host,
-            "link add link enp0s1 name late0 type macvlan mode bridge",
-        );
-        ip(&lab, host, &format!("addr add {addr} dev late0"));
-        ip(&lab, host, "link set late0 up");
-    }
+    late0(&lab, 'a', "198.51.100.11/24");
+    late0(&lab, 'b', "198.51.100.12/24");
     lab.wait_sole_owner('a', Duration::from_secs(5));
     assert_eq!(lab.log('a').matches(waiting).count(), 1, "{}", lab.log('a'));
     assert!(!status(&lab, 'a').contains("Cannot run"));
@@ -134,13 +138,7 @@ fn an_interface_created_after_start_is_used_and_followed_without_a_restart() {
     ip(&lab, 'a', "link del late0");
     lab.wait_log('a', FAULT, 2, Duration::from_secs(3));
     lab.wait_sole_owner('b', Duration::from_secs(3));
-    ip(
-        &lab,
-        'a',
-        "link add link enp0s1 name late0 type macvlan mode bridge",
-    );
-    ip(&lab, 'a', "addr add 198.51.100.11/24 dev late0");
-    ip(&lab, 'a', "link set late0 up");
+    late0(&lab, 'a', "198.51.100.11/24");
     lab.wait_sole_owner('a', Duration::from_secs(5));
 }
 
