@@ -255,7 +255,8 @@ impl Daemon {
             Timer::Routers => self.routers.handle_timeouts(now, &mut self.io),
             Timer::Checks => self.run_checks(now),
             Timer::Retry => {
-                if self.routers.unmute(now, false) {
+                // (No interface changed: only those whose time came.)
+                if self.routers.unmute(now, Some("")) {
                     self.refresh_health(now);
                 }
             }
@@ -335,15 +336,21 @@ impl Daemon {
     /// addresses changed, and re-evaluate. Returns whether more news is waiting.
     fn link_news(&mut self) -> bool {
         let (mut changed, mut links, mut addresses) = (false, false, false);
+        let now = clock::now();
         let (news, more) = self.monitor.read();
         for news in news {
             match news {
                 News::Lost => {
+                    changed |= self.routers.unmute(now, None);
                     changed |= self.tracking.relearn();
                     links |= self.io.links.relearn();
                     addresses = true;
                 }
                 News::Link(ev) => {
+                    // What made an instance mute may be what changed. (Not on address
+                    // news: a mute Master's own VIPs going would make it try again at
+                    // once, forever; its source changing does, `set_source`.)
+                    changed |= self.routers.unmute(now, Some(&ev.name));
                     let index = (!ev.gone).then_some(ev.index);
                     links |= self.io.links.interface_changed(&ev.name, index);
                     changed |= self.tracking.link_changed(&ev.name, ev.up);
@@ -356,8 +363,6 @@ impl Daemon {
             self.sync_links();
         }
         if links || addresses {
-            // What made an instance mute may be what changed.
-            self.routers.unmute(clock::now(), true);
             self.refresh_sources();
             changed = true;
         }

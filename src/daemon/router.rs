@@ -301,6 +301,8 @@ impl Router {
             self.m.set_local_addr(a);
         }
         self.src = src;
+        // Adverts from another address may go out: try.
+        self.sends.clear();
         true
     }
 

@@ -248,12 +248,13 @@ impl Routers {
         self.list.iter().filter_map(Router::retry_at).min()
     }
 
-    /// Mute routers whose retry time came (every one, `all`: their interfaces or
-    /// addresses changed) try again. Returns whether one did.
-    pub fn unmute(&mut self, now: Instant, all: bool) -> bool {
+    /// Mute routers try again: those whose retry time came, and those on interface
+    /// `changed` (every one for None: the kernel lost news). Returns whether one did.
+    pub fn unmute(&mut self, now: Instant, changed: Option<&str>) -> bool {
         let mut any = false;
         for r in &mut self.list {
-            if all || r.retry_at().is_some_and(|t| t <= now) {
+            let due = r.retry_at().is_some_and(|t| t <= now);
+            if due || changed.is_none_or(|n| n == r.cfg().interface) {
                 any |= r.unmute();
             }
         }
