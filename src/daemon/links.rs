@@ -139,9 +139,15 @@ impl Link {
         if self.multicast {
             let joined = sock.join_group();
             self.set_problem(joined.err().map(Problem::Join));
-        } else if let Err(e) = sock.leave_group() {
-            // Costs nothing but adverts the receive checks drop.
-            warn!("{}: cannot leave {}: {e}", self.name, group(self.v6));
+        } else {
+            if let Err(e) = sock.leave_group() {
+                // Costs nothing but adverts the receive checks drop.
+                warn!("{}: cannot leave {}: {e}", self.name, group(self.v6));
+            }
+            // No multicast instance left here: a failed join no longer matters.
+            if matches!(self.problem, Some(Problem::Join(_))) {
+                self.problem = None;
+            }
         }
     }
 
