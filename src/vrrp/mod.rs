@@ -2,8 +2,11 @@
 pub mod advaddr;
 pub mod duplicate;
 pub mod group;
+pub mod lowprio;
 pub mod machine;
 pub mod ratelimit;
+pub mod ready;
 pub mod reload;
 pub mod timers;
 pub mod track;
+pub mod ttl;
