@@ -440,6 +440,8 @@ fn daemon_mode_writes_a_locked_pid_file_and_cleans_up_on_sigterm() {
 
 /// Packets "from" syslog1 that fail the wire checks (forged from the client namespace):
 /// syslog2 names the sender and the reason, and they change nothing.
+/// Multicast adverts must arrive with TTL 255 (RFC 5798 §7.1: not routed); the check is
+/// the multicast instances' (unicast peers may be routed: see the next test).
 #[test]
 fn ttl_and_checksum_failures_are_logged_naming_the_sender() {
     if !can_run_lab() {
@@ -448,17 +450,24 @@ fn ttl_and_checksum_failures_are_logged_naming_the_sender() {
     use std::net::{IpAddr, Ipv4Addr};
     use tinyvrrpd::wire::{Version, packet};
     let mut lab = Lab::new();
-    lab.start('a', &config_path("syslog1.kv"));
-    lab.start('b', &config_path("syslog2.kv"));
+    // At 1 s (the seed's rhythm) the valid packet at the end lands well before a's next
+    // advert, so b's Skew_Time (609 ms) runs out first.
+    let v3_1s = |base| multicast_v3(base).replace("advert_int = 0.1", "advert_int = 1");
+    let a_conf = lab.write_config("a.kv", &v3_1s("syslog1.kv"));
+    let b_conf = lab.write_config("b.kv", &v3_1s("syslog2.kv"));
+    lab.start('a', &a_conf);
+    lab.start('b', &b_conf);
     lab.wait_sole_owner('a', Duration::from_secs(5));
+    lab.wait_log('b', "Entering BACKUP STATE", 1, Duration::from_secs(2));
     let (a, b) = (Ipv4Addr::new(192, 0, 2, 11), Ipv4Addr::new(192, 0, 2, 12));
-    // A priority-0 advert: accepted, it would make b take over within 0.6 s.
+    // A priority-0 advert (to b's own address, which a multicast instance hears too):
+    // accepted, it would make b take over within 0.6 s.
     let repr = packet::Repr {
-        version: Version::V2,
+        version: Version::V3,
         vrid: 1,
         priority: 0,
         interval_cs: 100,
-        auth: packet::Auth::Pass(*b"mysecret"),
+        auth: packet::Auth::None,
         addrs: &[192, 0, 2, 10],
     };
     let mut msg = [0u8; 64];
@@ -492,6 +501,77 @@ fn ttl_and_checksum_failures_are_logged_naming_the_sender() {
         "(VI_1) Entering MASTER STATE",
         1,
         Duration::from_secs(3),
+    );
+}
+
+/// keepalived checks TTL 255 only on multicast: unicast peers may sit behind routers
+/// (issue 18, suspected: a routed peer's adverts were all dropped, two Masters).
+#[test]
+fn a_routed_unicast_peer_is_heard_whatever_its_ttl() {
+    if !can_run_lab() {
+        return;
+    }
+    use std::net::{IpAddr, Ipv4Addr};
+    use tinyvrrpd::wire::{Version, packet};
+    let mut lab = Lab::new();
+    lab.start('a', &config_path("syslog1.kv"));
+    lab.wait_log('a', "Entering MASTER STATE", 1, Duration::from_secs(5));
+    let (a, peer) = (Ipv4Addr::new(192, 0, 2, 11), Ipv4Addr::new(192, 0, 2, 12));
+    // a's unicast peer, three routers away (TTL 252), with a higher priority.
+    let repr = packet::Repr {
+        version: Version::V2,
+        vrid: 1,
+        priority: 200,
+        interval_cs: 100,
+        auth: packet::Auth::Pass(*b"mysecret"),
+        addrs: &[192, 0, 2, 10],
+    };
+    let mut msg = [0u8; 64];
+    let n = repr
+        .emit(&mut msg, IpAddr::V4(peer), IpAddr::V4(a))
+        .unwrap();
+    send_raw_from(&lab.ns('c'), a, ipv4_datagram(peer, a, 252, &msg[..n]));
+    lab.wait_log('a', "Entering BACKUP STATE", 2, Duration::from_secs(3));
+    assert!(!lab.log('a').contains("TTL 252"), "{}", lab.log('a'));
+}
+
+/// keepalived's unicast_ttl (the TTL a unicast advert leaves with) and a peer's
+/// min_ttl/max_ttl (the range its adverts must arrive in): a routed pair told so.
+#[test]
+fn unicast_ttl_and_a_peers_ttl_range_work_together() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let seed = |name| std::fs::read_to_string(config_path(name)).unwrap();
+    let a = seed("syslog1.conf").replace("  advert_int 1 ", "  unicast_ttl 64\n  advert_int 1 ");
+    assert!(a.contains("unicast_ttl 64"));
+    let a = lab.write_config("a.conf", &a);
+    let b_range = |min: u8| {
+        let range = format!("192.0.2.11 min_ttl {min} max_ttl 64");
+        seed("syslog2.conf").replace("192.0.2.11                  # IP of MASTER node", &range)
+    };
+    let b = lab.write_config("b.conf", &b_range(60));
+    lab.start('a', &a);
+    lab.start('b', &b);
+    lab.wait_sole_owner('a', Duration::from_secs(5));
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(lab.has_vip('a') && !lab.has_vip('b'), "{}", lab.log('b'));
+    assert!(!lab.log('b').contains("MASTER STATE"), "{}", lab.log('b'));
+    // A range a's TTL 64 is outside of: b no longer hears a (keepalived's words).
+    std::fs::write(&b, b_range(65)).unwrap();
+    lab.signal('b', libc::SIGHUP);
+    lab.wait_log(
+        'b',
+        "(VI_1) TTL/HL 64 from 192.0.2.11 not in range [65, 64]",
+        1,
+        Duration::from_secs(3),
+    );
+    lab.wait_log(
+        'b',
+        "(VI_1) Entering MASTER STATE",
+        1,
+        Duration::from_secs(5),
     );
 }
 
@@ -575,7 +655,6 @@ fn hostile_packets_change_nothing_and_are_counted_by_reason() {
     bad_sum[7] ^= 0x55;
     let sends: Vec<(Ipv4Addr, u8, Vec<u8>)> = vec![
         (stranger, 255, emit(stranger, Version::V2, 1, 100, pass)), // not a unicast peer
-        (peer, 64, good.clone()),                                   // TTL
         (peer, 255, bad_sum),                                       // checksum
         (peer, 255, bad_version),                                   // VRRP version 4
         (peer, 255, emit(peer, Version::V2, 7, 100, pass)),         // VRID nobody serves
@@ -621,7 +700,9 @@ fn hostile_packets_change_nothing_and_are_counted_by_reason() {
         d.contains("Discarded: vrid=0 version=1 not_peer=1 auth=1 interval=1 own=0"),
         "{d}"
     );
-    for line in ["ttl=1", "checksum=1", "version=1", "vrid=1", "length=2"] {
+    // (A TTL other than 255 from a unicast peer is heard: it may be routed. Multicast's
+    // TTL drops: ttl_and_checksum_failures_are_logged_naming_the_sender.)
+    for line in ["checksum=1", "version=1", "vrid=1", "length=2"] {
         assert!(
             d.contains(&format!("Dropped on enp0s1: {line}\n")),
             "lacks {line}:\n{d}"
@@ -703,6 +784,9 @@ fn ipv6_vrrpv3_elects_fails_over_and_preempts() {
     let la = lab.log('a');
     assert!(la.contains("VRRPv3, multicast"), "{la}");
     assert!(la.contains("advertising from fe80::"), "{la}");
+    // RFC 5798 §5.2.9, in keepalived's words (issue 18, suspected).
+    let warn = "(VI_1) the first IPv6 VIP address should be link local";
+    assert!(la.contains(warn), "{la}");
 }
 
 #[test]

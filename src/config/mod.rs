@@ -3,7 +3,7 @@
 //! by the caller's [`Loader`] (the daemon's is `os::conffiles`).
 //!
 //! Import order, no cycles: `lex` (value lexers) ← `track` (script drafts) ← `build`
-//! (the applier) ↔ `validate` (cross-keyword rules), `keywords` (the table) ← the
+//! (the applier) ← `validate` (cross-keyword rules), `keywords` (the table) ← the
 //! front-ends `kv` and `keepalived`, which also use `include`.
 mod build;
 pub mod error;

@@ -4,6 +4,7 @@
 //! runs (the core never imports the configuration).
 
 use super::model::{Instance, TrackScript, Tracked};
+use crate::vrrp::lowprio::LowerPrio;
 use crate::vrrp::machine::Params;
 
 /// What the machine needs from an instance's configuration.
@@ -29,6 +30,12 @@ pub fn params(inst: &Instance) -> Params {
         },
         garp_follow_up: inst.vmac.is_some(),
         hold_vips_on_stop: inst.vmac.is_none(),
+        lower_prio: LowerPrio {
+            no_advert: inst.lower_prio_no_advert,
+            garp_repeat: inst.garp_lower_prio_repeat,
+            garp_delay: inst.garp_lower_prio_delay,
+        },
+        higher_prio_send_advert: inst.higher_prio_send_advert,
     }
 }
 

@@ -414,6 +414,18 @@ fn complete(b: &mut Builder, d: &mut Draft, known: &Known, group: Option<&SyncGr
             say(W, here, "No VIP specified; at least one is sensible");
         }
     }
+    // RFC 5798 §5.2.9: an IPv6 virtual router lists its link-local address first;
+    // keepalived says so for multicast instances (vrrp.c, vrrp_complete_instance).
+    let first = i.vips.first().map(|v| v.addr).zip(d.vip_lines.first());
+    if let Some((IpAddr::V6(a), &l)) = first {
+        if i.unicast_peers.is_empty() && a.segments()[0] & 0xffc0 != 0xfe80 {
+            let t = match strict {
+                true => "the first IPv6 VIP address must be link local",
+                false => "the first IPv6 VIP address should be link local",
+            };
+            say(W, l, t);
+        }
+    }
 
     // No priority: the state decides (MASTER is the address owner).
     i.priority = match (s.get(Key::Priority), i.initial_state) {

@@ -9,27 +9,10 @@ use std::io;
 pub enum StartError {
     /// A command the configuration names (track script, notify script, nft) cannot be
     /// run: `what` names it ("vrrp_script chk (line 3)", "(VI_1) notify_master").
-    Command {
-        what: String,
-        reason: String,
-    },
+    Command { what: String, reason: String },
     /// A socket or descriptor the daemon needs (`what`: "cannot open rtnetlink", ...).
     Setup {
         what: &'static str,
-        source: io::Error,
-    },
-    Interface {
-        name: String,
-        source: io::Error,
-    },
-    VrrpSocket {
-        interface: String,
-        source: io::Error,
-    },
-    /// An IPv4 instance without unicast_src_ip needs its interface's address.
-    NoSource {
-        instance: String,
-        interface: String,
         source: io::Error,
     },
     Vips {
@@ -67,21 +50,6 @@ impl fmt::Display for StartError {
         match self {
             StartError::Command { what, reason } => write!(f, "{what}: {reason}"),
             StartError::Setup { what, source } => write!(f, "{what}: {source}"),
-            StartError::Interface { name, source } => write!(f, "interface {name}: {source}"),
-            StartError::VrrpSocket { interface, source } => {
-                write!(
-                    f,
-                    "interface {interface}: cannot open VRRP socket: {source}"
-                )
-            }
-            StartError::NoSource {
-                instance,
-                interface,
-                source,
-            } => write!(
-                f,
-                "({instance}) interface {interface} has no IPv4 address to send adverts from ({source}); add one or set unicast_src_ip"
-            ),
             StartError::Vips { instance, source } => {
                 write!(f, "({instance}) virtual_ipaddress: {source}")
             }

@@ -3,14 +3,21 @@
 //! leaves here as a parsed advert or a typed drop, and adverts leave through here. A
 //! `LinkId` stays valid as long as an instance holds it: links live in fixed slots, and
 //! `sync` closes only the links no instance holds.
+//!
+//! A link exists whether or not its interface does: an interface that appears after
+//! the daemon started (a VLAN, a bridge, PPPoE, WireGuard on a router), or that is
+//! deleted and created again, is opened when the kernel says so; a socket that cannot be
+//! set up, or a group that cannot be joined, is retried when the interface changes.
+//! Meanwhile the link says what its instances lack (`problem`): they wait in FAULT,
+//! never deaf or mute as Master.
 
-use super::error::StartError;
 use crate::config::model::Instance;
 use crate::os::iface::{self, Iface};
-use crate::os::socket::{VRRP_GROUP_V4, VRRP_GROUP_V6, VrrpSocket};
+use crate::os::socket::{SockError, VRRP_GROUP_V4, VRRP_GROUP_V6, VrrpSocket};
 use crate::vrrp::machine::Advert;
+use crate::vrrp::ready::Blocker;
 use crate::wire::{self, packet};
-use log::{debug, error, info, warn};
+use log::{debug, info, warn};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr};
 use std::os::fd::RawFd;
@@ -25,43 +32,131 @@ pub type SendFailures = heapless::Vec<(IpAddr, io::ErrorKind), 8>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LinkId(usize);
 
+/// The links of an instance's VIP interfaces (`dev IF`), and whether it tracks each.
+pub type VipLinks = Vec<(LinkId, bool)>;
+
 /// What one read from a link gave.
 pub enum Rx {
-    Advert(Advert),
+    /// With the TTL (IPv6: hop limit) it arrived with, which the instance checks; a hop
+    /// limit the kernel did not report counts as 0.
+    Advert { adv: Advert, ttl: u8 },
     /// Not a valid advert (already counted on the link); `src` as far as it was read.
-    Dropped {
-        src: IpAddr,
-        error: wire::Error,
-    },
+    Dropped { src: IpAddr, error: wire::Error },
+}
+
+/// Why a link cannot serve its instances.
+#[derive(Debug)]
+enum Problem {
+    /// The interface does not exist (not yet, or not any more).
+    Missing,
+    /// The socket cannot be set up (a step that would leave it deaf or mute).
+    Socket(SockError),
+    /// The VRRP group cannot be joined: multicast instances would be deaf.
+    Join(SockError),
 }
 
 struct Link {
     name: String,
-    iface: Iface,
-    sock: VrrpSocket,
+    v6: bool,
+    /// The interface as last opened; None while it does not exist.
+    iface: Option<Iface>,
+    /// The index it had before it went (to say it was re-created).
+    was: Option<u32>,
+    /// None while the interface does not exist or the socket cannot be set up.
+    sock: Option<VrrpSocket>,
+    problem: Option<Problem>,
+    /// A multicast instance listens here: the group must be joined.
+    multicast: bool,
     /// Datagrams dropped before reaching an instance, by reason (codec error kind or
     /// "vrid"); a handful of distinct reasons, so a small vector.
     dropped: Vec<(&'static str, u64)>,
 }
 
+/// The multicast group adverts of a family go to (RFC 5798 §5.1.1.2, RFC 9568 §5.1.2.2).
+fn group(v6: bool) -> IpAddr {
+    if v6 {
+        IpAddr::V6(VRRP_GROUP_V6)
+    } else {
+        IpAddr::V4(VRRP_GROUP_V4)
+    }
+}
+
 impl Link {
-    /// The one place a VRRP socket is opened: at start, on reload, and again when its
-    /// interface was re-created.
-    fn open(name: &str, v6: bool) -> Result<(Iface, VrrpSocket), StartError> {
-        let iface = iface::lookup(name).map_err(|source| StartError::Interface {
-            name: name.into(),
-            source,
-        })?;
-        let sock = if v6 {
-            VrrpSocket::open_v6(name, iface.index)
-        } else {
-            VrrpSocket::open_v4(name, iface.index)
+    fn new(name: &str, v6: bool) -> Link {
+        Link {
+            name: name.to_string(),
+            v6,
+            iface: None,
+            was: None,
+            sock: None,
+            problem: None,
+            multicast: false,
+            dropped: Vec::new(),
+        }
+    }
+
+    /// The one place a VRRP socket is opened: when an instance first needs the link,
+    /// and again when its interface appears or is created again. Logs what changed.
+    fn open(&mut self) {
+        let name = &self.name;
+        let iface = match iface::lookup(name) {
+            Ok(i) => i,
+            Err(e) => {
+                self.sock = None;
+                self.iface = None;
+                debug!("{name}: {e}");
+                self.set_problem(Some(Problem::Missing));
+                return;
+            }
         };
-        let sock = sock.map_err(|source| StartError::VrrpSocket {
-            interface: name.into(),
-            source,
-        })?;
-        Ok((iface, sock))
+        let was = self.iface.replace(iface).map(|i| i.index).or(self.was);
+        self.sock = None;
+        match VrrpSocket::setup(name, iface.index, self.v6) {
+            Ok((sock, degraded)) => {
+                for e in degraded {
+                    warn!("{name}: {e}: going on without it");
+                }
+                self.sock = Some(sock);
+                match was {
+                    Some(w) if w != iface.index => info!(
+                        "{name} was re-created (index {}): socket re-opened",
+                        iface.index
+                    ),
+                    _ => debug!("{name}: VRRP socket open (index {})", iface.index),
+                }
+                self.set_problem(None);
+                self.join();
+            }
+            Err(e) => self.set_problem(Some(Problem::Socket(e))),
+        }
+    }
+
+    /// Join the group if a multicast instance listens here, leave it otherwise.
+    fn join(&mut self) {
+        let Some(sock) = &mut self.sock else {
+            return;
+        };
+        if self.multicast {
+            let joined = sock.join_group();
+            self.set_problem(joined.err().map(Problem::Join));
+        } else {
+            if let Err(e) = sock.leave_group() {
+                // Costs nothing but adverts the receive checks drop.
+                warn!("{}: cannot leave {}: {e}", self.name, group(self.v6));
+            }
+            // No multicast instance left here: a failed join no longer matters.
+            if matches!(self.problem, Some(Problem::Join(_))) {
+                self.problem = None;
+            }
+        }
+    }
+
+    /// Record what the link lacks. (Each instance it leaves waiting says why: `Why`.)
+    fn set_problem(&mut self, p: Option<Problem>) {
+        if p.is_none() && self.problem.is_some() {
+            info!("{}: VRRP socket ready", self.name);
+        }
+        self.problem = p;
     }
 
     fn count_drop(&mut self, kind: &'static str) {
@@ -72,12 +167,23 @@ impl Link {
     }
 }
 
-/// The multicast group adverts of a family go to (RFC 5798 §5.1.1.2, RFC 9568 §5.1.2.2).
-fn group(v6: bool) -> IpAddr {
-    if v6 {
-        IpAddr::V6(VRRP_GROUP_V6)
-    } else {
-        IpAddr::V4(VRRP_GROUP_V4)
+/// What a link lacks, in words: "interface X does not exist", "cannot set up the VRRP
+/// socket on X: OPTION: error", "cannot join GROUP on X: OPTION: error".
+struct Why<'a>(&'a Link);
+
+impl core::fmt::Display for Why<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let l = self.0;
+        match &l.problem {
+            None => Ok(()),
+            Some(Problem::Missing) => write!(f, "interface {} does not exist", l.name),
+            Some(Problem::Socket(e)) => {
+                write!(f, "cannot set up the VRRP socket on {}: {e}", l.name)
+            }
+            Some(Problem::Join(e)) => {
+                write!(f, "cannot join {} on {}: {e}", group(l.v6), l.name)
+            }
+        }
     }
 }
 
@@ -98,43 +204,42 @@ impl Default for Links {
 }
 
 impl Links {
-    /// The link for interface `name` and family `v6`, opened if no instance has it yet.
-    pub fn open(&mut self, name: &str, v6: bool) -> Result<LinkId, StartError> {
-        let found = self.slots.iter().position(|l| {
-            l.as_ref()
-                .is_some_and(|l| l.name == name && l.sock.is_v6() == v6)
-        });
+    /// The link for interface `name` and family `v6`, opened (if it can be) when no
+    /// instance has it yet.
+    pub fn open(&mut self, name: &str, v6: bool) -> LinkId {
+        let found = self
+            .slots
+            .iter()
+            .position(|l| l.as_ref().is_some_and(|l| l.name == name && l.v6 == v6));
         if let Some(i) = found {
-            return Ok(LinkId(i));
+            return LinkId(i);
         }
-        let (iface, sock) = Link::open(name, v6)?;
-        let link = Some(Link {
-            name: name.to_string(),
-            iface,
-            sock,
-            dropped: Vec::new(),
-        });
+        let mut link = Link::new(name, v6);
+        link.open();
+        let link = Some(link);
         match self.slots.iter().position(Option::is_none) {
             Some(i) => {
                 self.slots[i] = link;
-                Ok(LinkId(i))
+                LinkId(i)
             }
             None => {
                 self.slots.push(link);
-                Ok(LinkId(self.slots.len() - 1))
+                LinkId(self.slots.len() - 1)
             }
         }
     }
 
-    /// The links of the interfaces an instance's VIPs name (`dev IF`): they must exist.
-    pub fn open_vip_devices(&mut self, inst: &Instance) -> Result<Vec<LinkId>, StartError> {
+    /// The links of the interfaces an instance's VIPs name (`dev IF`), in VIP order,
+    /// with whether the instance tracks that interface (not `no_track`).
+    pub fn open_vip_devices(&mut self, inst: &Instance) -> VipLinks {
         let mut ids = Vec::new();
-        for v in &inst.vips {
+        for (k, v) in inst.vips.iter().enumerate() {
             if let Some(dev) = &v.dev {
-                ids.push(self.open(dev, v.addr.is_ipv6())?);
+                let track = !inst.vip_options.get(k).is_some_and(|o| o.no_track);
+                ids.push((self.open(dev, v.addr.is_ipv6()), track));
             }
         }
-        Ok(ids)
+        ids
     }
 
     /// Close the links no instance uses; join the VRRP group where a multicast instance
@@ -152,65 +257,103 @@ impl Links {
                 *slot = None;
                 continue;
             };
-            let Some(l) = slot else {
-                continue;
-            };
-            let res = if multicast {
-                l.sock.join_group()
-            } else {
-                l.sock.leave_group()
-            };
-            if let Err(e) = res {
-                let group = group(l.sock.is_v6());
-                warn!("{}: cannot change membership of {group}: {e}", l.name);
+            if let Some(l) = slot {
+                l.multicast = multicast;
+                l.join();
             }
         }
     }
 
-    /// Interface `name` came up with a new index: it was deleted and created again, so
-    /// its links' sockets are opened again (both families). Returns whether any was; the
-    /// caller then runs `sync` to restore group membership.
-    pub fn reopen(&mut self, name: &str, index: u32) -> bool {
-        let mut reopened = false;
+    /// The kernel's news of interface `name`: it exists with `index`, or (None) it was
+    /// deleted. A link whose interface appeared, was created again (another index) or
+    /// could not be set up is opened (again); one that could not join its group tries
+    /// again. Returns whether any link of that name changed (the caller rebuilds the poll
+    /// set and looks at its instances again).
+    pub fn interface_changed(&mut self, name: &str, index: Option<u32>) -> bool {
+        let mut changed = false;
         for l in self.slots.iter_mut().flatten() {
-            if l.name != name || l.iface.index == index {
+            if l.name != name {
                 continue;
             }
-            reopened = true;
-            match Link::open(name, l.sock.is_v6()) {
-                Ok((iface, sock)) => {
-                    info!(
-                        "{name} was re-created (index {}): socket re-opened",
-                        iface.index
-                    );
-                    l.iface = iface;
-                    l.sock = sock;
+            match index {
+                None if l.iface.is_some() => {
+                    l.sock = None;
+                    l.was = l.iface.take().map(|i| i.index);
+                    l.problem = Some(Problem::Missing);
+                    changed = true;
                 }
-                Err(
-                    StartError::Interface { source, .. } | StartError::VrrpSocket { source, .. },
-                ) => error!("{name} was re-created but cannot be opened again: {source}"),
-                Err(e) => error!("{name} was re-created but cannot be opened again: {e}"),
+                None => {}
+                Some(i) => {
+                    let current = l.iface.is_some_and(|f| f.index == i) && l.sock.is_some();
+                    if !current {
+                        l.open();
+                        changed = true;
+                    } else if matches!(l.problem, Some(Problem::Join(_))) {
+                        l.join();
+                        changed = true;
+                    }
+                }
             }
         }
-        reopened
+        changed
+    }
+
+    /// The kernel lost events: look at every link's interface again. Returns whether
+    /// any changed.
+    pub fn relearn(&mut self) -> bool {
+        let names: Vec<String> = self
+            .slots
+            .iter()
+            .flatten()
+            .map(|l| l.name.clone())
+            .collect();
+        let mut changed = false;
+        for name in names {
+            let index = iface::lookup(&name).ok().map(|i| i.index);
+            changed |= self.interface_changed(&name, index);
+        }
+        changed
+    }
+
+    /// What link `id` lacks for an instance that listens there for multicast adverts
+    /// (`multicast`) or not, and why, for its log line and status.
+    pub fn problem(&self, id: LinkId, multicast: bool) -> Option<(Blocker, String)> {
+        let l = self.slots.get(id.0)?.as_ref()?;
+        let b = match l.problem.as_ref()? {
+            Problem::Missing => Blocker::NoInterface,
+            Problem::Socket(_) => Blocker::NoSocket,
+            Problem::Join(_) if multicast => Blocker::Deaf,
+            Problem::Join(_) => return None,
+        };
+        Some((b, Why(l).to_string()))
+    }
+
+    /// The index of link `id`'s interface, while it exists.
+    pub fn index(&self, id: LinkId) -> Option<u32> {
+        self.slots.get(id.0)?.as_ref()?.iface.map(|i| i.index)
     }
 
     /// One datagram from link `id`, parsed; None when nothing (more) can be read.
     pub fn recv(&mut self, id: LinkId) -> Option<Rx> {
         let l = self.slots.get_mut(id.0)?.as_mut()?;
+        let sock = l.sock.as_ref()?;
         let buf = &mut self.buf[..];
-        let got = if l.sock.is_v6() {
-            l.sock.recv_v6(buf).map(|r| {
+        let got = if l.v6 {
+            sock.recv_v6(buf).map(|r| {
                 r.map(|r| {
-                    let src = IpAddr::V6(r.src);
-                    let p = wire::ipv6::parse_vrrp(&buf[..r.len], r.src, r.dst, r.hop_limit);
-                    (src, p.map(|p| Advert::new(src, &p)))
+                    let (src, dst) = (IpAddr::V6(r.src), IpAddr::V6(r.dst));
+                    let p = packet::parse(&buf[..r.len], src, dst);
+                    let ttl = r.hop_limit.unwrap_or(0);
+                    (src, p.map(|p| (Advert::new(src, &p), ttl)))
                 })
             })
         } else {
-            l.sock.recv(buf).map(|d| {
+            sock.recv(buf).map(|d| {
                 d.map(|d| match wire::ipv4::parse_vrrp(d) {
-                    Ok((ip, p)) => (IpAddr::V4(ip.src), Ok(Advert::new(IpAddr::V4(ip.src), &p))),
+                    Ok((ip, p)) => {
+                        let src = IpAddr::V4(ip.src);
+                        (src, Ok((Advert::new(src, &p), ip.ttl)))
+                    }
                     Err(e) => {
                         let src = wire::ipv4::parse(d).map_or(Ipv4Addr::UNSPECIFIED, |x| x.0.src);
                         (IpAddr::V4(src), Err(e))
@@ -219,7 +362,7 @@ impl Links {
             })
         };
         match got {
-            Ok(Some((_, Ok(adv)))) => Some(Rx::Advert(adv)),
+            Ok(Some((_, Ok((adv, ttl))))) => Some(Rx::Advert { adv, ttl }),
             Ok(Some((src, Err(error)))) => {
                 l.count_drop(error.kind());
                 Some(Rx::Dropped { src, error })
@@ -232,40 +375,53 @@ impl Links {
         }
     }
 
-    /// Send `advert` from `src` on link `id` to each of `peers`, or to the VRRP group
-    /// when there are none; `who` names the instance in debug lines.
+    /// Send `advert` from `src` on link `id` to each of `peers` (with `unicast_ttl`, if
+    /// set), or to the VRRP group when there are none; `who` names the instance in debug
+    /// lines. Returns how many destinations it went to, and those it failed for.
     pub fn send(
         &mut self,
         id: LinkId,
         who: &str,
         advert: &packet::Repr<'_>,
         src: IpAddr,
-        peers: &[IpAddr],
-    ) -> SendFailures {
+        (peers, unicast_ttl): (&[IpAddr], Option<u8>),
+    ) -> (usize, SendFailures) {
         let mut failures = SendFailures::new();
-        let Some(l) = self.slots.get(id.0).and_then(Option::as_ref) else {
-            return failures;
-        };
         let multicast = [group(src.is_ipv6())];
-        let dsts = if peers.is_empty() { &multicast } else { peers };
+        let (dsts, ttl) = if peers.is_empty() {
+            (&multicast[..], None)
+        } else {
+            (peers, unicast_ttl)
+        };
+        let sock = self.slots.get(id.0).and_then(Option::as_ref);
+        let Some(sock) = sock.and_then(|l| l.sock.as_ref()) else {
+            for &dst in dsts {
+                let _ = failures.push((dst, io::ErrorKind::NotConnected));
+            }
+            return (0, failures);
+        };
+        let mut sent = 0;
         for &dst in dsts {
             let res = advert
                 .emit(&mut self.buf[..], src, dst)
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))
                 .and_then(|n| match (src, dst) {
-                    (IpAddr::V4(s), IpAddr::V4(d)) => l.sock.send(s, d, &self.buf[..n]),
-                    (IpAddr::V6(s), IpAddr::V6(d)) => l.sock.send_v6(s, d, &self.buf[..n]),
+                    (IpAddr::V4(s), IpAddr::V4(d)) => sock.send(s, d, &self.buf[..n], ttl),
+                    (IpAddr::V6(s), IpAddr::V6(d)) => sock.send_v6(s, d, &self.buf[..n], ttl),
                     _ => Err(io::Error::new(
                         io::ErrorKind::InvalidInput,
                         "mixed address families",
                     )),
                 });
-            if let Err(e) = res {
-                let _ = failures.push((dst, e.kind()));
-                debug!("({who}) advert to {dst} failed: {e}");
+            match res {
+                Ok(()) => sent += 1,
+                Err(e) => {
+                    let _ = failures.push((dst, e.kind()));
+                    debug!("({who}) advert to {dst} failed: {e}");
+                }
             }
         }
-        failures
+        (sent, failures)
     }
 
     /// An advert no instance on link `id` serves.
@@ -285,13 +441,13 @@ impl Links {
     /// Index and MAC address of interface `name`, as last opened.
     pub fn device(&self, name: &str) -> Option<(u32, [u8; 6])> {
         let l = self.slots.iter().flatten().find(|l| l.name == name)?;
-        Some((l.iface.index, l.iface.mac))
+        l.iface.map(|i| (i.index, i.mac))
     }
 
-    /// Every open link and its socket, for the poll set.
+    /// Every link with a socket, and the socket, for the poll set.
     pub fn fds(&self) -> impl Iterator<Item = (LinkId, RawFd)> + '_ {
         let open = self.slots.iter().enumerate();
-        open.filter_map(|(i, l)| Some((LinkId(i), l.as_ref()?.sock.raw_fd())))
+        open.filter_map(|(i, l)| Some((LinkId(i), l.as_ref()?.sock.as_ref()?.raw_fd())))
     }
 
     /// Drop counters per interface, for the status.

@@ -50,9 +50,13 @@ pub fn check_commands(config: &Config) -> Result<(), StartError> {
     firewall::prepare_nft(config).map(drop)
 }
 
-/// Datagrams read per socket per wake-up: enough to drain normal traffic, bounded so a
-/// flood on one interface cannot delay timers (adverts) for long.
-const RX_BUDGET: usize = 64;
+/// Datagrams read from one link in one round of a pass; rounds go on over the links still
+/// readable until RX_BUDGET datagrams were read in the pass. The budget exceeds what a
+/// VRRP socket's receive buffer holds (≈ 700 datagrams at SO_RCVBUF 256 KiB), so one pass
+/// reads everything queued before the timers run (`step`), and no flood on one link
+/// starves another.
+const RX_ROUND: usize = 64;
+const RX_BUDGET: usize = 1024;
 /// Longest a stop waits for a new Master before removing the VIPs anyway: covers the
 /// Skew_Time of any Backup at advert intervals up to ~2 s without making a stop slow.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
@@ -83,17 +87,12 @@ enum Timer {
     Routers,
     /// Checks due to start, runs due to be killed.
     Checks,
-    /// IPv6 instances looking for their link-local address.
-    Sources,
+    /// Mute instances trying again (`vrrp::ready`).
+    Retry,
     /// Queued commands over their time.
     Children,
 }
-const TIMERS: [Timer; 4] = [
-    Timer::Routers,
-    Timer::Checks,
-    Timer::Sources,
-    Timer::Children,
-];
+const TIMERS: [Timer; 4] = [Timer::Routers, Timer::Checks, Timer::Retry, Timer::Children];
 
 pub struct Daemon {
     paths: Paths,
@@ -109,6 +108,12 @@ pub struct Daemon {
     poll: PollSet,
     /// Shutting down: tracking no longer starts or restarts instances.
     stopping: bool,
+    /// The last pass left input unread: the next one sleeps first (`poll::plan`).
+    saturated: bool,
+    /// Links found readable in a pass (kept: no allocation per pass).
+    ready: Vec<LinkId>,
+    /// Still SCHED_RR (SIGXCPU ends it).
+    realtime: bool,
 }
 
 impl Daemon {
@@ -116,7 +121,7 @@ impl Daemon {
         // First: a stop request during start-up (nft, interfaces) waits in the signalfd
         // for the loop, instead of ending the daemon by the default action.
         let signals = Signals::open().map_err(StartError::setup("cannot set up signals"))?;
-        realtime(&config);
+        let realtime = realtime(&config);
         // Scripts and notify commands are checked before anything is touched.
         let scripts = tracking::prepare_scripts(&config)?;
         let notifiers = notify::prepare_all(&config)?;
@@ -134,9 +139,16 @@ impl Daemon {
             status,
             poll: PollSet::default(),
             stopping: false,
+            saturated: false,
+            ready: Vec::new(),
+            realtime,
         };
         let instances = core::mem::take(&mut config.instances);
         d.routers.start(instances, notifiers, &mut d.io)?;
+        d.sync_links();
+        // Before the stale-VIP clean-up, which must never take the source address.
+        d.refresh_sources();
+        d.routers.start_up(&mut d.io);
         let now = clock::now();
         for r in d.routers.iter() {
             r.warn_no_accept();
@@ -156,6 +168,7 @@ impl Daemon {
             .set_checks(scripts, now, &mut self.io.children);
         self.tracking.set_interfaces(&self.routers.interfaces());
         self.sync_links();
+        self.refresh_sources();
         self.router_id = config.router_id.unwrap_or_else(os::hostname);
         self.run_checks(now);
         self.refresh_health(now);
@@ -187,6 +200,7 @@ impl Daemon {
                     Signal::Reload => self.reload(),
                     Signal::Dump => status::dump(&self.paths.dump, &self.snapshot().text()),
                     Signal::Stats => status::dump(&self.paths.stats, &self.snapshot().stats()),
+                    Signal::CpuLimit => self.leave_realtime(),
                     // Handled inside `step`, which also runs during shutdown.
                     Signal::Child => {}
                 }
@@ -194,39 +208,42 @@ impl Daemon {
         }
     }
 
-    /// One pass of the loop: serve due timers, wait for a descriptor or the next deadline
-    /// (no longer than `cap`), then serve what is ready. Signals other than SIGCHLD are
-    /// handed back for the caller to act on.
+    /// One pass of the loop: wait for a descriptor or the next deadline (no longer than
+    /// `cap`), serve what is ready, then the timers now due. Reading first matters after
+    /// a stall (the process stopped or starved past a Master_Down_Interval): the Master's
+    /// adverts queued meanwhile are taken before the overdue timer could take over from
+    /// it. Signals other than SIGCHLD are handed back for the caller to act on.
     fn step(&mut self, cap: Option<Duration>, signals: &mut Signals8) -> std::io::Result<()> {
+        let next = TIMERS.iter().filter_map(|&t| self.deadline(t)).min();
+        let saturated = core::mem::take(&mut self.saturated);
+        let (wait, scope) = poll::plan(clock::now(), next, cap, saturated);
+        self.poll.wait(wait, scope)?;
+        // A served slot may rebuild the poll set (a re-created interface): what follows
+        // it then reads as not ready, and is served on the next pass.
+        let mut ready = core::mem::take(&mut self.ready);
+        ready.clear();
+        let mut k = 0;
+        while let Some((slot, is_ready)) = self.poll.get(k) {
+            if is_ready {
+                match slot {
+                    Slot::Signals => self.read_signals(signals)?,
+                    Slot::Monitor => self.saturated |= self.link_news(),
+                    Slot::Status => self.saturated |= self.status.serve(|| self.snapshot()),
+                    Slot::Link(id) => ready.push(id),
+                }
+            }
+            k += 1;
+        }
+        self.saturated |= self.receive(&mut ready);
+        self.ready = ready;
         let now = clock::now();
         for t in TIMERS {
             if self.deadline(t).is_some_and(|d| d <= now) {
                 self.fire(t, now);
             }
         }
-        if self.stopping && !self.handing_over() {
-            return Ok(()); // the last release just happened: nothing left to wait for
-        }
-        let next = TIMERS.iter().filter_map(|&t| self.deadline(t)).min();
-        let wait = next.map(|t| t.saturating_since(clock::now()));
-        let wait = match (wait, cap) {
-            (Some(w), Some(c)) => Some(w.min(c)),
-            (w, c) => w.or(c),
-        };
-        self.poll.wait(wait)?;
-        // A served slot may rebuild the poll set (a re-created interface): what follows
-        // it then reads as not ready, and is served on the next pass.
-        let mut k = 0;
-        while let Some((slot, ready)) = self.poll.get(k) {
-            if ready {
-                match slot {
-                    Slot::Signals => self.read_signals(signals)?,
-                    Slot::Monitor => self.link_news(),
-                    Slot::Status => self.status.serve(|| self.snapshot()),
-                    Slot::Link(id) => self.receive(id),
-                }
-            }
-            k += 1;
+        if self.routers.take_went_mute() {
+            self.refresh_health(now);
         }
         Ok(())
     }
@@ -235,8 +252,8 @@ impl Daemon {
         match t {
             Timer::Routers => self.routers.next_deadline(),
             Timer::Checks if !self.stopping => self.tracking.next_deadline(),
-            Timer::Sources if !self.stopping => self.routers.next_source_poll(),
-            Timer::Checks | Timer::Sources => None,
+            Timer::Retry if !self.stopping => self.routers.next_retry(),
+            Timer::Checks | Timer::Retry => None,
             Timer::Children => self.io.children.next_deadline(),
         }
     }
@@ -245,8 +262,9 @@ impl Daemon {
         match t {
             Timer::Routers => self.routers.handle_timeouts(now, &mut self.io),
             Timer::Checks => self.run_checks(now),
-            Timer::Sources => {
-                if self.routers.resolve_sources(now) {
+            Timer::Retry => {
+                // (No interface changed: only those whose time came.)
+                if self.routers.unmute(now, Some("")) {
                     self.refresh_health(now);
                 }
             }
@@ -278,14 +296,38 @@ impl Daemon {
         }
     }
 
-    fn receive(&mut self, id: LinkId) {
-        for _ in 0..RX_BUDGET {
+    /// Read the `ready` links in rounds of RX_ROUND each, until they are drained or
+    /// RX_BUDGET datagrams were read. Returns whether input was left unread.
+    fn receive(&mut self, ready: &mut Vec<LinkId>) -> bool {
+        let mut budget = RX_BUDGET;
+        while !ready.is_empty() {
+            let mut k = 0;
+            while k < ready.len() {
+                let (id, want) = (ready[k], RX_ROUND.min(budget));
+                let n = self.receive_from(id, want);
+                budget -= n;
+                if n < want {
+                    ready.swap_remove(k); // drained
+                } else {
+                    k += 1;
+                }
+                if budget == 0 {
+                    return !ready.is_empty();
+                }
+            }
+        }
+        false
+    }
+
+    /// Up to `max` datagrams from link `id`; how many were read.
+    fn receive_from(&mut self, id: LinkId, max: usize) -> usize {
+        for n in 0..max {
             let Some(rx) = self.io.links.recv(id) else {
-                return;
+                return n;
             };
             let now = clock::now();
             match rx {
-                Rx::Advert(adv) => self.routers.receive(id, adv, now, &mut self.io),
+                Rx::Advert { adv, ttl } => self.routers.receive(id, adv, ttl, now, &mut self.io),
                 Rx::Dropped { src, error } => {
                     if self.io.limiter.admit(now, src, error.kind()).is_some() {
                         let link = self.io.links.name(id);
@@ -294,25 +336,57 @@ impl Daemon {
                 }
             }
         }
+        max
     }
 
-    /// Interface news: re-open the links of a re-created interface, update tracked
-    /// interfaces, and re-evaluate.
-    fn link_news(&mut self) {
-        let mut changed = false;
-        for news in self.monitor.read() {
+    /// Interface news: open the links of an interface that appeared or was created
+    /// again, update tracked interfaces and virtual MACs, pick sources again when
+    /// addresses changed, and re-evaluate. Returns whether more news is waiting.
+    fn link_news(&mut self) -> bool {
+        let (mut changed, mut links, mut addresses) = (false, false, false);
+        let now = clock::now();
+        let (news, more) = self.monitor.read();
+        for news in news {
             match news {
-                News::Lost => changed |= self.tracking.relearn(),
+                News::Lost => {
+                    changed |= self.routers.unmute(now, None);
+                    changed |= self.tracking.relearn();
+                    links |= self.io.links.relearn();
+                    addresses = true;
+                }
                 News::Link(ev) => {
-                    if ev.up && self.io.links.reopen(&ev.name, ev.index) {
-                        self.sync_links();
-                    }
+                    // What made an instance mute may be what changed. (Not on address
+                    // news: a mute Master's own VIPs going would make it try again at
+                    // once, forever; its source changing does, `set_source`.)
+                    changed |= self.routers.unmute(now, Some(&ev.name));
+                    let index = (!ev.gone).then_some(ev.index);
+                    links |= self.io.links.interface_changed(&ev.name, index);
                     changed |= self.tracking.link_changed(&ev.name, ev.up);
                 }
+                News::Addresses => addresses = true,
             }
+        }
+        if links {
+            self.routers.attach(&mut self.io);
+            self.sync_links();
+        }
+        if links || addresses {
+            self.refresh_sources();
+            changed = true;
         }
         if changed {
             self.refresh_health(clock::now());
+        }
+        more
+    }
+
+    /// Every router's source from the host's addresses as they are now.
+    fn refresh_sources(&mut self) {
+        match self.io.netlink.addresses() {
+            Ok(table) => {
+                self.routers.set_sources(&table, &self.io.links);
+            }
+            Err(e) => warn!("cannot read the interfaces' addresses: {e}"),
         }
     }
 
@@ -328,6 +402,24 @@ impl Daemon {
         if !self.stopping {
             let (routers, tracking) = (&mut self.routers, &self.tracking);
             routers.apply_tracking(tracking, now, &mut self.io);
+        }
+    }
+
+    /// SIGXCPU: the loop ran half its RLIMIT_RTTIME without sleeping. It must not run
+    /// on to the hard limit, where the kernel kills it with its VIPs on the interface:
+    /// normal scheduling has no such limit. Once, for the rest of the run.
+    fn leave_realtime(&mut self) {
+        if !core::mem::take(&mut self.realtime) {
+            return;
+        }
+        match crate::os::sched::normal() {
+            // keepalived's words, then what we do about it.
+            Ok(()) => warn!(
+                "VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased; running SCHED_OTHER from now on"
+            ),
+            Err(e) => error!(
+                "VRRP process has used too much CPU time, and cannot leave real-time scheduling: {e}"
+            ),
         }
     }
 
@@ -403,15 +495,22 @@ impl Daemon {
 }
 
 /// SCHED_RR for the loop (see `os::sched`); without the privilege a warning, no failure.
-fn realtime(config: &Config) {
+/// Returns whether it runs real-time.
+fn realtime(config: &Config) -> bool {
     if config.rt_priority == 0 {
-        return;
+        return false;
     }
     let prio = i32::from(config.rt_priority);
     match crate::os::sched::realtime(prio, config.rlimit_rttime_us) {
-        Ok(()) => debug!("running SCHED_RR at priority {prio}"),
-        Err(e) => warn!(
-            "cannot run real-time (SCHED_RR {prio}): {e}; give CAP_SYS_NICE, or adverts may leave late on a busy machine"
-        ),
+        Ok(()) => {
+            debug!("running SCHED_RR at priority {prio}");
+            true
+        }
+        Err(e) => {
+            warn!(
+                "cannot run real-time (SCHED_RR {prio}): {e}; give CAP_SYS_NICE, or adverts may leave late on a busy machine"
+            );
+            false
+        }
     }
 }

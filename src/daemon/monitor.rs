@@ -1,6 +1,6 @@
-//! What the kernel reports about interfaces (rtnetlink link events): one went up or down,
-//! or was created again with a new index — or events were lost, and every tracked state
-//! must be read again.
+//! What the kernel reports about interfaces (rtnetlink link and address events): one
+//! appeared, went up or down, was deleted or created again with a new index; addresses
+//! changed — or events were lost, and every tracked state must be read again.
 
 use super::error::StartError;
 use crate::os::netlink::{LinkEvent, LinkMonitor, LinkNews};
@@ -12,6 +12,8 @@ const READS: usize = 64;
 
 pub enum News {
     Link(LinkEvent),
+    /// Some interface's addresses changed.
+    Addresses,
     /// The kernel dropped events (socket buffer full).
     Lost,
 }
@@ -28,24 +30,30 @@ impl Monitor {
         self.0.raw_fd()
     }
 
-    /// What arrived since the last read, in order.
-    pub fn read(&self) -> Vec<News> {
+    /// What arrived since the last read, in order, and whether more is waiting (READS
+    /// datagrams were read).
+    pub fn read(&self) -> (Vec<News>, bool) {
         let mut buf = [0u8; 8192];
         let mut news = Vec::new();
         for _ in 0..READS {
             match self.0.read(&mut buf) {
-                Ok(LinkNews::Nothing) => break,
+                Ok(LinkNews::Nothing) => return (news, false),
                 Ok(LinkNews::Lost) => {
                     warn!("link monitor lost events; re-reading interface states");
                     news.push(News::Lost);
                 }
-                Ok(LinkNews::Events(evs)) => news.extend(evs.into_iter().map(News::Link)),
+                Ok(LinkNews::Events(evs, addresses)) => {
+                    news.extend(evs.into_iter().map(News::Link));
+                    if addresses {
+                        news.push(News::Addresses);
+                    }
+                }
                 Err(e) => {
                     warn!("link monitor: {e}");
-                    break;
+                    return (news, false);
                 }
             }
         }
-        news
+        (news, true)
     }
 }

@@ -14,6 +14,7 @@ pub fn identity(i: &Instance) -> Identity<'_> {
         interface: &i.interface,
         vrid: i.vrid,
         version: i.version,
+        v6: i.is_ipv6(),
         unicast_src: i.unicast_src,
         vmac: i.vmac.as_deref(),
     }
@@ -22,6 +23,13 @@ pub fn identity(i: &Instance) -> Identity<'_> {
 /// The machine's parameters: built beside the model, where the cluster simulator
 /// builds its machines too.
 pub use crate::config::params::params;
+
+/// The TTL range adverts from `peer` must arrive in (`min_ttl`/`max_ttl`), if it has
+/// one.
+pub fn peer_ttl(inst: &Instance, peer: IpAddr) -> Option<(u8, u8)> {
+    let t = inst.peer_ttl.iter().find(|t| t.addr == peer)?;
+    Some((t.min, t.max))
+}
 
 /// The VIPs in advert wire form.
 pub fn wire_addrs(inst: &Instance) -> Result<Vec<u8>, wire::Error> {
@@ -37,6 +45,16 @@ mod tests {
     use super::*;
     use crate::config::model::Vip;
     use crate::config::params::tests::inst;
+
+    /// Issue 18 item 12: family is identity. Applied in place, the reload kept the old
+    /// socket and source and read 16-byte addresses as 4-byte ones.
+    #[test]
+    fn a_reload_that_changes_the_family_restarts_the_instance() {
+        let (v4, v6) = (inst("192.0.2.10"), inst("2001:db8::10"));
+        assert_ne!(identity(&v4), identity(&v6));
+        let p = crate::vrrp::reload::plan(&[identity(&v4)], &[identity(&v6)]);
+        assert_eq!((p.keep.len(), p.remove, p.add), (0, vec![0], vec![0]));
+    }
 
     #[test]
     fn vips_are_written_once_in_wire_form() {

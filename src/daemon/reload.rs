@@ -6,7 +6,7 @@
 
 use super::firewall;
 use super::io::Io;
-use super::links::LinkId;
+use super::links::VipLinks;
 use super::notify::{self, Notifier};
 use super::params::identity;
 use super::router::Router;
@@ -110,7 +110,7 @@ pub fn apply(
     let releasing: Vec<&str> = releasing.iter().map(String::as_str).collect();
     let mut fresh = Vec::new();
     // Kept instances by new index, with their VIP interfaces' links.
-    let mut kept: Vec<Option<(Instance, Vec<LinkId>)>> = Vec::new();
+    let mut kept: Vec<Option<(Instance, VipLinks)>> = Vec::new();
     for (k, inst) in instances.into_iter().enumerate() {
         kept.push(None);
         let res = if plan.add.contains(&k) {
@@ -118,7 +118,8 @@ pub fn apply(
             Router::build(inst, n, io, &releasing).map(|r| fresh.push(r))
         } else {
             let links = io.links.open_vip_devices(&inst);
-            links.map(|l| kept[k] = Some((inst, l)))
+            kept[k] = Some((inst, links));
+            Ok(())
         };
         if let Err(e) = res {
             // A virtual MAC taken over from a removed instance is gone already: that

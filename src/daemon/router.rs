@@ -7,19 +7,22 @@ use super::children::QueueId;
 use super::error::StartError;
 use super::firewall::{self, FIREWALL_TIMEOUT};
 use super::io::Io;
-use super::links::LinkId;
+use super::links::Links;
+use super::links::{LinkId, VipLinks};
 use super::notify::{self, NOTIFY_TIMEOUT, Notifier};
 use super::params;
-use super::source;
+use super::source::Source;
 use super::vips::Vips;
 use super::vmac::Vmac;
 use crate::config::model::Instance;
 use crate::os::netlink::{AddrOp, Outcome};
 use crate::vrrp::duplicate::DuplicateFilter;
 use crate::vrrp::machine::{Action, Advert, Discard, Machine, Reason, State};
+use crate::vrrp::ready::{Blocker, SendWatch};
 use crate::vrrp::reload::Identity;
-use crate::vrrp::timers::Instant;
+use crate::vrrp::timers::{Instant, master_down_interval};
 use crate::vrrp::track::Verdict;
+use crate::vrrp::ttl::{self, TtlError};
 use crate::wire::packet;
 use log::{debug, info, warn};
 use std::net::{IpAddr, Ipv6Addr};
@@ -35,16 +38,24 @@ pub struct Router {
     link: LinkId,
     /// A second link adverts for this router arrive on (the virtual MAC interface).
     rx_link: Option<LinkId>,
-    /// The links of the interfaces its VIPs name (`dev IF`).
-    vip_links: Vec<LinkId>,
-    /// Source of our adverts: unicast_src_ip or the interface's primary IPv4 address
-    /// (IPv4), its link-local address (IPv6). None while that address is still in
-    /// duplicate address detection: the instance waits in Initialize.
-    src: Option<IpAddr>,
+    /// The links of the interfaces its VIPs name (`dev IF`), and whether it tracks each
+    /// (not `no_track`).
+    vip_links: VipLinks,
+    /// Source of our adverts (`source::pick`), picked again when addresses change.
+    src: Source,
     /// The VIPs in advert wire form, built once per (re)configuration.
     wire_addrs: Vec<u8>,
-    /// `use_vmac`: where the VIPs without `dev` live.
-    vmac: Option<Vmac>,
+    /// `use_vmac`: where the VIPs without `dev` live, and the index of the base it was
+    /// made on (the kernel deletes it with its base). Made when the base exists.
+    vmac: Option<(Vmac, u32)>,
+    /// Why the virtual MAC could not be made, when its base exists.
+    vmac_problem: Option<String>,
+    /// Its adverts' fate: a Master whose adverts all fail is mute (`vrrp::ready`).
+    sends: SendWatch,
+    /// It just became mute: its verdict must be looked at again.
+    went_mute: bool,
+    /// What it lacks to take part in the election, as last logged.
+    blocked: Option<(Blocker, String)>,
     copies: DuplicateFilter<LinkId>,
     notify: Notifier,
     notify_q: QueueId,
@@ -55,46 +66,44 @@ pub struct Router {
 }
 
 impl Router {
-    /// Open what the instance needs (links, virtual MAC) and set up its machine. On an
-    /// error the links it opened are closed by the next `Links::sync`. `releasing`: the
-    /// virtual MAC names of instances a reload is about to remove, free to take over.
+    /// Open what the instance needs (links, virtual MAC) and set up its machine. An
+    /// interface that does not exist (yet) is no error: the instance waits in FAULT (see
+    /// `blocker`). On an error the links it opened are closed by the next `Links::sync`.
+    /// `releasing`: the virtual MAC names of instances a reload is about to remove, free
+    /// to take over.
     pub fn build(
         inst: Instance,
         notify: Notifier,
         io: &mut Io,
         releasing: &[&str],
     ) -> Result<Router, StartError> {
-        let v6 = inst.is_ipv6();
-        let link = io.links.open(&inst.interface, v6)?;
-        let src = source::initial(&inst)?;
-        let vip_links = io.links.open_vip_devices(&inst)?;
+        let link = io.links.open(&inst.interface, inst.is_ipv6());
+        let vip_links = io.links.open_vip_devices(&inst);
         let wire_addrs = params::wire_addrs(&inst).map_err(|source| StartError::Vips {
             instance: inst.name.clone(),
             source,
         })?;
-        let vmac = io.vmacs.create(&inst, &io.netlink, releasing)?;
-        // Adverts go out on the base interface; they are also read on the virtual MAC
-        // interface, where the kernel delivers frames a peer sends from the same virtual
-        // MAC (keepalived does that) instead of to the base.
-        let rx_link = match &vmac {
-            Some(v) if !v6 => match io.links.open(&v.name, false) {
-                Ok(l) => Some(l),
-                Err(e) => {
-                    io.vmacs.remove(v, &io.netlink);
-                    return Err(e);
-                }
-            },
-            _ => None,
+        // The virtual MAC needs its base: made now if it is there (a failure then is the
+        // start's, or the reload's), else when it appears (`attach`).
+        let vmac = match io.links.index(link) {
+            Some(base) => io
+                .vmacs
+                .create(&inst, &io.netlink, releasing)?
+                .map(|v| (v, base)),
+            None => None,
         };
-        let local = src.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
-        Ok(Router {
-            m: Machine::new(params::params(&inst), local),
+        let mut r = Router {
+            m: Machine::new(params::params(&inst), IpAddr::V6(Ipv6Addr::UNSPECIFIED)),
             link,
-            rx_link,
+            rx_link: None,
             vip_links,
-            src,
+            src: Source::Missing,
             wire_addrs,
             vmac,
+            vmac_problem: None,
+            sends: SendWatch::default(),
+            went_mute: false,
+            blocked: None,
             copies: DuplicateFilter::default(),
             notify,
             notify_q: io
@@ -105,13 +114,61 @@ impl Router {
                 .queue(&inst.name, FIREWALL_TIMEOUT, firewall::report),
             verdict: Verdict::Pending,
             cfg: inst,
-        })
+        };
+        r.open_rx(io);
+        Ok(r)
+    }
+
+    /// Adverts go out on the base interface; an IPv4 instance also reads them on its
+    /// virtual MAC interface, where the kernel delivers frames a peer sends from the same
+    /// virtual MAC (keepalived does that) instead of to the base.
+    fn open_rx(&mut self, io: &mut Io) {
+        if let Some((v, _)) = self.vmac.as_ref().filter(|_| !self.cfg.is_ipv6()) {
+            self.rx_link = Some(io.links.open(&v.name, false));
+            // (Again, if that name was a link already: the interface is a new one.)
+            io.links.interface_changed(&v.name, Some(v.index));
+        }
+    }
+
+    /// `use_vmac` follows its base interface: the macvlan is made when the base appears,
+    /// and forgotten when it goes (or comes back as another interface: the kernel deletes
+    /// a macvlan with its base). Returns whether anything changed.
+    pub fn attach(&mut self, io: &mut Io) -> bool {
+        if self.cfg.vmac.is_none() {
+            return false;
+        }
+        let base = io.links.index(self.link);
+        if let Some((v, on)) = &self.vmac {
+            if base == Some(*on) {
+                return false;
+            }
+            io.vmacs.remove(v, &io.netlink);
+            self.vmac = None;
+        }
+        let Some(base) = base else {
+            return true;
+        };
+        match io.vmacs.create(&self.cfg, &io.netlink, &[]) {
+            Ok(v) => {
+                self.vmac = v.map(|v| (v, base));
+                self.vmac_problem = None;
+                self.open_rx(io);
+            }
+            Err(e) => {
+                let why = e.to_string();
+                if self.vmac_problem.as_ref() != Some(&why) {
+                    log::error!("{why}");
+                }
+                self.vmac_problem = Some(why);
+            }
+        }
+        true
     }
 
     /// Undo what `build` created outside the process (the virtual MAC); commands still
     /// queued run to their end without it.
     pub fn discard(mut self, io: &mut Io) {
-        if let Some(v) = self.vmac.take() {
+        if let Some((v, _)) = self.vmac.take() {
             io.vmacs.remove(&v, &io.netlink);
         }
         io.children.retire(self.notify_q);
@@ -123,13 +180,20 @@ impl Router {
     }
     /// Its virtual MAC interface's name, while it has one.
     pub fn vmac_name(&self) -> Option<&str> {
-        self.vmac.as_ref().map(|v| v.name.as_str())
+        self.vmac.as_ref().map(|(v, _)| v.name.as_str())
+    }
+    pub fn link(&self) -> LinkId {
+        self.link
     }
     pub fn machine(&self) -> &Machine {
         &self.m
     }
     pub fn src(&self) -> Option<IpAddr> {
-        self.src
+        self.src.addr()
+    }
+    /// What it lacks to take part in the election, and why (status).
+    pub fn blocked(&self) -> Option<&str> {
+        self.blocked.as_ref().map(|b| b.1.as_str())
     }
     pub fn verdict(&self) -> Verdict {
         self.verdict
@@ -142,8 +206,8 @@ impl Router {
     fn vips(&self) -> Vips<'_> {
         Vips {
             inst: &self.cfg,
-            vmac: self.vmac.as_ref(),
-            src: self.src,
+            vmac: self.vmac.as_ref().map(|v| &v.0),
+            src: self.src.addr(),
         }
     }
 
@@ -159,11 +223,119 @@ impl Router {
     }
 
     /// Every link it holds, and whether it listens there for multicast adverts.
-    pub fn link_uses(&self, uses: &mut Vec<(LinkId, bool)>) {
+    pub fn link_uses(&self, uses: &mut VipLinks) {
         let multicast = !self.cfg.is_unicast();
         uses.push((self.link, multicast));
         uses.extend(self.rx_link.map(|l| (l, multicast)));
-        uses.extend(self.vip_links.iter().map(|&l| (l, false)));
+        uses.extend(self.vip_links.iter().map(|&(l, _)| (l, false)));
+    }
+
+    /// What it lacks to take part in the election, and why: its interface, socket,
+    /// group membership, the virtual MAC, a tracked VIP interface, an address to send
+    /// from, or its adverts going out.
+    pub fn blocker(&self, links: &Links) -> Option<(Blocker, String)> {
+        let multicast = !self.cfg.is_unicast();
+        if let Some(b) = links.problem(self.link, multicast) {
+            return Some(b);
+        }
+        if let Some(name) = &self.cfg.vmac {
+            if self.vmac.is_none() {
+                let why = self.vmac_problem.clone();
+                let why = why.unwrap_or_else(|| format!("use_vmac {name} is not made yet"));
+                return Some((Blocker::NoInterface, why));
+            }
+        }
+        let rx = self.rx_link.and_then(|l| links.problem(l, multicast));
+        let mut vips = self.vip_links.iter().filter(|l| l.1);
+        if let Some(b) = rx.or_else(|| vips.find_map(|&(l, _)| links.problem(l, false))) {
+            return Some(b);
+        }
+        let c = &self.cfg;
+        match (self.src, c.unicast_src) {
+            (Source::Ready(_), _) => {}
+            (Source::Tentative, _) => {
+                let why = format!("{}'s IPv6 link-local address is in DAD", c.interface);
+                return Some((Blocker::Tentative, why));
+            }
+            (Source::Missing, Some(a)) => {
+                let why = format!("{a} (unicast_src_ip) is not an address of this host");
+                return Some((Blocker::NoSource, why));
+            }
+            (Source::Missing, None) => {
+                let family = if c.is_ipv6() {
+                    "IPv6 link-local"
+                } else {
+                    "IPv4"
+                };
+                let why = format!(
+                    "{} has no {family} address to send adverts from",
+                    c.interface
+                );
+                return Some((Blocker::NoSource, why));
+            }
+        }
+        if self.sends.is_mute() {
+            let why = "its adverts could not be sent for a Master_Down_Interval".to_string();
+            return Some((Blocker::Mute, why));
+        }
+        None
+    }
+
+    /// Say once when what it lacks changes.
+    pub fn note_blocker(&mut self, b: Option<(Blocker, String)>) {
+        if self.blocked == b {
+            return;
+        }
+        let name = &self.cfg.name;
+        match (&self.blocked, &b) {
+            // DAD at boot is a second's wait, said by `set_source` when done.
+            (_, Some((Blocker::Tentative, _))) => {}
+            (_, Some((_, why))) => warn!("({name}) {why}: waiting in FAULT"),
+            (Some((Blocker::Tentative, _)), None) | (None, None) => {}
+            (Some(_), None) => info!("({name}) has what it needs to run again"),
+        }
+        self.blocked = b;
+    }
+
+    /// The address its adverts leave from, picked again (`source::pick`). Returns
+    /// whether it changed.
+    pub fn set_source(&mut self, src: Source) -> bool {
+        if src == self.src {
+            return false;
+        }
+        let name = &self.cfg.name;
+        match (self.src, src) {
+            (Source::Ready(old), Source::Ready(new)) => {
+                info!("({name}) advertising from {new} (was {old})")
+            }
+            (_, Source::Ready(new)) => info!("({name}) advertising from {new}"),
+            _ => {}
+        }
+        if let Source::Ready(a) = src {
+            self.m.set_local_addr(a);
+        }
+        self.src = src;
+        // Adverts from another address may go out: try.
+        self.sends.clear();
+        true
+    }
+
+    /// When it tries again after being mute.
+    pub fn retry_at(&self) -> Option<Instant> {
+        self.sends.retry_at()
+    }
+
+    /// Try sending again (the retry time came, or its interface or addresses changed).
+    /// Returns whether it was mute.
+    pub fn unmute(&mut self) -> bool {
+        let was = self.sends.is_mute();
+        self.sends.clear();
+        was
+    }
+
+    /// Whether it became mute since the last call.
+    pub fn take_went_mute(&mut self) -> bool {
+        core::mem::take(&mut self.went_mute)
     }
 
     /// The daemon starts with this router: a node that starts is a Backup, so VIPs left
@@ -200,13 +372,49 @@ impl Router {
         }
     }
 
-    /// An advert for this router read on `via`. Returns whether the machine took it (the
-    /// caller then drains).
-    pub fn receive(&mut self, via: LinkId, adv: &Advert, now: Instant, io: &mut Io) -> bool {
-        if self.rx_link.is_some() && self.copies.is_copy(adv.src, adv.priority, via, now) {
+    /// An advert for this router read on `via`, with the TTL it arrived with. Returns
+    /// whether the machine took it (the caller then drains).
+    pub fn receive(
+        &mut self,
+        via: LinkId,
+        adv: &Advert,
+        ttl: u8,
+        now: Instant,
+        io: &mut Io,
+    ) -> bool {
+        let range = params::peer_ttl(&self.cfg, adv.src);
+        if let Err(e) = ttl::check(ttl, self.cfg.is_unicast(), range) {
+            io.links.count_drop(via, "ttl");
+            if io.limiter.admit(now, adv.src, "ttl").is_some() {
+                let (name, src) = (&self.cfg.name, adv.src);
+                match e {
+                    // keepalived's words for a peer's range.
+                    TtlError::OutOfRange { ttl, min, max } => {
+                        warn!("({name}) TTL/HL {ttl} from {src} not in range [{min}, {max}]")
+                    }
+                    TtlError::Not255(_) => {
+                        warn!(
+                            "{}: dropped VRRP packet from {src}: {e}",
+                            io.links.name(via)
+                        )
+                    }
+                }
+            }
             return false;
         }
-        match self.m.handle_advert(now, adv) {
+        let m = &mut self.m;
+        let handled = if self.rx_link.is_some() {
+            let copy = self.copies.admit(adv.src, adv.priority, via, now, || {
+                m.handle_advert(now, adv)
+            });
+            let Some(handled) = copy else {
+                return false;
+            };
+            handled
+        } else {
+            m.handle_advert(now, adv)
+        };
+        match handled {
             Ok(()) => true,
             Err(Discard::OwnAdvert) => false,
             Err(d) => {
@@ -263,7 +471,7 @@ impl Router {
     pub fn finish(&mut self, io: &mut Io) {
         io.children.abandon(self.notify_q);
         io.children.abandon(self.firewall_q);
-        if let Some(v) = self.vmac.take() {
+        if let Some((v, _)) = self.vmac.take() {
             io.vmacs.remove(&v, &io.netlink);
         }
     }
@@ -294,21 +502,6 @@ impl Router {
         }
     }
 
-    /// An IPv6 instance waiting for its link-local address (DAD takes about a second
-    /// after an interface comes up) looks again. Returns whether it has one now.
-    pub fn resolve_source(&mut self) -> bool {
-        if self.src.is_some() {
-            return false;
-        }
-        let Some(a) = source::link_local(&self.cfg.interface) else {
-            return false;
-        };
-        info!("({}) advertising from {a}", self.cfg.name);
-        self.src = Some(a);
-        self.m.set_local_addr(a);
-        true
-    }
-
     /// Apply a reloaded configuration of the same virtual router without a state change:
     /// VIPs in both old and new stay on the interface (no flap). The effective priority
     /// is kept; the next verdict applies the new base and weights. Returns whether
@@ -317,12 +510,14 @@ impl Router {
         &mut self,
         inst: Instance,
         notify: Notifier,
-        vip_links: Vec<LinkId>,
+        vip_links: VipLinks,
         now: Instant,
         io: &mut Io,
     ) -> bool {
         self.notify = notify;
         self.vip_links = vip_links;
+        // A reload is a reason to try sending again.
+        self.sends.clear();
         if self.cfg == inst {
             return false;
         }
@@ -368,7 +563,7 @@ impl Router {
         moves
     }
 
-    fn execute(&self, a: Action, now: Instant, io: &mut Io) -> Option<Move> {
+    fn execute(&mut self, a: Action, now: Instant, io: &mut Io) -> Option<Move> {
         let name = &self.cfg.name;
         match a {
             // Initialize is only re-entered on shutdown; keepalived logs no state there.
@@ -406,10 +601,21 @@ impl Router {
                 }
             }
             Action::LowerPriorityMaster { src, priority } => {
-                let own = self.m.priority();
-                info!(
-                    "({name}) Received advert from {src} with lower priority {priority}, ours {own}, forcing new election"
-                );
+                // The machine answers at most once a second; forged sources are each
+                // new, so the log's global budget holds them too.
+                if io.limiter.admit(now, src, "lower_prio").is_some() {
+                    let own = self.m.priority();
+                    // keepalived's words, with or without its answer.
+                    if self.m.params().lower_prio.no_advert {
+                        info!(
+                            "({name}) Received advert from {src} with lower priority {priority}, ours {own}"
+                        );
+                    } else {
+                        info!(
+                            "({name}) Received advert from {src} with lower priority {priority}, ours {own}, forcing new election"
+                        );
+                    }
+                }
             }
         }
         None
@@ -441,9 +647,9 @@ impl Router {
         }
     }
 
-    fn send_advert(&self, priority: u8, now: Instant, io: &mut Io) {
-        let Some(src) = self.src else {
-            return; // still waiting for an IPv6 link-local address
+    fn send_advert(&mut self, priority: u8, now: Instant, io: &mut Io) {
+        let Some(src) = self.src.addr() else {
+            return; // no address to send from: the instance is on its way to FAULT
         };
         let c = &self.cfg;
         let repr = packet::Repr {
@@ -454,13 +660,27 @@ impl Router {
             auth: c.auth_pass.map_or(packet::Auth::None, packet::Auth::Pass),
             addrs: &self.wire_addrs,
         };
-        let failures = io
-            .links
-            .send(self.link, &c.name, &repr, src, &c.unicast_peers);
-        for (dst, kind) in failures {
+        let (sent, failures) = io.links.send(
+            self.link,
+            &c.name,
+            &repr,
+            src,
+            (&c.unicast_peers, c.unicast_ttl),
+        );
+        for &(dst, kind) in &failures {
             if io.limiter.admit(now, dst, "send").is_some() {
                 warn!("({}) cannot send advert to {dst}: {kind}", c.name);
             }
+        }
+        // By the slowest Backup's Master_Down_Interval every Backup has taken over.
+        let interval = c.advert_interval.as_duration();
+        let mdi = master_down_interval(c.version, 1, interval);
+        if self.sends.sent(now, sent > 0, mdi) {
+            warn!(
+                "({}) no advert could be sent for a Master_Down_Interval: the others cannot hear this node",
+                c.name
+            );
+            self.went_mute = true;
         }
     }
 }

@@ -4,28 +4,25 @@
 
 use super::error::StartError;
 use super::io::Io;
-use super::links::LinkId;
+use super::links::{LinkId, Links, VipLinks};
 use super::notify::Notifier;
 use super::router::Router;
+use super::source;
 use super::tracking::Tracking;
 use crate::config::model::{Instance, SyncGroup};
+use crate::os::netlink::AddrEntry;
 use crate::vrrp::group;
 use crate::vrrp::machine::{Advert, Discard, Reason, State};
+use crate::vrrp::ready;
 use crate::vrrp::reload::Identity;
 use crate::vrrp::timers::Instant;
 use crate::vrrp::track::Verdict;
-use core::time::Duration;
 use log::{debug, info, warn};
-
-/// How often an IPv6 instance looks for its link-local address while DAD runs.
-const SOURCE_POLL: Duration = Duration::from_millis(100);
 
 #[derive(Default)]
 pub struct Routers {
     list: Vec<Router>,
     groups: Vec<SyncGroup>,
-    /// When instances waiting for their IPv6 link-local address look again.
-    source_poll: Option<Instant>,
 }
 
 impl Routers {
@@ -38,7 +35,7 @@ impl Routers {
     }
 
     /// The daemon starts: every instance is built, or none (nothing of a failed start
-    /// stays behind); then each clears what a crashed run may have left.
+    /// stays behind). Once their sources are known, `start_up`.
     pub fn start(
         &mut self,
         instances: Vec<Instance>,
@@ -57,11 +54,15 @@ impl Routers {
                 }
             }
         }
-        for r in built {
-            r.start_up(io);
-            self.list.push(r);
-        }
+        self.list = built;
         Ok(())
+    }
+
+    /// Each router clears what a crashed run may have left.
+    pub fn start_up(&self, io: &mut Io) {
+        for r in &self.list {
+            r.start_up(io);
+        }
     }
 
     /// The configuration's sync groups take effect; a member a reload took out of its
@@ -106,7 +107,7 @@ impl Routers {
     }
 
     /// Every link the routers hold, and whether a multicast instance listens there.
-    pub fn link_uses(&self) -> Vec<(LinkId, bool)> {
+    pub fn link_uses(&self) -> VipLinks {
         let mut uses = Vec::new();
         for r in &self.list {
             r.link_uses(&mut uses);
@@ -201,7 +202,7 @@ impl Routers {
     /// An advert read on `via`: to the router serving its VRID there, else counted and,
     /// from one of our unicast peers, reported as the misconfiguration it is (other
     /// VRIDs on a shared multicast LAN are normal).
-    pub fn receive(&mut self, via: LinkId, adv: Advert, now: Instant, io: &mut Io) {
+    pub fn receive(&mut self, via: LinkId, adv: Advert, ttl: u8, now: Instant, io: &mut Io) {
         let serving = |r: &Router| r.listens_on(via) && r.cfg().vrid == adv.vrid;
         let Some(i) = self.list.iter().position(serving) else {
             io.links.count_drop(via, "vrid");
@@ -225,23 +226,25 @@ impl Routers {
             }
             return;
         };
-        if self.list[i].receive(via, &adv, now, io) {
+        if self.list[i].receive(via, &adv, ttl, now, io) {
             self.drain(i, now, io);
         }
     }
 
-    /// Recompute every router's verdict and apply the changes. A router without an
-    /// address to advertise from yet waits (Pending); a sync group is as faulty, or as
-    /// pending, as its worst member.
+    /// Recompute every router's verdict and apply the changes. A router that lacks
+    /// what it needs to take part in the election (`Router::blocker`) waits in FAULT —
+    /// Pending only for an IPv6 link-local address in DAD; a sync group is as faulty, or
+    /// as pending, as its worst member.
     pub fn apply_tracking(&mut self, tracking: &Tracking, now: Instant, io: &mut Io) {
-        let own: Vec<Verdict> = self
-            .list
-            .iter()
-            .map(|r| match r.src() {
-                None => Verdict::Pending,
-                Some(_) => tracking.verdict(r.cfg()),
-            })
-            .collect();
+        let mut own = Vec::with_capacity(self.list.len());
+        for r in &mut self.list {
+            let b = r.blocker(&io.links);
+            own.push(ready::verdict(
+                b.as_ref().map(|b| b.0),
+                tracking.verdict(r.cfg()),
+            ));
+            r.note_blocker(b);
+        }
         for i in 0..self.list.len() {
             let mut v = own[i];
             if let Some(g) = self.group(i) {
@@ -257,21 +260,52 @@ impl Routers {
         }
     }
 
-    /// When instances waiting for their IPv6 link-local address look again.
-    pub fn next_source_poll(&self) -> Option<Instant> {
-        let waiting = self.list.iter().any(|r| r.src().is_none());
-        waiting.then_some(self.source_poll.unwrap_or(Instant::from_micros(0)))
+    /// Pick every router's source again from the host's addresses (`table`). Returns
+    /// whether one changed (its verdict may have).
+    pub fn set_sources(&mut self, table: &[AddrEntry], links: &Links) -> bool {
+        let mut changed = false;
+        for r in &mut self.list {
+            let index = links.index(r.link());
+            changed |= r.set_source(source::pick(r.cfg(), index, table));
+        }
+        changed
     }
 
-    /// Look for the link-local addresses instances wait for. Returns whether one has its
-    /// address now (tracking then starts it).
-    pub fn resolve_sources(&mut self, now: Instant) -> bool {
-        self.source_poll = Some(now + SOURCE_POLL);
-        let mut found = false;
+    /// Virtual MACs follow their base interfaces (`Router::attach`). Returns whether any
+    /// changed.
+    pub fn attach(&mut self, io: &mut Io) -> bool {
+        let mut changed = false;
         for r in &mut self.list {
-            found |= r.resolve_source();
+            changed |= r.attach(io);
         }
-        found
+        changed
+    }
+
+    /// When a mute router tries again.
+    pub fn next_retry(&self) -> Option<Instant> {
+        self.list.iter().filter_map(Router::retry_at).min()
+    }
+
+    /// Mute routers try again: those whose retry time came, and those on interface
+    /// `changed` (every one for None: the kernel lost news). Returns whether one did.
+    pub fn unmute(&mut self, now: Instant, changed: Option<&str>) -> bool {
+        let mut any = false;
+        for r in &mut self.list {
+            let due = r.retry_at().is_some_and(|t| t <= now);
+            if due || changed.is_none_or(|n| n == r.cfg().interface) {
+                any |= r.unmute();
+            }
+        }
+        any
+    }
+
+    /// Whether a router became mute since the last call (its verdict is due again).
+    pub fn take_went_mute(&mut self) -> bool {
+        let mut any = false;
+        for r in &mut self.list {
+            any |= r.take_went_mute();
+        }
+        any
     }
 
     /// SIGTERM: every Master resigns (priority 0) and keeps its VIPs until the new Master
@@ -298,7 +332,7 @@ impl Routers {
         i: usize,
         inst: Instance,
         notify: Notifier,
-        vip_links: Vec<LinkId>,
+        vip_links: VipLinks,
         now: Instant,
         io: &mut Io,
     ) {

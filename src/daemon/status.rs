@@ -32,6 +32,8 @@ struct InstanceView<'a> {
     state: State,
     priority: u8,
     source: Option<IpAddr>,
+    /// What it lacks to take part in the election (it waits in FAULT), and why.
+    cannot_run: Option<&'a str>,
     master: MasterSeen,
     group: Option<&'a str>,
     tracking: Vec<TrackView<'a>>,
@@ -61,6 +63,7 @@ impl<'a> Snapshot<'a> {
                     state: m.state(),
                     priority: m.priority(),
                     source: r.src(),
+                    cannot_run: r.blocked(),
                     master: match (m.master_seen(), m.state()) {
                         (Some((a, p)), _) => MasterSeen::Peer(a, p),
                         (None, State::Master) => MasterSeen::Me(m.local_addr(), m.priority()),
@@ -87,6 +90,9 @@ impl<'a> Snapshot<'a> {
             let c = i.cfg;
             let _ = writeln!(s, "VRRP Instance: {}", c.name);
             let _ = writeln!(s, "  State: {}", i.state);
+            if let Some(why) = i.cannot_run {
+                let _ = writeln!(s, "  Cannot run: {why}");
+            }
             let _ = writeln!(s, "  Interface: {}", c.interface);
             let _ = writeln!(s, "  Virtual Router ID: {}", c.vrid);
             let _ = writeln!(s, "  Version: {}", c.version as u8);
@@ -97,7 +103,7 @@ impl<'a> Snapshot<'a> {
                 Some(a) => {
                     let _ = writeln!(s, "  Source address: {a}");
                 }
-                None => s.push_str("  Source address: none yet (IPv6 link-local address in DAD)\n"),
+                None => s.push_str("  Source address: none\n"),
             }
             match i.master {
                 MasterSeen::Peer(a, p) => {
@@ -217,6 +223,11 @@ impl<'a> Snapshot<'a> {
                 }
                 None => s.push_str(",\"source\":null"),
             }
+            s.push_str(",\"cannot_run\":");
+            match i.cannot_run {
+                Some(why) => json_str(&mut s, why),
+                None => s.push_str("null"),
+            }
             s.push_str(",\"master_seen\":");
             match i.master {
                 MasterSeen::Peer(a, p) | MasterSeen::Me(a, p) => {
@@ -298,20 +309,21 @@ impl StatusSocket {
         self.0.as_ref().map_or(-1, ControlSocket::raw_fd)
     }
 
-    /// Answer the requests waiting, each from a fresh snapshot.
-    pub fn serve<'a>(&self, snapshot: impl Fn() -> Snapshot<'a>) {
+    /// Answer the requests waiting, each from a fresh snapshot. Returns whether more
+    /// are waiting than one call answers.
+    pub fn serve<'a>(&self, snapshot: impl Fn() -> Snapshot<'a>) -> bool {
         let Some(ctl) = &self.0 else {
-            return;
+            return false;
         };
         let mut buf = [0u8; REQUEST_MAX];
         // Bounded: a flood of requests cannot keep the loop from its timers.
         for _ in 0..16 {
             let (n, from) = match ctl.recv(&mut buf) {
                 Ok(Some(x)) => x,
-                Ok(None) => return,
+                Ok(None) => return false,
                 Err(e) => {
                     warn!("status socket: {e}");
-                    return;
+                    return false;
                 }
             };
             let answer = match core::str::from_utf8(&buf[..n]).map(str::trim) {
@@ -323,6 +335,7 @@ impl StatusSocket {
                 log::debug!("status reply: {e}");
             }
         }
+        true
     }
 }
 

@@ -53,10 +53,14 @@ impl Vips<'_> {
         if op == AddrOp::Del && Some(vip.addr) == self.src {
             return Ok(Outcome::Unchanged);
         }
-        let (index, _) = self.device(vip, links).ok_or_else(|| {
+        let Some((index, _)) = self.device(vip, links) else {
+            // An interface that is not there has no addresses to remove.
+            if op == AddrOp::Del {
+                return Ok(Outcome::Unchanged);
+            }
             let what = format!("interface {} is not set up", self.dev(vip));
-            io::Error::new(io::ErrorKind::NotFound, what)
-        })?;
+            return Err(io::Error::new(io::ErrorKind::NotFound, what));
+        };
         netlink.addr(op, index, vip.addr, vip.prefix_len, vip.label.as_deref())
     }
 

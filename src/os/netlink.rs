@@ -1,5 +1,6 @@
-//! Adding and removing addresses through rtnetlink (RTM_NEWADDR / RTM_DELADDR), and
-//! link state events (RTM_NEWLINK / RTM_DELLINK) for interface tracking.
+//! Adding and removing addresses through rtnetlink (RTM_NEWADDR / RTM_DELADDR), the
+//! addresses of every interface (a dump, and news of their changes: where adverts leave
+//! from), and link state events (RTM_NEWLINK / RTM_DELLINK) for interface tracking.
 //! The message bytes are built by pure functions so they are unit-tested without root.
 use super::{cvt, cvt_size, socket};
 use std::io;
@@ -10,6 +11,15 @@ const NLMSG_HDRLEN: usize = 16;
 const IFA_ADDRESS: u16 = 1;
 const IFA_LOCAL: u16 = 2;
 const IFA_LABEL: u16 = 3;
+const IFA_FLAGS: u16 = 8;
+const NLMSG_DONE: u16 = 3;
+const IFADDRMSG_LEN: usize = 8;
+/// An IPv4 address that is not the first of its subnet on the interface.
+pub const IFA_F_SECONDARY: u32 = 0x01;
+pub const IFA_F_DADFAILED: u32 = 0x08;
+/// An IPv6 address still in duplicate address detection.
+pub const IFA_F_TENTATIVE: u32 = 0x40;
+pub const RT_SCOPE_LINK: u8 = 253;
 const IFA_F_NODAD: u8 = 0x02;
 const NLMSG_ERROR: u16 = 2;
 
@@ -72,21 +82,36 @@ pub fn addr_message(
 /// The errno of the NLMSG_ERROR answering `seq` (0 = success); None if the reply is
 /// something else.
 pub fn ack_errno(reply: &[u8], seq: u32) -> Option<i32> {
+    let (_, _, body) = messages(reply).find(|&(ty, s, _)| ty == NLMSG_ERROR && s == seq)?;
+    Some(-(u32_at(body, 0)? as i32))
+}
+
+/// The netlink messages in a datagram: (type, sequence number, body after the header).
+/// A malformed length ends the walk.
+fn messages(buf: &[u8]) -> impl Iterator<Item = (u16, u32, &[u8])> {
     let mut off = 0;
-    while off + NLMSG_HDRLEN + 4 <= reply.len() {
-        let len = u32::from_ne_bytes(reply[off..off + 4].try_into().ok()?) as usize;
-        let ty = u16::from_ne_bytes(reply[off + 4..off + 6].try_into().ok()?);
-        let rseq = u32::from_ne_bytes(reply[off + 8..off + 12].try_into().ok()?);
-        if len < NLMSG_HDRLEN || off + len > reply.len() {
-            return None;
-        }
-        if ty == NLMSG_ERROR && rseq == seq {
-            let e = i32::from_ne_bytes(reply[off + 16..off + 20].try_into().ok()?);
-            return Some(-e);
-        }
-        off += len.next_multiple_of(4);
-    }
-    None
+    core::iter::from_fn(move || {
+        let (len, ty, seq) = (
+            u32_at(buf, off)? as usize,
+            u16_at(buf, off + 4)?,
+            u32_at(buf, off + 8)?,
+        );
+        let body = buf.get(off + NLMSG_HDRLEN..off + len.max(NLMSG_HDRLEN))?;
+        off += len.max(NLMSG_HDRLEN).next_multiple_of(4);
+        Some((ty, seq, body))
+    })
+}
+
+/// The attributes after a fixed header of `skip` bytes: (type without its flag bits, data).
+/// A malformed length ends the walk.
+fn attributes(body: &[u8], skip: usize) -> impl Iterator<Item = (u16, &[u8])> {
+    let mut a = skip;
+    core::iter::from_fn(move || {
+        let (len, ty) = (u16_at(body, a)? as usize, u16_at(body, a + 2)?);
+        let data = body.get(a + 4..a + len.max(4))?;
+        a += len.max(4).next_multiple_of(4);
+        Some((ty & 0x3fff, data))
+    })
 }
 
 pub struct Netlink {
@@ -120,7 +145,7 @@ impl Netlink {
         match self.request(&msg, seq)? {
             0 => Ok(Outcome::Done),
             libc::EEXIST if op == AddrOp::Add => Ok(Outcome::Unchanged),
-            // ENODEV: its interface went (a virtual MAC taken over), and the address too.
+            // (ENODEV: the address went with its interface.)
             libc::EADDRNOTAVAIL | libc::ENOENT | libc::ESRCH | libc::ENODEV
                 if op == AddrOp::Del =>
             {
@@ -148,6 +173,33 @@ impl Netlink {
             0 => Ok(()),
             e => Err(io::Error::from_raw_os_error(e)),
         }
+    }
+
+    /// Every address of every interface, in the kernel's order (for IPv4 an interface's
+    /// primary address before its secondaries).
+    pub fn addresses(&self) -> io::Result<Vec<AddrEntry>> {
+        let seq = self.next_seq();
+        let flags = (libc::NLM_F_REQUEST | libc::NLM_F_DUMP) as u16;
+        let mut msg = vec![0u8; NLMSG_HDRLEN + IFADDRMSG_LEN];
+        msg[NLMSG_HDRLEN] = libc::AF_UNSPEC as u8;
+        finish_header(&mut msg, libc::RTM_GETADDR, flags, seq);
+        self.send(&msg)?;
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; 16 * 1024];
+        // A dump comes in several datagrams, the kernel's answer to our request: bounded
+        // waits for each, as for a request's ACK.
+        for _ in 0..200 {
+            let Some(n) = self.recv_within(&mut buf, 100)? else {
+                continue;
+            };
+            if addr_entries(&buf[..n], Some(seq), &mut out) {
+                return Ok(out);
+            }
+        }
+        Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "no end to the address dump",
+        ))
     }
 
     /// Delete a link; one that is already gone is not an error.
@@ -194,6 +246,21 @@ impl Netlink {
 
     /// Send one request; the first datagram answering it (sequence `seq`) is in `reply`.
     fn exchange(&self, msg: &[u8], seq: u32, reply: &mut [u8]) -> io::Result<usize> {
+        self.send(msg)?;
+        // The kernel answers these requests synchronously, but wait briefly in case it
+        // has not queued the answer yet.
+        for _ in 0..50 {
+            let Some(n) = self.recv_within(reply, 100)? else {
+                continue;
+            };
+            if messages(&reply[..n]).any(|(_, s, _)| s == seq) {
+                return Ok(n);
+            }
+        }
+        Err(io::Error::new(io::ErrorKind::TimedOut, "no netlink answer"))
+    }
+
+    fn send(&self, msg: &[u8]) -> io::Result<()> {
         // SAFETY: a zeroed sockaddr_nl addresses the kernel (pid 0).
         let mut kernel: libc::sockaddr_nl = unsafe { core::mem::zeroed() };
         kernel.nl_family = libc::AF_NETLINK as u16;
@@ -207,37 +274,95 @@ impl Netlink {
                 (&kernel as *const libc::sockaddr_nl).cast(),
                 core::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
             )
-        })?;
-        // The socket is non-blocking; the kernel answers these requests synchronously,
-        // but wait briefly on poll in case it has not queued the ACK yet.
-        for _ in 0..50 {
-            let mut pfd = libc::pollfd {
-                fd: self.fd.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
+        })
+        .map(drop)
+    }
+
+    /// One datagram into `buf`, waiting up to `ms` for it (the socket is non-blocking);
+    /// None if none came.
+    fn recv_within(&self, buf: &mut [u8], ms: i32) -> io::Result<Option<usize>> {
+        let mut pfd = libc::pollfd {
+            fd: self.fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        cvt(unsafe { libc::poll(&mut pfd, 1, ms) })?;
+        // SAFETY: buf is valid for writes of its length.
+        let n = unsafe { libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+        match cvt_size(n) {
+            Ok(n) => Ok(Some(n)),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// One address of one interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddrEntry {
+    pub index: u32,
+    pub addr: IpAddr,
+    /// IFA_F_* (IFA_FLAGS when the kernel sends it, else the header's 8 bits).
+    pub flags: u32,
+    pub scope: u8,
+}
+
+/// The RTM_NEWADDR messages in one datagram (a dump's answer to `seq`, or, with None,
+/// the address groups' news) added to `out`. Returns whether the dump ended (NLMSG_DONE
+/// for `seq`). Malformed parts end the walk; they never panic.
+pub fn addr_entries(buf: &[u8], seq: Option<u32>, out: &mut Vec<AddrEntry>) -> bool {
+    for (ty, s, body) in messages(buf) {
+        if seq.is_some_and(|q| q != s) {
+            continue;
+        }
+        if ty == NLMSG_DONE && seq.is_some() {
+            return true;
+        }
+        let Some(h) = body
+            .get(..IFADDRMSG_LEN)
+            .filter(|_| ty == libc::RTM_NEWADDR)
+        else {
+            continue;
+        };
+        let (family, flags, scope) = (h[0], h[2], h[3]);
+        let index = u32::from_ne_bytes([h[4], h[5], h[6], h[7]]);
+        let (mut local, mut address, mut ext) = (None, None, None);
+        for (aty, data) in attributes(body, IFADDRMSG_LEN) {
+            let ip = match (i32::from(family), data.len()) {
+                (libc::AF_INET, 4) => <[u8; 4]>::try_from(data).ok().map(IpAddr::from),
+                (libc::AF_INET6, 16) => <[u8; 16]>::try_from(data).ok().map(IpAddr::from),
+                _ => None,
             };
-            // SAFETY: one valid pollfd.
-            cvt(unsafe { libc::poll(&mut pfd, 1, 100) })?;
-            // SAFETY: reply is valid for writes of its length.
-            let n = unsafe {
-                libc::recv(
-                    self.fd.as_raw_fd(),
-                    reply.as_mut_ptr().cast(),
-                    reply.len(),
-                    0,
-                )
-            };
-            let n = match cvt_size(n) {
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                Err(e) => return Err(e),
-            };
-            if answers(&reply[..n], seq) {
-                return Ok(n);
+            match aty {
+                IFA_LOCAL => local = ip,
+                IFA_ADDRESS => address = ip,
+                IFA_FLAGS => ext = u32_at(data, 0),
+                _ => {}
             }
         }
-        Err(io::Error::new(io::ErrorKind::TimedOut, "no netlink answer"))
+        // IFA_LOCAL is the address itself; IFA_ADDRESS is the peer's on a point-to-point
+        // link, and the only one IPv6 sends.
+        if let Some(addr) = local.or(address) {
+            let flags = ext.unwrap_or(u32::from(flags));
+            out.push(AddrEntry {
+                index,
+                addr,
+                flags,
+                scope,
+            });
+        }
     }
+    false
+}
+
+fn u16_at(b: &[u8], o: usize) -> Option<u16> {
+    b.get(o..o + 2).map(|s| u16::from_ne_bytes([s[0], s[1]]))
+}
+
+fn u32_at(b: &[u8], o: usize) -> Option<u32> {
+    b.get(o..o + 4)
+        .map(|s| u32::from_ne_bytes([s[0], s[1], s[2], s[3]]))
 }
 
 const IFLA_ADDRESS: u16 = 1;
@@ -304,35 +429,6 @@ pub(super) fn finish_header(buf: &mut [u8], ty: u16, flags: u16, seq: u32) {
 const IFLA_IFNAME: u16 = 3;
 const IFINFOMSG_LEN: usize = 16;
 
-/// Whether a message of datagram `buf` carries sequence number `seq`.
-fn answers(buf: &[u8], seq: u32) -> bool {
-    let mut off = 0;
-    while let Some(h) = buf.get(off..off + NLMSG_HDRLEN) {
-        let len = u32::from_ne_bytes([h[0], h[1], h[2], h[3]]) as usize;
-        if u32::from_ne_bytes([h[8], h[9], h[10], h[11]]) == seq {
-            return true;
-        }
-        if len < NLMSG_HDRLEN {
-            return false;
-        }
-        off += len.next_multiple_of(4);
-    }
-    false
-}
-
-/// The attributes (type without flags, payload) in `buf`; a malformed one ends the walk.
-fn attrs(buf: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
-    let mut off = 0;
-    core::iter::from_fn(move || {
-        let h = buf.get(off..off + 4)?;
-        let len = u16::from_ne_bytes([h[0], h[1]]) as usize;
-        let ty = u16::from_ne_bytes([h[2], h[3]]) & 0x3fff;
-        let data = buf.get(off + 4..off + len.max(4))?;
-        off += len.max(4).next_multiple_of(4);
-        Some((ty, data))
-    })
-}
-
 /// What `link_info` tells about a link: enough to know a virtual MAC interface.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkInfo {
@@ -355,33 +451,30 @@ impl LinkInfo {
 
 /// The RTM_NEWLINK message at the start of `buf`; None if it is something else.
 pub fn link_info(buf: &[u8]) -> Option<LinkInfo> {
-    let ty = u16::from_ne_bytes(buf.get(4..6)?.try_into().ok()?);
-    let body = buf.get(NLMSG_HDRLEN..)?;
+    let (ty, _, body) = messages(buf).next()?;
     if ty != libc::RTM_NEWLINK {
         return None;
     }
-    let index = u32::from_ne_bytes(body.get(4..8)?.try_into().ok()?);
     let mut info = LinkInfo {
-        index,
+        index: u32_at(body, 4)?,
         mac: None,
         kind: None,
         macvlan_mode: None,
     };
-    for (ty, data) in attrs(body.get(IFINFOMSG_LEN..)?) {
+    for (ty, data) in attributes(body, IFINFOMSG_LEN) {
         match ty {
             IFLA_ADDRESS => info.mac = data.try_into().ok(),
             IFLA_LINKINFO => {
-                for (ty, data) in attrs(data) {
+                for (ty, data) in attributes(data, 0) {
                     match ty {
                         IFLA_INFO_KIND => {
                             let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
                             info.kind = Some(String::from_utf8_lossy(&data[..end]).into_owned());
                         }
                         IFLA_INFO_DATA => {
-                            let mode = attrs(data).find(|a| a.0 == IFLA_MACVLAN_MODE);
-                            info.macvlan_mode = mode
-                                .and_then(|(_, d)| d.try_into().ok())
-                                .map(u32::from_ne_bytes);
+                            info.macvlan_mode = attributes(data, 0)
+                                .find(|a| a.0 == IFLA_MACVLAN_MODE)
+                                .and_then(|(_, d)| u32_at(d, 0));
                         }
                         _ => {}
                     }
@@ -400,65 +493,54 @@ pub struct LinkEvent {
     pub name: String,
     /// IFF_UP and IFF_RUNNING (carrier); false for a deleted link.
     pub up: bool,
+    /// RTM_DELLINK: the interface is gone.
+    pub gone: bool,
 }
 
-/// The link events in one datagram from the RTMGRP_LINK group. Malformed parts end the
-/// walk; they never panic.
-pub fn link_events(buf: &[u8]) -> Vec<LinkEvent> {
+/// The link events in one datagram from the RTMGRP_LINK group, and whether it also
+/// carried address news (RTM_NEWADDR / RTM_DELADDR). Malformed parts end the walk; they
+/// never panic.
+pub fn link_events(buf: &[u8]) -> (Vec<LinkEvent>, bool) {
     let mut out = Vec::new();
-    let mut off = 0;
-    let u16_at = |b: &[u8], o: usize| b.get(o..o + 2).map(|s| u16::from_ne_bytes([s[0], s[1]]));
-    let u32_at = |b: &[u8], o: usize| {
-        b.get(o..o + 4)
-            .map(|s| u32::from_ne_bytes([s[0], s[1], s[2], s[3]]))
-    };
-    while let (Some(len), Some(ty)) = (u32_at(buf, off), u16_at(buf, off + 4)) {
-        let len = len as usize;
-        if len < NLMSG_HDRLEN || off + len > buf.len() {
-            break;
+    let mut addresses = false;
+    for (ty, _, body) in messages(buf) {
+        if ty == libc::RTM_NEWADDR || ty == libc::RTM_DELADDR {
+            addresses = true;
+            continue;
         }
-        let msg = &buf[off..off + len];
-        off += len.next_multiple_of(4);
         if ty != libc::RTM_NEWLINK && ty != libc::RTM_DELLINK {
             continue;
         }
-        let (Some(index), Some(flags)) =
-            (u32_at(msg, NLMSG_HDRLEN + 4), u32_at(msg, NLMSG_HDRLEN + 8))
-        else {
+        let (Some(index), Some(flags)) = (u32_at(body, 4), u32_at(body, 8)) else {
             continue;
         };
         let mut name = String::new();
-        let mut a = NLMSG_HDRLEN + IFINFOMSG_LEN;
-        while let (Some(alen), Some(aty)) = (u16_at(msg, a), u16_at(msg, a + 2)) {
-            let alen = alen as usize;
-            if alen < 4 || a + alen > msg.len() {
-                break;
-            }
-            if aty & 0x3fff == IFLA_IFNAME {
-                let data = &msg[a + 4..a + alen];
+        for (aty, data) in attributes(body, IFINFOMSG_LEN) {
+            if aty == IFLA_IFNAME {
                 let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
                 name = String::from_utf8_lossy(&data[..end]).into_owned();
             }
-            a += alen.next_multiple_of(4);
         }
         let want = (libc::IFF_UP | libc::IFF_RUNNING) as u32;
         out.push(LinkEvent {
             index,
             name,
             up: ty == libc::RTM_NEWLINK && flags & want == want,
+            gone: ty == libc::RTM_DELLINK,
         });
     }
-    out
+    (out, addresses)
 }
 
-/// A netlink socket subscribed to link changes.
+/// A netlink socket subscribed to link and address changes.
 pub struct LinkMonitor {
     fd: OwnedFd,
 }
 
 /// What a read of the monitor gave.
 pub enum LinkNews {
-    Events(Vec<LinkEvent>),
+    /// Link events, and whether addresses changed (read them again: `addresses`).
+    Events(Vec<LinkEvent>, bool),
     /// The kernel dropped events (socket buffer full): the caller must re-read the state
     /// of every interface it cares about.
     Lost,
@@ -471,7 +553,8 @@ impl LinkMonitor {
         // SAFETY: a zeroed sockaddr_nl with the group set; pid 0 lets the kernel choose.
         let mut sa: libc::sockaddr_nl = unsafe { core::mem::zeroed() };
         sa.nl_family = libc::AF_NETLINK as u16;
-        sa.nl_groups = libc::RTMGRP_LINK as u32;
+        sa.nl_groups =
+            (libc::RTMGRP_LINK | libc::RTMGRP_IPV4_IFADDR | libc::RTMGRP_IPV6_IFADDR) as u32;
         // SAFETY: sa is valid for its size.
         cvt(unsafe {
             libc::bind(
@@ -492,7 +575,10 @@ impl LinkMonitor {
         // SAFETY: buf is valid for writes of its length.
         let n = unsafe { libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
         match cvt_size(n) {
-            Ok(n) => Ok(LinkNews::Events(link_events(&buf[..n]))),
+            Ok(n) => {
+                let (events, addresses) = link_events(&buf[..n]);
+                Ok(LinkNews::Events(events, addresses))
+            }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(LinkNews::Nothing),
             Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => Ok(LinkNews::Lost),
             Err(e) => Err(e),
@@ -566,18 +652,23 @@ mod tests {
         let mut buf = msg(libc::RTM_NEWLINK, 2, up, "enp0s1");
         buf.extend(msg(libc::RTM_NEWLINK, 3, libc::IFF_UP as u32, "eth1"));
         buf.extend(msg(libc::RTM_DELLINK, 4, up, "eth2"));
-        let ev = link_events(&buf);
+        let (ev, addresses) = link_events(&buf);
         let got: Vec<_> = ev
             .iter()
-            .map(|e| (e.index, e.name.as_str(), e.up))
+            .map(|e| (e.index, e.name.as_str(), e.up, e.gone))
             .collect();
         assert_eq!(
             got,
-            [(2, "enp0s1", true), (3, "eth1", false), (4, "eth2", false)]
+            [
+                (2, "enp0s1", true, false),
+                (3, "eth1", false, false),
+                (4, "eth2", false, true)
+            ]
         );
+        assert!(!addresses);
         // Truncations never panic and never invent events.
         for cut in 0..buf.len() {
-            assert!(link_events(&buf[..cut]).len() <= 3);
+            assert!(link_events(&buf[..cut]).0.len() <= 3);
         }
     }
 
@@ -604,7 +695,6 @@ mod tests {
         for n in 0..m.len() {
             let _ = link_info(&m[..n]);
         }
-        assert!(answers(&m, 9) && !answers(&m, 10));
     }
 
     #[test]
@@ -641,5 +731,90 @@ mod tests {
         assert_eq!(&li[16..20], &[12, 0, 2, 0x80]);
         assert_eq!(&li[20..28], &[8, 0, 1, 0, 1, 0, 0, 0]);
         assert_eq!(li.len(), 28);
+    }
+
+    /// One RTM_NEWADDR as the kernel sends it (dump or news).
+    fn newaddr(
+        seq: u32,
+        family: u8,
+        flags: u8,
+        scope: u8,
+        index: u32,
+        attrs: &[(u16, &[u8])],
+    ) -> Vec<u8> {
+        let mut m = vec![0u8; NLMSG_HDRLEN];
+        m.extend_from_slice(&[family, 64, flags, scope]);
+        m.extend_from_slice(&index.to_ne_bytes());
+        for (ty, data) in attrs {
+            push_attr(&mut m, *ty, data);
+        }
+        finish_header(&mut m, libc::RTM_NEWADDR, libc::NLM_F_MULTI as u16, seq);
+        m
+    }
+
+    #[test]
+    fn address_dumps_carry_index_address_flags_and_scope_and_end_at_done() {
+        let v4 = [192, 0, 2, 11];
+        let ll: [u8; 16] = "fe80::b".parse::<std::net::Ipv6Addr>().unwrap().octets();
+        let mut buf = newaddr(
+            7,
+            libc::AF_INET as u8,
+            0,
+            0,
+            2,
+            &[(IFA_ADDRESS, &v4), (IFA_LOCAL, &v4)],
+        );
+        // IPv6: IFA_ADDRESS only; the extended flags say tentative.
+        let tentative = IFA_F_TENTATIVE.to_ne_bytes();
+        buf.extend(newaddr(
+            7,
+            libc::AF_INET6 as u8,
+            0,
+            RT_SCOPE_LINK,
+            2,
+            &[(IFA_ADDRESS, &ll), (IFA_FLAGS, &tentative)],
+        ));
+        // Another request's answer is not ours.
+        buf.extend(newaddr(
+            8,
+            libc::AF_INET as u8,
+            0,
+            0,
+            3,
+            &[(IFA_LOCAL, &[198, 51, 100, 1])],
+        ));
+        let mut out = Vec::new();
+        assert!(!addr_entries(&buf, Some(7), &mut out));
+        assert_eq!(
+            out,
+            [
+                AddrEntry {
+                    index: 2,
+                    addr: IpAddr::from(v4),
+                    flags: 0,
+                    scope: 0
+                },
+                AddrEntry {
+                    index: 2,
+                    addr: IpAddr::from(ll),
+                    flags: IFA_F_TENTATIVE,
+                    scope: RT_SCOPE_LINK
+                },
+            ]
+        );
+        let mut done = vec![0u8; NLMSG_HDRLEN + 4];
+        finish_header(&mut done, NLMSG_DONE, 0, 7);
+        assert!(addr_entries(&done, Some(7), &mut out));
+        // News (no sequence) is read whoever asked; truncations never panic.
+        let mut news = Vec::new();
+        addr_entries(&buf, None, &mut news);
+        assert_eq!(news.len(), 3);
+        for cut in 0..buf.len() {
+            let mut v = Vec::new();
+            addr_entries(&buf[..cut], None, &mut v);
+            assert!(v.len() <= 3);
+        }
+        // The address groups' news shows in link_events' second answer.
+        assert!(link_events(&buf).1);
     }
 }

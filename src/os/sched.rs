@@ -15,10 +15,13 @@ use super::cvt;
 use std::io;
 
 /// SCHED_RR at `priority` (1-99), with RLIMIT_RTTIME so a bug that stops blocking cannot
-/// hold a core for more than `rttime_us` of CPU.
+/// hold a core for more than `rttime_us` of CPU: SIGXCPU at half of it (the daemon then
+/// leaves real-time scheduling, which has no such limit), SIGKILL at all of it, as
+/// keepalived sets it. (A soft limit equal to the hard one makes the first warning the
+/// kill.)
 pub fn realtime(priority: i32, rttime_us: u64) -> io::Result<()> {
     let lim = libc::rlimit {
-        rlim_cur: rttime_us as libc::rlim_t,
+        rlim_cur: (rttime_us / 2) as libc::rlim_t,
         rlim_max: rttime_us as libc::rlim_t,
     };
     // SAFETY: lim is a valid rlimit.

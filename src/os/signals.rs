@@ -15,9 +15,11 @@ pub enum Signal {
     Stats,
     /// A script ended: reap it.
     Child,
+    /// SIGXCPU: the real-time loop used its soft RLIMIT_RTTIME (`os::sched`).
+    CpuLimit,
 }
 
-const HANDLED: [libc::c_int; 7] = [
+const HANDLED: [libc::c_int; 8] = [
     libc::SIGTERM,
     libc::SIGINT,
     libc::SIGQUIT,
@@ -25,12 +27,12 @@ const HANDLED: [libc::c_int; 7] = [
     libc::SIGUSR1,
     libc::SIGUSR2,
     libc::SIGCHLD,
+    libc::SIGXCPU,
 ];
 
-/// Signals left at their default action: uncatchable ones, those whose default does not
-/// end the process (stop, continue, ignore), and SIGXCPU, which the real-time limit
-/// (`os::sched`) is about.
-const DEFAULT: [libc::c_int; 9] = [
+/// Signals left at their default action: uncatchable ones and those whose default does not
+/// end the process (stop, continue, ignore).
+const DEFAULT: [libc::c_int; 8] = [
     libc::SIGKILL,
     libc::SIGSTOP,
     libc::SIGTSTP,
@@ -39,7 +41,6 @@ const DEFAULT: [libc::c_int; 9] = [
     libc::SIGCONT,
     libc::SIGURG,
     libc::SIGWINCH,
-    libc::SIGXCPU,
 ];
 
 pub struct Signals {
@@ -108,6 +109,7 @@ impl Signals {
                         libc::SIGUSR1 => Signal::Dump,
                         libc::SIGUSR2 => Signal::Stats,
                         libc::SIGCHLD => Signal::Child,
+                        libc::SIGXCPU => Signal::CpuLimit,
                         libc::SIGTERM | libc::SIGINT | libc::SIGQUIT => Signal::Terminate,
                         _ => continue,
                     }));

@@ -59,6 +59,10 @@ impl std::fmt::Display for SockError {
     }
 }
 
+/// Set-up steps that failed without costing the node its part in the election
+/// (`Loss::Degraded`): the socket is used without them, and they are reported.
+pub type Degraded = heapless::Vec<SockError, 4>;
+
 /// setsockopt of one set-up step, failing with the option's C name and what a node
 /// without it loses.
 macro_rules! opt {
@@ -104,6 +108,13 @@ fn bind_to_device(raw: RawFd, ifname: &str) -> Result<(), SockError> {
     })
 }
 
+/// A step that only degrades the socket: its failure is collected in `degraded`.
+fn keep_going(degraded: &mut Degraded, r: Result<(), SockError>) {
+    if let Err(e) = r {
+        let _ = degraded.push(e);
+    }
+}
+
 fn raw_socket(domain: libc::c_int) -> Result<OwnedFd, SockError> {
     socket(domain, libc::SOCK_RAW, VRRP_PROTO).map_err(|err| SockError {
         what: "socket",
@@ -113,15 +124,26 @@ fn raw_socket(domain: libc::c_int) -> Result<OwnedFd, SockError> {
 }
 
 impl VrrpSocket {
-    /// `setup_v4` for callers that report any failure alike: only the kernel's error.
-    pub fn open_v4(ifname: &str, ifindex: u32) -> io::Result<VrrpSocket> {
-        Self::setup_v4(ifname, ifindex).map_err(|e| e.err)
+    /// The socket for `ifname` (index `ifindex`) in the family `v6` says, or the step
+    /// that failed and what the node loses without it. Steps that only degrade it are
+    /// skipped and returned beside it.
+    pub fn setup(
+        ifname: &str,
+        ifindex: u32,
+        v6: bool,
+    ) -> Result<(VrrpSocket, Degraded), SockError> {
+        if v6 {
+            Self::setup_v6(ifname, ifindex)
+        } else {
+            Self::setup_v4(ifname, ifindex)
+        }
     }
 
-    /// The IPv4 socket, bound to `ifname`; the error names the step that failed.
-    pub fn setup_v4(ifname: &str, ifindex: u32) -> Result<VrrpSocket, SockError> {
+    /// The IPv4 socket, bound to `ifname`.
+    fn setup_v4(ifname: &str, ifindex: u32) -> Result<(VrrpSocket, Degraded), SockError> {
         let fd = raw_socket(libc::AF_INET)?;
         let raw = fd.as_raw_fd();
+        let mut degraded = Degraded::new();
         // Receive and send only on this interface, whatever the routing table says.
         bind_to_device(raw, ifname)?;
         // RFC 5798 §5.1.1.3: TTL 255 so receivers can tell the advert was not routed;
@@ -129,51 +151,61 @@ impl VrrpSocket {
         opt!(raw, IPPROTO_IP, IP_TTL, &255i32, Mute)?;
         opt!(raw, IPPROTO_IP, IP_MULTICAST_TTL, &255i32, Mute)?;
         // Precedence "internetwork control", as keepalived sends: QoS treats both alike.
-        opt!(raw, IPPROTO_IP, IP_TOS, &0xc0i32, Degraded)?;
+        keep_going(
+            &mut degraded,
+            opt!(raw, IPPROTO_IP, IP_TOS, &0xc0i32, Degraded),
+        );
         // Our own multicast adverts must not come back to us (each would be dropped as
-        // our own).
-        opt!(raw, IPPROTO_IP, IP_MULTICAST_LOOP, &0i32, Degraded)?;
+        // our own, and counted).
+        let no_loop = opt!(raw, IPPROTO_IP, IP_MULTICAST_LOOP, &0i32, Degraded);
+        keep_going(&mut degraded, no_loop);
+        // On a real kernel this only fails for an index that is no interface (any
+        // more): the interface went between its lookup and here.
         let m = mreqn(Ipv4Addr::UNSPECIFIED, ifindex);
-        unless_qemu_lacks_it(opt!(raw, IPPROTO_IP, IP_MULTICAST_IF, &m, Degraded))?;
+        unless_qemu_lacks_it(opt!(raw, IPPROTO_IP, IP_MULTICAST_IF, &m, DeafAndMute))?;
         // Larger receive buffer: a burst of adverts (or junk) must not crowd out the
         // master's adverts while we sleep.
-        opt!(raw, SOL_SOCKET, SO_RCVBUF, &(256 * 1024i32), Degraded)?;
-        Ok(VrrpSocket {
+        let rcvbuf = opt!(raw, SOL_SOCKET, SO_RCVBUF, &(256 * 1024i32), Degraded);
+        keep_going(&mut degraded, rcvbuf);
+        let sock = VrrpSocket {
             fd,
             ifindex,
             joined: false,
             v6: false,
-        })
-    }
-
-    /// `setup_v6` for callers that report any failure alike: only the kernel's error.
-    pub fn open_v6(ifname: &str, ifindex: u32) -> io::Result<VrrpSocket> {
-        Self::setup_v6(ifname, ifindex).map_err(|e| e.err)
+        };
+        Ok((sock, degraded))
     }
 
     /// The IPv6 socket (RFC 9568): hop limit 255 on send, reported on receive, with the
     /// destination, so both can be checked; no loopback of our own multicast.
-    pub fn setup_v6(ifname: &str, ifindex: u32) -> Result<VrrpSocket, SockError> {
+    fn setup_v6(ifname: &str, ifindex: u32) -> Result<(VrrpSocket, Degraded), SockError> {
         let fd = raw_socket(libc::AF_INET6)?;
         let raw = fd.as_raw_fd();
+        let mut degraded = Degraded::new();
         bind_to_device(raw, ifname)?;
         opt!(raw, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &255i32, Mute)?;
         opt!(raw, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &255i32, Mute)?;
-        opt!(raw, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &0i32, Degraded)?;
+        let no_loop = opt!(raw, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &0i32, Degraded);
+        keep_going(&mut degraded, no_loop);
         let i = ifindex as i32;
-        unless_qemu_lacks_it(opt!(raw, IPPROTO_IPV6, IPV6_MULTICAST_IF, &i, Degraded))?;
+        unless_qemu_lacks_it(opt!(raw, IPPROTO_IPV6, IPV6_MULTICAST_IF, &i, DeafAndMute))?;
         // Without the hop limit or the destination every received advert is dropped.
         opt!(raw, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &1i32, Deaf)?;
         opt!(raw, IPPROTO_IPV6, IPV6_RECVPKTINFO, &1i32, Deaf)?;
         // Traffic class "internetwork control", as for IPv4.
-        opt!(raw, IPPROTO_IPV6, IPV6_TCLASS, &0xc0i32, Degraded)?;
-        opt!(raw, SOL_SOCKET, SO_RCVBUF, &(256 * 1024i32), Degraded)?;
-        Ok(VrrpSocket {
+        keep_going(
+            &mut degraded,
+            opt!(raw, IPPROTO_IPV6, IPV6_TCLASS, &0xc0i32, Degraded),
+        );
+        let rcvbuf = opt!(raw, SOL_SOCKET, SO_RCVBUF, &(256 * 1024i32), Degraded);
+        keep_going(&mut degraded, rcvbuf);
+        let sock = VrrpSocket {
             fd,
             ifindex,
             joined: false,
             v6: true,
-        })
+        };
+        Ok((sock, degraded))
     }
 
     pub fn is_v6(&self) -> bool {
@@ -282,8 +314,15 @@ impl VrrpSocket {
     }
 
     /// Send a VRRP message from `src` (our link-local address) to `dst`; IPV6_PKTINFO
-    /// pins the source the checksum covered and the outgoing interface.
-    pub fn send_v6(&self, src: Ipv6Addr, dst: Ipv6Addr, payload: &[u8]) -> io::Result<()> {
+    /// pins the source the checksum covered and the outgoing interface. `hops`: another
+    /// hop limit than the socket's 255 for this message (keepalived's `unicast_ttl`).
+    pub fn send_v6(
+        &self,
+        src: Ipv6Addr,
+        dst: Ipv6Addr,
+        payload: &[u8],
+        hops: Option<u8>,
+    ) -> io::Result<()> {
         // SAFETY: sockaddr_in6 is plain old data; all-zero is valid.
         let mut sin6: libc::sockaddr_in6 = unsafe { core::mem::zeroed() };
         sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
@@ -300,9 +339,8 @@ impl VrrpSocket {
             self.fd.as_raw_fd(),
             &sin6,
             payload,
-            libc::IPPROTO_IPV6,
-            libc::IPV6_PKTINFO,
-            info,
+            (libc::IPPROTO_IPV6, libc::IPV6_PKTINFO, info),
+            hops.map(|h| (libc::IPV6_HOPLIMIT, h)),
         )
     }
 
@@ -334,8 +372,15 @@ impl VrrpSocket {
 
     /// Send a VRRP message from `src` (which must be a local address) to `dst`. The
     /// kernel builds the IP header; IP_PKTINFO pins the source, which the v3 checksum
-    /// covered, and the outgoing interface.
-    pub fn send(&self, src: Ipv4Addr, dst: Ipv4Addr, payload: &[u8]) -> io::Result<()> {
+    /// covered, and the outgoing interface. `ttl`: another TTL than the socket's 255 for
+    /// this message (keepalived's `unicast_ttl`).
+    pub fn send(
+        &self,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        payload: &[u8],
+        ttl: Option<u8>,
+    ) -> io::Result<()> {
         // SAFETY: sockaddr_in is plain old data; all-zero is valid.
         let mut sin: libc::sockaddr_in = unsafe { core::mem::zeroed() };
         sin.sin_family = libc::AF_INET as libc::sa_family_t;
@@ -351,22 +396,21 @@ impl VrrpSocket {
             self.fd.as_raw_fd(),
             &sin,
             payload,
-            libc::IPPROTO_IP,
-            libc::IP_PKTINFO,
-            info,
+            (libc::IPPROTO_IP, libc::IP_PKTINFO, info),
+            ttl.map(|t| (libc::IP_TTL, t)),
         )
     }
 }
 
-/// sendmsg(2) of `payload` to `addr` with one control message (`level`, `ty`, `info`):
-/// the packet-info that pins source address and interface, for both families.
+/// sendmsg(2) of `payload` to `addr` with control messages: the packet-info that pins
+/// source address and interface (`level`, `ty`, `info`), for both families, and maybe a
+/// TTL or hop limit (`ty`, value) at the same level.
 fn send_with_pktinfo<A, P: Copy>(
     fd: RawFd,
     addr: &A,
     payload: &[u8],
-    level: libc::c_int,
-    ty: libc::c_int,
-    info: P,
+    (level, ty, info): (libc::c_int, libc::c_int, P),
+    ttl: Option<(libc::c_int, u8)>,
 ) -> io::Result<()> {
     // SAFETY: msghdr is plain old data; all-zero is valid.
     let mut msg: libc::msghdr = unsafe { core::mem::zeroed() };
@@ -375,13 +419,15 @@ fn send_with_pktinfo<A, P: Copy>(
         iov_len: payload.len(),
     };
     // u64 elements keep the control buffer aligned for cmsghdr.
-    let mut cbuf = [0u64; 8];
+    let mut cbuf = [0u64; 10];
     let size = core::mem::size_of::<P>() as u32;
+    let int = core::mem::size_of::<libc::c_int>() as u32;
     // SAFETY: CMSG_SPACE is a pure size computation.
-    let space = unsafe { libc::CMSG_SPACE(size) } as usize;
+    let (first, second) = unsafe { (libc::CMSG_SPACE(size), libc::CMSG_SPACE(int)) };
+    let space = first as usize + if ttl.is_some() { second as usize } else { 0 };
     assert!(
         space <= core::mem::size_of_val(&cbuf),
-        "control message too large"
+        "control messages too large"
     );
     msg.msg_name = (addr as *const A).cast_mut().cast();
     msg.msg_namelen = core::mem::size_of::<A>() as libc::socklen_t;
@@ -389,14 +435,23 @@ fn send_with_pktinfo<A, P: Copy>(
     msg.msg_iovlen = 1;
     msg.msg_control = cbuf.as_mut_ptr().cast();
     msg.msg_controllen = space as _;
-    // SAFETY: msg_control points to `space` writable, aligned bytes (checked above), enough
-    // for one control message of P; CMSG_FIRSTHDR is therefore non-null.
+    // SAFETY: msg_control points to `space` writable, aligned bytes (checked above),
+    // enough for the control messages written here; CMSG_FIRSTHDR is therefore non-null,
+    // and so is CMSG_NXTHDR when a second one fits.
     unsafe {
         let cmsg = libc::CMSG_FIRSTHDR(&msg);
         (*cmsg).cmsg_level = level;
         (*cmsg).cmsg_type = ty;
         (*cmsg).cmsg_len = libc::CMSG_LEN(size) as _;
         core::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<P>(), info);
+        if let Some((ty, value)) = ttl {
+            let next = libc::CMSG_NXTHDR(&msg, cmsg);
+            (*next).cmsg_level = level;
+            (*next).cmsg_type = ty;
+            (*next).cmsg_len = libc::CMSG_LEN(int) as _;
+            let v = libc::c_int::from(value);
+            core::ptr::write_unaligned(libc::CMSG_DATA(next).cast::<libc::c_int>(), v);
+        }
     }
     // SAFETY: every pointer in msg refers to a live value for the duration of the call.
     cvt_size(unsafe { libc::sendmsg(fd, &msg, 0) }).map(drop)
@@ -444,8 +499,10 @@ mod tests {
             return;
         }
         // lo exists everywhere; index 1 is lo, an index this high is no interface.
-        assert!(VrrpSocket::setup_v4("lo", 1).is_ok());
-        assert!(VrrpSocket::setup_v6("lo", 1).is_ok());
+        let (_, degraded) = VrrpSocket::setup_v4("lo", 1).unwrap();
+        assert!(degraded.is_empty(), "{degraded:?}");
+        let (_, degraded) = VrrpSocket::setup_v6("lo", 1).unwrap();
+        assert!(degraded.is_empty(), "{degraded:?}");
         // (Linux answers EADDRNOTAVAIL.)
         let e = VrrpSocket::setup_v4("lo", 999_999).err().unwrap();
         assert_eq!(e.what, "IP_MULTICAST_IF", "{e}");
@@ -461,12 +518,7 @@ mod tests {
             return;
         }
         for v6 in [false, true] {
-            let mut sock = if v6 {
-                VrrpSocket::setup_v6("lo", 1)
-            } else {
-                VrrpSocket::setup_v4("lo", 1)
-            }
-            .unwrap();
+            let (mut sock, _) = VrrpSocket::setup("lo", 1, v6).unwrap();
             // The interface is gone (another index): the join cannot succeed.
             sock.ifindex = 999_999;
             let e = sock.join_group().err().unwrap();

@@ -26,14 +26,29 @@ impl<L> Default for DuplicateFilter<L> {
 }
 
 impl<L: Copy + PartialEq> DuplicateFilter<L> {
-    /// Whether an advert from `src` with `priority`, read on `via` at `now`, is the copy
-    /// of the one taken in last on the other interface. Every advert read is recorded.
-    pub fn is_copy(&mut self, src: IpAddr, priority: u8, via: L, now: Instant) -> bool {
+    /// An advert from `src` with `priority`, read on `via` at `now`: None if it is the
+    /// copy of the one taken in last on the other interface, else what `take` (the
+    /// receive checks and the machine) made of it. Only an advert `take` accepted is
+    /// remembered: a forged copy that fails the checks must not hide the genuine one.
+    pub fn admit<E>(
+        &mut self,
+        src: IpAddr,
+        priority: u8,
+        via: L,
+        now: Instant,
+        take: impl FnOnce() -> Result<(), E>,
+    ) -> Option<Result<(), E>> {
         let copy = self.last.is_some_and(|(s, p, at, l)| {
             s == src && p == priority && l != via && now - at < DUPLICATE_WINDOW
         });
-        self.last = Some((src, priority, now, via));
-        copy
+        if copy {
+            return None;
+        }
+        let taken = take();
+        if taken.is_ok() {
+            self.last = Some((src, priority, now, via));
+        }
+        Some(taken)
     }
 }
 
@@ -49,6 +64,14 @@ mod tests {
 
     fn ms(n: u64) -> Instant {
         Instant::from_micros(n * 1000)
+    }
+
+    impl DuplicateFilter<u8> {
+        /// An advert the checks accept: whether it was dropped as a copy.
+        fn is_copy(&mut self, src: IpAddr, priority: u8, via: u8, now: Instant) -> bool {
+            self.admit(src, priority, via, now, || Ok::<(), ()>(()))
+                .is_none()
+        }
     }
 
     #[test]
@@ -82,5 +105,24 @@ mod tests {
         assert!(!f.is_copy(PEER, 100, BASE, ms(0)));
         assert!(!f.is_copy(OTHER, 100, VMAC, ms(1)));
         assert!(!f.is_copy(OTHER, 0, BASE, ms(2)));
+    }
+
+    /// Issue 18 (suspected, confirmed): a forged advert with the Master's address and
+    /// priority but a wrong password, read on the virtual MAC interface just before the
+    /// genuine one arrives on the base, was recorded and hid the genuine advert.
+    #[test]
+    fn a_copy_that_fails_the_checks_does_not_hide_the_genuine_advert() {
+        let mut f = DuplicateFilter::default();
+        let forged = f.admit(PEER, 100, VMAC, ms(1000), || Err("auth"));
+        assert_eq!(forged, Some(Err("auth")));
+        let mut taken = false;
+        let genuine = f.admit(PEER, 100, BASE, ms(1001), || {
+            taken = true;
+            Ok::<(), &str>(())
+        });
+        assert_eq!(genuine, Some(Ok(())));
+        assert!(taken);
+        // Its own copy on the other interface is still recognised.
+        assert!(f.is_copy(PEER, 100, VMAC, ms(1002)));
     }
 }

@@ -75,6 +75,8 @@ mod tests {
             garp_interval: Duration::ZERO,
             garp_follow_up: false,
             hold_vips_on_stop: true,
+            lower_prio: Default::default(),
+            higher_prio_send_advert: false,
         };
         Machine::new(p, US)
     }

@@ -7,6 +7,7 @@
 //! RFC 9568 renames Master to Active; the code keeps RFC 5798's Master/Backup because
 //! that is what keepalived logs and what users grep for.
 
+use super::lowprio::{Answers, LowerPrio};
 use super::timers::{Centis, Instant, master_down_interval, skew_time};
 use crate::wire::{Version, packet};
 use core::fmt;
@@ -225,6 +226,11 @@ pub struct Params {
     /// Make before break on a graceful stop (see `shutdown`). Off for a virtual MAC: two
     /// nodes answering from the same MAC would teach switches the wrong port.
     pub hold_vips_on_stop: bool,
+    /// How a Master answers a lower priority (`lowprio`).
+    pub lower_prio: LowerPrio,
+    /// keepalived's `higher_prio_send_advert`: a Master hearing a higher priority sends
+    /// one advert of its own before it yields (the other side learns of it at once).
+    pub higher_prio_send_advert: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -243,8 +249,10 @@ enum Timer {
     GarpNext = 5,
     /// The virtual MAC's repeat one interval after taking over.
     GarpFollowUp = 6,
+    /// The re-announcements that follow an answer to a lower priority.
+    GarpLowerPrio = 7,
 }
-const TIMERS: [Timer; 7] = [
+const TIMERS: [Timer; 8] = [
     Timer::Adver,
     Timer::MasterDown,
     Timer::Garp,
@@ -252,13 +260,15 @@ const TIMERS: [Timer; 7] = [
     Timer::GarpRefresh,
     Timer::GarpNext,
     Timer::GarpFollowUp,
+    Timer::GarpLowerPrio,
 ];
 /// The timers that announce VIPs: they end when Master ends.
-const GARP_TIMERS: [Timer; 4] = [
+const GARP_TIMERS: [Timer; 5] = [
     Timer::Garp,
     Timer::GarpRefresh,
     Timer::GarpNext,
     Timer::GarpFollowUp,
+    Timer::GarpLowerPrio,
 ];
 
 /// Per-instance counters for the state dump and status.
@@ -303,6 +313,8 @@ pub struct Machine {
     timers: [Option<Instant>; TIMERS.len()],
     /// GARPs left in a burst spaced by garp_interval.
     garp_left: u8,
+    /// When it last answered a lower priority.
+    answers: Answers,
     /// RFC Master_Adver_Interval: v3 Backups adopt the Master's advertised interval.
     master_adver_interval: Duration,
     /// keepalived's preempt_delay: set when a lower-priority Master is first seen;
@@ -332,6 +344,7 @@ impl Machine {
             state: State::Initialize,
             timers: [None; TIMERS.len()],
             garp_left: 0,
+            answers: Answers::default(),
             master_adver_interval,
             preempt_at: None,
             master_seen: None,
@@ -636,6 +649,9 @@ impl Machine {
                     self.preempt_at = Some(now + self.params.preempt_delay);
                 }
             }
+        } else if self.master_seen.is_some_and(|(src, _)| src != adv.src) {
+            // Another router, worse than us, while the Master we follow is better: RFC
+            // 5798 §6.4.2 discards it. (A flood of these must not move the VIP.)
         } else {
             // A lower-priority Master and we may preempt. RFC 5798 §6.4.2 discards the
             // advert and lets Master_Down_Timer run out (≈ 3 intervals). We take over after
@@ -665,6 +681,9 @@ impl Machine {
             // configuration error for the operator to resolve; our adverts go on.
             self.push(Action::OwnerConflict { src: adv.src });
         } else if adv.priority > own || (adv.priority == own && adv.src > self.local_addr) {
+            if self.params.higher_prio_send_advert {
+                self.send_advert(own);
+            }
             if self.params.version == Version::V3 {
                 self.master_adver_interval = adv.interval.as_duration();
             }
@@ -674,24 +693,24 @@ impl Machine {
             self.enter_backup(now, Reason::HigherPriorityMaster);
             self.master_seen = Some((adv.src, adv.priority));
         } else {
+            // At most one answer a second (`lowprio`): a flood of them must not become a
+            // flood of adverts and broadcast GARPs.
+            let interval = self.params.advert_interval.as_duration();
+            if !self.answers.admit(now, interval) {
+                return;
+            }
             self.push(Action::LowerPriorityMaster {
                 src: adv.src,
                 priority: adv.priority,
             });
-            self.send_advert(own);
-            // The other Master has announced the VIPs with its MAC; re-announce ours, or
-            // clients keep sending to it after it steps down (keepalived's
-            // garp_lower_prio_repeat/_delay, which default to the garp_master_* values).
-            self.garp_burst(now, self.params.garp_master_repeat);
-            if !self.params.garp_master_delay.is_zero() {
-                self.arm(Timer::Garp, now + self.params.garp_master_delay);
+            let lp = self.params.lower_prio;
+            if !lp.no_advert {
+                self.send_advert(own);
             }
-            // The other Master's own GARPs may overtake ours on the wire: repeat once it
-            // has surely heard us and stepped down.
-            self.arm(
-                Timer::GarpFollowUp,
-                now + self.params.advert_interval.as_duration(),
-            );
+            // The other Master has announced the VIPs with its MAC; re-announce ours, or
+            // clients keep sending to it after it steps down.
+            self.garp_burst(now, lp.garp_repeat);
+            self.arm_lower_prio_garp(now);
         }
     }
 
@@ -723,6 +742,10 @@ impl Machine {
                 }
                 (Timer::Garp | Timer::GarpFollowUp, State::Master) => {
                     self.garp_burst(now, self.params.garp_master_repeat);
+                }
+                (Timer::GarpLowerPrio, State::Master) => {
+                    self.garp_burst(now, self.params.lower_prio.garp_repeat);
+                    self.arm_lower_prio_garp(now);
                 }
                 (Timer::GarpRefresh, State::Master) => {
                     self.garp_burst(now, self.params.garp_master_refresh_repeat);
@@ -802,6 +825,13 @@ impl Machine {
                 self.arm(Timer::GarpNext, now + self.params.garp_interval);
             }
         }
+    }
+
+    /// The next re-announcement an answer to a lower priority asks for (`lowprio`).
+    fn arm_lower_prio_garp(&mut self, now: Instant) {
+        let interval = self.params.advert_interval.as_duration();
+        let p = &self.params.lower_prio;
+        self.timers[Timer::GarpLowerPrio as usize] = self.answers.next_garp(now, interval, p);
     }
 
     fn stop_garps(&mut self) {

@@ -15,6 +15,8 @@ pub struct Identity<'a> {
     pub interface: &'a str,
     pub vrid: u8,
     pub version: Version,
+    /// IPv6 or IPv4: another family is another socket, source and address length.
+    pub v6: bool,
     pub unicast_src: Option<IpAddr>,
     pub vmac: Option<&'a str>,
 }
@@ -76,6 +78,7 @@ mod tests {
             interface: "enp0s1",
             vrid,
             version: Version::V2,
+            v6: false,
             unicast_src: None,
             vmac: None,
         }
@@ -118,6 +121,7 @@ mod tests {
                 version: Version::V3,
                 ..old
             },
+            Identity { v6: true, ..old },
             Identity {
                 unicast_src: Some("192.0.2.11".parse().unwrap()),
                 ..old

@@ -138,6 +138,7 @@ impl Held {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vrrp::lowprio::LowerPrio;
     use crate::vrrp::machine::{Advert, InitialState, Machine, Params};
     use crate::vrrp::timers::{Centis, Instant};
     use crate::wire::Version;
@@ -166,6 +167,8 @@ mod tests {
             garp_interval: Duration::ZERO,
             garp_follow_up: false,
             hold_vips_on_stop,
+            lower_prio: LowerPrio::default(),
+            higher_prio_send_advert: false,
         }
     }
 

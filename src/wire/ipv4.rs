@@ -45,16 +45,16 @@ pub fn parse(datagram: &[u8]) -> Result<(Ipv4Info, &[u8]), Error> {
 }
 
 /// A whole received VRRP datagram, checked in RFC 5798 §7.1 order: IP header, protocol,
-/// TTL 255, then the advertisement with its checksum.
+/// then the advertisement with its checksum. The TTL is the receiving instance's to check
+/// (255 for multicast, a peer's range for unicast: `vrrp::ttl`).
 pub fn parse_vrrp(datagram: &[u8]) -> Result<(Ipv4Info, Repr<'_>), Error> {
     let (ip, payload) = parse(datagram)?;
     if ip.protocol != PROTOCOL {
         return Err(Error::Protocol(ip.protocol));
     }
-    if ip.ttl != 255 {
-        return Err(Error::Ttl(ip.ttl));
-    }
-    let repr = packet::parse(payload, IpAddr::V4(ip.src), IpAddr::V4(ip.dst))?;
+    // `parse` checked the header, so its first byte is there.
+    let ihl = usize::from(datagram[0] & 0x0f) * 4;
+    let repr = packet::parse_padded(payload, IpAddr::V4(ip.src), IpAddr::V4(ip.dst), ihl)?;
     Ok((ip, repr))
 }
 
@@ -124,9 +124,9 @@ mod tests {
     }
 
     #[test]
-    fn drops_a_datagram_whose_ttl_is_not_255() {
+    fn the_ttl_is_read_for_the_instance_to_check() {
         let d = datagram(64, 112, false, &v3_advert());
-        assert_eq!(parse_vrrp(&d).unwrap_err(), Error::Ttl(64));
+        assert_eq!(parse_vrrp(&d).unwrap().0.ttl, 64);
     }
 
     #[test]
@@ -147,6 +147,19 @@ mod tests {
         let mut short_ihl = d.clone();
         short_ihl[0] = 0x44;
         assert_eq!(parse(&short_ihl).unwrap_err(), Error::IpHeader);
+    }
+
+    /// Padding inside the IP total length (a sender that pads to the Ethernet minimum in
+    /// the IP layer): keepalived hears it, and so must we (issue 18, suspected).
+    #[test]
+    fn padding_counted_in_the_ip_length_is_tolerated() {
+        let advert = v3_advert();
+        let mut padded = advert.clone();
+        padded.resize(46 - 20, 0);
+        let d = datagram(255, 112, false, &padded);
+        assert_eq!(d.len(), 46);
+        let (_, repr) = parse_vrrp(&d).unwrap();
+        assert_eq!(repr.addrs, &[192, 0, 2, 10]);
     }
 
     #[test]

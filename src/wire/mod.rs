@@ -4,7 +4,6 @@ pub mod ah;
 pub mod arp;
 pub mod checksum;
 pub mod ipv4;
-pub mod ipv6;
 pub mod md5;
 pub mod nd;
 pub mod packet;
@@ -40,9 +39,6 @@ pub enum Error {
     ZeroInterval,
     V2OverIpv6,
     FamilyMismatch,
-    /// IPv4 TTL or IPv6 hop limit other than 255 (RFC 5798 §7.1: the packet may have
-    /// been routed).
-    Ttl(u8),
     /// IPv4 header: not protocol 112.
     Protocol(u8),
     /// IPv4 header: not version 4, or a header length below 20 bytes.
@@ -68,7 +64,6 @@ impl Error {
             Error::Checksum { .. } => "checksum",
             Error::UnsupportedAuth(_) => "auth",
             Error::ZeroInterval | Error::BadInterval(_) => "interval",
-            Error::Ttl(_) => "ttl",
             Error::Protocol(_) | Error::IpHeader | Error::FamilyMismatch => "malformed",
             Error::BufferTooSmall | Error::TooManyAddrs => "emit",
             Error::AhIcv | Error::AhSpi => "auth",
@@ -99,7 +94,6 @@ impl fmt::Display for Error {
             Error::ZeroInterval => f.write_str("advert interval 0"),
             Error::V2OverIpv6 => f.write_str("VRRPv2 over IPv6"),
             Error::FamilyMismatch => f.write_str("mixed IPv4/IPv6 addresses"),
-            Error::Ttl(t) => write!(f, "TTL {t}, must be 255"),
             Error::Protocol(p) => write!(f, "IP protocol {p}, not 112"),
             Error::IpHeader => f.write_str("malformed IPv4 header"),
             Error::BufferTooSmall => f.write_str("buffer too small"),

@@ -55,8 +55,27 @@ fn addr_len(ip: IpAddr) -> usize {
     if ip.is_ipv4() { 4 } else { 16 }
 }
 
-/// Parse the VRRP message carried by an IP packet from `src` to `dst`, checksum included.
+/// Shortest IP datagram an Ethernet frame carries without padding (ETH_ZLEN 60 less the
+/// 14-byte header).
+const ETH_MIN_PAYLOAD: usize = 46;
+
+/// Parse the VRRP message carried by an IP packet from `src` to `dst`, checksum included
+/// (IPv4 with a 20-byte header, or IPv6: see `parse_padded`).
 pub fn parse(bytes: &[u8], src: IpAddr, dst: IpAddr) -> Result<Repr<'_>, Error> {
+    parse_padded(bytes, src, dst, if src.is_ipv4() { 20 } else { 0 })
+}
+
+/// `parse` for a message behind `ip_header` bytes of IP header (IPv6: 0, as keepalived
+/// counts it). Bytes after the address list are Ethernet padding some senders count in
+/// the IP length, tolerated by keepalived's rule: only when the datagram was shorter than
+/// an Ethernet frame's minimum, and only 2 bytes modulo 4 (46 less any VLAN tags the
+/// kernel removed). Anything else is a length error.
+pub fn parse_padded(
+    bytes: &[u8],
+    src: IpAddr,
+    dst: IpAddr,
+    ip_header: usize,
+) -> Result<Repr<'_>, Error> {
     if src.is_ipv4() != dst.is_ipv4() {
         return Err(Error::FamilyMismatch);
     }
@@ -92,14 +111,18 @@ pub fn parse(bytes: &[u8], src: IpAddr, dst: IpAddr) -> Result<Repr<'_>, Error> 
             got: bytes.len(),
         });
     }
-    // RFC 5798 §7.1: the length must match the address count; extra bytes are a
-    // malformed (or forged) packet, not padding.
-    if bytes.len() > expected {
+    // RFC 5798 §7.1: the length must match the address count; extra bytes other than
+    // padding are a malformed (or forged) packet.
+    let extra = bytes.len() - expected;
+    let padding = ip_header + expected < ETH_MIN_PAYLOAD && extra % 4 == 2;
+    if extra > 0 && !padding {
         return Err(Error::Length {
             expected,
             got: bytes.len(),
         });
     }
+    // The checksum covers the message without its padding.
+    let bytes = &bytes[..expected];
     let got = u16::from_be_bytes([bytes[6], bytes[7]]);
     let acc = match version {
         Version::V2 => 0,

@@ -9,10 +9,11 @@
 #   SCHED_RR — what real-time scheduling changes; default: not run)
 # Runs, in order: failover.sh v2 and v3 (client-seen outage), rss.sh (memory, 1 and 100
 # instances), cpu.sh (100 instances at 100 ms), stall.sh (what one false failover costs a
-# client), stability.sh (20 ms adverts under a CPU hog). Each prints its own details; the summary repeats the figures with the machine's
+# client), flood.sh (one host floods the Master, tinyvrrpd only), stability.sh (20 ms
+# adverts under a CPU hog). Each prints its own details; the summary repeats the figures with the machine's
 # load (others may share it). A benchmark: it reports targets met or not, it does not fail
 # on them. It exits non-zero only if a part could not run. With the defaults it takes about
-# 14 minutes on a 2-core machine (failover v2 3.5, v3 2.5, rss 1, cpu 2.5, stall 1.5,
+# 15 minutes on a 2-core machine (failover v2 3.5, v3 2.5, rss 1, cpu 2.5, stall 1.5, flood 0.5,
 # stability 3.2); each extra stability window adds about 3.2.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -71,6 +72,11 @@ failover v3 "v3 0.1 s mcast"
 part "rss" bash "$here/rss.sh"
 part "cpu" bash "$here/cpu.sh" "$cpu_secs" 100
 part "stall" bash "$here/stall.sh"
+part "flood" bash "$here/flood.sh" 10
+ld=$(bench_load)
+while read -r kind rate; do
+  bench_summary "Flood at the Master, one host, 10 s: $kind" - "$rate/s reached, Master kept" - "300000/s" "$ld"
+done < <(awk '/^flood of / { k = $3; sub(":", "", k); for (i = 1; i <= NF; i++) if ($i == "=") print k, $(i + 1) }' "$out" | sed 's#/s$##')
 for c in $stab_counts; do
   part "stability $c" bash "$here/stability.sh" "$stab_secs" "$c"
 done

@@ -3,6 +3,7 @@
 //! processes are stopped by PID.
 #![allow(dead_code)]
 
+pub mod flood;
 pub mod scenario;
 
 use std::fs;
@@ -14,6 +15,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_tinyvrrpd");
+
+/// The tinyvrrpd nodes run unless a test says otherwise: TINYVRRPD_BIN if set (the
+/// static build in tests/bench/flood.sh; another build to compare against), else cargo's.
+pub fn default_bin() -> PathBuf {
+    std::env::var_os("TINYVRRPD_BIN").map_or_else(|| PathBuf::from(BIN), PathBuf::from)
+}
 
 /// A tinyvrrpd binary a node runs: the one cargo built (the default), or a static router
 /// build from cross/build.sh, run natively or through qemu-user (tests/routers.rs).
@@ -326,7 +333,7 @@ impl Lab {
                 // daemon's, and signals reach it.
                 match bin {
                     Some(b) => cmd.args(b.emulator).arg(&b.path),
-                    None => cmd.arg(BIN),
+                    None => cmd.arg(default_bin()),
                 };
                 cmd.args(["-n", "-l", "-D", "-f"])
                     .arg(config)
@@ -422,6 +429,12 @@ impl Lab {
         }
         self.signal(host, sig);
         self.wait_exit(host)
+    }
+
+    /// Whether `host`'s daemon is still running; its exit status if it is not.
+    pub fn exited(&mut self, host: char) -> Option<std::process::ExitStatus> {
+        let child = self.node(host).child.as_mut()?;
+        child.try_wait().unwrap()
     }
 
     /// Wait for `host`'s daemon to exit (after a signal); returns its exit code.

@@ -200,7 +200,8 @@ fn ipv6_vips_lose_label_and_scope_with_keepalived_warning() {
     assert_eq!(
         warnings("k.conf", text),
         [
-            "k.conf:5: warning: Cannot specify label for IPv6 addresses (2001:db8::10/64) - ignoring label; Cannot specify scope for IPv6 addresses (2001:db8::10/64) - ignoring scope"
+            "k.conf:5: warning: Cannot specify label for IPv6 addresses (2001:db8::10/64) - ignoring label; Cannot specify scope for IPv6 addresses (2001:db8::10/64) - ignoring scope",
+            "k.conf:5: warning: (V) the first IPv6 VIP address should be link local"
         ]
     );
     let c = ok(text);

@@ -508,3 +508,26 @@ fn a_script_with_an_error_is_reported_once_not_again_where_it_is_tracked() {
         "vrrp_script chk {\ninterval 2\n}\n".to_string() + &conf("", "track_script {\nchk\n}\n");
     assert_eq!(errors(&text), ["k.conf:1: vrrp_script chk has no script"]);
 }
+
+/// RFC 5798 §5.2.9, in keepalived's words (issue 18, suspected): an IPv6 multicast
+/// instance whose first VIP is not its link-local address.
+#[test]
+fn the_first_ipv6_vip_should_be_link_local() {
+    let v6 = |extra: &str, first: &str| {
+        format!(
+            "vrrp_instance V {{\ninterface eth0\nvirtual_router_id 1\n{extra}virtual_ipaddress {{\n{first}\n2001:db8::10/64\n}}\n}}\n"
+        )
+    };
+    assert_eq!(
+        warnings(&v6("", "2001:db8::11/64")),
+        ["k.conf:5: warning: (V) the first IPv6 VIP address should be link local"]
+    );
+    assert_eq!(warnings(&v6("", "fe80::1/64")), [] as [&str; 0]);
+    let unicast = "unicast_peer {\n2001:db8::12\n}\n";
+    assert_eq!(warnings(&v6(unicast, "2001:db8::11/64")), [] as [&str; 0]);
+    assert!(warnings(&v6("strict_mode\n", "2001:db8::11/64")).contains(
+        &"k.conf:6: warning: (V) the first IPv6 VIP address must be link local".to_string()
+    ));
+    // IPv4 instances have no such rule.
+    assert_eq!(warnings(&conf("", "")), [] as [&str; 0]);
+}

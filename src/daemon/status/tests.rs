@@ -63,6 +63,7 @@ fn snapshot(cfg: &Instance) -> Snapshot<'_> {
             state: State::Master,
             priority: 90,
             source: Some("192.0.2.11".parse().unwrap()),
+            cannot_run: None,
             master: MasterSeen::Me("192.0.2.11".parse().unwrap(), 90),
             group: None,
             tracking: vec![
@@ -155,7 +156,7 @@ fn the_json_shows_the_same_snapshot() {
         concat!(
             "{\"router_id\":\"syslog1\",\"instances\":[{\"name\":\"VI_1\",\"state\":\"MASTER\",",
             "\"interface\":\"enp0s1\",\"vrid\":1,\"version\":2,\"priority\":{\"base\":150,\"effective\":90},",
-            "\"advert_interval_ms\":1000,\"preempt\":true,\"source\":\"192.0.2.11\",",
+            "\"advert_interval_ms\":1000,\"preempt\":true,\"source\":\"192.0.2.11\",\"cannot_run\":null,",
             "\"master_seen\":{\"address\":\"192.0.2.11\",\"priority\":90},\"sync_group\":null,",
             "\"vips\":[{\"address\":\"192.0.2.10\",\"prefix\":24,\"dev\":\"enp0s1\"}],",
             "\"tracking\":[{\"type\":\"interface\",\"name\":\"enp0s1\",\"weight\":0,\"reverse\":false,\"result\":\"good\"},",
@@ -164,5 +165,27 @@ fn the_json_shows_the_same_snapshot() {
             "\"discarded\":{\"vrid\":0,\"version\":0,\"not_peer\":0,\"auth\":0,\"interval\":0,\"own\":0}}}],",
             "\"dropped\":{\"enp0s1\":{\"ttl\":2,\"vrid\":1}}}\n"
         )
+    );
+}
+
+/// Boot order and issue 19: an instance that cannot run says why, in both renderings.
+#[test]
+fn an_instance_that_cannot_run_says_why() {
+    let cfg = seed_instance();
+    let mut snap = snapshot(&cfg);
+    let i = &mut snap.instances[0];
+    i.state = State::Fault;
+    i.source = None;
+    i.cannot_run = Some("interface enp0s1 does not exist");
+    let text = snap.text();
+    assert!(
+        text.contains("  State: FAULT\n  Cannot run: interface enp0s1 does not exist\n"),
+        "{text}"
+    );
+    assert!(text.contains("  Source address: none\n"), "{text}");
+    let json = snap.json();
+    assert!(
+        json.contains("\"source\":null,\"cannot_run\":\"interface enp0s1 does not exist\","),
+        "{json}"
     );
 }

@@ -31,6 +31,8 @@ fn params(priority: u8) -> Params {
         garp_interval: Duration::ZERO,
         garp_follow_up: false,
         hold_vips_on_stop: true,
+        lower_prio: LowerPrio::default(),
+        higher_prio_send_advert: false,
     }
 }
 
@@ -453,6 +455,31 @@ fn backup_preempts_lower_priority_master_after_skew_time() {
     m.handle_advert(t(1200), &advert(N2, 100)).unwrap();
     assert_eq!(m.poll_timeout(), Some(due));
     m.handle_timeout(due);
+    assert_eq!(m.state(), State::Master);
+}
+
+/// Issue 18 (the flood of lower-priority adverts): the fast takeover is for a Master that
+/// has just said it is worse. Lower-priority adverts from another router, while the
+/// Master this Backup follows advertises a higher priority, are discarded (RFC 5798
+/// §6.4.2); taken as a reason to take over, a flood of them moved the VIP off a healthy
+/// Master every second.
+#[test]
+fn backup_following_a_master_discards_lower_priority_adverts_from_others() {
+    let mut m = started(params(100), t(0));
+    m.handle_advert(t(1000), &advert(N2, 150)).unwrap();
+    let due = m.poll_timeout();
+    for i in 0..500 {
+        m.handle_advert(t(1000 + i * 2), &advert(N3, 50)).unwrap();
+    }
+    assert_eq!(m.poll_timeout(), due);
+    for s in 2..20 {
+        m.handle_advert(t(s * 1000), &advert(N3, 50)).unwrap();
+        m.handle_advert(t(s * 1000 + 1), &advert(N2, 150)).unwrap();
+        m.handle_timeout(t(s * 1000 + 999));
+        assert_eq!(m.state(), State::Backup, "at {s} s");
+    }
+    // Once its Master is gone, Master_Down_Interval passes and it takes over as usual.
+    m.handle_timeout(t(19_001) + Duration::from_micros(3_609_375));
     assert_eq!(m.state(), State::Master);
 }
 
@@ -1286,4 +1313,154 @@ fn leaving_master_stops_every_announcement() {
     assert_eq!(now, t(3700) + Duration::from_micros(3_609_375));
     m.handle_timeout(us(now.as_micros() - 1));
     assert!(drain(&mut m).is_empty());
+}
+
+/// A Master settled past the bursts of taking over (20 s in), so that every GARP from
+/// then on is an answer to a lower priority.
+fn settled_master(p: Params) -> (Machine, Instant) {
+    let mut m = master(p);
+    let mut now = m.poll_timeout().unwrap();
+    while now < t(20_000) {
+        m.handle_timeout(now);
+        drain(&mut m);
+        now = m.poll_timeout().unwrap();
+    }
+    (m, t(20_000))
+}
+
+/// Issue 18 item 10: one on-link host sending lower-priority adverts as fast as it can
+/// got each answered in full (an advert, a GARP burst, a log line): 205 088 log lines in
+/// 6 s in one run. Answers are now held to one a second; the regular adverts keep their
+/// rhythm.
+#[test]
+fn a_flood_of_lower_priority_adverts_is_answered_at_most_once_a_second() {
+    let (mut m, start) = settled_master(params(150));
+    let (mut answers, mut logged, mut bursts, mut regular) = (0, 0, 0, 0);
+    // 10 s at 10 000 adverts a second, from forged sources 192.0.2.20-219.
+    for i in 0..100_000u32 {
+        let now = start + Duration::from_micros(u64::from(i) * 100);
+        while m.poll_timeout().is_some_and(|d| d <= now) {
+            m.handle_timeout(now);
+            for a in drain(&mut m) {
+                match a {
+                    Action::SendAdvert { .. } => regular += 1,
+                    Action::SendGarp { .. } => bursts += 1,
+                    _ => {}
+                }
+            }
+        }
+        let src = IpAddr::V4(Ipv4Addr::from(0xc000_0214 + i % 200));
+        m.handle_advert(now, &advert(src, 100)).unwrap();
+        for a in drain(&mut m) {
+            match a {
+                Action::SendAdvert { priority: 150 } => answers += 1,
+                Action::LowerPriorityMaster { .. } => logged += 1,
+                Action::SendGarp { .. } => bursts += 1,
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+    assert_eq!(m.state(), State::Master);
+    assert_eq!((answers, logged), (10, 10));
+    // Each answer's burst, its repeat one interval later, none of the delayed ones
+    // outliving a newer answer but the last.
+    assert!(bursts <= 2 * answers + 1, "{bursts} GARP bursts");
+    assert_eq!(regular, 10, "one advert a second, as without the flood");
+}
+
+#[test]
+fn lower_prio_no_advert_answers_with_gratuitous_arp_only() {
+    let (mut m, now) = settled_master(Params {
+        lower_prio: LowerPrio {
+            no_advert: true,
+            ..LowerPrio::default()
+        },
+        ..params(150)
+    });
+    m.handle_advert(now, &advert(N2, 100)).unwrap();
+    assert_eq!(
+        drain(&mut m),
+        vec![
+            Action::LowerPriorityMaster {
+                src: N2,
+                priority: 100
+            },
+            Action::SendGarp { count: 5 }
+        ]
+    );
+}
+
+/// keepalived's garp_lower_prio_repeat and garp_lower_prio_delay, not the garp_master_*
+/// values, shape the answer; repeat 0 sends no GARP at all.
+#[test]
+fn garp_lower_prio_repeat_and_delay_shape_the_answer() {
+    let lp = LowerPrio {
+        no_advert: false,
+        garp_repeat: 2,
+        garp_delay: Duration::from_secs(3),
+    };
+    let (mut m, now) = settled_master(Params {
+        lower_prio: lp,
+        ..params(150)
+    });
+    m.handle_advert(now, &advert(N2, 100)).unwrap();
+    let first = drain(&mut m);
+    assert_eq!(first.last(), Some(&Action::SendGarp { count: 2 }));
+    let mut garps = vec![];
+    let mut at = now;
+    while at < now + Duration::from_secs(10) {
+        at = m.poll_timeout().unwrap();
+        m.handle_timeout(at);
+        for a in drain(&mut m) {
+            if let Action::SendGarp { count } = a {
+                garps.push((at - now, count));
+            }
+        }
+    }
+    let s = Duration::from_secs;
+    assert_eq!(garps, vec![(s(1), 2), (s(3), 2)]);
+
+    let (mut m, now) = settled_master(Params {
+        lower_prio: LowerPrio {
+            garp_repeat: 0,
+            ..lp
+        },
+        ..params(150)
+    });
+    m.handle_advert(now, &advert(N2, 100)).unwrap();
+    let acts = drain(&mut m);
+    assert!(
+        acts.iter().all(|a| !matches!(a, Action::SendGarp { .. })),
+        "{acts:?}"
+    );
+    let mut at = now;
+    while at < now + Duration::from_secs(10) {
+        at = m.poll_timeout().unwrap();
+        m.handle_timeout(at);
+        let acts = drain(&mut m);
+        assert!(
+            acts.iter().all(|a| !matches!(a, Action::SendGarp { .. })),
+            "{acts:?}"
+        );
+    }
+}
+
+/// keepalived's higher_prio_send_advert: one advert before yielding.
+#[test]
+fn higher_prio_send_advert_sends_one_advert_before_yielding() {
+    let (mut m, now) = settled_master(Params {
+        higher_prio_send_advert: true,
+        ..params(150)
+    });
+    m.handle_advert(now, &advert(N2, 200)).unwrap();
+    let acts = drain(&mut m);
+    assert_eq!(acts[0], Action::SendAdvert { priority: 150 });
+    assert_eq!(m.state(), State::Backup);
+    let (mut m, now) = settled_master(params(150));
+    m.handle_advert(now, &advert(N2, 200)).unwrap();
+    let acts = drain(&mut m);
+    assert!(
+        !acts.contains(&Action::SendAdvert { priority: 150 }),
+        "{acts:?}"
+    );
 }

@@ -70,6 +70,11 @@ fn v3_ipv6_advert_parses_with_the_pseudo_header_checksum() {
         r.addr_iter(true).collect::<Vec<_>>(),
         vec![ip("2001:db8::10")]
     );
+    // The IPv6 pseudo-header covers the source: another sender's copy fails.
+    assert!(matches!(
+        parse(&V3_IPV6, ip("fe80::c"), ip("ff02::12")),
+        Err(Error::Checksum { .. })
+    ));
 }
 
 #[test]
@@ -155,6 +160,44 @@ fn extra_bytes_after_the_addresses_are_a_length_error() {
             got: 16
         })
     );
+}
+
+/// Issue 18 (suspected): a sender that pads a short advert to the Ethernet minimum inside
+/// the IP length (46 bytes of IP datagram) is heard, as keepalived hears it; the padding
+/// is outside the checksum and the address list. keepalived's rule: only a datagram that
+/// needed padding (under 46 bytes), and only by 2 bytes modulo 4 (46 minus any removed
+/// VLAN tags of 4 bytes).
+#[test]
+fn ethernet_padding_after_the_addresses_is_tolerated_as_keepalived_does() {
+    let (s, d) = (ip("192.0.2.11"), ip("224.0.0.18"));
+    let want = parse(&V3_IPV4, s, d).unwrap();
+    // 20 (IP header) + 12 = 32: padded to 46 (14 bytes), or to 42 (one VLAN tag less).
+    for pad in [14, 10, 6, 2] {
+        let mut b = V3_IPV4.to_vec();
+        b.resize(b.len() + pad, 0);
+        assert_eq!(parse_padded(&b, s, d, 20), Ok(want), "padding {pad}");
+    }
+    // v2: 20 + 20 = 40, padded by 6.
+    let (s2, d2) = v2_src_dst();
+    let mut b = V2_PASS.to_vec();
+    b.resize(26, 0);
+    assert_eq!(parse_padded(&b, s2, d2, 20), parse(&V2_PASS, s2, d2));
+    // Not padding: a multiple of 4 extra (an address more than the count says), or
+    // extra bytes on a datagram that was long enough already.
+    for pad in [4, 8, 12] {
+        let mut b = V3_IPV4.to_vec();
+        b.resize(b.len() + pad, 0);
+        assert!(matches!(
+            parse_padded(&b, s, d, 20),
+            Err(Error::Length { .. })
+        ));
+    }
+    let mut long = V3_IPV4.to_vec();
+    long.resize(12 + 14, 0);
+    assert!(matches!(
+        parse_padded(&long, s, d, 40),
+        Err(Error::Length { .. })
+    ));
 }
 
 #[test]
@@ -596,7 +639,8 @@ fn mutated_datagrams_never_panic_the_ipv4_parser() {
             m[2..4].copy_from_slice(&total.to_be_bytes());
         }
         if let Ok((ip4, repr)) = crate::wire::ipv4::parse_vrrp(&m) {
-            assert_eq!((ip4.ttl, ip4.protocol), (255, PROTOCOL));
+            // (The TTL is the instance's check, vrrp::ttl's, not the codec's.)
+            assert_eq!(ip4.protocol, PROTOCOL);
             assert_round_trips(&repr, IpAddr::V4(ip4.src), IpAddr::V4(ip4.dst));
         }
     }

@@ -10,7 +10,6 @@ use tinyvrrpd_fuzz::{check_round_trip, fix_checksum};
 fn one(datagram: &[u8]) {
     match ipv4::parse_vrrp(datagram) {
         Ok((ip, repr)) => {
-            assert_eq!(ip.ttl, 255);
             assert_eq!(ip.protocol, 112);
             let (_, payload) = ipv4::parse(datagram).expect("parse_vrrp accepted it");
             check_round_trip(payload, &repr, IpAddr::V4(ip.src), IpAddr::V4(ip.dst));

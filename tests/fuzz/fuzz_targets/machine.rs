@@ -17,6 +17,7 @@ use core::time::Duration;
 use libfuzzer_sys::fuzz_target;
 use std::net::{IpAddr, Ipv4Addr};
 use tinyvrrpd::config::model::InitialState;
+use tinyvrrpd::vrrp::lowprio::LowerPrio;
 use tinyvrrpd::vrrp::machine::{Action, Advert, Machine, Params, State};
 use tinyvrrpd::vrrp::timers::{Centis, Instant};
 use tinyvrrpd::wire::Version;
@@ -91,6 +92,12 @@ fn params(inp: &mut Input, vrid: u8, version: Version) -> Params {
         garp_interval: Duration::from_millis(u64::from(inp.u8()) % 3 * 10),
         garp_follow_up: b & 0x40 != 0,
         hold_vips_on_stop: b & 0x80 == 0,
+        lower_prio: LowerPrio {
+            no_advert: inp.bool(),
+            garp_repeat: inp.u8() % 6,
+            garp_delay: Duration::from_secs(u64::from(inp.u8()) % 8),
+        },
+        higher_prio_send_advert: inp.bool(),
     }
 }
 
