@@ -25,6 +25,11 @@ enum Variant {
     V3Ipv6,
     /// v2 to 224.0.0.18 with `use_vmac`: the VIP on a macvlan with 00:00:5e:00:01:01.
     V2MulticastVmac,
+    /// The seed with `auth_type AH`: IPsec AH, HMAC-MD5-96 (keepalived clears `state
+    /// MASTER` then: both start as Backup).
+    V2UnicastAh,
+    /// v2 to 224.0.0.18 with `auth_type AH`.
+    V2MulticastAh,
 }
 
 /// The seed's keepalived.conf for `host` (1 or 2), rewritten for the variant.
@@ -32,6 +37,15 @@ fn config(lab: &Lab, host: u8, v: Variant) -> std::path::PathBuf {
     let seed = std::fs::read_to_string(config_path(&format!("syslog{host}.conf"))).unwrap();
     let text = match v {
         Variant::V2UnicastPass => seed,
+        Variant::V2UnicastAh => ah(&seed),
+        Variant::V2MulticastAh => {
+            let m = multicast(&seed);
+            ah(&m.replacen(
+                "advert_int 1",
+                "advert_int 1\n  authentication {\n    auth_type AH\n    auth_pass mysecret\n  }",
+                1,
+            ))
+        }
         Variant::V2Multicast => multicast(&seed),
         Variant::V3Multicast100ms => {
             let m = multicast(&seed);
@@ -53,6 +67,12 @@ fn config(lab: &Lab, host: u8, v: Variant) -> std::path::PathBuf {
             ),
     };
     lab.write_config(&format!("syslog{host}.conf"), &text)
+}
+
+/// `auth_type AH` instead of PASS.
+fn ah(conf: &str) -> String {
+    assert!(conf.contains("auth_type PASS") || conf.contains("auth_type AH"));
+    conf.replacen("auth_type PASS", "auth_type AH", 1)
 }
 
 /// Drop unicast_src_ip, the unicast_peer block and the authentication block.
@@ -105,6 +125,18 @@ fn v2_unicast_pass_keepalived_master_tinyvrrpd_backup() {
 #[test]
 fn v2_unicast_pass_tinyvrrpd_master_keepalived_backup() {
     interop(Variant::V2UnicastPass, false);
+}
+
+// IPsec AH (`auth_type AH`): one role each way, unicast and multicast; the ICV, SPI
+// and sequence numbers are checked by both daemons (a mismatch is a complaint).
+#[test]
+fn v2_unicast_ah_keepalived_master_tinyvrrpd_backup() {
+    interop(Variant::V2UnicastAh, true);
+}
+
+#[test]
+fn v2_multicast_ah_tinyvrrpd_master_keepalived_backup() {
+    interop(Variant::V2MulticastAh, false);
 }
 
 #[test]

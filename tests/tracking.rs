@@ -635,3 +635,299 @@ fn scripts_inherit_no_stray_descriptor_nor_loader_variables() {
         );
     }
 }
+
+/// A VRRPv3 pair at 200 ms adverts (a: 150, b: 100), unicast: `top` before the instances,
+/// `extra` in VI_1, and with `group` a second instance VI_2 (VRID 2) and sync group G1
+/// of both, with `group` in it.
+fn fast_conf(host: char, top: &str, extra: &str, group: Option<&str>) -> String {
+    let (me, peer, prio, state) = match host {
+        'a' => (11, 12, 150, "MASTER"),
+        _ => (12, 11, 100, "BACKUP"),
+    };
+    let inst = |name: &str, vrid: u8, vip: &str, extra: &str| {
+        format!(
+            "vrrp_instance {name} {{
+  state {state}
+  interface enp0s1
+  virtual_router_id {vrid}
+  priority {prio}
+  version 3
+  advert_int 0.2
+  unicast_src_ip 192.0.2.{me}
+  unicast_peer {{
+    192.0.2.{peer}
+  }}
+  virtual_ipaddress {{
+    {vip} dev enp0s1
+  }}
+{extra}
+}}
+"
+        )
+    };
+    let mut s = format!("{top}\n{}", inst("VI_1", 1, "192.0.2.10/24", extra));
+    if let Some(g) = group {
+        s += &inst("VI_2", 2, "198.51.100.10/24", "");
+        s += &format!("vrrp_sync_group G1 {{\n  group {{\n    VI_1\n    VI_2\n  }}\n{g}\n}}\n");
+    }
+    s
+}
+
+/// A process only this lab runs: a copy of sleep named `name` (its comm).
+fn lone_process(lab: &Lab, name: &str) -> Service {
+    let path = lab.dir.join(name);
+    if !path.exists() {
+        std::fs::copy("/bin/sleep", &path).unwrap();
+    }
+    let child = Command::new(&path)
+        .arg("600")
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("start tracked process");
+    Service { child }
+}
+
+#[test]
+fn killing_a_tracked_process_or_writing_a_tracked_file_moves_the_vip() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    // /proc/PID/comm keeps 15 bytes.
+    let name: String = format!("tvp{}", lab.name).chars().take(15).collect();
+    let file = lab.dir.join("level");
+    let top = format!(
+        "vrrp_track_process svc {{
+  process {name}
+  weight -60
+}}
+track_file level {{
+  file {}
+  weight -1
+  init_file 0
+}}",
+        file.display()
+    );
+    let extra = "  track_process {\n    svc\n  }\n  track_file {\n    level\n  }";
+    let a = lab.write_config("a.conf", &fast_conf('a', &top, extra, None));
+    let b = lab.write_config("b.conf", &fast_conf('b', "", "", None));
+    let svc = lone_process(&lab, &name);
+    lab.start('a', &a);
+    lab.start('b', &b);
+    lab.wait_sole_owner('a', Duration::from_secs(3));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "0\n", "init_file");
+
+    // Without process events (any namespace but the first) /proc is scanned every
+    // second: the VIP moves within a scan and b's Skew_Time (0.12 s).
+    svc.kill();
+    let took = lab.wait_sole_owner('b', Duration::from_millis(2500));
+    eprintln!("tracked process killed: VIP moved in {took:?}");
+    lab.wait_log(
+        'a',
+        "Quorum lost for tracked process svc",
+        1,
+        Duration::from_secs(1),
+    );
+    let s = status(&lab, 'a', false);
+    assert!(s.contains("Priority: 90 (base 150)"), "{s}");
+    assert!(
+        s.contains("Track process: svc weight -60: failed (value 0)"),
+        "{s}"
+    );
+    let svc = lone_process(&lab, &name);
+    let took = lab.wait_sole_owner('a', Duration::from_millis(2500));
+    eprintln!("tracked process back: VIP back in {took:?}");
+
+    // A number in the tracked file, times its weight -1: 150 - 60 < 100. inotify tells
+    // at once.
+    std::fs::write(&file, "60\n").unwrap();
+    let took = lab.wait_sole_owner('b', Duration::from_secs(1));
+    eprintln!("tracked file 60: VIP moved in {took:?}");
+    let s = status(&lab, 'a', false);
+    assert!(s.contains("Priority: 90 (base 150)"), "{s}");
+    assert!(
+        s.contains("Track file: level weight -1: good (value 60)"),
+        "{s}"
+    );
+    std::fs::write(&file, "0\n").unwrap();
+    lab.wait_sole_owner('a', Duration::from_secs(1));
+    lab.wait_log(
+        'a',
+        "Track file level value changed from 60 to 0",
+        1,
+        Duration::from_secs(1),
+    );
+    assert_eq!(lab.stop('a', libc::SIGTERM), Some(0));
+    drop(svc);
+}
+
+/// Whether `line` is `SUBJECT "NAME" STATE ...` of a FIFO line.
+fn fifo_line_is(line: &str, subject: &str, state: &str) -> bool {
+    line.starts_with(subject) && line.split(' ').nth(2) == Some(state)
+}
+
+/// The FIFO lines of `subject` ("INSTANCE \"VI_1\"", "GROUP \"G1\""): their states.
+fn states_of<'a>(lines: &'a [String], subject: &str) -> Vec<&'a str> {
+    lines
+        .iter()
+        .filter(|l| l.starts_with(subject))
+        .filter_map(|l| l.split(' ').nth(2))
+        .collect()
+}
+
+#[test]
+fn a_fifo_reader_sees_every_transition_in_order_and_group_scripts_run_once_per_group_transition() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let (fifo, stalled) = (lab.dir.join("fifo"), lab.dir.join("stalled"));
+    let out = lab.dir.join("fifo.out");
+    let reader = lab.write_config(
+        "reader.sh",
+        &format!("#!/bin/sh\nexec cat \"$1\" >> {}\n", out.display()),
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&reader, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let glog = lab.dir.join("group.log");
+    let rec = recorder(&lab, "group.sh", &glog);
+    let top = format!(
+        "global_defs {{
+  notify_fifo {}
+  notify_fifo_script {}
+  vrrp_notify_fifo {}
+}}",
+        fifo.display(),
+        reader.display(),
+        stalled.display()
+    );
+    let group = format!("  notify {}", rec.display());
+    let a = lab.write_config("a.conf", &fast_conf('a', "", "", Some("")));
+    let b = lab.write_config("b.conf", &fast_conf('b', &top, "", Some(&group)));
+    lab.start('a', &a);
+    lab.start('b', &b);
+    lab.wait_sole_owner('a', Duration::from_secs(3));
+    wait_until(
+        Duration::from_secs(2),
+        || stalled.exists(),
+        || "no FIFO".into(),
+    );
+
+    // A reader of the second FIFO that stalls, with its pipe full.
+    use std::io::{Read, Write};
+    use std::os::unix::fs::OpenOptionsExt;
+    let nonblock = libc::O_NONBLOCK;
+    let mut rd = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nonblock)
+        .open(&stalled)
+        .unwrap();
+    let mut wr = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(nonblock)
+        .open(&stalled)
+        .unwrap();
+    let junk = [b'#'; 4096];
+    let mut filled = 0;
+    while let Ok(n) = wr.write(&junk) {
+        filled += n;
+        assert!(filled < 1 << 24, "the pipe never fills");
+    }
+    drop(wr);
+
+    // b becomes Master (a stops) and keeps advertising on time with that pipe full.
+    lab.signal('a', libc::SIGTERM);
+    lab.wait_sole_owner('b', Duration::from_secs(2));
+    assert_eq!(lab.wait_exit('a'), Some(0));
+    std::thread::sleep(Duration::from_millis(300));
+    let sent = || counter(&status(&lab, 'b', true), "adverts_tx");
+    let before = sent();
+    std::thread::sleep(Duration::from_secs(1));
+    let adverts = sent() - before;
+    assert!(
+        (4..=6).contains(&adverts),
+        "{adverts} adverts in 1 s at 200 ms"
+    );
+    lab.start('a', &a);
+    lab.wait_sole_owner('a', Duration::from_secs(2));
+    wait_until(
+        Duration::from_secs(2),
+        || has_addr(&lab.ns('a'), "198.51.100.10") && !has_addr(&lab.ns('b'), "198.51.100.10"),
+        || "VI_2 did not follow VI_1".into(),
+    );
+    std::thread::sleep(Duration::from_millis(300));
+
+    // The stalled reader catches up: what waited comes, then the rest, to the end (the
+    // FIFO's writers gone: ours, and the daemon's at its stop).
+    let mut all = Vec::new();
+    let mut buf = [0u8; 65536];
+    let mut stopped = false;
+    let start = Instant::now();
+    loop {
+        match rd.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => all.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                let lines = all.iter().filter(|&&c| c == b'\n').count();
+                if lines >= 9 && !stopped {
+                    assert_eq!(lab.stop('b', libc::SIGTERM), Some(0));
+                    stopped = true;
+                }
+                assert!(
+                    start.elapsed() < Duration::from_secs(5),
+                    "{}",
+                    String::from_utf8_lossy(&all).replace('#', "")
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!(stopped);
+    let text = String::from_utf8_lossy(&all);
+    let late: Vec<String> = text.replace('#', "").lines().map(str::to_string).collect();
+    wait_until(
+        Duration::from_secs(2),
+        || lines(&out).len() >= 12,
+        || format!("the FIFO reader saw {:?}", lines(&out)),
+    );
+    let seen = lines(&out);
+    assert_eq!(late, seen, "the stalled FIFO lost or reordered lines");
+
+    // Every transition, in order: per instance and for the group.
+    let cycle = ["BACKUP", "MASTER", "BACKUP", "STOP"];
+    assert_eq!(states_of(&seen, "INSTANCE \"VI_1\""), cycle, "{seen:?}");
+    assert_eq!(states_of(&seen, "INSTANCE \"VI_2\""), cycle, "{seen:?}");
+    assert_eq!(states_of(&seen, "GROUP \"G1\""), cycle, "{seen:?}");
+    assert!(
+        seen.contains(&"INSTANCE \"VI_1\" MASTER 100".to_string()),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&"GROUP \"G1\" MASTER 0".to_string()),
+        "{seen:?}"
+    );
+    // The group is MASTER once both members are, STOP once both have stopped.
+    for state in ["MASTER", "STOP"] {
+        let at = |subject: &str| {
+            seen.iter()
+                .position(|l| fifo_line_is(l, subject, state))
+                .unwrap()
+        };
+        let g = at("GROUP");
+        assert!(
+            g > at("INSTANCE \"VI_1\"") && g > at("INSTANCE \"VI_2\""),
+            "{seen:?}"
+        );
+    }
+    // The group's notify script: once per group transition, keepalived's arguments.
+    assert_eq!(
+        lines(&glog),
+        [
+            "GROUP G1 BACKUP 0",
+            "GROUP G1 MASTER 0",
+            "GROUP G1 BACKUP 0",
+            "GROUP G1 STOP 0"
+        ]
+    );
+}

@@ -17,7 +17,8 @@ pub fn params(inst: &Instance) -> Params {
         preempt: inst.preempt,
         preempt_delay: inst.preempt_delay,
         initial_state: inst.initial_state,
-        auth: inst.auth_pass,
+        // AH's key is no password in the advert (`wire::ah`).
+        auth: inst.auth_pass.filter(|_| !inst.auth_ah),
         unicast_peers: inst.unicast_peers.clone(),
         garp_master_delay: inst.garp_master_delay,
         garp_master_repeat: inst.garp_master_repeat,

@@ -28,6 +28,8 @@ pub struct QueueId(u32);
 pub enum Owner {
     Check(CheckId),
     Queue(QueueId),
+    /// Runs as long as it likes (a notify FIFO's reader, `notify_fifo_script`).
+    Service,
 }
 
 /// A command for a queue, with what it adds to the environment.
@@ -107,6 +109,18 @@ impl Children {
         self.table.push(Child {
             pid,
             owner: Owner::Check(check),
+            deadline: None,
+        });
+        Ok(())
+    }
+
+    /// Start a command that runs as long as it likes (its end is logged).
+    pub fn start(&mut self, cmd: &Prepared) -> io::Result<()> {
+        let pid = (self.ops.spawn)(cmd, &[])?;
+        debug!("started {} (pid {pid})", cmd.text);
+        self.table.push(Child {
+            pid,
+            owner: Owner::Service,
             deadline: None,
         });
         Ok(())
@@ -194,6 +208,10 @@ impl Children {
         let i = self.table.iter().position(|c| c.pid == pid)?;
         match self.table.swap_remove(i).owner {
             Owner::Check(id) => Some(id),
+            Owner::Service => {
+                warn!("notify FIFO script (pid {pid}) ended with {exit}");
+                None
+            }
             Owner::Queue(q) => {
                 let k = self.queues.iter().position(|x| x.id == q)?;
                 let queue = &mut self.queues[k];
@@ -213,7 +231,7 @@ impl Children {
             if c.deadline.is_some_and(|d| d <= now) {
                 let who = match c.owner {
                     Owner::Queue(q) => self.queues.iter().find(|x| x.id == q),
-                    Owner::Check(_) => None,
+                    Owner::Check(_) | Owner::Service => None,
                 };
                 let who = who.map_or("", |q| q.who.as_str());
                 warn!(

@@ -4,6 +4,7 @@
 
 use super::children::Children;
 use super::error::StartError;
+use super::fifo::Fifos;
 use super::links::Links;
 use super::vmac::Vmacs;
 use crate::os::arp::LinkSender;
@@ -24,6 +25,8 @@ pub struct Io {
     pub hotplug: Option<Prepared>,
     /// nftables' nft, when an instance uses no_accept.
     pub nft: Option<Prepared>,
+    /// The notify FIFOs every transition is written to.
+    pub fifos: Fifos,
 }
 
 impl Io {
@@ -39,6 +42,7 @@ impl Io {
             limiter: LogLimiter::default(),
             hotplug,
             nft,
+            fifos: Fifos::default(),
         })
     }
 }

@@ -16,7 +16,7 @@ use crate::os::iface::{self, Iface};
 use crate::os::socket::{SockError, VRRP_GROUP_V4, VRRP_GROUP_V6, VrrpSocket};
 use crate::vrrp::machine::Advert;
 use crate::vrrp::ready::Blocker;
-use crate::wire::{self, packet};
+use crate::wire::{self, ah, packet};
 use log::{debug, info, warn};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr};
@@ -42,6 +42,17 @@ pub enum Rx {
     Advert { adv: Advert, ttl: u8 },
     /// Not a valid advert (already counted on the link); `src` as far as it was read.
     Dropped { src: IpAddr, error: wire::Error },
+    /// An IPsec AH datagram for `vrid`, not checked yet: the router serving it checks it
+    /// with its key (`Links::unseal`) before the next read.
+    Sealed { src: IpAddr, vrid: u8 },
+}
+
+/// What an AH advert is sealed with (`wire::ah::seal`).
+pub struct Seal<'a> {
+    pub key: &'a [u8; 8],
+    pub seq: u32,
+    /// The IPv4 identification (never 0).
+    pub id: u16,
 }
 
 /// Why a link cannot serve its instances.
@@ -58,6 +69,8 @@ enum Problem {
 struct Link {
     name: String,
     v6: bool,
+    /// IPsec AH adverts (IP protocol 51) instead of plain ones.
+    ah: bool,
     /// The interface as last opened; None while it does not exist.
     iface: Option<Iface>,
     /// The index it had before it went (to say it was re-created).
@@ -82,10 +95,11 @@ fn group(v6: bool) -> IpAddr {
 }
 
 impl Link {
-    fn new(name: &str, v6: bool) -> Link {
+    fn new(name: &str, v6: bool, ah: bool) -> Link {
         Link {
             name: name.to_string(),
             v6,
+            ah,
             iface: None,
             was: None,
             sock: None,
@@ -111,7 +125,7 @@ impl Link {
         };
         let was = self.iface.replace(iface).map(|i| i.index).or(self.was);
         self.sock = None;
-        match VrrpSocket::setup(name, iface.index, self.v6) {
+        match VrrpSocket::setup(name, iface.index, self.v6, self.ah) {
             Ok((sock, degraded)) => {
                 for e in degraded {
                     warn!("{name}: {e}: going on without it");
@@ -167,6 +181,65 @@ impl Link {
     }
 }
 
+/// One AH datagram off a link's socket into `buf` (its length in `last`): the sender and
+/// the VRID it is for, so the router serving it can check it with its key.
+fn recv_sealed(l: &mut Link, buf: &mut [u8], last: &mut usize) -> Option<Rx> {
+    let sock = l.sock.as_ref()?;
+    let d = match sock.recv(buf) {
+        Ok(Some(d)) => d,
+        Ok(None) => return None,
+        Err(e) => {
+            debug!("{}: receive error: {e}", l.name);
+            return None;
+        }
+    };
+    *last = d.len();
+    let peeked = wire::ipv4::parse(d).and_then(|(ip, payload)| {
+        let vrid = payload.get(ah::AH_LEN + 1).copied();
+        match vrid {
+            _ if ip.protocol != ah::PROTOCOL => Err(wire::Error::Protocol(ip.protocol)),
+            Some(v) => Ok((ip.src, v)),
+            None => Err(wire::Error::Truncated {
+                need: ah::PAYLOAD_AT,
+                got: d.len(),
+            }),
+        }
+    });
+    match peeked {
+        Ok((src, vrid)) => Some(Rx::Sealed {
+            src: IpAddr::V4(src),
+            vrid,
+        }),
+        Err(error) => {
+            l.count_drop(error.kind());
+            let src = IpAddr::V4(wire::ipv4::parse(d).map_or(Ipv4Addr::UNSPECIFIED, |x| x.0.src));
+            Some(Rx::Dropped { src, error })
+        }
+    }
+}
+
+/// Write `advert` from `src` to `dst` into `buf` — inside IPsec AH with a seal, the
+/// IPv4 header ours then (TTL 255, or `unicast_ttl`) — and return its length.
+fn emit(
+    buf: &mut [u8],
+    advert: &packet::Repr<'_>,
+    src: IpAddr,
+    dst: IpAddr,
+    (seal, unicast, ttl): (Option<&Seal<'_>>, bool, Option<u8>),
+) -> Result<usize, wire::Error> {
+    let (Some(seal), IpAddr::V4(s), IpAddr::V4(d)) = (seal, src, dst) else {
+        return advert.emit(buf, src, dst);
+    };
+    let n = advert.emit(&mut buf[ah::PAYLOAD_AT..], src, dst)?;
+    let h = ah::Header {
+        src: s,
+        dst: d,
+        ttl: ttl.unwrap_or(255),
+        id: seal.id,
+    };
+    ah::seal(buf, n, &h, seal.seq, seal.key, unicast)
+}
+
 /// What a link lacks, in words: "interface X does not exist", "cannot set up the VRRP
 /// socket on X: OPTION: error", "cannot join GROUP on X: OPTION: error".
 struct Why<'a>(&'a Link);
@@ -192,6 +265,8 @@ pub struct Links {
     /// Received datagrams are read into it, adverts emitted from it (a received advert is
     /// copied out before any answer is sent).
     buf: Box<[u8; BUF]>,
+    /// The length of the datagram last read into `buf` (a sealed one waits there).
+    last: usize,
 }
 
 impl Default for Links {
@@ -199,22 +274,23 @@ impl Default for Links {
         Links {
             slots: Vec::new(),
             buf: Box::new([0; BUF]),
+            last: 0,
         }
     }
 }
 
 impl Links {
-    /// The link for interface `name` and family `v6`, opened (if it can be) when no
-    /// instance has it yet.
-    pub fn open(&mut self, name: &str, v6: bool) -> LinkId {
-        let found = self
-            .slots
-            .iter()
-            .position(|l| l.as_ref().is_some_and(|l| l.name == name && l.v6 == v6));
+    /// The link for interface `name` and family `v6` (IPsec AH adverts with `ah`),
+    /// opened (if it can be) when no instance has it yet.
+    pub fn open(&mut self, name: &str, v6: bool, ah: bool) -> LinkId {
+        let found = self.slots.iter().position(|l| {
+            l.as_ref()
+                .is_some_and(|l| l.name == name && l.v6 == v6 && l.ah == ah)
+        });
         if let Some(i) = found {
             return LinkId(i);
         }
-        let mut link = Link::new(name, v6);
+        let mut link = Link::new(name, v6, ah);
         link.open();
         let link = Some(link);
         match self.slots.iter().position(Option::is_none) {
@@ -236,7 +312,7 @@ impl Links {
         for (k, v) in inst.vips.iter().enumerate() {
             if let Some(dev) = &v.dev {
                 let track = !inst.vip_options.get(k).is_some_and(|o| o.no_track);
-                ids.push((self.open(dev, v.addr.is_ipv6()), track));
+                ids.push((self.open(dev, v.addr.is_ipv6(), false), track));
             }
         }
         ids
@@ -338,6 +414,9 @@ impl Links {
         let l = self.slots.get_mut(id.0)?.as_mut()?;
         let sock = l.sock.as_ref()?;
         let buf = &mut self.buf[..];
+        if l.ah {
+            return recv_sealed(l, buf, &mut self.last);
+        }
         let got = if l.v6 {
             sock.recv_v6(buf).map(|r| {
                 r.map(|r| {
@@ -350,6 +429,10 @@ impl Links {
         } else {
             sock.recv(buf).map(|d| {
                 d.map(|d| match wire::ipv4::parse_vrrp(d) {
+                    // keepalived's AH type outside an AH header: not ours to take.
+                    Ok((ip, p)) if p.auth == packet::Auth::Ah => {
+                        (IpAddr::V4(ip.src), Err(wire::Error::UnsupportedAuth(2)))
+                    }
                     Ok((ip, p)) => {
                         let src = IpAddr::V4(ip.src);
                         (src, Ok((Advert::new(src, &p), ip.ttl)))
@@ -375,9 +458,34 @@ impl Links {
         }
     }
 
+    /// The AH datagram `recv` left in the buffer (`Rx::Sealed`), checked with `key`
+    /// (`unicast`: the TTL is not covered): the advert, its TTL and its sequence number.
+    /// A failure is counted on link `id`.
+    pub fn unseal(
+        &mut self,
+        id: LinkId,
+        key: &[u8; 8],
+        unicast: bool,
+    ) -> Result<(Advert, u8, u32), wire::Error> {
+        let d = &self.buf[..self.last];
+        let res = ah::open(d, key, unicast).and_then(|(ip, seq, vrrp)| {
+            let (src, dst) = (IpAddr::V4(ip.src), IpAddr::V4(ip.dst));
+            match packet::parse(vrrp, src, dst)? {
+                p if p.auth == packet::Auth::Ah => Ok((Advert::new(src, &p), ip.ttl, seq)),
+                // keepalived: "received a N auth, expecting 2".
+                _ => Err(wire::Error::UnsupportedAuth(vrrp[4])),
+            }
+        });
+        if let (Err(e), Some(Some(l))) = (&res, self.slots.get_mut(id.0)) {
+            l.count_drop(e.kind());
+        }
+        res
+    }
+
     /// Send `advert` from `src` on link `id` to each of `peers` (with `unicast_ttl`, if
-    /// set), or to the VRRP group when there are none; `who` names the instance in debug
-    /// lines. Returns how many destinations it went to, and those it failed for.
+    /// set), or to the VRRP group when there are none — inside IPsec AH with `seal`;
+    /// `who` names the instance in debug lines. Returns how many destinations it went
+    /// to, and those it failed for.
     pub fn send(
         &mut self,
         id: LinkId,
@@ -385,6 +493,7 @@ impl Links {
         advert: &packet::Repr<'_>,
         src: IpAddr,
         (peers, unicast_ttl): (&[IpAddr], Option<u8>),
+        seal: Option<&Seal<'_>>,
     ) -> (usize, SendFailures) {
         let mut failures = SendFailures::new();
         let multicast = [group(src.is_ipv6())];
@@ -401,9 +510,9 @@ impl Links {
             return (0, failures);
         };
         let mut sent = 0;
+        let unicast = !peers.is_empty();
         for &dst in dsts {
-            let res = advert
-                .emit(&mut self.buf[..], src, dst)
+            let res = emit(&mut self.buf[..], advert, src, dst, (seal, unicast, ttl))
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))
                 .and_then(|n| match (src, dst) {
                     (IpAddr::V4(s), IpAddr::V4(d)) => sock.send(s, d, &self.buf[..n], ttl),

@@ -1,13 +1,17 @@
 //! The daemon: one thread, one poll loop over components that each own one resource —
 //! `links` (the VRRP sockets), `routers` (the virtual routers and their sync groups,
-//! each `router` with its machine), `tracking` (checks, tracked interfaces), `children`
-//! (every child process), `vmac` (virtual MAC interfaces), `status` (the status socket
-//! and the snapshot it answers with). The loop asks each component for its next
+//! each `router` with its machine and its `routes`), `tracking` (checks, tracked
+//! interfaces, `procs` and `files`), `children` (every child process), `vmac` (virtual
+//! MAC interfaces), `routes::Statics` (the node's static addresses, routes and rules,
+//! and the route news), `fifo` (the notify FIFOs), `status` (the status socket and the
+//! snapshot it answers with). The loop asks each component for its next
 //! deadline (`Timer`) and hands each ready descriptor to its owner (`Slot`); the
 //! decisions are the core's (`vrrp`), the bytes the codec's (`wire`), the syscalls `os`'s.
 
 mod children;
 mod error;
+mod fifo;
+mod files;
 mod firewall;
 mod io;
 mod links;
@@ -15,9 +19,11 @@ mod monitor;
 mod notify;
 mod params;
 mod poll;
+mod procs;
 mod reload;
 mod router;
 mod routers;
+mod routes;
 mod source;
 mod status;
 mod tracking;
@@ -26,7 +32,7 @@ mod vmac;
 
 pub use error::StartError;
 
-use crate::config::model::{Config, TrackScript};
+use crate::config::model::{AddrOptions, Config, Route, Rule, TrackScript, Vip};
 use crate::os::process::{self, Prepared};
 use crate::os::signals::{Signal, Signals};
 use crate::os::{self, clock};
@@ -36,17 +42,22 @@ use io::Io;
 use links::{LinkId, Rx};
 use log::{debug, error, info, warn};
 use monitor::{Monitor, News};
+use notify::Notifier;
 use poll::{PollSet, Slot};
 use routers::Routers;
+use routes::Statics;
 use status::{Snapshot, StatusSocket};
 use std::path::PathBuf;
-use tracking::Tracking;
+use tracking::{Tracking, Watched};
 
-/// Resolve every command the configuration names — track scripts, notify scripts, nft
-/// for no_accept — as the start does (the `-t` check).
+/// Resolve every command the configuration names — track scripts, notify scripts (of
+/// instances and sync groups), notify FIFO scripts, nft for no_accept — as the start
+/// does (the `-t` check).
 pub fn check_commands(config: &Config) -> Result<(), StartError> {
     tracking::prepare_scripts(config)?;
     notify::prepare_all(config)?;
+    notify::prepare_groups(config)?;
+    fifo::prepare_scripts(config)?;
     firewall::prepare_nft(config).map(drop)
 }
 
@@ -60,6 +71,9 @@ const RX_BUDGET: usize = 1024;
 /// Longest a stop waits for a new Master before removing the VIPs anyway: covers the
 /// Skew_Time of any Backup at advert intervals up to ~2 s without making a stop slow.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
+/// Reads of route news in one pass (each up to 8 KiB of notices).
+const ROUTE_READS: usize = 8;
 
 /// Signals read in one pass of the loop.
 type Signals8 = heapless::Vec<Signal, 8>;
@@ -91,8 +105,16 @@ enum Timer {
     Retry,
     /// Queued commands over their time.
     Children,
+    /// FIFO lines a slow reader left waiting.
+    Fifo,
 }
-const TIMERS: [Timer; 4] = [Timer::Routers, Timer::Checks, Timer::Retry, Timer::Children];
+const TIMERS: [Timer; 5] = [
+    Timer::Routers,
+    Timer::Checks,
+    Timer::Retry,
+    Timer::Children,
+    Timer::Fifo,
+];
 
 pub struct Daemon {
     paths: Paths,
@@ -100,6 +122,7 @@ pub struct Daemon {
     router_id: String,
     routers: Routers,
     tracking: Tracking,
+    statics: Statics,
     io: Io,
     signals: Signals,
     monitor: Monitor,
@@ -114,6 +137,8 @@ pub struct Daemon {
     ready: Vec<LinkId>,
     /// Still SCHED_RR (SIGXCPU ends it).
     realtime: bool,
+    /// The start is done: `configure` is a reload's from now on.
+    started: bool,
 }
 
 impl Daemon {
@@ -125,6 +150,8 @@ impl Daemon {
         // Scripts and notify commands are checked before anything is touched.
         let scripts = tracking::prepare_scripts(&config)?;
         let notifiers = notify::prepare_all(&config)?;
+        let groups = notify::prepare_groups(&config)?;
+        let fifo_scripts = fifo::prepare_scripts(&config)?;
         let nft = firewall::prepare_nft(&config)?;
         firewall::clean(nft.as_ref());
         let status = StatusSocket::bind(&paths.control);
@@ -133,6 +160,7 @@ impl Daemon {
             paths,
             routers: Routers::default(),
             tracking: Tracking::default(),
+            statics: Statics::default(),
             io: Io::open(notify::hotplug_command(), nft)?,
             signals,
             monitor: Monitor::open()?,
@@ -142,31 +170,47 @@ impl Daemon {
             saturated: false,
             ready: Vec::new(),
             realtime,
+            started: false,
         };
+        let watched = Watched::of(&config);
         let instances = core::mem::take(&mut config.instances);
         d.routers.start(instances, notifiers, &mut d.io)?;
         d.sync_links();
         // Before the stale-VIP clean-up, which must never take the source address.
         d.refresh_sources();
         d.routers.start_up(&mut d.io);
+        let (addrs, routes, rules) = statics(&mut config);
+        d.statics.start(addrs, routes, rules, &d.io.netlink);
         let now = clock::now();
         for r in d.routers.iter() {
             r.warn_no_accept();
         }
         tracking::warn_if_unguarded(&config, &scripts);
-        d.configure(config, scripts, now);
+        d.io.fifos.set(&config, fifo_scripts, &mut d.io.children);
+        d.configure(config, scripts, groups, watched, now);
         Ok(d)
     }
 
-    /// What start and every reload end with, once the routers are in place: the
-    /// configuration's sync groups, checks, tracked interfaces and name take effect, and
-    /// tracking starts or adjusts the instances.
-    fn configure(&mut self, config: Config, scripts: Vec<(TrackScript, Prepared)>, now: Instant) {
+    /// What start and every reload (`reload`) end with, once the routers are in place:
+    /// the configuration's sync groups, checks, tracked interfaces, processes and files,
+    /// and name take effect, and tracking starts or adjusts the instances.
+    fn configure(
+        &mut self,
+        config: Config,
+        scripts: Vec<(TrackScript, Prepared)>,
+        groups: Vec<Notifier>,
+        watched: Watched,
+        now: Instant,
+    ) {
+        self.tracking.set_watched(watched, now, self.started);
+        self.started = true;
         self.routers
-            .set_groups(config.sync_groups, now, &mut self.io);
+            .set_groups(config.sync_groups, groups, now, &mut self.io);
         self.tracking
             .set_checks(scripts, now, &mut self.io.children);
         self.tracking.set_interfaces(&self.routers.interfaces());
+        let tracks = self.statics.tracks() || self.routers.tracks_routes();
+        self.statics.monitor(tracks);
         self.sync_links();
         self.refresh_sources();
         self.router_id = config.router_id.unwrap_or_else(os::hostname);
@@ -182,8 +226,14 @@ impl Daemon {
             (Slot::Monitor, self.monitor.raw_fd()),
             (Slot::Status, self.status.raw_fd()),
         ];
+        let watched = [
+            (Slot::Routes, self.statics.raw_fd()),
+            (Slot::Procs, self.tracking.procs.raw_fd()),
+            (Slot::Files, self.tracking.files.raw_fd()),
+        ];
+        let watched = watched.into_iter().filter_map(|(s, fd)| Some((s, fd?)));
         let links = self.io.links.fds().map(|(id, fd)| (Slot::Link(id), fd));
-        self.poll.set(fixed.into_iter().chain(links));
+        self.poll.set(fixed.into_iter().chain(watched).chain(links));
     }
 
     /// Run until told to stop. Returns after every VIP is removed.
@@ -230,6 +280,20 @@ impl Daemon {
                     Slot::Monitor => self.saturated |= self.link_news(),
                     Slot::Status => self.saturated |= self.status.serve(|| self.snapshot()),
                     Slot::Link(id) => ready.push(id),
+                    Slot::Routes => self.saturated |= self.route_news(),
+                    Slot::Procs => {
+                        let now = clock::now();
+                        let (changed, more) = self.tracking.procs.read_events(now);
+                        self.saturated |= more;
+                        if changed {
+                            self.refresh_health(now);
+                        }
+                    }
+                    Slot::Files => {
+                        if self.tracking.files.read_events() {
+                            self.refresh_health(clock::now());
+                        }
+                    }
                 }
             }
             k += 1;
@@ -255,6 +319,7 @@ impl Daemon {
             Timer::Retry if !self.stopping => self.routers.next_retry(),
             Timer::Checks | Timer::Retry => None,
             Timer::Children => self.io.children.next_deadline(),
+            Timer::Fifo => self.io.fifos.next_deadline(),
         }
     }
 
@@ -269,6 +334,7 @@ impl Daemon {
                 }
             }
             Timer::Children => self.io.children.expire(now),
+            Timer::Fifo => self.io.fifos.fire(now),
         }
     }
 
@@ -328,6 +394,10 @@ impl Daemon {
             let now = clock::now();
             match rx {
                 Rx::Advert { adv, ttl } => self.routers.receive(id, adv, ttl, now, &mut self.io),
+                Rx::Sealed { src, vrid } => {
+                    self.routers
+                        .receive_sealed(id, src, vrid, now, &mut self.io)
+                }
                 Rx::Dropped { src, error } => {
                     if self.io.limiter.admit(now, src, error.kind()).is_some() {
                         let link = self.io.links.name(id);
@@ -344,6 +414,7 @@ impl Daemon {
     /// addresses changed, and re-evaluate. Returns whether more news is waiting.
     fn link_news(&mut self) -> bool {
         let (mut changed, mut links, mut addresses) = (false, false, false);
+        let mut link_up = false;
         let now = clock::now();
         let (news, more) = self.monitor.read();
         for news in news {
@@ -362,6 +433,7 @@ impl Daemon {
                     let index = (!ev.gone).then_some(ev.index);
                     links |= self.io.links.interface_changed(&ev.name, index);
                     changed |= self.tracking.link_changed(&ev.name, ev.up);
+                    link_up |= ev.up && !ev.gone;
                 }
                 News::Addresses => addresses = true,
             }
@@ -374,10 +446,31 @@ impl Daemon {
             self.refresh_sources();
             changed = true;
         }
+        if link_up || addresses {
+            // A gateway may be reachable now: what the kernel refused goes again.
+            self.statics.retry(link_up, &self.io.netlink);
+            self.routers.retry_routes(link_up, &self.io);
+        }
         if changed {
             self.refresh_health(clock::now());
         }
         more
+    }
+
+    /// Route and rule news: a tracked entry of ours deleted is set again (static) or
+    /// makes its Master step down (virtual). Returns whether more news is waiting.
+    fn route_news(&mut self) -> bool {
+        for _ in 0..ROUTE_READS {
+            let Some(notices) = self.statics.read() else {
+                return false;
+            };
+            let now = clock::now();
+            for n in &notices {
+                self.statics.notice(n, &self.io.netlink);
+                self.routers.route_notice(n, now, &mut self.io);
+            }
+        }
+        true
     }
 
     /// Every router's source from the host's addresses as they are now.
@@ -438,6 +531,7 @@ impl Daemon {
             return;
         };
         let now = clock::now();
+        let watched = Watched::of(&new.config);
         let instances = core::mem::take(&mut new.config.instances);
         let io = &mut self.io;
         // A reload that makes an instance no_accept brings nft along; one that drops
@@ -447,7 +541,16 @@ impl Daemon {
         }
         match reload::apply(&mut self.routers, instances, new.notifiers, now, io) {
             Some(done) => {
-                self.configure(new.config, new.scripts, now);
+                let (addrs, routes, rules) = statics(&mut new.config);
+                self.statics.reload(addrs, routes, rules, &self.io.netlink);
+                let io = &mut self.io;
+                io.fifos
+                    .set(&new.config, new.fifo_scripts, &mut io.children);
+                let states = new.config.fifo_states_on_reload;
+                self.configure(new.config, new.scripts, new.groups, watched, now);
+                if states {
+                    self.routers.fifo_states(now, &mut self.io);
+                }
                 info!("reloaded {}: {done}", self.paths.config.display());
             }
             None => self.sync_links(),
@@ -483,6 +586,7 @@ impl Daemon {
             }
         }
         self.routers.finish(clock::now(), &mut self.io);
+        self.statics.stop(&self.io.netlink);
         self.io.children.abandon_all();
         info!("stopped");
     }
@@ -492,6 +596,15 @@ impl Daemon {
     fn handing_over(&self) -> bool {
         self.routers.holds_vips() || !self.io.children.queues_idle()
     }
+}
+
+/// The configuration's static addresses, routes and rules, taken out of it.
+fn statics(c: &mut Config) -> (Vec<(Vip, AddrOptions)>, Vec<Route>, Vec<Rule>) {
+    (
+        core::mem::take(&mut c.static_addresses),
+        core::mem::take(&mut c.static_routes),
+        core::mem::take(&mut c.static_rules),
+    )
 }
 
 /// SCHED_RR for the loop (see `os::sched`); without the privilege a warning, no failure.

@@ -1,14 +1,15 @@
 //! Notify scripts (`notify_master` ... `notify`) and, on OpenWrt, hotplug events: what
-//! runs when an instance changes state. They run on the instance's notify queue (see
-//! `children`), one at a time in transition order, so a notify_backup can never overtake
-//! the notify_master before it; each is killed after NOTIFY_TIMEOUT so a hung script
-//! cannot hold the queue forever.
+//! runs when an instance — or a sync group as a whole — changes state. They run on the
+//! instance's (group's) notify queue (see `children`), one at a time in transition order,
+//! so a notify_backup can never overtake the notify_master before it; each is killed
+//! after NOTIFY_TIMEOUT so a hung script cannot hold the queue forever.
 
 use super::children::Job;
 use super::error::StartError;
-use crate::config::model::{Command, Config, Instance};
+use crate::config::model::{Command, Config, Notify};
 use crate::os::process::{self, Cred, Exit, Prepared};
 use crate::vrrp::machine::State;
+use crate::vrrp::notify::{Subject, state_word};
 use core::time::Duration;
 use log::warn;
 
@@ -27,18 +28,19 @@ pub struct Notifier {
 }
 
 impl Notifier {
-    /// Resolve an instance's notify commands (the start-up and reload check).
+    /// Resolve the notify commands of instance or group `who` (the start-up and reload
+    /// check).
     pub fn prepare(
-        inst: &Instance,
+        who: &str,
+        n: &Notify,
         default: Option<Cred>,
         security: bool,
     ) -> Result<Notifier, StartError> {
-        let n = &inst.notify;
         let prep = |key: &str, c: &Option<Command>| {
             c.as_ref()
                 .map(|c| process::prepare(c, default, security))
                 .transpose()
-                .map_err(StartError::command(format!("({}) {key}", inst.name)))
+                .map_err(StartError::command(format!("({who}) {key}")))
         };
         Ok(Notifier {
             master: prep("notify_master", &n.master)?,
@@ -49,10 +51,13 @@ impl Notifier {
         })
     }
 
-    /// What runs, in order, when instance `name` enters `to` with `priority`: the
-    /// state's own script, `notify` with keepalived's arguments, and the hotplug event.
+    /// What runs, in order, when instance (or group) `name` enters `to` with `priority`:
+    /// the state's own script, `notify` with keepalived's arguments (`INSTANCE NAME STATE
+    /// PRIORITY`, a group's `GROUP NAME STATE 0`), and the hotplug event as OpenWrt's
+    /// keepalived has it.
     pub fn jobs(
         &self,
+        subject: Subject,
         name: &str,
         to: State,
         priority: u8,
@@ -60,7 +65,8 @@ impl Notifier {
         mut run: impl FnMut(Job),
     ) {
         let word = state_word(to);
-        let prio = priority.to_string();
+        let group = subject == Subject::Group;
+        let prio = if group { 0 } else { priority }.to_string();
         let specific = match to {
             State::Master => &self.master,
             State::Backup => &self.backup,
@@ -75,31 +81,26 @@ impl Notifier {
         }
         if let Some(c) = &self.any {
             run(Job {
-                cmd: c.with_args(&["INSTANCE", name, word, &prio]),
+                cmd: c.with_args(&[subject.word(), name, word, &prio]),
                 env: Vec::new(),
             });
         }
         if let Some(c) = hotplug {
+            let mut env = vec![
+                ("ACTION", format!("NOTIFY_{word}")),
+                ("TYPE", subject.word().into()),
+                ("NAME", name.into()),
+                (subject.word(), name.into()),
+                ("STATE", word.into()),
+            ];
+            if !group {
+                env.push(("PRIORITY", prio));
+            }
             run(Job {
                 cmd: c.clone(),
-                env: vec![
-                    ("ACTION", format!("NOTIFY_{word}")),
-                    ("TYPE", "INSTANCE".into()),
-                    ("NAME", name.into()),
-                    ("INSTANCE", name.into()),
-                    ("STATE", word.into()),
-                    ("PRIORITY", prio),
-                ],
+                env,
             });
         }
-    }
-}
-
-/// keepalived's state words for notify arguments.
-fn state_word(to: State) -> &'static str {
-    match to {
-        State::Initialize => "STOP",
-        s => s.as_str(),
     }
 }
 
@@ -127,7 +128,17 @@ pub fn prepare_all(config: &Config) -> Result<Vec<Notifier>, StartError> {
     config
         .instances
         .iter()
-        .map(|i| Notifier::prepare(i, default, config.script_security))
+        .map(|i| Notifier::prepare(&i.name, &i.notify, default, config.script_security))
+        .collect()
+}
+
+/// Every sync group's notify commands, in configuration order.
+pub fn prepare_groups(config: &Config) -> Result<Vec<Notifier>, StartError> {
+    let default = super::tracking::default_user(config)?;
+    config
+        .sync_groups
+        .iter()
+        .map(|g| Notifier::prepare(&g.name, &g.notify, default, config.script_security))
         .collect()
 }
 
@@ -147,7 +158,7 @@ mod tests {
 
     fn run(n: &Notifier, name: &str, to: State, prio: u8, hotplug: Option<&Prepared>) -> Vec<Job> {
         let mut out = Vec::new();
-        n.jobs(name, to, prio, hotplug, |j| out.push(j));
+        n.jobs(Subject::Instance, name, to, prio, hotplug, |j| out.push(j));
         out
     }
 
@@ -178,6 +189,41 @@ mod tests {
         // No script for BACKUP: only `notify` runs.
         let jobs = run(&n, "VI_1", State::Backup, 100, None);
         assert_eq!(argv(&jobs[0])[1..], ["INSTANCE", "VI_1", "BACKUP", "100"]);
+    }
+
+    #[test]
+    fn a_group_transition_runs_once_with_keepalived_s_group_arguments_and_hotplug_type() {
+        let n = Notifier {
+            master: Some(cmd(&["/etc/g.sh", "MASTER"])),
+            any: Some(cmd(&["/etc/g-any.sh"])),
+            ..Notifier::default()
+        };
+        let hotplug = cmd(&[HOTPLUG_CALL, "tinyvrrpd"]);
+        let mut jobs = Vec::new();
+        n.jobs(
+            Subject::Group,
+            "G1",
+            State::Master,
+            150,
+            Some(&hotplug),
+            |j| jobs.push(j),
+        );
+        assert_eq!(argv(&jobs[0]), ["/etc/g.sh", "MASTER"]);
+        assert_eq!(
+            argv(&jobs[1]),
+            ["/etc/g-any.sh", "GROUP", "G1", "MASTER", "0"]
+        );
+        let env: Vec<(&str, &str)> = jobs[2].env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(
+            env,
+            [
+                ("ACTION", "NOTIFY_MASTER"),
+                ("TYPE", "GROUP"),
+                ("NAME", "G1"),
+                ("GROUP", "G1"),
+                ("STATE", "MASTER"),
+            ]
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub fn identity(i: &Instance) -> Identity<'_> {
         v6: i.is_ipv6(),
         unicast_src: i.unicast_src,
         vmac: i.vmac.as_deref(),
+        ah: i.auth_ah,
     }
 }
 

@@ -62,6 +62,12 @@ pub enum Slot {
     Monitor,
     Status,
     Link(LinkId),
+    /// Route and rule news (`routes::Statics`).
+    Routes,
+    /// Process events (`procs`).
+    Procs,
+    /// Tracked files changed (`files`).
+    Files,
 }
 
 /// Kept between wake-ups: no allocation per pass.

@@ -4,6 +4,7 @@
 //! on the way (file, script, interface) is logged and leaves the running configuration
 //! as it was.
 
+use super::fifo::{self, Script};
 use super::firewall;
 use super::io::Io;
 use super::links::VipLinks;
@@ -24,6 +25,9 @@ pub struct Checked {
     pub config: Config,
     pub scripts: Vec<(TrackScript, Prepared)>,
     pub notifiers: Vec<Notifier>,
+    /// The sync groups' notify commands.
+    pub groups: Vec<Notifier>,
+    pub fifo_scripts: Vec<Option<Script>>,
     /// nftables' nft, when an instance is no_accept.
     pub nft: Option<Prepared>,
 }
@@ -71,13 +75,17 @@ pub fn read(path: &Path) -> Option<Checked> {
     };
     let prepared = tracking::prepare_scripts(&config).and_then(|s| {
         let n = notify::prepare_all(&config)?;
-        Ok((s, n, firewall::prepare_nft(&config)?))
+        let g = notify::prepare_groups(&config)?;
+        let f = fifo::prepare_scripts(&config)?;
+        Ok((s, n, g, f, firewall::prepare_nft(&config)?))
     });
     match prepared {
-        Ok((scripts, notifiers, nft)) => Some(Checked {
+        Ok((scripts, notifiers, groups, fifo_scripts, nft)) => Some(Checked {
             config,
             scripts,
             notifiers,
+            groups,
+            fifo_scripts,
             nft,
         }),
         Err(e) => {

@@ -1,25 +1,31 @@
 //! One virtual router at runtime: its configuration, its state machine, the address it
 //! advertises from and its virtual MAC. It feeds the machine and carries out what the
-//! machine decides — adverts, VIPs, gratuitous ARP/NA, notify scripts, the no_accept
-//! rule — through `Io`, the daemon's components it acts on.
+//! machine decides — adverts (sealed in IPsec AH with `auth_type AH`), VIPs and the
+//! routes and rules that follow them, gratuitous ARP/NA, notify scripts and FIFO lines,
+//! the no_accept rule — through `Io`, the daemon's components it acts on.
 
 use super::children::QueueId;
 use super::error::StartError;
 use super::firewall::{self, FIREWALL_TIMEOUT};
 use super::io::Io;
 use super::links::Links;
-use super::links::{LinkId, VipLinks};
+use super::links::{LinkId, Seal, VipLinks};
 use super::notify::{self, NOTIFY_TIMEOUT, Notifier};
 use super::params;
+use super::routes::Entries;
 use super::source::Source;
 use super::vips::Vips;
 use super::vmac::Vmac;
 use crate::config::model::Instance;
 use crate::os::netlink::{AddrOp, Outcome};
+use crate::os::route::Notice;
+use crate::vrrp::ah::Sequence;
 use crate::vrrp::duplicate::DuplicateFilter;
 use crate::vrrp::machine::{Action, Advert, Discard, Machine, Reason, State};
+use crate::vrrp::notify::{Subject, fifo_line};
 use crate::vrrp::ready::{Blocker, SendWatch};
 use crate::vrrp::reload::Identity;
+use crate::vrrp::routes::follow;
 use crate::vrrp::timers::{Instant, master_down_interval};
 use crate::vrrp::track::Verdict;
 use crate::vrrp::ttl::{self, TtlError};
@@ -63,6 +69,28 @@ pub struct Router {
     firewall_q: QueueId,
     /// What tracking said last (Pending until a weight-0 check has reported).
     verdict: Verdict,
+    /// `virtual_routes`, `virtual_rules`: set while Master.
+    routes: Entries,
+    /// `auth_type AH`: the key and the sequence numbers.
+    ah: Option<Ah>,
+}
+
+/// keepalived's IPsec AH state of one virtual router.
+struct Ah {
+    key: [u8; 8],
+    seq: Sequence,
+    /// The IPv4 identification of its adverts (keepalived counts them; never 0).
+    id: u16,
+}
+
+impl Ah {
+    fn new(inst: &Instance) -> Option<Ah> {
+        inst.auth_ah.then(|| Ah {
+            key: inst.auth_pass.unwrap_or_default(),
+            seq: Sequence::default(),
+            id: 0,
+        })
+    }
 }
 
 impl Router {
@@ -77,7 +105,7 @@ impl Router {
         io: &mut Io,
         releasing: &[&str],
     ) -> Result<Router, StartError> {
-        let link = io.links.open(&inst.interface, inst.is_ipv6());
+        let link = io.links.open(&inst.interface, inst.is_ipv6(), inst.auth_ah);
         let vip_links = io.links.open_vip_devices(&inst);
         let wire_addrs = params::wire_addrs(&inst).map_err(|source| StartError::Vips {
             instance: inst.name.clone(),
@@ -113,6 +141,8 @@ impl Router {
                 .children
                 .queue(&inst.name, FIREWALL_TIMEOUT, firewall::report),
             verdict: Verdict::Pending,
+            routes: Entries::new(inst.virtual_routes.clone(), inst.virtual_rules.clone()),
+            ah: Ah::new(&inst),
             cfg: inst,
         };
         r.open_rx(io);
@@ -124,7 +154,7 @@ impl Router {
     /// virtual MAC (keepalived does that) instead of to the base.
     fn open_rx(&mut self, io: &mut Io) {
         if let Some((v, _)) = self.vmac.as_ref().filter(|_| !self.cfg.is_ipv6()) {
-            self.rx_link = Some(io.links.open(&v.name, false));
+            self.rx_link = Some(io.links.open(&v.name, false, self.cfg.auth_ah));
             // (Again, if that name was a link already: the interface is a new one.)
             io.links.interface_changed(&v.name, Some(v.index));
         }
@@ -341,6 +371,7 @@ impl Router {
     /// The daemon starts with this router: a node that starts is a Backup, so VIPs left
     /// by a crashed predecessor (SIGKILL) must go before anyone sees two owners.
     pub fn start_up(&self, io: &mut Io) {
+        self.routes.remove_stale(&self.cfg.name, &io.netlink);
         for vip in &self.cfg.vips {
             if let Ok(Outcome::Done) = self.vips().op(AddrOp::Del, vip, &io.links, &io.netlink) {
                 info!(
@@ -370,6 +401,39 @@ impl Router {
                 self.cfg.name
             );
         }
+    }
+
+    /// An IPsec AH advert for this router waiting on `via` (`Rx::Sealed`): checked with
+    /// its key and against replays (keepalived's sequence rule), then taken as any
+    /// advert. Returns whether the machine took it (the caller then drains).
+    pub fn receive_sealed(&mut self, via: LinkId, src: IpAddr, now: Instant, io: &mut Io) -> bool {
+        let Some(ah) = &mut self.ah else {
+            io.links.count_drop(via, "auth");
+            return false;
+        };
+        let name = &self.cfg.name;
+        let res = io.links.unseal(via, &ah.key, self.cfg.is_unicast());
+        let (adv, ttl) = match res {
+            Ok((adv, ttl, seq)) if ah.seq.accept(seq) => (adv, ttl),
+            Ok((_, _, seq)) => {
+                io.links.count_drop(via, "auth");
+                if io.limiter.admit(now, src, "ah_seq").is_some() {
+                    let local = ah.seq.last();
+                    // keepalived's words.
+                    info!(
+                        "({name}) IPSEC-AH : sequence number {seq} already processed. Packet dropped. Local({local})"
+                    );
+                }
+                return false;
+            }
+            Err(e) => {
+                if io.limiter.admit(now, src, e.kind()).is_some() {
+                    warn!("({name}) dropped advert from {src}: {e}");
+                }
+                return false;
+            }
+        };
+        self.receive(via, &adv, ttl, now, io)
     }
 
     /// An advert for this router read on `via`, with the TTL it arrived with. Returns
@@ -525,6 +589,14 @@ impl Router {
         if let Ok(w) = params::wire_addrs(&self.cfg) {
             self.wire_addrs = w;
         }
+        let c = &self.cfg;
+        if (&old.virtual_routes, &old.virtual_rules) != (&c.virtual_routes, &c.virtual_rules) {
+            let (routes, rules) = (c.virtual_routes.clone(), c.virtual_rules.clone());
+            self.routes.replace(routes, rules, &c.name, &io.netlink);
+        }
+        if let (Some(ah), Some(key)) = (&mut self.ah, c.auth_pass) {
+            ah.key = key;
+        }
         let (dropped, drops) = (
             firewall::drops_vip_traffic(&old),
             firewall::drops_vip_traffic(&self.cfg),
@@ -564,6 +636,22 @@ impl Router {
     }
 
     fn execute(&mut self, a: Action, now: Instant, io: &mut Io) -> Option<Move> {
+        let name = &self.cfg.name;
+        // Routes and rules come after the VIPs (a route via or from a VIP needs it) and
+        // go before them; and at once when Master is left (make-before-break keeps the
+        // VIPs of a resigning Master a moment, never its routes: not on two nodes).
+        let routes = follow(&a, self.m.state());
+        if routes == Some(false) {
+            self.routes.want(false, name, &io.netlink);
+        }
+        let moved = self.carry_out(a, now, io);
+        if routes == Some(true) {
+            self.routes.want(true, &self.cfg.name, &io.netlink);
+        }
+        moved
+    }
+
+    fn carry_out(&mut self, a: Action, now: Instant, io: &mut Io) -> Option<Move> {
         let name = &self.cfg.name;
         match a {
             // Initialize is only re-entered on shutdown; keepalived logs no state there.
@@ -623,10 +711,48 @@ impl Router {
 
     fn notify(&self, to: State, now: Instant, io: &mut Io) {
         let (prio, q) = (self.m.priority(), self.notify_q);
+        if !io.fifos.is_empty() {
+            let line = fifo_line(Subject::Instance, &self.cfg.name, to, prio);
+            io.fifos.line(line, now);
+        }
         let children = &mut io.children;
         let run = |job| children.push(q, job, now);
-        self.notify
-            .jobs(&self.cfg.name, to, prio, io.hotplug.as_ref(), run);
+        self.notify.jobs(
+            Subject::Instance,
+            &self.cfg.name,
+            to,
+            prio,
+            io.hotplug.as_ref(),
+            run,
+        );
+    }
+
+    /// The kernel reports a route or rule deleted: a Master whose tracked entry it was
+    /// steps down, as keepalived's does. Returns whether it did (the caller then drains).
+    pub fn route_notice(&mut self, n: &Notice, now: Instant) -> bool {
+        let name = &self.cfg.name;
+        if !self.routes.notice(n, name) || self.m.state() != State::Master {
+            return false;
+        }
+        info!("({name}) a tracked route or rule was deleted: leaving MASTER");
+        self.m.step_down(now);
+        true
+    }
+
+    /// A link or an address changed: what the kernel refused is tried again (see
+    /// `Entries::retry`).
+    pub fn retry_routes(&mut self, link_up: bool, io: &Io) {
+        self.routes.retry(link_up, &self.cfg.name, &io.netlink);
+    }
+
+    /// Whether it follows its routes and rules (the daemon then listens to route news).
+    pub fn tracks_routes(&self) -> bool {
+        self.routes.tracks()
+    }
+
+    /// Follow a sync group partner that stepped down (see `route_notice`).
+    pub fn step_down(&mut self, now: Instant) {
+        self.m.step_down(now);
     }
 
     /// The no_accept drop rule (`install`) or its removal, for a no_accept instance.
@@ -657,15 +783,27 @@ impl Router {
             vrid: c.vrid,
             priority,
             interval_cs: c.advert_interval.0,
-            auth: c.auth_pass.map_or(packet::Auth::None, packet::Auth::Pass),
+            auth: match (&self.ah, c.auth_pass) {
+                (Some(_), _) => packet::Auth::Ah,
+                (None, p) => p.map_or(packet::Auth::None, packet::Auth::Pass),
+            },
             addrs: &self.wire_addrs,
         };
+        let seal = self.ah.as_mut().map(|ah| {
+            ah.id = ah.id.checked_add(1).unwrap_or(1);
+            Seal {
+                key: &ah.key,
+                seq: ah.seq.next_sent(),
+                id: ah.id,
+            }
+        });
         let (sent, failures) = io.links.send(
             self.link,
             &c.name,
             &repr,
             src,
             (&c.unicast_peers, c.unicast_ttl),
+            seal.as_ref(),
         );
         for &(dst, kind) in &failures {
             if io.limiter.admit(now, dst, "send").is_some() {

@@ -1,28 +1,42 @@
 //! The virtual routers together: which one an advert is for, their timers, and their sync
-//! groups — who follows whose transition, and how tracking verdicts combine within a
-//! group (the rules are `vrrp::group`'s).
+//! groups — who follows whose transition, how tracking verdicts combine within a group
+//! (the rules are `vrrp::group`'s), and the group's own state, told to its notify
+//! scripts, the FIFOs and hotplug once per transition of the group as a whole.
 
+use super::children::QueueId;
 use super::error::StartError;
 use super::io::Io;
 use super::links::{LinkId, Links, VipLinks};
-use super::notify::Notifier;
-use super::router::Router;
+use super::notify::{self, NOTIFY_TIMEOUT, Notifier};
+use super::router::{Moves, Router};
 use super::source;
 use super::tracking::Tracking;
 use crate::config::model::{Instance, SyncGroup};
 use crate::os::netlink::AddrEntry;
+use crate::os::route::Notice;
 use crate::vrrp::group;
 use crate::vrrp::machine::{Advert, Discard, Reason, State};
+use crate::vrrp::notify::{Subject, fifo_line, group_state};
 use crate::vrrp::ready;
 use crate::vrrp::reload::Identity;
 use crate::vrrp::timers::Instant;
 use crate::vrrp::track::Verdict;
 use log::{debug, info, warn};
+use std::net::IpAddr;
 
 #[derive(Default)]
 pub struct Routers {
     list: Vec<Router>,
     groups: Vec<SyncGroup>,
+    /// Per group: its state as last told (None before its first), its notify commands
+    /// and the queue they run on.
+    group_runs: Vec<GroupRun>,
+}
+
+struct GroupRun {
+    state: Option<State>,
+    notify: Notifier,
+    queue: QueueId,
 }
 
 impl Routers {
@@ -65,9 +79,40 @@ impl Routers {
         }
     }
 
-    /// The configuration's sync groups take effect; a member a reload took out of its
-    /// group and that was held back by it may take over now.
-    pub fn set_groups(&mut self, groups: Vec<SyncGroup>, now: Instant, io: &mut Io) {
+    /// The configuration's sync groups take effect, with their notify commands (a group
+    /// that stays keeps its state); a member a reload took out of its group and that
+    /// was held back by it may take over now.
+    pub fn set_groups(
+        &mut self,
+        groups: Vec<SyncGroup>,
+        notifiers: Vec<Notifier>,
+        now: Instant,
+        io: &mut Io,
+    ) {
+        let mut old: Vec<(String, GroupRun)> = self
+            .groups
+            .drain(..)
+            .map(|g| g.name)
+            .zip(self.group_runs.drain(..))
+            .collect();
+        for (g, notify) in groups.iter().zip(notifiers) {
+            let run = match old.iter().position(|(n, _)| *n == g.name) {
+                Some(k) => {
+                    let mut run = old.swap_remove(k).1;
+                    run.notify = notify;
+                    run
+                }
+                None => GroupRun {
+                    state: None,
+                    notify,
+                    queue: io.children.queue(&g.name, NOTIFY_TIMEOUT, notify::report),
+                },
+            };
+            self.group_runs.push(run);
+        }
+        for (_, run) in old {
+            io.children.retire(run.queue);
+        }
         self.groups = groups;
         for i in 0..self.list.len() {
             let grouped = self.group(i).is_some();
@@ -116,12 +161,15 @@ impl Routers {
     }
 
     /// The interfaces tracking must follow: every instance's own and its
-    /// `track_interface`s.
+    /// `track_interface`s, and its sync groups'.
     pub fn interfaces(&self) -> Vec<&str> {
         let mut names = Vec::new();
         for c in self.list.iter().map(Router::cfg) {
             names.push(c.interface.as_str());
             names.extend(c.track_interfaces.iter().map(|t| t.name.as_str()));
+        }
+        for g in &self.groups {
+            names.extend(g.track_interfaces.iter().map(|t| t.name.as_str()));
         }
         names
     }
@@ -178,9 +226,68 @@ impl Routers {
     }
 
     /// Carry out router `i`'s actions; its sync group follows each state change it made
-    /// on its own (a change made by following is not followed again).
+    /// on its own (a change made by following is not followed again), and says so once
+    /// the group as a whole is in a new state.
     fn drain(&mut self, i: usize, now: Instant, io: &mut Io) {
-        for (from, to, why) in self.list[i].drain(now, io) {
+        let moves = self.list[i].drain(now, io);
+        // (A stop is no move: the group is not to follow it, but it stops too.)
+        if moves.is_empty() && self.list[i].machine().state() != State::Initialize {
+            return;
+        }
+        self.follow(i, moves, now, io);
+        if let Some(g) = self.group(i) {
+            self.tell_group(g, now, io);
+        }
+    }
+
+    /// The group's state from its members' (`vrrp::notify::group_state`): when it
+    /// changed, its notify scripts run (`GROUP NAME STATE 0`), the FIFOs get its line and
+    /// OpenWrt its hotplug event (TYPE=GROUP).
+    fn tell_group(&mut self, g: usize, now: Instant, io: &mut Io) {
+        let states = self
+            .members(g)
+            .into_iter()
+            .map(|j| self.list[j].machine().state());
+        let Some(to) = group_state(states) else {
+            return;
+        };
+        let run = &mut self.group_runs[g];
+        // Members not started yet are no stop.
+        if run.state == Some(to) || (run.state.is_none() && to == State::Initialize) {
+            return;
+        }
+        run.state = Some(to);
+        let name = &self.groups[g].name;
+        debug!("VRRP_Group({name}) is {to}");
+        if !io.fifos.is_empty() {
+            io.fifos.line(fifo_line(Subject::Group, name, to, 0), now);
+        }
+        let (children, q) = (&mut io.children, run.queue);
+        let hotplug = io.hotplug.as_ref();
+        run.notify
+            .jobs(Subject::Group, name, to, 0, hotplug, |job| {
+                children.push(q, job, now)
+            });
+    }
+
+    /// Every instance's and group's state to the FIFOs again
+    /// (`fifo_write_vrrp_states_on_reload`).
+    pub fn fifo_states(&self, now: Instant, io: &mut Io) {
+        for r in &self.list {
+            let m = r.machine();
+            let line = fifo_line(Subject::Instance, &r.cfg().name, m.state(), m.priority());
+            io.fifos.line(line, now);
+        }
+        for (g, run) in self.groups.iter().zip(&self.group_runs) {
+            if let Some(s) = run.state {
+                io.fifos.line(fifo_line(Subject::Group, &g.name, s, 0), now);
+            }
+        }
+    }
+
+    /// Router `i`'s sync group follows its state changes.
+    fn follow(&mut self, i: usize, moves: Moves, now: Instant, io: &mut Io) {
+        for (from, to, why) in moves {
             if why == Reason::SyncGroup {
                 continue;
             }
@@ -197,6 +304,61 @@ impl Routers {
                 self.drain(j, now, io);
             }
         }
+    }
+
+    /// An IPsec AH advert for `vrid` waiting on `via`: to the router serving it there,
+    /// which checks it (`Router::receive_sealed`).
+    pub fn receive_sealed(
+        &mut self,
+        via: LinkId,
+        src: IpAddr,
+        vrid: u8,
+        now: Instant,
+        io: &mut Io,
+    ) {
+        let serving = |r: &Router| r.listens_on(via) && r.cfg().vrid == vrid;
+        let Some(i) = self.list.iter().position(serving) else {
+            io.links.count_drop(via, "vrid");
+            return;
+        };
+        if self.list[i].receive_sealed(via, src, now, io) {
+            self.drain(i, now, io);
+        }
+    }
+
+    /// The kernel reports a route or rule deleted: a Master whose tracked entry it was
+    /// steps down, with its sync group's Masters (keepalived's set_vrrp_backup).
+    pub fn route_notice(&mut self, n: &Notice, now: Instant, io: &mut Io) {
+        for i in 0..self.list.len() {
+            if !self.list[i].route_notice(n, now) {
+                continue;
+            }
+            let mut down = vec![i];
+            if let Some(g) = self.group(i) {
+                for j in self.members(g) {
+                    if j != i && self.list[j].machine().state() == State::Master {
+                        self.list[j].step_down(now);
+                        down.push(j);
+                    }
+                }
+            }
+            for j in down {
+                self.drain(j, now, io);
+            }
+        }
+    }
+
+    /// A link (`link_up`) or an address changed: routes and rules the kernel refused
+    /// are tried again.
+    pub fn retry_routes(&mut self, link_up: bool, io: &Io) {
+        for r in &mut self.list {
+            r.retry_routes(link_up, io);
+        }
+    }
+
+    /// Whether a router follows its routes and rules.
+    pub fn tracks_routes(&self) -> bool {
+        self.list.iter().any(Router::tracks_routes)
     }
 
     /// An advert read on `via`: to the router serving its VRID there, else counted and,
@@ -239,9 +401,11 @@ impl Routers {
         let mut own = Vec::with_capacity(self.list.len());
         for r in &mut self.list {
             let b = r.blocker(&io.links);
+            let name = &r.cfg().name;
+            let group = self.groups.iter().find(|g| g.members.contains(name));
             own.push(ready::verdict(
                 b.as_ref().map(|b| b.0),
-                tracking.verdict(r.cfg()),
+                tracking.verdict(r.cfg(), group),
             ));
             r.note_blocker(b);
         }
@@ -323,6 +487,9 @@ impl Routers {
             self.list[i].release_now();
             self.drain(i, now, io);
             self.list[i].finish(io);
+        }
+        for run in &self.group_runs {
+            io.children.abandon(run.queue);
         }
     }
 

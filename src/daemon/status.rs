@@ -70,7 +70,7 @@ impl<'a> Snapshot<'a> {
                         (None, _) => MasterSeen::Nobody,
                     },
                     group: routers.group_of(&r.cfg().name).map(|g| g.name.as_str()),
-                    tracking: tracking.views(r.cfg()),
+                    tracking: tracking.views(r.cfg(), routers.group_of(&r.cfg().name)),
                     counters: *m.counters(),
                 }
             })
@@ -121,7 +121,7 @@ impl<'a> Snapshot<'a> {
                 let _ = writeln!(s, "  VIP: {}/{} dev {dev}", v.addr, v.prefix_len);
             }
             for t in &i.tracking {
-                let _ = writeln!(
+                let _ = write!(
                     s,
                     "  Track {}: {} weight {}{}: {}",
                     t.kind,
@@ -130,6 +130,11 @@ impl<'a> Snapshot<'a> {
                     if t.tracker.reverse { " reverse" } else { "" },
                     t.tracker.health.as_str()
                 );
+                // A file's number, a process block's count.
+                if let Some(v) = t.value {
+                    let _ = write!(s, " (value {v})");
+                }
+                s.push('\n');
             }
             s.push_str("  Counters:");
             for (kind, n) in i.counters.named() {
@@ -258,11 +263,15 @@ impl<'a> Snapshot<'a> {
                 json_str(&mut s, t.name);
                 let _ = write!(
                     s,
-                    ",\"weight\":{},\"reverse\":{},\"result\":\"{}\"}}",
+                    ",\"weight\":{},\"reverse\":{},\"result\":\"{}\"",
                     t.tracker.weight,
                     t.tracker.reverse,
                     t.tracker.health.as_str()
                 );
+                if let Some(v) = t.value {
+                    let _ = write!(s, ",\"value\":{v}");
+                }
+                s.push('}');
             }
             s.push_str("],\"counters\":");
             json_counters(&mut s, &i.counters);

@@ -1,16 +1,23 @@
 //! Health tracking at runtime: the `vrrp_script` checks (their runs are `children`), the
-//! state of tracked interfaces, and what both amount to for an instance — FAULT or an
+//! state of tracked interfaces, tracked processes (`procs`) and files (`files`), and what
+//! they amount to for an instance — with its sync group's own trackers — FAULT or an
 //! effective priority, by `vrrp::track`'s rules. The status shows the same trackers the
 //! verdict is computed from.
 
 use super::children::{CheckId, Children};
 use super::error::StartError;
-use crate::config::model::{Config, Instance, TrackScript};
+use super::files::Files;
+use super::procs::Procs;
+use crate::config::model::{
+    Config, Instance, SyncGroup, TrackFile, TrackProcess, TrackScript, Tracked,
+};
 use crate::config::params;
 use crate::os::iface;
 use crate::os::process::{self, Cred, Exit, Prepared};
 use crate::vrrp::timers::Instant;
-use crate::vrrp::track::{Check, CheckAction, Health, Tracker, Verdict, verdict};
+use crate::vrrp::track::{
+    Check, CheckAction, Health, Tracker, Verdict, file_effect, verdict_with_files,
+};
 use log::{error, info, warn};
 
 /// One `vrrp_script` at runtime.
@@ -27,13 +34,43 @@ struct IfState {
     up: bool,
 }
 
+/// The `vrrp_track_process` and `track_file` blocks an instance or a sync group tracks
+/// (only those are watched, as keepalived watches them).
+pub struct Watched {
+    procs: Vec<TrackProcess>,
+    files: Vec<TrackFile>,
+}
+
+impl Watched {
+    /// Taken before the instances leave the configuration (they are built into routers).
+    pub fn of(config: &Config) -> Watched {
+        let procs = config.processes.iter().filter(|p| {
+            is_tracked(
+                config,
+                &p.name,
+                |i| &i.track_processes,
+                |g| &g.track_processes,
+            )
+        });
+        let files = config.files.iter();
+        let files =
+            files.filter(|f| is_tracked(config, &f.name, |i| &i.track_files, |g| &g.track_files));
+        Watched {
+            procs: procs.cloned().collect(),
+            files: files.cloned().collect(),
+        }
+    }
+}
+
 /// One tracked object as it bears on one instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TrackView<'a> {
-    /// "interface" or "script".
+    /// "interface", "script", "process" or "file".
     pub kind: &'static str,
     pub name: &'a str,
     pub tracker: Tracker,
+    /// A file's number (its effect is value × weight); a process block's count.
+    pub value: Option<i64>,
 }
 
 #[derive(Default)]
@@ -41,6 +78,21 @@ pub struct Tracking {
     checks: Vec<CheckRun>,
     ifaces: Vec<IfState>,
     next_id: u32,
+    pub procs: Procs,
+    pub files: Files,
+}
+
+/// Whether an instance or a sync group of `config` tracks `name` in the lists `inst` and
+/// `group` pick (only tracked blocks are watched, as keepalived watches them).
+fn is_tracked(
+    config: &Config,
+    name: &str,
+    inst: fn(&Instance) -> &Vec<Tracked>,
+    group: fn(&SyncGroup) -> &Vec<Tracked>,
+) -> bool {
+    let i = config.instances.iter().flat_map(inst);
+    let g = config.sync_groups.iter().flat_map(group);
+    i.chain(g).any(|t| t.name == name)
 }
 
 impl Tracking {
@@ -97,6 +149,13 @@ impl Tracking {
         }
     }
 
+    /// Watch these process and file blocks from now on (start and reload;
+    /// `init_file` is written at start only).
+    pub fn set_watched(&mut self, w: Watched, now: Instant, reload: bool) {
+        self.procs.set(w.procs, now);
+        self.files.set(w.files, reload);
+    }
+
     fn iface_health(&self, name: &str) -> Health {
         if self.ifaces.iter().any(|i| i.name == name && i.up) {
             Health::Good
@@ -106,52 +165,114 @@ impl Tracking {
     }
 
     /// What `inst` tracks, as it bears on it: its own interface (weight 0), its
-    /// `track_interface`s, its `track_script`s (a script's weight unless the instance
-    /// overrides it).
-    pub fn views<'a>(&'a self, inst: &'a Instance) -> Vec<TrackView<'a>> {
-        let iface = |name: &'a str, weight, reverse| TrackView {
-            kind: "interface",
-            name,
-            tracker: Tracker {
-                weight,
-                reverse,
-                health: self.iface_health(name),
-            },
-        };
-        let mut v = vec![iface(&inst.interface, 0, false)];
-        for t in &inst.track_interfaces {
-            v.push(iface(&t.name, params::interface_weight(t), t.reverse));
-        }
-        for t in &inst.track_scripts {
-            if let Some(c) = self.checks.iter().find(|c| c.cfg.name == t.name) {
-                v.push(TrackView {
-                    kind: "script",
-                    name: &t.name,
-                    tracker: Tracker {
-                        weight: params::script_weight(t, &c.cfg),
-                        reverse: t.reverse,
-                        health: c.check.health(),
-                    },
-                });
+    /// `track_interface`s, `track_script`s, `track_process`es and `track_file`s, then
+    /// those of its sync group (every member applies them; an entry the instance has
+    /// itself is not counted twice).
+    pub fn views<'a>(
+        &'a self,
+        inst: &'a Instance,
+        group: Option<&'a SyncGroup>,
+    ) -> Vec<TrackView<'a>> {
+        let mut v = vec![self.view("interface", &inst.interface, 0, false)];
+        let lists: [(&'static str, &'a [Tracked]); 4] = [
+            ("interface", &inst.track_interfaces),
+            ("script", &inst.track_scripts),
+            ("process", &inst.track_processes),
+            ("file", &inst.track_files),
+        ];
+        let group_lists = group.map(|g| -> [(&'static str, &'a [Tracked]); 4] {
+            [
+                ("interface", &g.track_interfaces),
+                ("script", &g.track_scripts),
+                ("process", &g.track_processes),
+                ("file", &g.track_files),
+            ]
+        });
+        for (n, (kind, list)) in lists
+            .into_iter()
+            .chain(group_lists.into_iter().flatten())
+            .enumerate()
+        {
+            for t in list {
+                if n >= 4 && v.iter().any(|x| x.kind == kind && x.name == t.name) {
+                    continue;
+                }
+                let weight = match kind {
+                    "interface" => params::interface_weight(t),
+                    _ => t.weight.unwrap_or(0),
+                };
+                // A script that is not run (its definition failed) bears on nothing.
+                if kind == "script" && !self.checks.iter().any(|c| c.cfg.name == t.name) {
+                    continue;
+                }
+                v.push(self.view(kind, &t.name, weight, t.reverse));
             }
         }
         v
     }
 
-    /// The instance's own verdict from its trackers.
-    pub fn verdict(&self, inst: &Instance) -> Verdict {
-        verdict(inst.priority, self.views(inst).iter().map(|v| v.tracker))
+    /// One tracked object's state, with the weight it carries for an instance.
+    fn view<'a>(
+        &self,
+        kind: &'static str,
+        name: &'a str,
+        weight: i16,
+        reverse: bool,
+    ) -> TrackView<'a> {
+        let (health, value) = match kind {
+            "interface" => (self.iface_health(name), None),
+            "script" => {
+                let c = self.checks.iter().find(|c| c.cfg.name == name);
+                (c.map_or(Health::Pending, |c| c.check.health()), None)
+            }
+            "process" => (
+                self.procs.health(name).unwrap_or(Health::Pending),
+                Some(i64::from(self.procs.count(name))),
+            ),
+            _ => {
+                let value = self.files.value(name).unwrap_or(0);
+                let health = match file_effect(value, weight, reverse) {
+                    Some(_) => Health::Good,
+                    None => Health::Failed,
+                };
+                (health, Some(value))
+            }
+        };
+        TrackView {
+            kind,
+            name,
+            tracker: Tracker {
+                weight,
+                reverse,
+                health,
+            },
+            value,
+        }
     }
 
-    /// When a check is due to start, or a run is due to be killed.
+    /// The instance's own verdict from its trackers (and its sync group's).
+    pub fn verdict(&self, inst: &Instance, group: Option<&SyncGroup>) -> Verdict {
+        let views = self.views(inst, group);
+        let files = views
+            .iter()
+            .filter(|t| t.kind == "file")
+            .map(|t| file_effect(t.value.unwrap_or(0), t.tracker.weight, t.tracker.reverse));
+        let others = views.iter().filter(|t| t.kind != "file").map(|t| t.tracker);
+        verdict_with_files(inst.priority, others, files)
+    }
+
+    /// When a check is due to start, a run is due to be killed, or tracked processes
+    /// are due (a scan, a quorum delay).
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.checks.iter().map(|c| c.check.poll_timeout()).min()
+        let checks = self.checks.iter().map(|c| c.check.poll_timeout());
+        checks.chain(self.procs.next_deadline()).min()
     }
 
-    /// Start due checks and kill overdue runs. Returns whether a result changed (a check
-    /// that cannot start is a failing check).
+    /// Start due checks and kill overdue runs; serve tracked processes. Returns whether
+    /// a result changed (a check that cannot start is a failing check).
     pub fn run_due(&mut self, now: Instant, children: &mut Children) -> bool {
-        let mut changed = false;
+        let mut changed =
+            self.procs.next_deadline().is_some_and(|t| t <= now) && self.procs.fire(now);
         for c in &mut self.checks {
             if c.check.poll_timeout() > now {
                 continue;
@@ -226,13 +347,11 @@ impl Tracking {
 }
 
 /// Resolve every tracked `vrrp_script` (program, user, security) — the start-up, reload
-/// and `-t` check. Untracked scripts are not run, as in keepalived.
+/// and `-t` check. Scripts no instance or sync group tracks are not run, as in keepalived.
 pub fn prepare_scripts(config: &Config) -> Result<Vec<(TrackScript, Prepared)>, StartError> {
     let default = default_user(config)?;
-    let tracked = |s: &TrackScript| {
-        let mut users = config.instances.iter().flat_map(|i| &i.track_scripts);
-        users.any(|t| t.name == s.name)
-    };
+    let tracked =
+        |s: &TrackScript| is_tracked(config, &s.name, |i| &i.track_scripts, |g| &g.track_scripts);
     let mut out = Vec::new();
     for s in config.scripts.iter().filter(|s| tracked(s)) {
         let p = process::prepare(&s.command, default, config.script_security).map_err(

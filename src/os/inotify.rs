@@ -95,6 +95,21 @@ pub fn read_head(path: &str) -> Vec<u8> {
     buf[..n].to_vec()
 }
 
+/// Write `value` into a track file (`init_file`), as keepalived writes it: the number and
+/// a newline, the file created if missing (mode 0644), never through a symbolic link.
+pub fn write_value(path: &str, value: i64) -> io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o644)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)?;
+    writeln!(f, "{value}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,7 +153,7 @@ mod tests {
         let ino = Inotify::open().unwrap();
         let wd = ino.watch(dir.to_str().unwrap()).unwrap();
         let file = dir.join("prio");
-        std::fs::write(&file, "42\n").unwrap();
+        write_value(file.to_str().unwrap(), 42).unwrap();
         let ev = ino.read().unwrap();
         assert!(
             ev.iter().any(|e| e.wd == wd && e.name == "prio" && !e.gone),

@@ -230,14 +230,14 @@ impl Netlink {
         }
     }
 
-    fn next_seq(&self) -> u32 {
+    pub(super) fn next_seq(&self) -> u32 {
         let seq = self.seq.get().wrapping_add(1);
         self.seq.set(seq);
         seq
     }
 
     /// Send one request and wait for its ACK; the errno it carries (0 = success).
-    fn request(&self, msg: &[u8], seq: u32) -> io::Result<i32> {
+    pub(super) fn request(&self, msg: &[u8], seq: u32) -> io::Result<i32> {
         let mut reply = [0u8; 1024];
         let n = self.exchange(msg, seq, &mut reply)?;
         ack_errno(&reply[..n], seq)

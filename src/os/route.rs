@@ -5,7 +5,7 @@
 //! appear or go, to find ours among them. The bytes are built and read by pure
 //! functions, unit-tested without root.
 
-use super::netlink::{finish_header, push_attr};
+use super::netlink::{Netlink, Outcome, finish_header, push_attr};
 use super::{cvt, cvt_size, socket};
 use crate::config::model::{Route, RouteMode, Rule};
 use std::io;
@@ -171,6 +171,31 @@ pub fn rule_message(op: Op, seq: u32, r: &Rule) -> Vec<u8> {
     }
     finish_header(&mut buf, ty, flags, seq);
     buf
+}
+
+impl Netlink {
+    /// Add or remove a route (`oif`: its dev's index) and wait for the kernel's answer.
+    /// Adding one that is there already, or removing one already gone, is `Unchanged`.
+    pub fn route(&self, op: Op, r: &Route, oif: Option<u32>) -> io::Result<Outcome> {
+        let seq = self.next_seq();
+        answer(op, self.request(&route_message(op, seq, r, oif), seq)?)
+    }
+
+    /// Add or remove a rule, as `route`.
+    pub fn rule(&self, op: Op, r: &Rule) -> io::Result<Outcome> {
+        let seq = self.next_seq();
+        answer(op, self.request(&rule_message(op, seq, r), seq)?)
+    }
+}
+
+/// The kernel's errno for a route or rule request: an add that finds the entry there
+/// (EEXIST), a delete that finds it gone (ESRCH, ENOENT), change nothing.
+fn answer(op: Op, errno: i32) -> io::Result<Outcome> {
+    match (errno, op) {
+        (0, _) => Ok(Outcome::Done),
+        (libc::EEXIST, Op::Add) | (libc::ESRCH | libc::ENOENT, Op::Del) => Ok(Outcome::Unchanged),
+        (e, _) => Err(io::Error::from_raw_os_error(e)),
+    }
 }
 
 /// A route or rule the kernel reports as added or deleted: the fields keepalived tells

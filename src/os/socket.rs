@@ -1,4 +1,5 @@
-//! The raw sockets for IP protocol 112: one per interface and family.
+//! The raw sockets for IP protocol 112: one per interface and family; and for IPsec AH
+//! (protocol 51, `auth_type AH`), whose adverts carry an IPv4 header we write ourselves.
 use super::{cvt, cvt_size, setsockopt, socket};
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -9,6 +10,7 @@ pub const VRRP_GROUP_V4: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 18);
 /// RFC 9568 §5.1.2.2: the IPv6 multicast group for VRRP.
 pub const VRRP_GROUP_V6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
 pub const VRRP_PROTO: libc::c_int = 112;
+const AH_PROTO: libc::c_int = crate::wire::ah::PROTOCOL as libc::c_int;
 
 pub struct VrrpSocket {
     fd: OwnedFd,
@@ -115,8 +117,8 @@ fn keep_going(degraded: &mut Degraded, r: Result<(), SockError>) {
     }
 }
 
-fn raw_socket(domain: libc::c_int) -> Result<OwnedFd, SockError> {
-    socket(domain, libc::SOCK_RAW, VRRP_PROTO).map_err(|err| SockError {
+fn raw_socket(domain: libc::c_int, proto: libc::c_int) -> Result<OwnedFd, SockError> {
+    socket(domain, libc::SOCK_RAW, proto).map_err(|err| SockError {
         what: "socket",
         loss: Loss::DeafAndMute,
         err,
@@ -124,28 +126,34 @@ fn raw_socket(domain: libc::c_int) -> Result<OwnedFd, SockError> {
 }
 
 impl VrrpSocket {
-    /// The socket for `ifname` (index `ifindex`) in the family `v6` says, or the step
-    /// that failed and what the node loses without it. Steps that only degrade it are
-    /// skipped and returned beside it.
+    /// The socket for `ifname` (index `ifindex`) in the family `v6` says — for IPsec AH
+    /// with `ah` (IPv4 only) — or the step that failed and what the node loses without
+    /// it. Steps that only degrade it are skipped and returned beside it.
     pub fn setup(
         ifname: &str,
         ifindex: u32,
         v6: bool,
+        ah: bool,
     ) -> Result<(VrrpSocket, Degraded), SockError> {
         if v6 {
             Self::setup_v6(ifname, ifindex)
         } else {
-            Self::setup_v4(ifname, ifindex)
+            Self::setup_v4(ifname, ifindex, ah)
         }
     }
 
     /// The IPv4 socket, bound to `ifname`.
-    fn setup_v4(ifname: &str, ifindex: u32) -> Result<(VrrpSocket, Degraded), SockError> {
-        let fd = raw_socket(libc::AF_INET)?;
+    fn setup_v4(ifname: &str, ifindex: u32, ah: bool) -> Result<(VrrpSocket, Degraded), SockError> {
+        let proto = if ah { AH_PROTO } else { VRRP_PROTO };
+        let fd = raw_socket(libc::AF_INET, proto)?;
         let raw = fd.as_raw_fd();
         let mut degraded = Degraded::new();
         // Receive and send only on this interface, whatever the routing table says.
         bind_to_device(raw, ifname)?;
+        if ah {
+            // The ICV covers the IPv4 header: we write it (`wire::ah::seal`).
+            opt!(raw, IPPROTO_IP, IP_HDRINCL, &1i32, Mute)?;
+        }
         // RFC 5798 §5.1.1.3: TTL 255 so receivers can tell the advert was not routed;
         // they drop anything else.
         opt!(raw, IPPROTO_IP, IP_TTL, &255i32, Mute)?;
@@ -179,7 +187,7 @@ impl VrrpSocket {
     /// The IPv6 socket (RFC 9568): hop limit 255 on send, reported on receive, with the
     /// destination, so both can be checked; no loopback of our own multicast.
     fn setup_v6(ifname: &str, ifindex: u32) -> Result<(VrrpSocket, Degraded), SockError> {
-        let fd = raw_socket(libc::AF_INET6)?;
+        let fd = raw_socket(libc::AF_INET6, VRRP_PROTO)?;
         let raw = fd.as_raw_fd();
         let mut degraded = Degraded::new();
         bind_to_device(raw, ifname)?;
@@ -371,8 +379,9 @@ impl VrrpSocket {
     }
 
     /// Send a VRRP message from `src` (which must be a local address) to `dst`. The
-    /// kernel builds the IP header; IP_PKTINFO pins the source, which the v3 checksum
-    /// covered, and the outgoing interface. `ttl`: another TTL than the socket's 255 for
+    /// kernel builds the IP header (on an AH socket, `payload` is the whole datagram);
+    /// IP_PKTINFO pins the source, which the v3 checksum covered, and the outgoing
+    /// interface. `ttl`: another TTL than the socket's 255 for
     /// this message (keepalived's `unicast_ttl`).
     pub fn send(
         &self,
@@ -499,16 +508,16 @@ mod tests {
             return;
         }
         // lo exists everywhere; index 1 is lo, an index this high is no interface.
-        let (_, degraded) = VrrpSocket::setup_v4("lo", 1).unwrap();
+        let (_, degraded) = VrrpSocket::setup_v4("lo", 1, false).unwrap();
         assert!(degraded.is_empty(), "{degraded:?}");
         let (_, degraded) = VrrpSocket::setup_v6("lo", 1).unwrap();
         assert!(degraded.is_empty(), "{degraded:?}");
         // (Linux answers EADDRNOTAVAIL.)
-        let e = VrrpSocket::setup_v4("lo", 999_999).err().unwrap();
+        let e = VrrpSocket::setup_v4("lo", 999_999, false).err().unwrap();
         assert_eq!(e.what, "IP_MULTICAST_IF", "{e}");
         let e = VrrpSocket::setup_v6("lo", 999_999).err().unwrap();
         assert_eq!(e.what, "IPV6_MULTICAST_IF");
-        let e = VrrpSocket::setup_v4("no-such-if0", 1).err().unwrap();
+        let e = VrrpSocket::setup_v4("no-such-if0", 1, false).err().unwrap();
         assert_eq!((e.what, e.loss), ("SO_BINDTODEVICE", Loss::DeafAndMute));
     }
 
@@ -518,7 +527,7 @@ mod tests {
             return;
         }
         for v6 in [false, true] {
-            let (mut sock, _) = VrrpSocket::setup("lo", 1, v6).unwrap();
+            let (mut sock, _) = VrrpSocket::setup("lo", 1, v6, false).unwrap();
             // The interface is gone (another index): the join cannot succeed.
             sock.ifindex = 999_999;
             let e = sock.join_group().err().unwrap();

@@ -61,6 +61,8 @@ pub enum Reason {
     FaultCleared,
     /// Another member of its sync group changed state.
     SyncGroup,
+    /// One of its tracked virtual routes or rules was deleted (keepalived steps down).
+    EntryDeleted,
 }
 
 /// Work for the caller. The machine never performs IO itself.
@@ -182,7 +184,8 @@ impl Advert {
             interval: Centis(p.interval_cs),
             auth: match p.auth {
                 packet::Auth::Pass(pass) => Some(pass),
-                packet::Auth::None => None,
+                // AH is checked before the machine (`wire::ah`), by the link it came on.
+                packet::Auth::None | packet::Auth::Ah => None,
             },
         }
     }
@@ -502,6 +505,27 @@ impl Machine {
         if self.state == State::Backup && self.wants_master {
             self.become_master(now, Reason::MasterDown);
         }
+    }
+
+    /// keepalived's answer to a Master whose tracked virtual route or rule someone
+    /// deleted: it resigns (priority 0, VIPs and routes go) and, unless a better router
+    /// takes over first, is Master again after its own Skew_Time, with everything set
+    /// anew. Other states are left alone.
+    pub fn step_down(&mut self, now: Instant) {
+        if self.state != State::Master {
+            return;
+        }
+        self.timers[Timer::Adver as usize] = None;
+        self.stop_garps();
+        self.send_advert(PRIORITY_STOP);
+        self.push(Action::RemoveVips);
+        self.enter_backup(now, Reason::EntryDeleted);
+        let skew = skew_time(
+            self.params.version,
+            self.params.priority,
+            self.master_adver_interval,
+        );
+        self.arm(Timer::MasterDown, now + skew);
     }
 
     /// Follow a sync group partner: a Backup becomes Master, or a Master yields to

@@ -19,6 +19,8 @@ pub struct Identity<'a> {
     pub v6: bool,
     pub unicast_src: Option<IpAddr>,
     pub vmac: Option<&'a str>,
+    /// IPsec AH or not: another socket (IP protocol 51).
+    pub ah: bool,
 }
 
 /// The difference between the running instances and the new configuration's, by index.
@@ -81,6 +83,7 @@ mod tests {
             v6: false,
             unicast_src: None,
             vmac: None,
+            ah: false,
         }
     }
 

@@ -89,8 +89,8 @@ impl Held {
         }
     }
 
-    /// Something changed that may let the kernel take what it refused (a link came up,
-    /// an address appeared): the wanted entries that are not set, to add again.
+    /// Something changed that may let the kernel take what it refused (a link came up):
+    /// the wanted entries that are not set, to add again.
     pub fn retry(&self) -> Vec<usize> {
         if !self.wanted {
             return Vec::new();
@@ -98,14 +98,25 @@ impl Held {
         (0..self.set.len()).filter(|&i| !self.set[i]).collect()
     }
 
+    /// A link came up: every wanted entry, to add again — those the kernel refused, and
+    /// those it may have dropped with the link without a word (an IPv4 route goes with
+    /// its device silently); adding one still there changes nothing.
+    pub fn refresh(&self) -> Vec<usize> {
+        if !self.wanted {
+            return Vec::new();
+        }
+        (0..self.set.len()).collect()
+    }
+
     /// The kernel says entry `i` is gone (someone deleted it, or its interface went).
-    /// Returns whether to add it again now: it is wanted, and `tracked` (keepalived
-    /// reinstates the entries it tracks).
+    /// Returns whether it was wanted and `tracked`: then it counts as gone (keepalived
+    /// steps a Master down, or reinstates a static entry). An untracked one (`no_track`)
+    /// is left as it is — not chased, not retried — until the list is next wanted.
     pub fn lost(&mut self, i: usize, tracked: bool) -> bool {
         match self.set.get_mut(i) {
-            Some(s) if *s => {
+            Some(s) if *s && self.wanted && tracked => {
                 *s = false;
-                self.wanted && tracked
+                true
             }
             _ => false,
         }
@@ -302,12 +313,14 @@ mod tests {
         assert_eq!(h.retry(), [1]);
         h.done(Op::Add, 1, true);
         assert!(h.retry().is_empty());
-        // Someone deletes entry 2: tracked, it comes back; untracked, it stays gone
-        // (and a later retry, a link coming up, adds it again).
+        // Someone deletes entry 2: tracked, it counts as gone and a retry sets it again;
+        // untracked, it is not chased (nothing to retry).
         assert!(h.lost(2, true));
+        assert_eq!(h.retry(), [2]);
         h.done(Op::Add, 2, true);
         assert!(!h.lost(0, false));
-        assert_eq!(h.retry(), [0]);
+        assert!(h.retry().is_empty());
+        assert_eq!(h.refresh(), [0, 1, 2]);
         // Not wanted, nothing is retried or reinstated; removal goes backwards.
         h.done(Op::Add, 0, true);
         assert_eq!(h.want(false), [(Op::Del, 2), (Op::Del, 1), (Op::Del, 0)]);
@@ -315,7 +328,7 @@ mod tests {
         for i in 0..3 {
             h.done(Op::Del, i, true);
         }
-        assert!(h.retry().is_empty());
+        assert!(h.retry().is_empty() && h.refresh().is_empty());
         assert!(!h.lost(1, true));
     }
 

@@ -18,7 +18,8 @@ pub const PROTOCOL: u8 = 51;
 /// IPv4 header (without options) and AH with its 96-bit ICV, before the advert.
 pub const PAYLOAD_AT: usize = IPV4_LEN + AH_LEN;
 const IPV4_LEN: usize = 20;
-const AH_LEN: usize = 24;
+/// The AH header with its 96-bit ICV.
+pub const AH_LEN: usize = 24;
 /// RFC 2402 §2.2: AH's length in 32-bit words minus 2.
 const AH_PAYLOAD_LEN: u8 = (AH_LEN / 4 - 2) as u8;
 const ICV: core::ops::Range<usize> = 12..24;
@@ -148,7 +149,7 @@ mod tests {
             vrid: 50,
             priority: 150,
             interval_cs: 100,
-            auth: Auth::None,
+            auth: Auth::Ah,
             addrs: &[192, 0, 2, 10],
         };
         let n = repr

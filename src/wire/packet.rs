@@ -29,13 +29,15 @@ mod field {
     pub const CHECKSUM: core::ops::Range<usize> = 6..8;
 }
 
-/// v2 authentication (RFC 3768 §5.3.6). Type 2 (IP Authentication Header) was removed
-/// from the RFC and is refused.
+/// v2 authentication (RFC 3768 §5.3.6; type 2, IPsec AH, is RFC 2338's, as keepalived
+/// still sends it: the advert then travels inside an AH header, `wire::ah`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Auth {
     None,
     /// Simple text password, zero-padded to 8 bytes.
     Pass([u8; 8]),
+    /// IPsec AH: the authentication data is zero here, the ICV is in the AH header.
+    Ah,
 }
 
 /// A validated advertisement.
@@ -151,6 +153,7 @@ pub fn parse_padded(
                     p.copy_from_slice(&bytes[expected - V2_AUTH_LEN..expected]);
                     Auth::Pass(p)
                 }
+                2 => Auth::Ah,
                 t => return Err(Error::UnsupportedAuth(t)),
             };
             (u16::from(secs) * 100, auth)
@@ -220,10 +223,10 @@ impl Repr<'_> {
                 if self.interval_cs % 100 != 0 || secs == 0 || secs > 255 {
                     return Err(Error::BadInterval(self.interval_cs));
                 }
-                let t = if matches!(self.auth, Auth::Pass(_)) {
-                    1
-                } else {
-                    0
+                let t = match self.auth {
+                    Auth::None => 0,
+                    Auth::Pass(_) => 1,
+                    Auth::Ah => 2,
                 };
                 (t, secs as u8)
             }
@@ -247,7 +250,7 @@ impl Repr<'_> {
         if self.version == Version::V2 {
             let data = match self.auth {
                 Auth::Pass(p) => p,
-                Auth::None => [0; 8],
+                Auth::None | Auth::Ah => [0; 8],
             };
             out[len - V2_AUTH_LEN..].copy_from_slice(&data);
         }

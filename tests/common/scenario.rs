@@ -253,6 +253,8 @@ pub fn complaints(daemon: Vrrpd) -> &'static [&'static str] {
             "Invalid VRRPv3 checksum",
             "Checksum ERROR",
             "vrrp packet from",
+            "IPSEC",
+            "AH header",
         ],
         // FRR's vrrpd: any complaint about a packet or its checksum.
         Vrrpd::Frr => &["nvalid", "hecksum", "mismatch", "malformed"],

@@ -71,11 +71,13 @@ fn snapshot(cfg: &Instance) -> Snapshot<'_> {
                     kind: "interface",
                     name: "enp0s1",
                     tracker: own,
+                    value: None,
                 },
                 TrackView {
                     kind: "script",
                     name: "chk_syslog_ng",
                     tracker: check,
+                    value: None,
                 },
             ],
             counters: Counters {

@@ -222,6 +222,34 @@ fn backup_receiving_priority_zero_takes_over_after_skew_time() {
 }
 
 #[test]
+fn a_master_stepping_down_resigns_and_is_master_again_after_its_skew_unless_beaten() {
+    // keepalived's answer to a tracked route deleted under a Master.
+    let mut m = master(params(100));
+    let now = t(10_000);
+    m.step_down(now);
+    let acts = drain(&mut m);
+    assert!(acts.contains(&Action::SendAdvert { priority: 0 }));
+    assert!(acts.contains(&Action::RemoveVips));
+    assert_eq!(m.state(), State::Backup);
+    assert_eq!(m.reason(), Reason::EntryDeleted);
+    // (256 - 100) / 256 s.
+    let back = now + Duration::from_micros(609_375);
+    assert_eq!(m.poll_timeout(), Some(back));
+    m.handle_timeout(back);
+    assert_eq!(m.state(), State::Master);
+    assert!(drain(&mut m).contains(&Action::AddVips));
+    // A better router answering first keeps it Backup.
+    m.step_down(t(20_000));
+    drain(&mut m);
+    m.handle_advert(t(20_100), &advert(N2, 150)).unwrap();
+    m.handle_timeout(t(20_000) + Duration::from_micros(609_375));
+    assert_eq!(m.state(), State::Backup);
+    // Not a Master: nothing happens.
+    m.step_down(t(21_000));
+    assert!(drain(&mut m).is_empty());
+}
+
+#[test]
 fn master_shutdown_resigns_and_keeps_the_vips_until_the_new_master_is_heard() {
     let mut m = master(params(150));
     m.shutdown(t(10_000));

@@ -254,11 +254,13 @@ fn rejects_a_zero_interval() {
 }
 
 #[test]
-fn rejects_ip_authentication_header_auth_type() {
+fn auth_type_2_is_keepalived_s_ah_and_others_are_refused() {
     let (s, d) = v2_src_dst();
     let mut b = V2_PASS;
     b[4] = 2;
-    assert_eq!(parse(&resum(b), s, d), Err(Error::UnsupportedAuth(2)));
+    assert_eq!(parse(&resum(b), s, d).map(|r| r.auth), Ok(Auth::Ah));
+    b[4] = 3;
+    assert_eq!(parse(&resum(b), s, d), Err(Error::UnsupportedAuth(3)));
 }
 
 #[test]
