@@ -73,6 +73,8 @@ pub struct Fifo {
 /// are resolved (table, protocol, scope, type); `dev` is resolved when the route is set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
+    /// The line as written, for log lines.
+    pub text: String,
     pub dst: IpAddr,
     pub dst_len: u8,
     /// `from PREFIX`: IPv6 source-specific routing.
@@ -109,6 +111,8 @@ pub enum RouteMode {
 /// keepalived's rule line (`ip rule` words): `virtual_rules`, `static_rules`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
+    /// The line as written, for log lines.
+    pub text: String,
     pub v6: bool,
     pub from: Option<(IpAddr, u8)>,
     pub to: Option<(IpAddr, u8)>,

@@ -383,6 +383,7 @@ pub(crate) fn route(words: &[&str]) -> Result<(Route, Vec<String>), String> {
     }
     Ok((
         Route {
+            text: words.join(" "),
             dst,
             dst_len,
             from: l.from.flatten(),
@@ -413,39 +414,6 @@ fn display_prefix(a: IpAddr, plen: u8) -> String {
     }
 }
 
-impl core::fmt::Display for Route {
-    /// As `ip route` shows it, for log lines.
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        if self.kind != 1 {
-            let t = TYPES.lines().find_map(|l| {
-                let (n, name) = l.split_once(' ')?;
-                (n.parse() == Ok(self.kind)).then_some(name)
-            });
-            write!(f, "{} ", t.unwrap_or("?"))?;
-        }
-        f.write_str(&display_prefix(self.dst, self.dst_len))?;
-        if let Some((a, p)) = self.from {
-            write!(f, " from {}", display_prefix(a, p))?;
-        }
-        if let Some(a) = self.via {
-            write!(f, " via {a}")?;
-        }
-        if let Some(d) = &self.dev {
-            write!(f, " dev {d}")?;
-        }
-        if let Some(a) = self.src {
-            write!(f, " src {a}")?;
-        }
-        if self.table != 254 {
-            write!(f, " table {}", self.table)?;
-        }
-        if let Some(m) = self.metric {
-            write!(f, " metric {m}")?;
-        }
-        Ok(())
-    }
-}
-
 /// One rule line: the rule, whether it gave a preference (else the caller numbers it, as
 /// keepalived does), and keepalived's warnings.
 pub(crate) fn rule(words: &[&str]) -> Result<(Rule, bool, Vec<String>), String> {
@@ -464,6 +432,7 @@ pub(crate) fn rule(words: &[&str]) -> Result<(Rule, bool, Vec<String>), String> 
     let protocol = protocol(&mut l, "Rule");
     Ok((
         Rule {
+            text: words.join(" "),
             v6,
             from: all(l.from),
             to: all(l.to),
@@ -481,44 +450,6 @@ pub(crate) fn rule(words: &[&str]) -> Result<(Rule, bool, Vec<String>), String> 
         l.metric.is_some(),
         l.warnings,
     ))
-}
-
-impl core::fmt::Display for Rule {
-    /// As `ip rule` shows it, for log lines.
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "{}:", self.priority)?;
-        if self.invert {
-            f.write_str(" not")?;
-        }
-        let prefix = |p: Option<(IpAddr, u8)>| match p {
-            Some((a, l)) if l > 0 => display_prefix(a, l),
-            _ => "all".into(),
-        };
-        write!(f, " from {}", prefix(self.from))?;
-        if self.to.is_some() {
-            write!(f, " to {}", prefix(self.to))?;
-        }
-        if let Some((m, k)) = self.fwmark {
-            write!(f, " fwmark {m:#x}")?;
-            if let Some(k) = k {
-                write!(f, "/{k:#x}")?;
-            }
-        }
-        if let Some(d) = &self.iif {
-            write!(f, " iif {d}")?;
-        }
-        if let Some(d) = &self.oif {
-            write!(f, " oif {d}")?;
-        }
-        match self.action {
-            1 => write!(f, " lookup {}", self.target),
-            2 => write!(f, " goto {}", self.target),
-            3 => f.write_str(" nop"),
-            6 => f.write_str(" blackhole"),
-            7 => f.write_str(" unreachable"),
-            _ => f.write_str(" prohibit"),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -558,9 +489,16 @@ mod tests {
         assert_eq!(r.dev.as_deref(), Some("eth0"));
         assert_eq!((r.table, r.protocol, r.kind), (254, RTPROT_KEEPALIVED, 1));
         assert!(r.track);
-        assert_eq!(r.to_string(), "default via 192.0.2.1 dev eth0");
-        // `default` is the same route.
-        assert_eq!(ok("default via 192.0.2.1 dev eth0").0, r);
+        assert_eq!(r.text, "0.0.0.0/0 via 192.0.2.1 dev eth0");
+        // `default` is the same route (but for its text).
+        let d = ok("default via 192.0.2.1 dev eth0").0;
+        assert_eq!(
+            Route {
+                text: r.text.clone(),
+                ..d
+            },
+            r
+        );
     }
 
     #[test]
@@ -577,13 +515,8 @@ mod tests {
             (4, 0x10, true, RouteMode::Append)
         );
         assert!(!r.track);
-        assert_eq!(
-            r.to_string(),
-            "198.51.100.0/24 via 192.0.2.254 dev eth1 src 192.0.2.1 table 100 metric 5"
-        );
         let (r, _) = ok("blackhole 198.51.100.0/24");
         assert_eq!(r.kind, 6);
-        assert_eq!(r.to_string(), "blackhole 198.51.100.0/24");
         assert_eq!(ok("unreachable 198.51.100.0/24").0.kind, 7);
         assert_eq!(ok("prohibit 198.51.100.0/24 table local").0.table, 255);
         assert_eq!(ok("198.51.100.7 dev eth0 preference 9").0.dst_len, 32);
@@ -680,7 +613,6 @@ mod tests {
         assert_eq!((r.action, r.target, r.priority), (1, 100, 100));
         assert_eq!(r.from, Some((ip("192.0.2.0"), 24)));
         assert_eq!(r.protocol, Some(RTPROT_KEEPALIVED));
-        assert_eq!(r.to_string(), "100: from 192.0.2.0/24 lookup 100");
         let (r, pref, _) = rule_ok("to 2001:db8::/32 lookup main");
         assert!(!pref && r.v6);
         assert_eq!(r.from, None);
@@ -696,10 +628,6 @@ mod tests {
             (Some("eth0"), Some("eth1"), 4)
         );
         assert_eq!(r.protocol, None);
-        assert_eq!(
-            r.to_string(),
-            "7: not from all fwmark 0x10/0xff iif eth0 oif eth1 goto 9"
-        );
         assert_eq!(
             rule_ok("from 192.0.2.0/24 type blackhole preference 5")
                 .0

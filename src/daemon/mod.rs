@@ -56,7 +56,6 @@ use tracking::{Tracking, Watched};
 pub fn check_commands(config: &Config) -> Result<(), StartError> {
     tracking::prepare_scripts(config)?;
     notify::prepare_all(config)?;
-    notify::prepare_groups(config)?;
     fifo::prepare_scripts(config)?;
     firewall::prepare_nft(config).map(drop)
 }
@@ -149,8 +148,7 @@ impl Daemon {
         let realtime = realtime(&config);
         // Scripts and notify commands are checked before anything is touched.
         let scripts = tracking::prepare_scripts(&config)?;
-        let notifiers = notify::prepare_all(&config)?;
-        let groups = notify::prepare_groups(&config)?;
+        let (notifiers, groups) = notify::prepare_all(&config)?;
         let fifo_scripts = fifo::prepare_scripts(&config)?;
         let nft = firewall::prepare_nft(&config)?;
         firewall::clean(nft.as_ref());

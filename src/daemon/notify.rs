@@ -122,24 +122,17 @@ pub fn hotplug_command() -> Option<Prepared> {
         .flatten()
 }
 
-/// Every instance's notify commands, in configuration order.
-pub fn prepare_all(config: &Config) -> Result<Vec<Notifier>, StartError> {
+/// Every instance's notify commands, then every sync group's, in configuration order.
+pub fn prepare_all(config: &Config) -> Result<(Vec<Notifier>, Vec<Notifier>), StartError> {
     let default = super::tracking::default_user(config)?;
-    config
-        .instances
-        .iter()
-        .map(|i| Notifier::prepare(&i.name, &i.notify, default, config.script_security))
-        .collect()
-}
-
-/// Every sync group's notify commands, in configuration order.
-pub fn prepare_groups(config: &Config) -> Result<Vec<Notifier>, StartError> {
-    let default = super::tracking::default_user(config)?;
-    config
-        .sync_groups
-        .iter()
-        .map(|g| Notifier::prepare(&g.name, &g.notify, default, config.script_security))
-        .collect()
+    let inst = config.instances.iter().map(|i| (&i.name, &i.notify));
+    let groups = config.sync_groups.iter().map(|g| (&g.name, &g.notify));
+    let mut all = Vec::new();
+    for (name, n) in inst.chain(groups) {
+        all.push(Notifier::prepare(name, n, default, config.script_security)?);
+    }
+    let groups = all.split_off(config.instances.len());
+    Ok((all, groups))
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use core::time::Duration;
 use log::{info, warn};
 use std::os::fd::RawFd;
 
-/// How often /proc is scanned where there are no process events.
+/// How often /proc is scanned where there are no process events (said in words below).
 pub const SCAN_PERIOD: Duration = Duration::from_secs(1);
 /// Processes read per pass of the loop during a scan.
 const SCAN_BATCH: usize = 256;
@@ -81,8 +81,7 @@ impl Procs {
             match ProcEvents::open() {
                 Ok(ev) => self.events = Some(ev),
                 Err(e) => info!(
-                    "track_process: no process events from the kernel ({e}); scanning /proc every {} ms",
-                    SCAN_PERIOD.as_millis()
+                    "track_process: no process events from the kernel ({e}); scanning /proc every second"
                 ),
             }
         }

@@ -74,8 +74,7 @@ pub fn read(path: &Path) -> Option<Checked> {
         }
     };
     let prepared = tracking::prepare_scripts(&config).and_then(|s| {
-        let n = notify::prepare_all(&config)?;
-        let g = notify::prepare_groups(&config)?;
+        let (n, g) = notify::prepare_all(&config)?;
         let f = fifo::prepare_scripts(&config)?;
         Ok((s, n, g, f, firewall::prepare_nft(&config)?))
     });

@@ -16,7 +16,7 @@ use super::routes::Entries;
 use super::source::Source;
 use super::vips::Vips;
 use super::vmac::Vmac;
-use crate::config::model::Instance;
+use crate::config::model::{Instance, Route, Rule};
 use crate::os::netlink::{AddrOp, Outcome};
 use crate::os::route::Notice;
 use crate::vrrp::ah::Sequence;
@@ -100,11 +100,13 @@ impl Router {
     /// `releasing`: the virtual MAC names of instances a reload is about to remove, free
     /// to take over.
     pub fn build(
-        inst: Instance,
+        mut inst: Instance,
         notify: Notifier,
         io: &mut Io,
         releasing: &[&str],
     ) -> Result<Router, StartError> {
+        // Its routes and rules live in `routes` (out of `cfg`: not copied).
+        let routes = take_routes(&mut inst);
         let link = io.links.open(&inst.interface, inst.is_ipv6(), inst.auth_ah);
         let vip_links = io.links.open_vip_devices(&inst);
         let wire_addrs = params::wire_addrs(&inst).map_err(|source| StartError::Vips {
@@ -141,7 +143,7 @@ impl Router {
                 .children
                 .queue(&inst.name, FIREWALL_TIMEOUT, firewall::report),
             verdict: Verdict::Pending,
-            routes: Entries::new(inst.virtual_routes.clone(), inst.virtual_rules.clone()),
+            routes: Entries::new(routes.0, routes.1),
             ah: Ah::new(&inst),
             cfg: inst,
         };
@@ -572,7 +574,7 @@ impl Router {
     /// anything changed (the caller then drains).
     pub fn update(
         &mut self,
-        inst: Instance,
+        mut inst: Instance,
         notify: Notifier,
         vip_links: VipLinks,
         now: Instant,
@@ -582,19 +584,16 @@ impl Router {
         self.vip_links = vip_links;
         // A reload is a reason to try sending again.
         self.sends.clear();
+        let (routes, rules) = take_routes(&mut inst);
+        let moved = self.routes.replace(routes, rules, &inst.name, &io.netlink);
         if self.cfg == inst {
-            return false;
+            return moved;
         }
         let old = core::mem::replace(&mut self.cfg, inst);
         if let Ok(w) = params::wire_addrs(&self.cfg) {
             self.wire_addrs = w;
         }
-        let c = &self.cfg;
-        if (&old.virtual_routes, &old.virtual_rules) != (&c.virtual_routes, &c.virtual_rules) {
-            let (routes, rules) = (c.virtual_routes.clone(), c.virtual_rules.clone());
-            self.routes.replace(routes, rules, &c.name, &io.netlink);
-        }
-        if let (Some(ah), Some(key)) = (&mut self.ah, c.auth_pass) {
+        if let (Some(ah), Some(key)) = (&mut self.ah, self.cfg.auth_pass) {
             ah.key = key;
         }
         let (dropped, drops) = (
@@ -821,4 +820,10 @@ impl Router {
             self.went_mute = true;
         }
     }
+}
+
+/// An instance's virtual routes and rules, taken out of it.
+fn take_routes(inst: &mut Instance) -> (Vec<Route>, Vec<Rule>) {
+    let routes = core::mem::take(&mut inst.virtual_routes);
+    (routes, core::mem::take(&mut inst.virtual_rules))
 }

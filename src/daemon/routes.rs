@@ -38,11 +38,11 @@ fn oif(r: &Route) -> io::Result<Option<u32>> {
 /// as asked (added, or found there; removed, or found gone).
 fn route(netlink: &Netlink, op: Op, r: &Route, who: &str) -> bool {
     let res = oif(r).and_then(|oif| netlink.route(op, r, oif));
-    outcome(res, op, "route", &r.to_string(), who)
+    outcome(res, op, "route", &r.text, who)
 }
 
 fn rule(netlink: &Netlink, op: Op, r: &Rule, who: &str) -> bool {
-    outcome(netlink.rule(op, r), op, "rule", &r.to_string(), who)
+    outcome(netlink.rule(op, r), op, "rule", &r.text, who)
 }
 
 fn outcome(res: io::Result<Outcome>, op: Op, what: &str, text: &str, who: &str) -> bool {
@@ -139,13 +139,13 @@ impl Entries {
         let mut lost = false;
         for (i, r) in self.routes.iter().enumerate() {
             if is_route(n, r, oif(r).ok().flatten()) && self.routes_held.lost(i, r.track) {
-                info!("({who}) route {r} was deleted");
+                info!("({who}) route {} was deleted", r.text);
                 lost = true;
             }
         }
         for (i, r) in self.rules.iter().enumerate() {
             if is_rule(n, r) && self.rules_held.lost(i, r.track) {
-                info!("({who}) rule {r} was deleted");
+                info!("({who}) rule {} was deleted", r.text);
                 lost = true;
             }
         }
@@ -153,8 +153,18 @@ impl Entries {
     }
 
     /// A reload brings new lists: entries in both stay as they are, those gone are
-    /// removed (rules first), new ones added if the list is wanted.
-    pub fn replace(&mut self, routes: Vec<Route>, rules: Vec<Rule>, who: &str, netlink: &Netlink) {
+    /// removed (rules first), new ones added if the list is wanted. Returns whether the
+    /// lists changed.
+    pub fn replace(
+        &mut self,
+        routes: Vec<Route>,
+        rules: Vec<Rule>,
+        who: &str,
+        netlink: &Netlink,
+    ) -> bool {
+        if (&routes, &rules) == (&self.routes, &self.rules) {
+            return false;
+        }
         let (old_rules, new_rules) = (core::mem::take(&mut self.rules), rules);
         let (gone, added) = self
             .rules_held
@@ -184,6 +194,7 @@ impl Entries {
             who,
             netlink,
         );
+        true
     }
 
     /// At start, before anything else: a virtual entry left by a run that was killed
@@ -191,13 +202,19 @@ impl Entries {
     pub fn remove_stale(&self, who: &str, netlink: &Netlink) {
         for r in &self.rules {
             if let Ok(Outcome::Done) = netlink.rule(Op::Del, r) {
-                info!("({who}) removed stale rule {r} left by a previous run");
+                info!(
+                    "({who}) removed stale rule {} left by a previous run",
+                    r.text
+                );
             }
         }
         for r in &self.routes {
             let res = oif(r).and_then(|oif| netlink.route(Op::Del, r, oif));
             if let Ok(Outcome::Done) = res {
-                info!("({who}) removed stale route {r} left by a previous run");
+                info!(
+                    "({who}) removed stale route {} left by a previous run",
+                    r.text
+                );
             }
         }
     }

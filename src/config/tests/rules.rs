@@ -311,10 +311,7 @@ fn virtual_routes_and_rules_follow_the_instance_and_number_rules_per_family() {
     ));
     let i = &c.instances[0];
     assert_eq!(i.virtual_routes.len(), 2);
-    assert_eq!(
-        i.virtual_routes[0].to_string(),
-        "default via 192.0.2.1 dev eth0"
-    );
+    assert_eq!(i.virtual_routes[0].text, "0.0.0.0/0 via 192.0.2.1 dev eth0");
     assert_eq!(i.virtual_routes[1].kind, 6);
     let prefs: Vec<u32> = i.virtual_rules.iter().map(|r| r.priority).collect();
     assert_eq!(prefs, [16384, 16383, 16384]);
