@@ -32,24 +32,33 @@ pub struct Fifos {
     retry: Option<Instant>,
 }
 
-/// A FIFO's script, checked like every command at start (and by `-t`).
-pub struct Script(Prepared);
+/// A FIFO's script and owner, checked like every command at start (and by `-t`).
+pub struct Script {
+    cmd: Option<Prepared>,
+    /// Who owns the FIFO when we make it: its user, else `script_user`'s (keepalived's).
+    owner: Option<(u32, u32)>,
+}
 
-/// Resolve the FIFOs' scripts (program, user, security), as notify commands are.
-pub fn prepare_scripts(config: &Config) -> Result<Vec<Option<Script>>, StartError> {
+/// Resolve the FIFOs' scripts (program, user, security), as notify commands are, and
+/// their owners.
+pub fn prepare_scripts(config: &Config) -> Result<Vec<Script>, StartError> {
     let default = super::tracking::default_user(config)?;
     let mut out = Vec::new();
     for f in &config.fifos {
-        let s = match &f.script {
+        let what = || StartError::command(format!("notify FIFO {}", f.path));
+        let cmd = match &f.script {
             Some(c) => {
-                let p = process::prepare(c, default, config.script_security).map_err(
-                    StartError::command(format!("notify FIFO {} script", f.path)),
-                )?;
-                Some(Script(p.with_args(&[&f.path])))
+                let p = process::prepare(c, default, config.script_security).map_err(what())?;
+                Some(p.with_args(&[&f.path]))
             }
             None => None,
         };
-        out.push(s);
+        let owner = match &f.owner {
+            Some(u) => process::default_user(Some(u)).map_err(what())?,
+            None => default,
+        };
+        let owner = owner.map(|c| (c.uid, c.gid));
+        out.push(Script { cmd, owner });
     }
     Ok(out)
 }
@@ -58,20 +67,16 @@ impl Fifos {
     /// Open the configuration's FIFOs (start and reload: one that stays keeps its
     /// backlog and reader; one gone is closed, and removed if we made it) and start the
     /// scripts of those opened now.
-    pub fn set(&mut self, config: &Config, scripts: Vec<Option<Script>>, children: &mut Children) {
+    pub fn set(&mut self, config: &Config, scripts: Vec<Script>, children: &mut Children) {
         let mut old = core::mem::take(&mut self.open);
         for (f, script) in config.fifos.iter().zip(scripts) {
             if let Some(k) = old.iter().position(|o| o.path == f.path) {
                 self.open.push(old.swap_remove(k));
                 continue;
             }
-            let owner = f.owner.as_ref().and_then(|o| {
-                let c = process::default_user(Some(o)).ok().flatten()?;
-                Some((c.uid, c.gid))
-            });
-            match Fifo::open(&f.path, owner) {
+            match Fifo::open(&f.path, script.owner) {
                 Ok(fifo) => {
-                    if let Some(Script(s)) = script {
+                    if let Some(s) = script.cmd {
                         if let Err(e) = children.start(&s) {
                             warn!("cannot run notify FIFO script {}: {e}", s.text);
                         }

@@ -27,7 +27,7 @@ pub struct Checked {
     pub notifiers: Vec<Notifier>,
     /// The sync groups' notify commands.
     pub groups: Vec<Notifier>,
-    pub fifo_scripts: Vec<Option<Script>>,
+    pub fifo_scripts: Vec<Script>,
     /// nftables' nft, when an instance is no_accept.
     pub nft: Option<Prepared>,
 }

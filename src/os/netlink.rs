@@ -547,22 +547,29 @@ pub enum LinkNews {
     Nothing,
 }
 
+/// A netlink socket of `protocol` listening to the multicast `groups` (a bitmask): the
+/// monitors' (links, routes, process events). The kernel picks its port.
+pub(super) fn subscribed(protocol: libc::c_int, groups: u32) -> io::Result<OwnedFd> {
+    let fd = socket(libc::AF_NETLINK, libc::SOCK_RAW, protocol)?;
+    // SAFETY: a zeroed sockaddr_nl with the groups set; pid 0 lets the kernel choose.
+    let mut sa: libc::sockaddr_nl = unsafe { core::mem::zeroed() };
+    sa.nl_family = libc::AF_NETLINK as u16;
+    sa.nl_groups = groups;
+    // SAFETY: sa is valid for its size.
+    cvt(unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            (&sa as *const libc::sockaddr_nl).cast(),
+            core::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
+        )
+    })?;
+    Ok(fd)
+}
+
 impl LinkMonitor {
     pub fn open() -> io::Result<LinkMonitor> {
-        let fd = socket(libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_ROUTE)?;
-        // SAFETY: a zeroed sockaddr_nl with the group set; pid 0 lets the kernel choose.
-        let mut sa: libc::sockaddr_nl = unsafe { core::mem::zeroed() };
-        sa.nl_family = libc::AF_NETLINK as u16;
-        sa.nl_groups =
-            (libc::RTMGRP_LINK | libc::RTMGRP_IPV4_IFADDR | libc::RTMGRP_IPV6_IFADDR) as u32;
-        // SAFETY: sa is valid for its size.
-        cvt(unsafe {
-            libc::bind(
-                fd.as_raw_fd(),
-                (&sa as *const libc::sockaddr_nl).cast(),
-                core::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
-            )
-        })?;
+        let groups = libc::RTMGRP_LINK | libc::RTMGRP_IPV4_IFADDR | libc::RTMGRP_IPV6_IFADDR;
+        let fd = subscribed(libc::NETLINK_ROUTE, groups as u32)?;
         Ok(LinkMonitor { fd })
     }
 

@@ -6,9 +6,9 @@
 //! kernel refuses the subscription). The event bytes are read by a pure function,
 //! unit-tested without root.
 
-use super::{cvt, cvt_size};
+use super::cvt_size;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 const NLMSG_HDRLEN: usize = 16;
 const NLMSG_DONE: u16 = 3;
@@ -81,29 +81,7 @@ impl ProcEvents {
     /// Subscribe. Fails where the connector is unavailable: EPROTONOSUPPORT (no
     /// CONFIG_PROC_EVENTS), ECONNREFUSED (a network namespace other than the first).
     pub fn open() -> io::Result<ProcEvents> {
-        // SAFETY: plain syscall; a non-negative return is a fresh descriptor we own.
-        let fd = cvt(unsafe {
-            libc::socket(
-                libc::AF_NETLINK,
-                libc::SOCK_DGRAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
-                libc::NETLINK_CONNECTOR,
-            )
-        })?;
-        // SAFETY: fd was just returned by socket(2) and is owned by nobody else.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        // SAFETY: a zeroed sockaddr_nl with the process events group; pid 0: the kernel
-        // chooses.
-        let mut sa: libc::sockaddr_nl = unsafe { core::mem::zeroed() };
-        sa.nl_family = libc::AF_NETLINK as u16;
-        sa.nl_groups = CN_IDX_PROC;
-        // SAFETY: sa is valid for its size.
-        cvt(unsafe {
-            libc::bind(
-                fd.as_raw_fd(),
-                (&sa as *const libc::sockaddr_nl).cast(),
-                core::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
-            )
-        })?;
+        let fd = super::netlink::subscribed(libc::NETLINK_CONNECTOR, CN_IDX_PROC)?;
         const LEN: usize = NLMSG_HDRLEN + CN_MSG_LEN + 4;
         let mut msg = [0u8; LEN];
         msg[0..4].copy_from_slice(&(LEN as u32).to_ne_bytes());

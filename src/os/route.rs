@@ -5,8 +5,8 @@
 //! appear or go, to find ours among them. The bytes are built and read by pure
 //! functions, unit-tested without root.
 
-use super::netlink::{Netlink, Outcome, finish_header, push_attr};
-use super::{cvt, cvt_size, socket};
+use super::cvt_size;
+use super::netlink::{Netlink, Outcome, finish_header, push_attr, subscribed};
 use crate::config::model::{Route, RouteMode, Rule};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -348,31 +348,9 @@ pub struct RouteMonitor {
 
 impl RouteMonitor {
     pub fn open() -> io::Result<RouteMonitor> {
-        let fd = socket(libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_ROUTE)?;
-        // SAFETY: a zeroed sockaddr_nl; pid 0 lets the kernel choose.
-        let mut sa: libc::sockaddr_nl = unsafe { core::mem::zeroed() };
-        sa.nl_family = libc::AF_NETLINK as u16;
-        // SAFETY: sa is valid for its size.
-        cvt(unsafe {
-            libc::bind(
-                fd.as_raw_fd(),
-                (&sa as *const libc::sockaddr_nl).cast(),
-                core::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
-            )
-        })?;
-        for group in [
-            libc::RTNLGRP_IPV4_ROUTE,
-            libc::RTNLGRP_IPV6_ROUTE,
-            libc::RTNLGRP_IPV4_RULE,
-            libc::RTNLGRP_IPV6_RULE,
-        ] {
-            super::setsockopt(
-                fd.as_raw_fd(),
-                libc::SOL_NETLINK,
-                libc::NETLINK_ADD_MEMBERSHIP,
-                &group,
-            )?;
-        }
+        let groups = libc::RTMGRP_IPV4_ROUTE | libc::RTMGRP_IPV6_ROUTE | libc::RTMGRP_IPV4_RULE;
+        let v6_rules = 1 << (libc::RTNLGRP_IPV6_RULE - 1);
+        let fd = subscribed(libc::NETLINK_ROUTE, groups as u32 | v6_rules)?;
         Ok(RouteMonitor { fd })
     }
 

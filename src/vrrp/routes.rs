@@ -149,38 +149,21 @@ impl Held {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vrrp::lowprio::LowerPrio;
-    use crate::vrrp::machine::{Advert, InitialState, Machine, Params};
+    use crate::config::model::Instance;
+    use crate::vrrp::machine::{Advert, Machine, Params};
     use crate::vrrp::timers::{Centis, Instant};
     use crate::wire::Version;
-    use core::time::Duration;
     use std::net::{IpAddr, Ipv4Addr};
 
     fn ms(n: u64) -> Instant {
         Instant::from_micros(n * 1000)
     }
 
-    fn params(priority: u8, hold_vips_on_stop: bool) -> Params {
-        Params {
-            vrid: 1,
-            priority,
-            version: Version::V2,
-            advert_interval: Centis(100),
-            preempt: true,
-            preempt_delay: Duration::ZERO,
-            initial_state: InitialState::Backup,
-            auth: None,
-            unicast_peers: vec![],
-            garp_master_delay: Duration::ZERO,
-            garp_master_repeat: 1,
-            garp_master_refresh: Duration::ZERO,
-            garp_master_refresh_repeat: 1,
-            garp_interval: Duration::ZERO,
-            garp_follow_up: false,
-            hold_vips_on_stop,
-            lower_prio: LowerPrio::default(),
-            higher_prio_send_advert: false,
-        }
+    /// keepalived's defaults for one IPv4 instance (v2, 1 s adverts) at `priority`.
+    fn params(priority: u8) -> Params {
+        let mut i = Instance::with_defaults("VI_1", 1);
+        (i.vrid, i.priority) = (1, priority);
+        crate::config::params::params(&i)
     }
 
     /// One node: its machine and what its kernel holds of one route list (kernel always
@@ -196,7 +179,7 @@ mod tests {
         fn new(last: u8, priority: u8) -> Node {
             let addr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, last));
             Node {
-                m: Machine::new(params(priority, true), addr),
+                m: Machine::new(params(priority), addr),
                 routes: Held::new(2),
                 vips: false,
                 addr,
@@ -296,7 +279,7 @@ mod tests {
         run(&mut a, &mut b, ms(6000));
         assert!(b.has_routes());
         // A comes back and preempts B.
-        a.m = Machine::new(params(150, true), a.addr);
+        a.m = Machine::new(params(150), a.addr);
         a.m.start(ms(6000));
         a.drain();
         run(&mut a, &mut b, ms(12_000));
