@@ -16,7 +16,7 @@ use crate::config::model::{Config, Instance, TrackScript};
 use crate::os::process::Prepared;
 use crate::vrrp::reload::{Identity, plan};
 use crate::vrrp::timers::Instant;
-use log::error;
+use log::{error, warn};
 use std::path::Path;
 
 /// A new configuration that parsed, with the commands it runs resolved.
@@ -47,6 +47,7 @@ impl core::fmt::Display for Summary {
 }
 
 /// Read, parse and check the file; None (every error logged) keeps the running one.
+/// The new file's warnings are logged as the start logs them.
 pub fn read(path: &Path) -> Option<Checked> {
     let name = path.display().to_string();
     let text = match std::fs::read_to_string(path) {
@@ -58,17 +59,23 @@ pub fn read(path: &Path) -> Option<Checked> {
     };
     let config = match crate::config::parse(&name, &text) {
         Ok(c) => c,
-        Err(errors) => {
-            for e in &errors {
-                error!("reload: {e}");
+        Err(diags) => {
+            let mut errors = 0;
+            for d in &diags {
+                if d.is_error() {
+                    errors += 1;
+                    error!("reload: {d}");
+                } else {
+                    warn!("reload: {d}");
+                }
             }
-            error!(
-                "reload: {} error(s); keeping the running configuration",
-                errors.len()
-            );
+            error!("reload: {errors} error(s); keeping the running configuration");
             return None;
         }
     };
+    for w in &config.warnings {
+        warn!("{w}");
+    }
     let prepared = tracking::prepare_scripts(&config).and_then(|s| {
         let n = notify::prepare_all(&config)?;
         Ok((s, n, firewall::prepare_nft(&config)?))

@@ -1,0 +1,58 @@
+//! keepalived keywords whose effect is on the wire or in the kernel, run in namespaces
+//! (issue 13, phase 2): what the daemon does with each, not only what `-t` says of it.
+mod common;
+
+use common::*;
+use std::time::Duration;
+
+/// The seed's syslog1.conf with `edit` applied (each `from` must be there).
+fn seed_with(name: &str, edit: &[(&str, &str)]) -> String {
+    let mut text = std::fs::read_to_string(config_path(name)).unwrap();
+    for (from, to) in edit {
+        assert!(text.contains(from), "{name} lacks {from:?}");
+        text = text.replacen(from, to, 1);
+    }
+    text
+}
+
+/// Item 1: a reload logs the new file's warnings as warnings and applies it; a refused
+/// one counts its errors only (its warnings are not errors).
+#[test]
+fn a_reload_logs_warnings_as_warnings_and_counts_only_errors() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let a = lab.write_config("a.conf", &seed_with("syslog1.conf", &[]));
+    lab.start('a', &a);
+    lab.wait_log('a', "Entering MASTER STATE", 1, Duration::from_secs(5));
+    let warned = seed_with(
+        "syslog1.conf",
+        &[("  priority 150 ", "  smtp_alert\n  priority 140 ")],
+    );
+    std::fs::write(&a, &warned).unwrap();
+    lab.signal('a', libc::SIGHUP);
+    lab.wait_log('a', "reloaded", 1, Duration::from_secs(3));
+    let log = lab.log('a');
+    assert!(
+        log.contains("a.conf:12: warning: 'smtp_alert' ignored"),
+        "{log}"
+    );
+    assert!(lab.state_dump('a').contains("Priority: 140 (base 140)"));
+    // One error (a priority out of range) beside the warning.
+    let broken = warned.replacen("priority 140", "priority 300", 1);
+    std::fs::write(&a, &broken).unwrap();
+    lab.signal('a', libc::SIGHUP);
+    lab.wait_log(
+        'a',
+        "keeping the running configuration",
+        1,
+        Duration::from_secs(3),
+    );
+    let log = lab.log('a');
+    assert!(log.contains("reload: 1 error(s)"), "{log}");
+    let warning_as_error = log
+        .lines()
+        .any(|l| l.contains("error: ") && l.contains("smtp_alert"));
+    assert!(!warning_as_error, "{log}");
+}
