@@ -198,6 +198,9 @@ fn main() -> ExitCode {
     }
     let paths = Paths {
         config: config_path,
+        files: ConfigFiles {
+            config_id: config::Loader::config_id(&files),
+        },
         dump: pid_path.with_extension("data"),
         stats: pid_path.with_extension("stats"),
         control: control_path(&pid_path),

@@ -56,3 +56,40 @@ fn a_reload_logs_warnings_as_warnings_and_counts_only_errors() {
         .any(|l| l.contains("error: ") && l.contains("smtp_alert"));
     assert!(!warning_as_error, "{log}");
 }
+
+/// Item 2: a reload reads what the file includes, with the start's config ID (`-i`):
+/// the included file's new priority is advertised; `@ID` lines are read as at start.
+#[test]
+fn a_reload_reads_included_files_with_the_starts_config_id() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    lab.args = vec!["-i".into(), "lab1".into()];
+    let instance = |prio: u8| {
+        seed_with(
+            "syslog1.conf",
+            &[(
+                "  priority 150 ",
+                &format!("@lab1 priority {prio}\n@^lab1 priority 10\n "),
+            )],
+        )
+    };
+    let inc = lab.write_config("vi.conf", &instance(150));
+    let main = lab.write_config(
+        "main.conf",
+        "global_defs {\n  router_id lab\n}\ninclude vi.conf\n",
+    );
+    lab.start('a', &main);
+    lab.wait_log('a', "Entering MASTER STATE", 1, Duration::from_secs(5));
+    assert!(lab.state_dump('a').contains("Priority: 150 (base 150)"));
+    std::fs::write(&inc, instance(120)).unwrap();
+    lab.signal('a', libc::SIGHUP);
+    lab.wait_log('a', "reloaded", 1, Duration::from_secs(3));
+    let dump = lab.state_dump('a');
+    assert!(
+        dump.contains("Priority: 120 (base 120)"),
+        "{dump}\n{}",
+        lab.log('a')
+    );
+}

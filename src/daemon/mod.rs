@@ -27,6 +27,7 @@ mod vmac;
 pub use error::StartError;
 
 use crate::config::model::{Config, TrackScript};
+use crate::os::conffiles::ConfigFiles;
 use crate::os::process::{self, Prepared};
 use crate::os::signals::{Signal, Signals};
 use crate::os::{self, clock};
@@ -68,6 +69,9 @@ type Signals8 = heapless::Vec<Signal, 8>;
 /// counters (SIGUSR2), and answers status requests.
 pub struct Paths {
     pub config: PathBuf,
+    /// How a reload reads the file and what it includes: the start's config ID (`-i`,
+    /// else the host name as it was at start) for `@ID` lines.
+    pub files: ConfigFiles,
     pub dump: PathBuf,
     pub stats: PathBuf,
     pub control: PathBuf,
@@ -434,7 +438,7 @@ impl Daemon {
 
     /// SIGHUP (see `reload`); on any error the running configuration stays.
     fn reload(&mut self) {
-        let Some(mut new) = reload::read(&self.paths.config) else {
+        let Some(mut new) = reload::read(&self.paths.config, &self.paths.files) else {
             return;
         };
         let now = clock::now();

@@ -13,6 +13,7 @@ use super::router::Router;
 use super::routers::Routers;
 use super::tracking;
 use crate::config::model::{Config, Instance, TrackScript};
+use crate::os::conffiles::ConfigFiles;
 use crate::os::process::Prepared;
 use crate::vrrp::reload::{Identity, plan};
 use crate::vrrp::timers::Instant;
@@ -46,18 +47,20 @@ impl core::fmt::Display for Summary {
     }
 }
 
-/// Read, parse and check the file; None (every error logged) keeps the running one.
-/// The new file's warnings are logged as the start logs them.
-pub fn read(path: &Path) -> Option<Checked> {
+/// Read, parse and check the file and what it includes (through `files`, with the
+/// start's config ID); None (every error logged) keeps the running one. The new file's
+/// warnings are logged as the start logs them.
+pub fn read(path: &Path, files: &ConfigFiles) -> Option<Checked> {
+    use crate::config::Loader;
     let name = path.display().to_string();
-    let text = match std::fs::read_to_string(path) {
+    let text = match files.read(&name) {
         Ok(t) => t,
         Err(e) => {
             error!("reload: cannot read {name}: {e}; keeping the running configuration");
             return None;
         }
     };
-    let config = match crate::config::parse(&name, &text) {
+    let config = match crate::config::parse_with(&name, &text, files) {
         Ok(c) => c,
         Err(diags) => {
             let mut errors = 0;

@@ -220,6 +220,8 @@ pub struct Lab {
     bins: Vec<(char, TinyBin)>,
     /// Added to the environment of the daemons started from now on.
     pub env: Vec<(String, String)>,
+    /// Added to tinyvrrpd's command line from now on (`-i ID`, say).
+    pub args: Vec<String>,
 }
 
 /// Which VRRP daemon a node runs: ours, or the real keepalived for interop tests.
@@ -276,6 +278,7 @@ impl Lab {
             nodes: Vec::new(),
             bins: Vec::new(),
             env: Vec::new(),
+            args: Vec::new(),
         }
     }
 
@@ -338,7 +341,8 @@ impl Lab {
                 cmd.args(["-n", "-l", "-D", "-f"])
                     .arg(config)
                     .arg("-p")
-                    .arg(&node.pid_file);
+                    .arg(&node.pid_file)
+                    .args(&self.args);
             }
             Vrrpd::Keepalived => {
                 // -P: VRRP only. The VRRP child's pid file is needed to crash it (below).
