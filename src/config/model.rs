@@ -297,6 +297,17 @@ impl Instance {
         }
     }
 
+    /// The VIPs with their options.
+    pub fn vips_with_options(&self) -> impl Iterator<Item = (&Vip, &AddrOptions)> {
+        static NONE: AddrOptions = AddrOptions {
+            broadcast: None,
+            scope: None,
+            no_track: false,
+        };
+        let opts = (0..).map(|k| self.vip_options.get(k).unwrap_or(&NONE));
+        self.vips.iter().zip(opts)
+    }
+
     pub fn is_unicast(&self) -> bool {
         !self.unicast_peers.is_empty()
     }

@@ -341,8 +341,9 @@ impl Router {
     /// The daemon starts with this router: a node that starts is a Backup, so VIPs left
     /// by a crashed predecessor (SIGKILL) must go before anyone sees two owners.
     pub fn start_up(&self, io: &mut Io) {
-        for vip in &self.cfg.vips {
+        for vip in self.cfg.vips_with_options() {
             if let Ok(Outcome::Done) = self.vips().op(AddrOp::Del, vip, &io.links, &io.netlink) {
+                let vip = vip.0;
                 info!(
                     "({}) removed stale VIP {}/{} left by a previous run",
                     self.cfg.name, vip.addr, vip.prefix_len
@@ -535,8 +536,7 @@ impl Router {
         if self.m.state() == State::Master {
             let (links, netlink, frames) = (&io.links, &io.netlink, &io.frames);
             let repeat = self.cfg.garp_master_repeat;
-            self.vips()
-                .replace(&old.vips, repeat, links, netlink, frames);
+            self.vips().replace(&old, repeat, links, netlink, frames);
             // The drop rule follows: installed (or rewritten for the new VIPs) under
             // no_accept, removed when the instance accepts now.
             if drops && (!dropped || old.vips != self.cfg.vips) {
@@ -586,7 +586,7 @@ impl Router {
                 let add = a == Action::AddVips;
                 let op = if add { AddrOp::Add } else { AddrOp::Del };
                 let vips = self.vips();
-                for vip in &self.cfg.vips {
+                for vip in self.cfg.vips_with_options() {
                     vips.change(op, vip, &io.links, &io.netlink);
                 }
                 self.firewall(add, now, io);

@@ -5,9 +5,9 @@
 
 use super::links::Links;
 use super::vmac::Vmac;
-use crate::config::model::{Instance, Vip};
+use crate::config::model::{AddrOptions, Instance, Vip};
 use crate::os::arp::LinkSender;
-use crate::os::netlink::{AddrOp, Netlink, Outcome};
+use crate::os::netlink::{AddrOp, AddrSpec, Netlink, Outcome};
 use crate::vrrp::reload;
 use crate::wire::{arp, nd};
 use log::{debug, error, warn};
@@ -40,11 +40,12 @@ impl Vips<'_> {
         }
     }
 
-    /// Add or remove `vip`: `Unchanged` if it was there already (or gone already).
+    /// Add `vip` with its options (`brd`, `scope`), or remove it: `Unchanged` if it was
+    /// there already (or gone already).
     pub fn op(
         &self,
         op: AddrOp,
-        vip: &Vip,
+        (vip, opts): (&Vip, &AddrOptions),
         links: &Links,
         netlink: &Netlink,
     ) -> io::Result<Outcome> {
@@ -61,39 +62,52 @@ impl Vips<'_> {
             let what = format!("interface {} is not set up", self.dev(vip));
             return Err(io::Error::new(io::ErrorKind::NotFound, what));
         };
-        netlink.addr(op, index, vip.addr, vip.prefix_len, vip.label.as_deref())
+        // A removal names the address only: the kernel finds it whatever its options.
+        let add = op == AddrOp::Add;
+        let spec = AddrSpec {
+            addr: vip.addr,
+            prefix_len: vip.prefix_len,
+            label: vip.label.as_deref(),
+            broadcast: opts.broadcast.filter(|_| add),
+            scope: opts.scope.filter(|_| add).unwrap_or(0),
+        };
+        netlink.addr(op, index, &spec)
     }
 
     /// `op`, logging the outcome (a failure is logged, not fatal: the other VIPs and the
     /// protocol go on).
-    pub fn change(&self, op: AddrOp, vip: &Vip, links: &Links, netlink: &Netlink) {
+    pub fn change(&self, op: AddrOp, vip: (&Vip, &AddrOptions), links: &Links, netlink: &Netlink) {
         let verb = if op == AddrOp::Add { "add" } else { "remove" };
-        let (name, addr, plen) = (&self.inst.name, vip.addr, vip.prefix_len);
+        let (name, addr, plen) = (&self.inst.name, vip.0.addr, vip.0.prefix_len);
         match self.op(op, vip, links, netlink) {
             Ok(_) => debug!("({name}) {verb} VIP {addr}/{plen}: done"),
             Err(e) => error!("({name}) cannot {verb} VIP {addr}/{plen}: {e}"),
         }
     }
 
-    /// A reload changed the VIPs of a Master from `old` to `self`'s: those in both stay
-    /// on the interface (no flap), the rest are removed and added, and the added ones
-    /// announced (`count` times).
+    /// A reload changed the VIPs of a Master from `old`'s to `self`'s: those in both
+    /// with the same options stay on the interface (no flap), the rest are removed and
+    /// added, and the added ones announced (`count` times).
     pub fn replace(
         &self,
-        old: &[Vip],
+        old: &Instance,
         count: u8,
         links: &Links,
         netlink: &Netlink,
         frames: &LinkSender,
     ) {
-        let d = reload::diff(old, &self.inst.vips);
-        for vip in d.removed {
+        let (old, new): (Vec<_>, Vec<_>) = (
+            old.vips_with_options().collect(),
+            self.inst.vips_with_options().collect(),
+        );
+        let d = reload::diff(&old, &new);
+        for &&vip in &d.removed {
             self.change(AddrOp::Del, vip, links, netlink);
         }
-        for vip in &d.added {
+        for &&vip in &d.added {
             self.change(AddrOp::Add, vip, links, netlink);
         }
-        let added: Vec<IpAddr> = d.added.iter().map(|v| v.addr).collect();
+        let added: Vec<IpAddr> = d.added.iter().map(|v| v.0.addr).collect();
         if !added.is_empty() {
             self.announce(Some(&added), count, links, frames);
         }
