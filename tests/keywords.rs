@@ -143,3 +143,42 @@ fn vip_broadcast_and_scope_reach_the_kernel_and_follow_a_reload() {
         || format!("{:?}\n{}", addr_line(&ns, VIP), lab.log('a')),
     );
 }
+
+/// Item 7: `virtual_ipaddress_excluded` (of either family) goes on and off with the
+/// VIPs, on the Master only, and stays out of the advert.
+#[test]
+fn excluded_vips_follow_the_vips_but_stay_out_of_the_advert() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let evips = "  virtual_ipaddress_excluded {\n    192.0.2.20/24\n    2001:db8::20/64\n  }\n}";
+    let with_evips = |name: &str| {
+        let text = seed_with(name, &[]);
+        let end = text.rfind('}').unwrap();
+        format!("{}{evips}\n", &text[..end])
+    };
+    let a = lab.write_config("a.conf", &with_evips("syslog1.conf"));
+    let b = lab.write_config("b.conf", &with_evips("syslog2.conf"));
+    lab.start('a', &a);
+    lab.start('b', &b);
+    lab.wait_sole_owner('a', Duration::from_secs(5));
+    let all = [VIP, "192.0.2.20", "2001:db8::20"];
+    let (na, nb) = (lab.ns('a'), lab.ns('b'));
+    wait_until(
+        Duration::from_secs(2),
+        || all.iter().all(|v| has_addr(&na, v)),
+        || lab.log('a'),
+    );
+    assert!(all.iter().all(|v| !has_addr(&nb, v)));
+    let src = "192.0.2.11".parse().unwrap();
+    let advert = first_advert(&nb, src, None, Duration::from_secs(3)).expect("an advert");
+    // The VRRP header follows the 20-byte IP header; its address count is byte 3.
+    assert_eq!((advert[23], &advert[28..32]), (1, &[192, 0, 2, 10][..]));
+    lab.stop('a', libc::SIGTERM);
+    wait_until(
+        Duration::from_secs(3),
+        || all.iter().all(|v| has_addr(&nb, v) && !has_addr(&na, v)),
+        || lab.log('b'),
+    );
+}

@@ -308,6 +308,14 @@ impl Instance {
         self.vips.iter().zip(opts)
     }
 
+    /// Every address the instance holds as Master: its VIPs, then
+    /// `virtual_ipaddress_excluded` (added, removed and announced with them, but not in
+    /// adverts), each with its options.
+    pub fn addresses(&self) -> impl Iterator<Item = (&Vip, &AddrOptions)> {
+        let excluded = self.vips_excluded.iter().map(|(v, o)| (v, o));
+        self.vips_with_options().chain(excluded)
+    }
+
     pub fn is_unicast(&self) -> bool {
         !self.unicast_peers.is_empty()
     }

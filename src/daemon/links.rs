@@ -229,14 +229,14 @@ impl Links {
         }
     }
 
-    /// The links of the interfaces an instance's VIPs name (`dev IF`), in VIP order,
-    /// with whether the instance tracks that interface (not `no_track`).
+    /// The links of the interfaces an instance's VIPs and excluded VIPs name (`dev
+    /// IF`), in their order, with whether the instance tracks that interface (not
+    /// `no_track`).
     pub fn open_vip_devices(&mut self, inst: &Instance) -> VipLinks {
         let mut ids = Vec::new();
-        for (k, v) in inst.vips.iter().enumerate() {
+        for (v, o) in inst.addresses() {
             if let Some(dev) = &v.dev {
-                let track = !inst.vip_options.get(k).is_some_and(|o| o.no_track);
-                ids.push((self.open(dev, v.addr.is_ipv6()), track));
+                ids.push((self.open(dev, v.addr.is_ipv6()), !o.no_track));
             }
         }
         ids

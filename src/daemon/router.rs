@@ -341,7 +341,7 @@ impl Router {
     /// The daemon starts with this router: a node that starts is a Backup, so VIPs left
     /// by a crashed predecessor (SIGKILL) must go before anyone sees two owners.
     pub fn start_up(&self, io: &mut Io) {
-        for vip in self.cfg.vips_with_options() {
+        for vip in self.cfg.addresses() {
             if let Ok(Outcome::Done) = self.vips().op(AddrOp::Del, vip, &io.links, &io.netlink) {
                 let vip = vip.0;
                 info!(
@@ -586,7 +586,7 @@ impl Router {
                 let add = a == Action::AddVips;
                 let op = if add { AddrOp::Add } else { AddrOp::Del };
                 let vips = self.vips();
-                for vip in self.cfg.vips_with_options() {
+                for vip in self.cfg.addresses() {
                     vips.change(op, vip, &io.links, &io.netlink);
                 }
                 self.firewall(add, now, io);

@@ -113,10 +113,10 @@ impl Vips<'_> {
         }
     }
 
-    /// `count` gratuitous ARPs for every IPv4 VIP and unsolicited NAs for every IPv6 VIP
-    /// (or only for those in `only`).
+    /// `count` gratuitous ARPs for every IPv4 address and unsolicited NAs for every IPv6
+    /// one, excluded VIPs included (or only for those in `only`).
     pub fn announce(&self, only: Option<&[IpAddr]>, count: u8, links: &Links, frames: &LinkSender) {
-        for vip in &self.inst.vips {
+        for (vip, _) in self.inst.addresses() {
             if only.is_some_and(|o| !o.contains(&vip.addr)) {
                 continue;
             }
@@ -129,11 +129,16 @@ impl Vips<'_> {
                     garp = arp::gratuitous_arp(mac, a);
                     &garp
                 }
-                (IpAddr::V6(a), Some(IpAddr::V6(src))) => {
+                // An IPv6 excluded VIP of an IPv4 instance: from itself, an address of
+                // the interface by then (RFC 4861 §7.2.4 asks no more).
+                (IpAddr::V6(a), src) => {
+                    let src = match src {
+                        Some(IpAddr::V6(s)) => s,
+                        _ => a,
+                    };
                     na = nd::unsolicited_na(mac, src, a);
                     &na
                 }
-                (IpAddr::V6(_), _) => continue,
             };
             for _ in 0..count {
                 if let Err(e) = frames.send_frame(index, frame) {

@@ -786,3 +786,59 @@ impl Lab {
         fs::read_to_string(&dump).unwrap()
     }
 }
+
+/// The first VRRP datagram (IPv4 header included) from `src` that namespace `ns`
+/// receives within `limit`, joining `group` on enp0s1 for multicast adverts.
+pub fn first_advert(
+    ns: &str,
+    src: std::net::Ipv4Addr,
+    group: Option<std::net::Ipv4Addr>,
+    limit: Duration,
+) -> Option<Vec<u8>> {
+    in_netns(ns, move || {
+        // SAFETY: socket(2) with constant arguments.
+        let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_RAW, 112) };
+        assert!(fd >= 0, "raw socket");
+        let timeout = libc::timeval {
+            tv_sec: 0,
+            tv_usec: 100_000,
+        };
+        let name = std::ffi::CString::new("enp0s1").unwrap();
+        // SAFETY: each option value is a live local of the size given; the name is
+        // NUL-terminated.
+        unsafe {
+            let t = (&timeout as *const libc::timeval).cast();
+            let size = std::mem::size_of_val(&timeout) as u32;
+            let rc = libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_RCVTIMEO, t, size);
+            assert_eq!(rc, 0);
+            if let Some(g) = group {
+                let mreq = libc::ip_mreqn {
+                    imr_multiaddr: libc::in_addr {
+                        s_addr: u32::from(g).to_be(),
+                    },
+                    imr_address: libc::in_addr { s_addr: 0 },
+                    imr_ifindex: libc::if_nametoindex(name.as_ptr()) as i32,
+                };
+                let m = (&mreq as *const libc::ip_mreqn).cast();
+                let size = std::mem::size_of_val(&mreq) as u32;
+                let rc = libc::setsockopt(fd, libc::IPPROTO_IP, libc::IP_ADD_MEMBERSHIP, m, size);
+                assert_eq!(rc, 0, "join {g}");
+            }
+        }
+        let mut buf = [0u8; 4200];
+        let start = Instant::now();
+        let mut found = None;
+        while found.is_none() && start.elapsed() < limit {
+            // SAFETY: buf is valid for writes of its length.
+            let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) };
+            if n >= 20 && buf[12..16] == src.octets() {
+                found = Some(buf[..n as usize].to_vec());
+            }
+        }
+        // SAFETY: closing the socket we opened.
+        unsafe { libc::close(fd) };
+        found
+    })
+    .join()
+    .unwrap()
+}
