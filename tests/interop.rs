@@ -10,6 +10,7 @@ mod common;
 
 use common::scenario::*;
 use common::*;
+use std::time::Duration;
 
 #[derive(Clone, Copy)]
 enum Variant {
@@ -200,4 +201,83 @@ fn v3_ipv6_frr_master_tinyvrrpd_backup() {
 #[test]
 fn v3_ipv6_tinyvrrpd_master_frr_backup() {
     frr_interop(false, true);
+}
+
+// ---- Issue 13: keepalived's own files, the same behaviour ---------------------------------
+
+/// The seed's keepalived.conf for `host` (1 or 2) with `edit` applied (each `from` must
+/// be there), written to the lab as NAME.
+fn seed_edit(lab: &Lab, host: u8, name: &str, edit: &[(&str, &str)]) -> std::path::PathBuf {
+    let mut text = std::fs::read_to_string(config_path(&format!("syslog{host}.conf"))).unwrap();
+    for (from, to) in edit {
+        assert!(text.contains(from), "syslog{host}.conf lacks {from:?}");
+        text = text.replacen(from, to, 1);
+    }
+    lab.write_config(name, &text)
+}
+
+/// Whether `host` ran its notify_master last (its marker file, which notify_backup and
+/// notify_stop remove).
+fn marked(lab: &Lab, host: char) -> bool {
+    lab.dir.join(format!("{host}.master")).exists()
+}
+
+/// Item 4: instances without VIPs (a cloud floating IP moved by notify scripts) elect
+/// and fail over beside keepalived, with 0-address adverts, and their notify scripts
+/// follow who is Master.
+#[test]
+fn no_vip_instances_elect_and_notify_beside_keepalived() {
+    if !can_run_keepalived() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let dir = lab.dir.display().to_string();
+    let conf = |host: u8, node: char| {
+        let notify = format!(
+            "  no_virtual_ipaddress\n  notify_master \"/usr/bin/touch {dir}/{node}.master\"\n  notify_backup \"/bin/rm -f {dir}/{node}.master\"\n  notify_stop \"/bin/rm -f {dir}/{node}.master\"\n  virtual_ipaddress {{"
+        );
+        let vip = if host == 1 {
+            "    192.0.2.10/24 dev enp0s1    # Shared virtual IP (VIP)\n"
+        } else {
+            "    192.0.2.10/24 dev enp0s1\n"
+        };
+        let file = format!("{node}.conf");
+        let path = seed_edit(
+            &lab,
+            host,
+            &file,
+            &[("  virtual_ipaddress {", &notify), (vip, "")],
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        lab.write_config(
+            &file,
+            &format!("global_defs {{\n  script_user root\n}}\n{text}"),
+        )
+    };
+    let (a, b) = (conf(1, 'a'), conf(2, 'b'));
+    lab.start_with('a', Vrrpd::Tiny, &a);
+    lab.start_with('b', Vrrpd::Keepalived, &b);
+    let settled = |lab: &Lab, master: char, backup: char| {
+        wait_until(
+            Duration::from_secs(6),
+            || marked(lab, master) && !marked(lab, backup),
+            || {
+                format!(
+                    "{master} not the only Master:\n{}\n{}",
+                    lab.log('a'),
+                    lab.log('b')
+                )
+            },
+        )
+    };
+    settled(&lab, 'a', 'b');
+    assert!(!lab.has_vip('a') && !lab.has_vip('b'));
+    lab.signal('a', libc::SIGTERM);
+    settled(&lab, 'b', 'a');
+    assert_eq!(lab.wait_exit('a'), Some(0));
+    lab.start_with('a', Vrrpd::Tiny, &a);
+    settled(&lab, 'a', 'b');
+    for (host, daemon) in [('a', Vrrpd::Tiny), ('b', Vrrpd::Keepalived)] {
+        assert_no_complaints(&lab, host, daemon);
+    }
 }
