@@ -182,3 +182,57 @@ fn excluded_vips_follow_the_vips_but_stay_out_of_the_advert() {
         || lab.log('b'),
     );
 }
+
+/// The seed's file for `host` as multicast (no unicast_src_ip, peers or password).
+fn multicast(name: &str, edit: &[(&str, &str)]) -> String {
+    let text = seed_with(name, edit);
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in text.lines() {
+        let t = line.trim_start();
+        skipping |= t.starts_with("unicast_peer {") || t.starts_with("authentication {");
+        if !skipping && !t.starts_with("unicast_src_ip") {
+            out.push_str(line);
+            out.push('\n');
+        }
+        skipping &= !t.starts_with('}');
+    }
+    out
+}
+
+fn ip(ns: &str, args: &str) {
+    let st = std::process::Command::new("ip")
+        .args(["-n", ns])
+        .args(args.split_whitespace())
+        .status()
+        .unwrap();
+    assert!(st.success(), "ip -n {ns} {args}");
+}
+
+/// Item 3: `mcast_src_ip` is the source of multicast adverts (here a secondary address
+/// of the interface, not its primary one).
+#[test]
+fn mcast_src_ip_is_the_source_of_multicast_adverts() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    ip(&lab.ns('a'), "addr add 192.0.2.21/24 dev enp0s1");
+    let a = multicast(
+        "syslog1.conf",
+        &[(
+            "  advert_int 1 ",
+            "  mcast_src_ip 192.0.2.21\n  advert_int 1 ",
+        )],
+    );
+    let a = lab.write_config("a.conf", &a);
+    lab.start('a', &a);
+    let group = Some("224.0.0.18".parse().unwrap());
+    let src = "192.0.2.21".parse().unwrap();
+    let advert = first_advert(&lab.ns('b'), src, group, Duration::from_secs(4));
+    assert!(
+        advert.is_some_and(|d| d[16..20] == [224, 0, 0, 18]),
+        "{}",
+        lab.log('a')
+    );
+}
