@@ -236,3 +236,59 @@ fn mcast_src_ip_is_the_source_of_multicast_adverts() {
         lab.log('a')
     );
 }
+
+/// Item 10: `mcast_dst_ip` (and the global `vrrp_mcast_group4`): two nodes on 224.0.0.19
+/// elect between themselves; a node on the RFC's 224.0.0.18 with the same VRID and a
+/// higher priority neither hears them nor is heard.
+#[test]
+fn a_multicast_group_of_its_own_keeps_a_pair_apart_from_the_default_group() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let a = multicast(
+        "syslog1.conf",
+        &[(
+            "  advert_int 1 ",
+            "  mcast_dst_ip 224.0.0.19\n  advert_int 1 ",
+        )],
+    );
+    let b = format!(
+        "global_defs {{\n  vrrp_mcast_group4 224.0.0.19\n}}\n{}",
+        multicast("syslog2.conf", &[])
+    );
+    let c = multicast(
+        "syslog2.conf",
+        &[
+            ("priority 100", "priority 200"),
+            ("192.0.2.10/24", "192.0.2.30/24"),
+        ],
+    );
+    let (a, b, c) = (
+        lab.write_config("a.conf", &a),
+        lab.write_config("b.conf", &b),
+        lab.write_config("c.conf", &c),
+    );
+    lab.start('c', &c);
+    lab.start('a', &a);
+    lab.start('b', &b);
+    let group = Some("224.0.0.19".parse().unwrap());
+    let from_a = first_advert(
+        &lab.ns('b'),
+        "192.0.2.11".parse().unwrap(),
+        group,
+        Duration::from_secs(5),
+    );
+    assert!(
+        from_a.is_some_and(|d| d[16..20] == [224, 0, 0, 19]),
+        "{}",
+        lab.log('a')
+    );
+    lab.wait_sole_owner('a', Duration::from_secs(5));
+    lab.wait_log('c', "Entering MASTER STATE", 1, Duration::from_secs(5));
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(lab.has_vip('a') && !lab.has_vip('b'), "{}", lab.log('b'));
+    assert!(!lab.log('b').contains("MASTER STATE"), "{}", lab.log('b'));
+    assert_eq!(lab.log('a').matches("Entering MASTER STATE").count(), 1);
+    assert!(!lab.log('c').contains("dropped"), "{}", lab.log('c'));
+}

@@ -11,7 +11,9 @@
 
 use super::Cluster;
 use super::pairing::Member;
+use crate::config::model::Instance;
 use crate::config::params;
+use crate::os::socket::default_group;
 use crate::vrrp::group;
 use crate::vrrp::machine::{Action, Advert, Discard, Machine, Reason, State};
 use crate::vrrp::ratelimit::LogLimiter;
@@ -751,7 +753,9 @@ impl<'a> Sim<'a> {
                     .filter(|p| addrs.contains(p))
                     .count()
             } else {
-                usize::from(there(b).any(|(_, i)| !i.is_unicast()))
+                // The same group (`mcast_dst_ip`, `vrrp_mcast_group4/6`, else the RFC's).
+                let group = |i: &Instance| i.mcast_group.unwrap_or(default_group(v6));
+                usize::from(there(b).any(|(_, i)| !i.is_unicast() && group(i) == group(inst)))
             };
             for _ in 0..copies {
                 if self.lost() {

@@ -7,8 +7,7 @@ use super::children::QueueId;
 use super::error::StartError;
 use super::firewall::{self, FIREWALL_TIMEOUT};
 use super::io::Io;
-use super::links::Links;
-use super::links::{LinkId, VipLinks};
+use super::links::{self, LinkId, Links, VipLinks};
 use super::notify::{self, NOTIFY_TIMEOUT, Notifier};
 use super::params;
 use super::source::Source;
@@ -222,20 +221,27 @@ impl Router {
         self.link == id && self.cfg.unicast_peers.contains(&peer)
     }
 
-    /// Every link it holds, and whether it listens there for multicast adverts.
-    pub fn link_uses(&self, uses: &mut VipLinks) {
-        let multicast = !self.cfg.is_unicast();
-        uses.push((self.link, multicast));
-        uses.extend(self.rx_link.map(|l| (l, multicast)));
-        uses.extend(self.vip_links.iter().map(|&(l, _)| (l, false)));
+    /// The multicast group it listens and sends to; None in unicast mode.
+    fn group(&self) -> Option<IpAddr> {
+        let c = &self.cfg;
+        let default = || links::default_group(c.is_ipv6());
+        (!c.is_unicast()).then(|| c.mcast_group.unwrap_or_else(default))
+    }
+
+    /// Every link it holds, and the multicast group it listens to there, if any.
+    pub fn link_uses(&self, uses: &mut Vec<(LinkId, Option<IpAddr>)>) {
+        let group = self.group();
+        uses.push((self.link, group));
+        uses.extend(self.rx_link.map(|l| (l, group)));
+        uses.extend(self.vip_links.iter().map(|&(l, _)| (l, None)));
     }
 
     /// What it lacks to take part in the election, and why: its interface, socket,
     /// group membership, the virtual MAC, a tracked VIP interface, an address to send
     /// from, or its adverts going out.
     pub fn blocker(&self, links: &Links) -> Option<(Blocker, String)> {
-        let multicast = !self.cfg.is_unicast();
-        if let Some(b) = links.problem(self.link, multicast) {
+        let group = self.group();
+        if let Some(b) = links.problem(self.link, group) {
             return Some(b);
         }
         if let Some(name) = &self.cfg.vmac {
@@ -245,9 +251,9 @@ impl Router {
                 return Some((Blocker::NoInterface, why));
             }
         }
-        let rx = self.rx_link.and_then(|l| links.problem(l, multicast));
+        let rx = self.rx_link.and_then(|l| links.problem(l, group));
         let mut vips = self.vip_links.iter().filter(|l| l.1);
-        if let Some(b) = rx.or_else(|| vips.find_map(|&(l, _)| links.problem(l, false))) {
+        if let Some(b) = rx.or_else(|| vips.find_map(|&(l, _)| links.problem(l, None))) {
             return Some(b);
         }
         let c = &self.cfg;
@@ -665,7 +671,7 @@ impl Router {
             &c.name,
             &repr,
             src,
-            (&c.unicast_peers, c.unicast_ttl),
+            (&c.unicast_peers, c.unicast_ttl, self.group()),
         );
         for &(dst, kind) in &failures {
             if io.limiter.admit(now, dst, "send").is_some() {

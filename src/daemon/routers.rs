@@ -106,8 +106,9 @@ impl Routers {
         self.list.iter().map(Router::identity).collect()
     }
 
-    /// Every link the routers hold, and whether a multicast instance listens there.
-    pub fn link_uses(&self) -> VipLinks {
+    /// Every link the routers hold, and the multicast group an instance listens to
+    /// there, if any.
+    pub fn link_uses(&self) -> Vec<(LinkId, Option<std::net::IpAddr>)> {
         let mut uses = Vec::new();
         for r in &self.list {
             r.link_uses(&mut uses);

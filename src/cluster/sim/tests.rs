@@ -179,6 +179,35 @@ fn multicast_adverts_reach_only_nodes_that_joined_the_group() {
     );
 }
 
+/// Issue 13 item 10: a node on another multicast group (`mcast_dst_ip`) hears nothing,
+/// as the daemon now joins and sends to that group.
+#[test]
+fn multicast_adverts_reach_only_nodes_on_the_same_group() {
+    let strip = |kv: &str| {
+        let mut t = kv.to_string();
+        for l in kv.lines().filter(|l| l.starts_with("unicast_")) {
+            t = t.replace(&format!("{l}\n"), "");
+        }
+        t
+    };
+    let b = strip(KV2).replace(
+        "advert_int = 1\n",
+        "advert_int = 1\nmcast_dst_ip = 224.0.0.19\n",
+    );
+    let c = Cluster::new(vec![node("a", &strip(KV1)), node("b", &b)]);
+    let mut sim = Sim::new(&c, Segment::default());
+    sim.start(0);
+    sim.start(1);
+    sim.run_until(at(20_000));
+    let masters: Vec<usize> = sim
+        .changes
+        .iter()
+        .filter(|ch| ch.role == Role::Master)
+        .map(|ch| ch.member.node)
+        .collect();
+    assert_eq!(masters, [0, 1]);
+}
+
 #[test]
 fn segment_options_are_decimals_within_their_range() {
     let opt = |s: &str| Some(s.to_string());
