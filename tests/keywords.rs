@@ -292,3 +292,39 @@ fn a_multicast_group_of_its_own_keeps_a_pair_apart_from_the_default_group() {
     assert_eq!(lab.log('a').matches("Entering MASTER STATE").count(), 1);
     assert!(!lab.log('c').contains("dropped"), "{}", lab.log('c'));
 }
+
+/// Item 12: `unicast_fault_no_peer` with no peer left: FAULT (notify_fault runs, the
+/// status says why), never multicast.
+#[test]
+fn unicast_fault_no_peer_without_peers_stays_in_fault() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let marker = lab.dir.join("a.fault");
+    let fault = format!(
+        "  unicast_fault_no_peer\n  notify_fault \"/usr/bin/touch {}\"\n  unicast_peer {{",
+        marker.display()
+    );
+    let a = seed_with(
+        "syslog1.conf",
+        &[
+            ("  unicast_peer {", &fault),
+            ("    192.0.2.12                  # IP of BACKUP node\n", ""),
+        ],
+    );
+    let a = lab.write_config("a.conf", &a);
+    lab.start('a', &a);
+    wait_until(Duration::from_secs(3), || marker.exists(), || lab.log('a'));
+    let dump = lab.state_dump('a');
+    assert!(
+        dump.contains("State: FAULT") && dump.contains("without any peers"),
+        "{dump}"
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        !lab.log('a').contains("MASTER STATE") && !lab.has_vip('a'),
+        "{}",
+        lab.log('a')
+    );
+}

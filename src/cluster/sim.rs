@@ -513,6 +513,10 @@ impl<'a> Sim<'a> {
             .instances
             .iter()
             .map(|inst| {
+                // As the daemon's `Router::blocker`.
+                if inst.fault_no_peer {
+                    return Verdict::Fault;
+                }
                 let iface = |name: &str, weight, reverse| Tracker {
                     weight,
                     reverse,

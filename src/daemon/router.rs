@@ -236,10 +236,15 @@ impl Router {
         uses.extend(self.vip_links.iter().map(|&(l, _)| (l, None)));
     }
 
-    /// What it lacks to take part in the election, and why: its interface, socket,
-    /// group membership, the virtual MAC, a tracked VIP interface, an address to send
-    /// from, or its adverts going out.
+    /// What it lacks to take part in the election, and why: a unicast peer (with
+    /// `unicast_fault_no_peer`), its interface, socket, group membership, the virtual
+    /// MAC, a tracked VIP interface, an address to send from, or its adverts going out.
     pub fn blocker(&self, links: &Links) -> Option<(Blocker, String)> {
+        if self.cfg.fault_no_peer {
+            // keepalived's words.
+            let why = "Cannot use unicast without any peers (unicast_fault_no_peer)";
+            return Some((Blocker::NoPeer, why.to_string()));
+        }
         let group = self.group();
         if let Some(b) = links.problem(self.link, group) {
             return Some(b);
