@@ -328,3 +328,65 @@ fn unicast_fault_no_peer_without_peers_stays_in_fault() {
         lab.log('a')
     );
 }
+
+/// Item 6, as keepalived tracks a Master's addresses and interfaces: a VIP deleted from
+/// under it is added again (it leaves Master and takes over after its Skew_Time); a
+/// VIP's own interface going down faults it. With `no_track` on the addresses and
+/// `dont_track_primary`, neither the deletion nor any of those links going down does.
+#[test]
+fn vips_and_their_interfaces_are_tracked_unless_no_track_or_dont_track_primary() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let ns = lab.ns('a');
+    // (A veth pair: this kernel may have no dummy interfaces.)
+    ip(&ns, "link add dum0 type veth peer name dum1");
+    ip(&ns, "link set dum1 up");
+    ip(&ns, "link set dum0 up");
+    let conf = |no_track: &str, dont: &str| {
+        seed_with(
+            "syslog1.conf",
+            &[
+                (
+                    "192.0.2.10/24 dev enp0s1    # Shared virtual IP (VIP)",
+                    &format!(
+                        "192.0.2.10/24 dev enp0s1 {no_track}\n    198.51.100.10/24 dev dum0 {no_track}"
+                    ),
+                ),
+                ("  advert_int 1 ", &format!("{dont}\n  advert_int 1 ")),
+            ],
+        )
+    };
+    let a = lab.write_config("a.conf", &conf("", ""));
+    lab.start('a', &a);
+    lab.wait_log('a', "Entering MASTER STATE", 1, Duration::from_secs(5));
+    wait_until(Duration::from_secs(2), || lab.has_vip('a'), || lab.log('a'));
+    std::thread::sleep(Duration::from_millis(300));
+    ip(&ns, "addr del 192.0.2.10/24 dev enp0s1");
+    lab.wait_log('a', "Entering MASTER STATE", 2, Duration::from_secs(2));
+    wait_until(Duration::from_secs(1), || lab.has_vip('a'), || lab.log('a'));
+    assert!(
+        lab.log('a')
+            .contains("Netlink reflector reports IP 192.0.2.10 removed from enp0s1")
+    );
+    ip(&ns, "link set dum0 down");
+    lab.wait_log('a', "Entering FAULT STATE", 1, Duration::from_secs(2));
+    ip(&ns, "link set dum0 up");
+    lab.wait_log('a', "Entering MASTER STATE", 3, Duration::from_secs(3));
+
+    std::fs::write(&a, conf("no_track", "  dont_track_primary")).unwrap();
+    lab.signal('a', libc::SIGHUP);
+    lab.wait_log('a', "reloaded", 1, Duration::from_secs(3));
+    wait_until(Duration::from_secs(2), || lab.has_vip('a'), || lab.log('a'));
+    std::thread::sleep(Duration::from_millis(300));
+    ip(&ns, "addr del 192.0.2.10/24 dev enp0s1");
+    ip(&ns, "link set dum0 down");
+    ip(&ns, "link set enp0s1 down");
+    std::thread::sleep(Duration::from_millis(1500));
+    ip(&ns, "link set enp0s1 up");
+    let log = lab.log('a');
+    assert_eq!(log.matches("Entering MASTER STATE").count(), 3, "{log}");
+    assert_eq!(log.matches("Entering FAULT STATE").count(), 1, "{log}");
+    assert!(!lab.has_vip('a'), "{log}");
+}

@@ -517,7 +517,7 @@ impl<'a> Sim<'a> {
                 if inst.fault_no_peer {
                     return Verdict::Fault;
                 }
-                let iface = |name: &str, weight, reverse| Tracker {
+                let iface = |(name, weight, reverse): params::TrackedIf<'_>| Tracker {
                     weight,
                     reverse,
                     health: if self.link_up(n, name) {
@@ -526,10 +526,8 @@ impl<'a> Sim<'a> {
                         Health::Failed
                     },
                 };
-                let mut ts = vec![iface(&inst.interface, 0, false)];
-                for t in &inst.track_interfaces {
-                    ts.push(iface(&t.name, params::interface_weight(t), t.reverse));
-                }
+                let tracked = params::tracked_interfaces(inst).into_iter();
+                let mut ts: Vec<Tracker> = tracked.map(iface).collect();
                 for t in &inst.track_scripts {
                     let cfg_script = cfg.scripts.iter().find(|s| s.name == t.name);
                     let run = self.nodes[n].scripts.iter().find(|s| s.name == t.name);

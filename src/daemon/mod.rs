@@ -28,6 +28,7 @@ pub use error::StartError;
 
 use crate::config::model::{Config, TrackScript};
 use crate::os::conffiles::ConfigFiles;
+use crate::os::netlink::AddrEntry;
 use crate::os::process::{self, Prepared};
 use crate::os::signals::{Signal, Signals};
 use crate::os::{self, clock};
@@ -374,23 +375,32 @@ impl Daemon {
             self.routers.attach(&mut self.io);
             self.sync_links();
         }
+        let mut table = None;
         if links || addresses {
-            self.refresh_sources();
+            table = self.refresh_sources();
             changed = true;
         }
         if changed {
             self.refresh_health(clock::now());
         }
+        // After the verdicts: an instance its interface's loss faulted lost nothing.
+        if let Some(table) = table.filter(|_| !self.stopping) {
+            self.routers.check_vips(&table, clock::now(), &mut self.io);
+        }
         more
     }
 
-    /// Every router's source from the host's addresses as they are now.
-    fn refresh_sources(&mut self) {
+    /// Every router's source from the host's addresses as they are now; the addresses.
+    fn refresh_sources(&mut self) -> Option<Vec<AddrEntry>> {
         match self.io.netlink.addresses() {
             Ok(table) => {
                 self.routers.set_sources(&table, &self.io.links);
+                Some(table)
             }
-            Err(e) => warn!("cannot read the interfaces' addresses: {e}"),
+            Err(e) => {
+                warn!("cannot read the interfaces' addresses: {e}");
+                None
+            }
         }
     }
 

@@ -14,7 +14,7 @@ use super::source::Source;
 use super::vips::Vips;
 use super::vmac::Vmac;
 use crate::config::model::Instance;
-use crate::os::netlink::{AddrOp, Outcome};
+use crate::os::netlink::{AddrEntry, AddrOp, Outcome};
 use crate::vrrp::duplicate::DuplicateFilter;
 use crate::vrrp::machine::{Action, Advert, Discard, Machine, Reason, State};
 use crate::vrrp::ready::{Blocker, SendWatch};
@@ -62,6 +62,9 @@ pub struct Router {
     firewall_q: QueueId,
     /// What tracking said last (Pending until a weight-0 check has reported).
     verdict: Verdict,
+    /// Which of its addresses (`Instance::addresses`) were seen on their interface
+    /// since it last added them: only those can be deleted from under it.
+    seen: Vec<bool>,
 }
 
 impl Router {
@@ -112,6 +115,7 @@ impl Router {
                 .children
                 .queue(&inst.name, FIREWALL_TIMEOUT, firewall::report),
             verdict: Verdict::Pending,
+            seen: Vec::new(),
             cfg: inst,
         };
         r.open_rx(io);
@@ -331,6 +335,33 @@ impl Router {
         true
     }
 
+    /// keepalived's rule for a Master one of whose addresses (without `no_track`) was
+    /// deleted by someone else, as the host's addresses (`table`) now show: it leaves
+    /// Master and takes over again after its Skew_Time (the caller then drains).
+    /// Returns whether it did.
+    pub fn check_vips(&mut self, table: &[AddrEntry], now: Instant, io: &Io) -> bool {
+        if self.m.state() != State::Master {
+            return false;
+        }
+        let mut seen = core::mem::take(&mut self.seen);
+        let lost = self
+            .vips()
+            .lost(table, &io.links, &mut seen)
+            .map(|(a, d)| (a, d.to_string()));
+        self.seen = seen;
+        let Some((addr, dev)) = lost else {
+            return false;
+        };
+        // keepalived's words (its detail log), then what follows.
+        info!("Netlink reflector reports IP {addr} removed from {dev}");
+        info!(
+            "({}) a VIP was removed by someone else: adding them again after Skew_Time",
+            self.cfg.name
+        );
+        self.m.vip_lost(now);
+        true
+    }
+
     /// When it tries again after being mute.
     pub fn retry_at(&self) -> Option<Instant> {
         self.sends.retry_at()
@@ -534,6 +565,7 @@ impl Router {
             return false;
         }
         let old = core::mem::replace(&mut self.cfg, inst);
+        self.seen.clear();
         if let Ok(w) = params::wire_addrs(&self.cfg) {
             self.wire_addrs = w;
         }
@@ -595,6 +627,7 @@ impl Router {
             Action::SendAdvert { priority } => self.send_advert(priority, now, io),
             Action::AddVips | Action::RemoveVips => {
                 let add = a == Action::AddVips;
+                self.seen.clear();
                 let op = if add { AddrOp::Add } else { AddrOp::Del };
                 let vips = self.vips();
                 for vip in self.cfg.addresses() {

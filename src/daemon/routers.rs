@@ -10,6 +10,7 @@ use super::router::Router;
 use super::source;
 use super::tracking::Tracking;
 use crate::config::model::{Instance, SyncGroup};
+use crate::config::params;
 use crate::os::netlink::AddrEntry;
 use crate::vrrp::group;
 use crate::vrrp::machine::{Advert, Discard, Reason, State};
@@ -116,13 +117,11 @@ impl Routers {
         uses
     }
 
-    /// The interfaces tracking must follow: every instance's own and its
-    /// `track_interface`s.
+    /// The interfaces tracking must follow (`params::tracked_interfaces`).
     pub fn interfaces(&self) -> Vec<&str> {
         let mut names = Vec::new();
         for c in self.list.iter().map(Router::cfg) {
-            names.push(c.interface.as_str());
-            names.extend(c.track_interfaces.iter().map(|t| t.name.as_str()));
+            names.extend(params::tracked_interfaces(c).into_iter().map(|t| t.0));
         }
         names
     }
@@ -270,6 +269,16 @@ impl Routers {
             changed |= r.set_source(source::pick(r.cfg(), index, table));
         }
         changed
+    }
+
+    /// Masters one of whose VIPs someone else deleted (the host's addresses are `table`)
+    /// leave Master to add them again (`Router::check_vips`).
+    pub fn check_vips(&mut self, table: &[AddrEntry], now: Instant, io: &mut Io) {
+        for i in 0..self.list.len() {
+            if self.list[i].check_vips(table, now, io) {
+                self.drain(i, now, io);
+            }
+        }
     }
 
     /// Virtual MACs follow their base interfaces (`Router::attach`). Returns whether any

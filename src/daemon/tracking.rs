@@ -105,11 +105,11 @@ impl Tracking {
         }
     }
 
-    /// What `inst` tracks, as it bears on it: its own interface (weight 0), its
-    /// `track_interface`s, its `track_script`s (a script's weight unless the instance
+    /// What `inst` tracks, as it bears on it: its interfaces (`params::
+    /// tracked_interfaces`), its `track_script`s (a script's weight unless the instance
     /// overrides it).
     pub fn views<'a>(&'a self, inst: &'a Instance) -> Vec<TrackView<'a>> {
-        let iface = |name: &'a str, weight, reverse| TrackView {
+        let iface = |(name, weight, reverse): params::TrackedIf<'a>| TrackView {
             kind: "interface",
             name,
             tracker: Tracker {
@@ -118,10 +118,10 @@ impl Tracking {
                 health: self.iface_health(name),
             },
         };
-        let mut v = vec![iface(&inst.interface, 0, false)];
-        for t in &inst.track_interfaces {
-            v.push(iface(&t.name, params::interface_weight(t), t.reverse));
-        }
+        let mut v: Vec<TrackView<'a>> = params::tracked_interfaces(inst)
+            .into_iter()
+            .map(iface)
+            .collect();
         for t in &inst.track_scripts {
             if let Some(c) = self.checks.iter().find(|c| c.cfg.name == t.name) {
                 v.push(TrackView {

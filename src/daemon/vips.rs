@@ -7,7 +7,7 @@ use super::links::Links;
 use super::vmac::Vmac;
 use crate::config::model::{AddrOptions, Instance, Vip};
 use crate::os::arp::LinkSender;
-use crate::os::netlink::{AddrOp, AddrSpec, Netlink, Outcome};
+use crate::os::netlink::{AddrEntry, AddrOp, AddrSpec, Netlink, Outcome};
 use crate::vrrp::reload;
 use crate::wire::{arp, nd};
 use log::{debug, error, warn};
@@ -38,6 +38,33 @@ impl Vips<'_> {
             (None, Some(v)) => Some((v.index, v.mac)),
             _ => links.device(self.dev(vip)),
         }
+    }
+
+    /// The first address without `no_track` that `table` (the host's addresses) lacks,
+    /// with its interface's name, among those `seen` on their interface (index for
+    /// index with `Instance::addresses`); those found now are marked seen. Only an
+    /// address seen there can have been deleted (one the kernel refused to add never
+    /// was there).
+    pub fn lost(
+        &self,
+        table: &[AddrEntry],
+        links: &Links,
+        seen: &mut Vec<bool>,
+    ) -> Option<(IpAddr, &str)> {
+        seen.resize(self.inst.addresses().count(), false);
+        let mut lost = None;
+        for ((vip, opts), seen) in self.inst.addresses().zip(seen.iter_mut()) {
+            let index = self.device(vip, links).map(|d| d.0);
+            let here = table
+                .iter()
+                .any(|e| Some(e.index) == index && e.addr == vip.addr);
+            if here {
+                *seen = true;
+            } else if *seen && !opts.no_track && lost.is_none() {
+                lost = Some((vip.addr, self.dev(vip)));
+            }
+        }
+        lost
     }
 
     /// Add `vip` with its options (`brd`, `scope`), or remove it: `Unchanged` if it was

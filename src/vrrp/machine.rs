@@ -61,6 +61,9 @@ pub enum Reason {
     FaultCleared,
     /// Another member of its sync group changed state.
     SyncGroup,
+    /// One of its VIPs was deleted by someone else while it was Master (keepalived's
+    /// rule, unless the VIP says `no_track`).
+    VipLost,
 }
 
 /// Work for the caller. The machine never performs IO itself.
@@ -566,6 +569,25 @@ impl Machine {
         if self.params.preempt_delay.is_zero() || !self.params.preempt {
             self.preempt_at = None;
         }
+    }
+
+    /// One of a Master's VIPs was deleted by someone else (keepalived's rule for a VIP
+    /// without `no_track`): it leaves Master, removing the others, and takes over again
+    /// after its Skew_Time — adding them all afresh — unless it hears a Master first.
+    pub fn vip_lost(&mut self, now: Instant) {
+        if self.state != State::Master {
+            return;
+        }
+        self.timers[Timer::Adver as usize] = None;
+        self.stop_garps();
+        self.push(Action::RemoveVips);
+        self.enter_backup(now, Reason::VipLost);
+        let skew = skew_time(
+            self.params.version,
+            self.params.priority,
+            self.master_adver_interval,
+        );
+        self.arm(Timer::MasterDown, now + skew);
     }
 
     /// The effective priority changed (tracked script or interface): a Master

@@ -1464,3 +1464,39 @@ fn higher_prio_send_advert_sends_one_advert_before_yielding() {
         "{acts:?}"
     );
 }
+
+/// keepalived: a VIP deleted from under a Master (not `no_track`) makes it leave Master
+/// and take over again after its Skew_Time, the VIPs added afresh.
+#[test]
+fn a_master_whose_vip_was_deleted_takes_over_again_after_skew_time() {
+    let mut m = master(params(150));
+    m.vip_lost(t(10_000));
+    assert_eq!(
+        drain(&mut m),
+        [
+            Action::RemoveVips,
+            Action::Transition {
+                from: State::Master,
+                to: State::Backup,
+                why: Reason::VipLost
+            }
+        ]
+    );
+    // Skew_Time for priority 150, VRRPv2: (256 - 150) / 256 s = 414.0625 ms.
+    assert_eq!(m.poll_timeout(), Some(us(10_414_062)));
+    m.handle_timeout(us(10_414_062));
+    let a = drain(&mut m);
+    assert_eq!(m.state(), State::Master);
+    assert!(a.contains(&Action::AddVips), "{a:?}");
+    // A Master heard meanwhile keeps it Backup.
+    let mut m = master(params(150));
+    m.vip_lost(t(10_000));
+    drain(&mut m);
+    m.handle_advert(t(10_100), &advert(N2, 200)).unwrap();
+    m.handle_timeout(us(10_414_062));
+    assert_eq!(m.state(), State::Backup);
+    // Not Master: nothing to lose.
+    let mut b = started(params(100), t(0));
+    b.vip_lost(t(100));
+    assert!(drain(&mut b).is_empty());
+}
