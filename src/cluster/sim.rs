@@ -14,6 +14,7 @@ use super::pairing::Member;
 use crate::config::model::Instance;
 use crate::config::params;
 use crate::os::socket::default_group;
+use crate::vrrp::advaddr;
 use crate::vrrp::group;
 use crate::vrrp::machine::{Action, Advert, Discard, Machine, Reason, State};
 use crate::vrrp::ratelimit::LogLimiter;
@@ -739,6 +740,7 @@ impl<'a> Sim<'a> {
             priority,
             interval: inst.advert_interval,
             auth: inst.auth_pass,
+            mismatch: None,
         };
         let seg = c.pairing.segment[from.node][from.inst];
         let v6 = inst.is_ipv6();
@@ -826,7 +828,13 @@ impl<'a> Sim<'a> {
             }
             return;
         };
-        match self.nodes[b].routers[k].m.handle_advert(now, &p.adv) {
+        // keepalived's address-list check, against the receiver's VIPs (the daemon's
+        // `Routers::receive`).
+        let mut adv = p.adv;
+        let sender = params::wire_addrs(c.inst(p.from)).unwrap_or_default();
+        let ours = params::wire_addrs(&cfg.instances[k]).unwrap_or_default();
+        adv.mismatch = advaddr::check(adv.vrid, v6, &ours, &sender).err();
+        match self.nodes[b].routers[k].m.handle_advert(now, &adv) {
             Ok(()) => self.drain(b, k),
             Err(Discard::OwnAdvert) => {}
             Err(d) => {

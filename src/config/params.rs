@@ -36,7 +36,18 @@ pub fn params(inst: &Instance) -> Params {
             garp_delay: inst.garp_lower_prio_delay,
         },
         higher_prio_send_advert: inst.higher_prio_send_advert,
+        skip_check_adv_addr: inst.skip_check_adv_addr,
     }
+}
+
+/// The VIPs in advert wire form: what an instance sends, and what keepalived's
+/// address-list check compares a received advert's list with.
+pub fn wire_addrs(inst: &Instance) -> Result<Vec<u8>, crate::wire::Error> {
+    let addrs: Vec<std::net::IpAddr> = inst.vips.iter().map(|v| v.addr).collect();
+    let mut out = vec![0u8; addrs.len() * 16];
+    let n = crate::wire::packet::write_addrs(&mut out, &addrs)?;
+    out.truncate(n);
+    Ok(out)
 }
 
 /// The weight of a `track_script` entry: its own `weight N`, else the script's.

@@ -184,6 +184,8 @@ pub struct Links {
     /// Received datagrams are read into it, adverts emitted from it (a received advert is
     /// copied out before any answer is sent).
     buf: Box<[u8; BUF]>,
+    /// The address list of the last advert received, in wire form (`received_addrs`).
+    addrs: Vec<u8>,
 }
 
 impl Default for Links {
@@ -191,6 +193,7 @@ impl Default for Links {
         Links {
             slots: Vec::new(),
             buf: Box::new([0; BUF]),
+            addrs: Vec::new(),
         }
     }
 }
@@ -326,18 +329,34 @@ impl Links {
         self.slots.get(id.0)?.as_ref()?.iface.map(|i| i.index)
     }
 
+    /// The address list of the advert `recv` returned last, as adverts carry it.
+    pub fn received_addrs(&self) -> &[u8] {
+        &self.addrs
+    }
+
     /// One datagram from link `id`, parsed; None when nothing (more) can be read.
     pub fn recv(&mut self, id: LinkId) -> Option<Rx> {
         let l = self.slots.get_mut(id.0)?.as_mut()?;
         let sock = l.sock.as_ref()?;
         let buf = &mut self.buf[..];
+        let addrs = &mut self.addrs;
+        let mut keep = |p: &packet::Repr<'_>| {
+            addrs.clear();
+            addrs.extend_from_slice(p.addrs);
+        };
         let got = if l.v6 {
             sock.recv_v6(buf).map(|r| {
                 r.map(|r| {
                     let (src, dst) = (IpAddr::V6(r.src), IpAddr::V6(r.dst));
                     let p = packet::parse(&buf[..r.len], src, dst);
                     let ttl = r.hop_limit.unwrap_or(0);
-                    (src, p.map(|p| (Advert::new(src, &p), ttl)))
+                    (
+                        src,
+                        p.map(|p| {
+                            keep(&p);
+                            (Advert::new(src, &p), ttl)
+                        }),
+                    )
                 })
             })
         } else {
@@ -345,6 +364,7 @@ impl Links {
                 d.map(|d| match wire::ipv4::parse_vrrp(d) {
                     Ok((ip, p)) => {
                         let src = IpAddr::V4(ip.src);
+                        keep(&p);
                         (src, Ok((Advert::new(src, &p), ip.ttl)))
                     }
                     Err(e) => {

@@ -332,7 +332,11 @@ impl Daemon {
             };
             let now = clock::now();
             match rx {
-                Rx::Advert { adv, ttl } => self.routers.receive(id, adv, ttl, now, &mut self.io),
+                Rx::Advert { mut adv, ttl } => {
+                    let theirs = self.io.links.received_addrs();
+                    adv.mismatch = self.routers.addr_mismatch(id, &adv, theirs);
+                    self.routers.receive(id, adv, ttl, now, &mut self.io)
+                }
                 Rx::Dropped { src, error } => {
                     if self.io.limiter.admit(now, src, error.kind()).is_some() {
                         let link = self.io.links.name(id);

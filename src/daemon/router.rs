@@ -185,6 +185,10 @@ impl Router {
     pub fn vmac_name(&self) -> Option<&str> {
         self.vmac.as_ref().map(|(v, _)| v.name.as_str())
     }
+    /// Its VIPs in advert wire form.
+    pub fn wire_addrs(&self) -> &[u8] {
+        &self.wire_addrs
+    }
     pub fn link(&self) -> LinkId {
         self.link
     }

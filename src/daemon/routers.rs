@@ -12,6 +12,7 @@ use super::tracking::Tracking;
 use crate::config::model::{Instance, SyncGroup};
 use crate::config::params;
 use crate::os::netlink::AddrEntry;
+use crate::vrrp::advaddr::{self, Mismatch};
 use crate::vrrp::group;
 use crate::vrrp::machine::{Advert, Discard, Reason, State};
 use crate::vrrp::ready;
@@ -199,12 +200,25 @@ impl Routers {
         }
     }
 
+    /// The router serving `vrid` on link `via`.
+    fn serving(&self, via: LinkId, vrid: u8) -> Option<usize> {
+        let serves = |r: &Router| r.listens_on(via) && r.cfg().vrid == vrid;
+        self.list.iter().position(serves)
+    }
+
+    /// How the address list of an advert read on `via` (`theirs`, in wire form) differs
+    /// from the VIPs of the router serving its VRID there (keepalived's check; the
+    /// machine decides whether it counts).
+    pub fn addr_mismatch(&self, via: LinkId, adv: &Advert, theirs: &[u8]) -> Option<Mismatch> {
+        let r = &self.list[self.serving(via, adv.vrid)?];
+        advaddr::check(adv.vrid, adv.src.is_ipv6(), r.wire_addrs(), theirs).err()
+    }
+
     /// An advert read on `via`: to the router serving its VRID there, else counted and,
     /// from one of our unicast peers, reported as the misconfiguration it is (other
     /// VRIDs on a shared multicast LAN are normal).
     pub fn receive(&mut self, via: LinkId, adv: Advert, ttl: u8, now: Instant, io: &mut Io) {
-        let serving = |r: &Router| r.listens_on(via) && r.cfg().vrid == adv.vrid;
-        let Some(i) = self.list.iter().position(serving) else {
+        let Some(i) = self.serving(via, adv.vrid) else {
             io.links.count_drop(via, "vrid");
             if io.limiter.admit(now, adv.src, "vrid").is_none() {
                 return;

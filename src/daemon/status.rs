@@ -156,7 +156,7 @@ impl<'a> Snapshot<'a> {
         let mut s = String::new();
         for i in &self.instances {
             let c = &i.counters;
-            let [vrid, version, not_peer, auth, interval, _own] = c.discarded;
+            let [vrid, version, not_peer, auth, interval, _own, addr_list] = c.discarded;
             let _ = write!(
                 s,
                 "VRRP Instance: {}
@@ -167,6 +167,7 @@ impl<'a> Snapshot<'a> {
   Released master: {}
   Packet Errors:
     Advertisement Interval: {interval}
+    Address List: {addr_list}
     Version: {version}
     VRID: {vrid}
     Not a unicast peer: {not_peer}

@@ -77,6 +77,7 @@ mod tests {
             hold_vips_on_stop: true,
             lower_prio: Default::default(),
             higher_prio_send_advert: false,
+            skip_check_adv_addr: false,
         };
         Machine::new(p, US)
     }
@@ -169,6 +170,7 @@ mod tests {
             priority,
             interval: Centis(100),
             auth: None,
+            mismatch: None,
         }
     }
 

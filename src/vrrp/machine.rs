@@ -7,6 +7,7 @@
 //! RFC 9568 renames Master to Active; the code keeps RFC 5798's Master/Backup because
 //! that is what keepalived logs and what users grep for.
 
+use super::advaddr::{self, Mismatch};
 use super::lowprio::{Answers, LowerPrio};
 use super::timers::{Centis, Instant, master_down_interval, skew_time};
 use crate::wire::{Version, packet};
@@ -118,11 +119,21 @@ pub enum Discard {
     },
     /// Our own advert came back to us.
     OwnAdvert,
+    /// Its address list is not our VIPs (keepalived's check, see `advaddr`).
+    AddrList(Mismatch),
 }
 
 impl Discard {
     /// Stable short names for counters and rate limiting, in `index` order.
-    pub const KINDS: [&'static str; 6] = ["vrid", "version", "not_peer", "auth", "interval", "own"];
+    pub const KINDS: [&'static str; 7] = [
+        "vrid",
+        "version",
+        "not_peer",
+        "auth",
+        "interval",
+        "own",
+        "addr_list",
+    ];
 
     pub fn index(self) -> usize {
         match self {
@@ -132,6 +143,7 @@ impl Discard {
             Discard::Auth => 3,
             Discard::Interval { .. } => 4,
             Discard::OwnAdvert => 5,
+            Discard::AddrList(_) => 6,
         }
     }
 
@@ -156,6 +168,7 @@ impl fmt::Display for Discard {
                 got.0 % 100
             ),
             Discard::OwnAdvert => f.write_str("our own advert looped back"),
+            Discard::AddrList(m) => write!(f, "{m}"),
         }
     }
 }
@@ -172,6 +185,9 @@ pub struct Advert {
     pub interval: Centis,
     /// v2 simple password (auth type 1); None for auth type 0 and for v3.
     pub auth: Option<[u8; 8]>,
+    /// How its address list differs from our VIPs (`advaddr::check`), filled in by the
+    /// receiver, which knows them; the machine decides whether it counts.
+    pub mismatch: Option<Mismatch>,
 }
 
 impl Advert {
@@ -187,6 +203,7 @@ impl Advert {
                 packet::Auth::Pass(pass) => Some(pass),
                 packet::Auth::None => None,
             },
+            mismatch: None,
         }
     }
 }
@@ -234,6 +251,9 @@ pub struct Params {
     /// keepalived's `higher_prio_send_advert`: a Master hearing a higher priority sends
     /// one advert of its own before it yields (the other side learns of it at once).
     pub higher_prio_send_advert: bool,
+    /// keepalived's `skip_check_adv_addr`: a Backup does not check the address list of
+    /// adverts from the Master it follows (`advaddr::must_check`).
+    pub skip_check_adv_addr: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -642,6 +662,15 @@ impl Machine {
             }
             if adv.interval != p.advert_interval {
                 return Err(Discard::Interval { got: adv.interval });
+            }
+        }
+        // keepalived's check of the address list (RFC 5798 §7.1 "MAY"): a router that
+        // serves other VIPs is not the same virtual router.
+        if let Some(m) = adv.mismatch {
+            let master = self.state == State::Master;
+            let seen = self.master_seen.map(|s| s.0);
+            if advaddr::must_check(master, p.skip_check_adv_addr, seen, adv.src) {
+                return Err(Discard::AddrList(m));
             }
         }
         Ok(())

@@ -20,7 +20,7 @@ fn counters_render_every_discard_reason() {
     json_counters(&mut s, &c);
     assert_eq!(
         s,
-        "{\"adverts_rx\":3,\"adverts_tx\":0,\"priority0_rx\":0,\"priority0_tx\":0,\"became_master\":0,\"transitions\":2,\"discarded\":{\"vrid\":0,\"version\":0,\"not_peer\":0,\"auth\":0,\"interval\":0,\"own\":0}}"
+        "{\"adverts_rx\":3,\"adverts_tx\":0,\"priority0_rx\":0,\"priority0_tx\":0,\"became_master\":0,\"transitions\":2,\"discarded\":{\"vrid\":0,\"version\":0,\"not_peer\":0,\"auth\":0,\"interval\":0,\"own\":0,\"addr_list\":0}}"
     );
 }
 
@@ -109,7 +109,7 @@ VRRP Instance: VI_1
   Track interface: enp0s1 weight 0: good
   Track script: chk_syslog_ng weight -60: failed
   Counters: adverts_rx=0 adverts_tx=57 priority0_rx=0 priority0_tx=0 became_master=1 transitions=2
-  Discarded: vrid=0 version=0 not_peer=0 auth=0 interval=0 own=0
+  Discarded: vrid=0 version=0 not_peer=0 auth=0 interval=0 own=0 addr_list=0
 Dropped on enp0s1: ttl=2
 Dropped on enp0s1: vrid=1
 "
@@ -132,6 +132,7 @@ fn the_stats_follow_keepalived_s_layout() {
   Released master: 1
   Packet Errors:
     Advertisement Interval: 3
+    Address List: 0
     Version: 0
     VRID: 0
     Not a unicast peer: 0
@@ -162,7 +163,7 @@ fn the_json_shows_the_same_snapshot() {
             "\"tracking\":[{\"type\":\"interface\",\"name\":\"enp0s1\",\"weight\":0,\"reverse\":false,\"result\":\"good\"},",
             "{\"type\":\"script\",\"name\":\"chk_syslog_ng\",\"weight\":-60,\"reverse\":false,\"result\":\"failed\"}],",
             "\"counters\":{\"adverts_rx\":0,\"adverts_tx\":57,\"priority0_rx\":0,\"priority0_tx\":0,\"became_master\":1,\"transitions\":2,",
-            "\"discarded\":{\"vrid\":0,\"version\":0,\"not_peer\":0,\"auth\":0,\"interval\":0,\"own\":0}}}],",
+            "\"discarded\":{\"vrid\":0,\"version\":0,\"not_peer\":0,\"auth\":0,\"interval\":0,\"own\":0,\"addr_list\":0}}}],",
             "\"dropped\":{\"enp0s1\":{\"ttl\":2,\"vrid\":1}}}\n"
         )
     );

@@ -33,6 +33,7 @@ fn params(priority: u8) -> Params {
         hold_vips_on_stop: true,
         lower_prio: LowerPrio::default(),
         higher_prio_send_advert: false,
+        skip_check_adv_addr: false,
     }
 }
 
@@ -53,6 +54,7 @@ fn advert(src: IpAddr, priority: u8) -> Advert {
         priority,
         interval: Centis(100),
         auth: Some(PASS),
+        mismatch: None,
     }
 }
 
@@ -860,6 +862,7 @@ impl Net {
                         priority,
                         interval: p.advert_interval,
                         auth: p.auth,
+                        mismatch: None,
                     };
                     for j in 0..self.nodes.len() {
                         if j != i && self.nodes[j].up {
@@ -1140,6 +1143,7 @@ fn random_event_sequences_keep_the_invariants() {
                             p.advert_interval
                         },
                         auth: p.auth,
+                        mismatch: None,
                     };
                     let _ = m.handle_advert(now, &adv);
                 }
@@ -1499,4 +1503,51 @@ fn a_master_whose_vip_was_deleted_takes_over_again_after_skew_time() {
     let mut b = started(params(100), t(0));
     b.vip_lost(t(100));
     assert!(drain(&mut b).is_empty());
+}
+
+/// Issue 13 item 9, keepalived's address-list check: a Backup discards a Master whose
+/// adverts list other VIPs (and takes over: two Masters, as with keepalived); with
+/// `skip_check_adv_addr` it checks only a new Master's first advert. A Master always
+/// checks.
+#[test]
+fn adverts_listing_other_vips_are_discarded_unless_from_the_master_followed() {
+    let mismatch = Mismatch::Count {
+        expected: 2,
+        received: 1,
+    };
+    let other = Advert {
+        mismatch: Some(mismatch),
+        ..advert(N2, 200)
+    };
+    let mut b = started(params(100), t(0));
+    assert_eq!(
+        b.handle_advert(t(100), &other),
+        Err(Discard::AddrList(mismatch))
+    );
+    assert_eq!(
+        b.counters().discarded[Discard::AddrList(mismatch).index()],
+        1
+    );
+    let due = b.poll_timeout().unwrap();
+    b.handle_timeout(due);
+    assert_eq!(b.state(), State::Master);
+    assert_eq!(
+        Discard::AddrList(mismatch).to_string(),
+        "received an unexpected ip number count 1, expected 2!"
+    );
+    // skip_check_adv_addr: the Master followed is not checked again…
+    let skip = Params {
+        skip_check_adv_addr: true,
+        ..params(100)
+    };
+    let mut b = started(skip.clone(), t(0));
+    b.handle_advert(t(100), &advert(N2, 200)).unwrap();
+    b.handle_advert(t(1100), &other).unwrap();
+    // … a new one is.
+    let third = Advert { src: N3, ..other };
+    assert!(b.handle_advert(t(1200), &third).is_err());
+    // A Master checks every advert.
+    let mut m = master(skip);
+    assert!(m.handle_advert(t(20_000), &other).is_err());
+    assert_eq!(m.state(), State::Master);
 }
