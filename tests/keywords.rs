@@ -390,3 +390,27 @@ fn vips_and_their_interfaces_are_tracked_unless_no_track_or_dont_track_primary()
     assert_eq!(log.matches("Entering FAULT STATE").count(), 1, "{log}");
     assert!(!lab.has_vip('a'), "{log}");
 }
+
+/// Item 15: `vrrp_startup_delay`: even the address owner sends nothing and takes no VIP
+/// before the delay is over.
+#[test]
+fn vrrp_startup_delay_holds_even_the_owner_back() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let a = seed_with("syslog1.conf", &[("  priority 150 ", "  priority 255 ")]);
+    let a = format!("global_defs {{\n  vrrp_startup_delay 1.5\n}}\n{a}");
+    let a = lab.write_config("a.conf", &a);
+    let start = std::time::Instant::now();
+    lab.start('a', &a);
+    std::thread::sleep(Duration::from_millis(1200));
+    assert!(!lab.has_vip('a'), "{}", lab.log('a'));
+    lab.wait_log('a', "Entering MASTER STATE", 1, Duration::from_secs(2));
+    assert!(start.elapsed() >= Duration::from_millis(1500));
+    assert!(
+        lab.log('a').contains("Delaying startup for 1.5 seconds"),
+        "{}",
+        lab.log('a')
+    );
+}

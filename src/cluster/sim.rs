@@ -268,6 +268,9 @@ impl<'a> Sim<'a> {
             );
             let src = c.pairing.source[n][k].addr;
             let mut m = Machine::new(params::params(inst), src);
+            if !cfg.startup_delay.is_zero() {
+                m.delay_start(now + cfg.startup_delay);
+            }
             m.set_grouped(
                 cfg.sync_groups
                     .iter()

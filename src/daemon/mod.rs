@@ -150,6 +150,17 @@ impl Daemon {
         };
         let instances = core::mem::take(&mut config.instances);
         d.routers.start(instances, notifiers, &mut d.io)?;
+        if !config.startup_delay.is_zero() {
+            let ms = config.startup_delay.as_millis();
+            let frac = format!(".{:03}", ms % 1000);
+            // keepalived's words (its %g).
+            info!(
+                "Delaying startup for {}{} seconds",
+                ms / 1000,
+                frac.trim_end_matches(['0', '.'])
+            );
+            d.routers.delay_start(clock::now() + config.startup_delay);
+        }
         d.sync_links();
         // Before the stale-VIP clean-up, which must never take the source address.
         d.refresh_sources();

@@ -490,6 +490,11 @@ impl Router {
         due
     }
 
+    /// keepalived's `vrrp_startup_delay` (`Machine::delay_start`).
+    pub fn delay_start(&mut self, until: Instant) {
+        self.m.delay_start(until);
+    }
+
     /// Follow a sync group partner into `to` (the caller then drains).
     pub fn sync_to(&mut self, now: Instant, to: State) {
         self.m.sync_to(now, to);

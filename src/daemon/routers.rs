@@ -60,6 +60,14 @@ impl Routers {
         Ok(())
     }
 
+    /// keepalived's `vrrp_startup_delay`: no router takes over before `until`
+    /// (`Machine::delay_start`).
+    pub fn delay_start(&mut self, until: Instant) {
+        for r in &mut self.list {
+            r.delay_start(until);
+        }
+    }
+
     /// Each router clears what a crashed run may have left.
     pub fn start_up(&self, io: &mut Io) {
         for r in &self.list {

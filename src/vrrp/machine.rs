@@ -353,6 +353,8 @@ pub struct Machine {
     grouped: bool,
     /// Its Master_Down_Timer expired while grouped, and no Master has been heard since.
     wants_master: bool,
+    /// keepalived's `vrrp_startup_delay` (`delay_start`).
+    hold_until: Option<Instant>,
     reason: Reason,
     counters: Counters,
     actions: Deque<Action, ACTION_QUEUE>,
@@ -374,6 +376,7 @@ impl Machine {
             releasing: false,
             grouped: false,
             wants_master: false,
+            hold_until: None,
             reason: Reason::Startup,
             counters: Counters::default(),
             actions: Deque::new(),
@@ -429,19 +432,44 @@ impl Machine {
 
     fn begin(&mut self, now: Instant, why: Reason) {
         self.release_now();
-        if self.params.priority == PRIORITY_OWNER {
+        let held = self.hold_until.is_some_and(|h| now < h);
+        if self.params.priority == PRIORITY_OWNER && !held {
             self.become_master(now, why);
         } else {
             self.enter_backup(now, why);
-            if self.params.initial_state == InitialState::Master {
+            if self.params.priority == PRIORITY_OWNER {
+                // keepalived: the owner's Master_Down_Timer is 1 µs, after the delay.
+                self.arm_down(now, Duration::from_micros(1));
+            } else if self.params.initial_state == InitialState::Master {
                 // keepalived's `state MASTER`: listen for one advert interval (plus the
                 // smallest skew) for another Master, then take over. Preempts a
                 // lower-priority Master after a restart in ~1 interval instead of 3.
                 let wait = self.master_adver_interval
                     + skew_time(self.params.version, 255, self.master_adver_interval);
-                self.arm(Timer::MasterDown, now + wait);
+                self.arm_down(now, wait);
             }
         }
+    }
+
+    /// keepalived's `vrrp_startup_delay`: until `until` the instance is a Backup whose
+    /// Master_Down_Timer runs from `until` rather than from now — it sends nothing and
+    /// takes over no earlier than `until` plus the timer, whatever it hears. Before
+    /// `start`.
+    pub fn delay_start(&mut self, until: Instant) {
+        self.hold_until = Some(until);
+    }
+
+    /// When the Master_Down_Timer armed at `now` for `wait` expires (`delay_start`).
+    fn down_at(&self, now: Instant, wait: Duration) -> Instant {
+        match self.hold_until {
+            Some(h) if now < h => h + wait,
+            _ => now + wait,
+        }
+    }
+
+    fn arm_down(&mut self, now: Instant, wait: Duration) {
+        let at = self.down_at(now, wait);
+        self.arm(Timer::MasterDown, at);
     }
 
     /// RFC 5798 §6.4.3 Shutdown event: a Master resigns with a priority-0 advert so that a
@@ -583,7 +611,7 @@ impl Machine {
             let changed = self.master_adver_interval != own || old.version != self.params.version;
             if !adopted && changed {
                 self.master_adver_interval = own;
-                self.arm(Timer::MasterDown, now + self.master_down_interval());
+                self.arm_down(now, self.master_down_interval());
             }
         }
         if self.params.preempt_delay.is_zero() || !self.params.preempt {
@@ -607,7 +635,7 @@ impl Machine {
             self.params.priority,
             self.master_adver_interval,
         );
-        self.arm(Timer::MasterDown, now + skew);
+        self.arm_down(now, skew);
     }
 
     /// The effective priority changed (tracked script or interface): a Master
@@ -681,7 +709,7 @@ impl Machine {
         if adv.priority == PRIORITY_STOP {
             // The Master resigned: take over after Skew_Time only.
             let skew = skew_time(self.params.version, own, self.master_adver_interval);
-            self.arm(Timer::MasterDown, now + skew);
+            self.arm_down(now, skew);
             return;
         }
         let preempt_held =
@@ -690,7 +718,7 @@ impl Machine {
             if self.params.version == Version::V3 {
                 self.master_adver_interval = adv.interval.as_duration();
             }
-            self.arm(Timer::MasterDown, now + self.master_down_interval());
+            self.arm_down(now, self.master_down_interval());
             self.master_seen = Some((adv.src, adv.priority));
             self.wants_master = false;
             if !self.params.preempt_delay.is_zero() {
@@ -710,7 +738,7 @@ impl Machine {
             // is worse (its priority dropped on a failed check), and Skew_Time still lets
             // the best of several Backups win.
             let skew = skew_time(self.params.version, own, self.master_adver_interval);
-            let due = now + skew;
+            let due = self.down_at(now, skew);
             if self.timers[Timer::MasterDown as usize].is_none_or(|t| t > due) {
                 self.arm(Timer::MasterDown, due);
             }
@@ -780,7 +808,7 @@ impl Machine {
                     // keepalived's sync group rule: go Master only when every member can
                     // (`vrrp::group`); until then wait on, as if no Master had been heard.
                     self.wants_master = true;
-                    self.arm(Timer::MasterDown, now + self.master_down_interval());
+                    self.arm_down(now, self.master_down_interval());
                 }
                 (Timer::MasterDown, State::Backup) => self.become_master(now, Reason::MasterDown),
                 (Timer::Adver, State::Master) => {
@@ -831,7 +859,7 @@ impl Machine {
         };
         self.wants_master = false;
         self.set_state(State::Backup, why);
-        self.arm(Timer::MasterDown, now + self.master_down_interval());
+        self.arm_down(now, self.master_down_interval());
     }
 
     /// RFC 5798 §6.4.1/§6.4.2: send an advert, announce the VIPs, become Master.

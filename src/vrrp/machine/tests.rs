@@ -1551,3 +1551,38 @@ fn adverts_listing_other_vips_are_discarded_unless_from_the_master_followed() {
     assert!(m.handle_advert(t(20_000), &other).is_err());
     assert_eq!(m.state(), State::Master);
 }
+
+/// Issue 13 item 15, keepalived's `vrrp_startup_delay`: a Backup until the delay is
+/// over, its Master_Down_Timer running from then — also for the address owner, and
+/// whatever it hears meanwhile.
+#[test]
+fn a_delayed_start_takes_over_no_earlier_than_the_delay_plus_the_timer() {
+    let mut m = Machine::new(params(100), N1);
+    m.delay_start(t(5000));
+    m.start(t(0));
+    assert_eq!(m.state(), State::Backup);
+    // Master_Down_Interval for 100, VRRPv2: 3 s + 609.375 ms.
+    assert_eq!(m.poll_timeout(), Some(us(8_609_375)));
+    // A priority-0 advert during the delay: Skew_Time from the end of the delay.
+    drain(&mut m);
+    m.handle_advert(t(1000), &advert(N2, 0)).unwrap();
+    assert_eq!(m.poll_timeout(), Some(us(5_609_375)));
+    m.handle_timeout(us(5_609_375));
+    assert_eq!(m.state(), State::Master);
+    // The owner too: 1 µs after the delay.
+    let mut o = Machine::new(params(255), N1);
+    o.delay_start(t(2000));
+    o.start(t(0));
+    assert_eq!(o.state(), State::Backup);
+    assert!(
+        !drain(&mut o)
+            .iter()
+            .any(|a| matches!(a, Action::SendAdvert { .. }))
+    );
+    assert_eq!(o.poll_timeout(), Some(us(2_000_001)));
+    // After the delay, timers run from now again.
+    let mut m = Machine::new(params(100), N1);
+    m.delay_start(t(1000));
+    m.start(t(3000));
+    assert_eq!(m.poll_timeout(), Some(us(6_609_375)));
+}
