@@ -414,3 +414,40 @@ fn vrrp_startup_delay_holds_even_the_owner_back() {
         lab.log('a')
     );
 }
+
+/// Item 17: `interface_up_down_delays`: a link down shorter than its delay changes
+/// nothing (keepalived's "Delay timer … cancelled"); a longer one faults once the delay
+/// is over.
+#[test]
+fn interface_up_down_delays_debounce_link_changes() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let a = seed_with("syslog1.conf", &[]);
+    let a = format!("interface_up_down_delays {{\n  enp0s1 1 0\n}}\n{a}");
+    let a = lab.write_config("a.conf", &a);
+    lab.start('a', &a);
+    lab.wait_log('a', "Entering MASTER STATE", 1, Duration::from_secs(5));
+    let ns = lab.ns('a');
+    ip(&ns, "link set enp0s1 down");
+    std::thread::sleep(Duration::from_millis(400));
+    ip(&ns, "link set enp0s1 up");
+    lab.wait_log(
+        'a',
+        "Delay timer for enp0s1 cancelled",
+        1,
+        Duration::from_secs(1),
+    );
+    let down = std::time::Instant::now();
+    ip(&ns, "link set enp0s1 down");
+    lab.wait_log('a', "Entering FAULT STATE", 1, Duration::from_secs(3));
+    assert!(
+        down.elapsed() >= Duration::from_millis(1000),
+        "{:?}",
+        down.elapsed()
+    );
+    ip(&ns, "link set enp0s1 up");
+    lab.wait_log('a', "Entering MASTER STATE", 2, Duration::from_secs(5));
+    assert_eq!(lab.log('a').matches("Entering FAULT STATE").count(), 1);
+}

@@ -32,6 +32,8 @@ pub(crate) struct Globals {
     pub(crate) dynamic_interfaces: bool,
     pub(crate) vmac_prefix: Option<String>,
     pub(crate) link_delays: Vec<LinkDelay>,
+    /// Where each of `link_delays` was written.
+    pub(crate) link_delays_at: Vec<Loc>,
 }
 
 impl Globals {
@@ -121,6 +123,7 @@ impl Globals {
                     up,
                     line: at.line,
                 });
+                self.link_delays_at.push(at);
             }
             _ => unreachable!("{name}"),
         }
@@ -435,6 +438,7 @@ impl Builder {
                 dynamic_interfaces: false,
                 vmac_prefix: None,
                 link_delays: Vec::new(),
+                link_delays_at: Vec::new(),
             },
             place: Place::Top,
             drafts: Vec::new(),

@@ -182,7 +182,8 @@ impl Daemon {
             .set_groups(config.sync_groups, now, &mut self.io);
         self.tracking
             .set_checks(scripts, now, &mut self.io.children);
-        self.tracking.set_interfaces(&self.routers.interfaces());
+        let names = self.routers.interfaces();
+        self.tracking.set_interfaces(&names, &config.link_delays);
         self.sync_links();
         self.refresh_sources();
         self.router_id = config.router_id.unwrap_or_else(os::hostname);
@@ -370,7 +371,7 @@ impl Daemon {
             match news {
                 News::Lost => {
                     changed |= self.routers.unmute(now, None);
-                    changed |= self.tracking.relearn();
+                    changed |= self.tracking.relearn(now);
                     links |= self.io.links.relearn();
                     addresses = true;
                 }
@@ -381,7 +382,7 @@ impl Daemon {
                     changed |= self.routers.unmute(now, Some(&ev.name));
                     let index = (!ev.gone).then_some(ev.index);
                     links |= self.io.links.interface_changed(&ev.name, index);
-                    changed |= self.tracking.link_changed(&ev.name, ev.up);
+                    changed |= self.tracking.link_changed(&ev.name, ev.up, now);
                 }
                 News::Addresses => addresses = true,
             }

@@ -5,12 +5,14 @@
 
 use super::children::{CheckId, Children};
 use super::error::StartError;
-use crate::config::model::{Config, Instance, TrackScript};
+use crate::config::model::{Config, Instance, LinkDelay, TrackScript};
 use crate::config::params;
 use crate::os::iface;
 use crate::os::process::{self, Cred, Exit, Prepared};
+use crate::vrrp::debounce::{Change, Debounce};
 use crate::vrrp::timers::Instant;
 use crate::vrrp::track::{Check, CheckAction, Health, Tracker, Verdict, verdict};
+use core::time::Duration;
 use log::{error, info, warn};
 
 /// One `vrrp_script` at runtime.
@@ -21,10 +23,46 @@ struct CheckRun {
     check: Check,
 }
 
-/// A tracked interface (an instance's own or a `track_interface`).
+/// A tracked interface (an instance's own, a `track_interface`, a VIP's).
 struct IfState {
     name: String,
-    up: bool,
+    /// Its link state as it counts (`interface_up_down_delays`).
+    link: Debounce,
+    /// Its (down, up) delays.
+    delays: (Duration, Duration),
+}
+
+impl IfState {
+    /// The kernel says it is `up` at `now`. Returns whether the state that counts
+    /// changed.
+    fn changed(&mut self, up: bool, now: Instant) -> bool {
+        let name = &self.name;
+        match self.link.event(now, up, self.delays) {
+            Change::Now(up) => {
+                log_link(name, up);
+                true
+            }
+            Change::Delayed { up, .. } => {
+                let (word, d) = match up {
+                    true => ("up", self.delays.1),
+                    false => ("down", self.delays.0),
+                };
+                let ms = d.as_millis();
+                info!("{name}: link {word}, counted after {ms} ms (interface_up_down_delays)");
+                false
+            }
+            // keepalived's words.
+            Change::Cancelled => {
+                info!("Delay timer for {name} cancelled");
+                false
+            }
+            Change::Same => false,
+        }
+    }
+}
+
+fn log_link(name: &str, up: bool) {
+    info!("Netlink reports {name} {}", if up { "up" } else { "down" });
 }
 
 /// One tracked object as it bears on one instance.
@@ -80,25 +118,30 @@ impl Tracking {
         }
     }
 
-    /// Follow these interfaces (every instance's own and its `track_interface`s); the
-    /// state of those already followed is kept, the others are read now.
-    pub fn set_interfaces(&mut self, names: &[&str]) {
+    /// Follow these interfaces (`params::tracked_interfaces` of every instance), with
+    /// their `interface_up_down_delays`; the state of those already followed is kept,
+    /// the others are read now.
+    pub fn set_interfaces(&mut self, names: &[&str], delays: &[LinkDelay]) {
         let old = core::mem::take(&mut self.ifaces);
         for &name in names {
             if self.ifaces.iter().any(|i| i.name == name) {
                 continue;
             }
-            let up = match old.iter().find(|i| i.name == name) {
-                Some(i) => i.up,
-                None => iface::is_up(name).unwrap_or(false),
+            let link = match old.iter().find(|i| i.name == name) {
+                Some(i) => i.link,
+                None => Debounce::new(iface::is_up(name).unwrap_or(false)),
             };
+            let delays = delays
+                .iter()
+                .find(|d| d.interface == name)
+                .map_or(Default::default(), |d| (d.down, d.up));
             let name = name.to_string();
-            self.ifaces.push(IfState { name, up });
+            self.ifaces.push(IfState { name, link, delays });
         }
     }
 
     fn iface_health(&self, name: &str) -> Health {
-        if self.ifaces.iter().any(|i| i.name == name && i.up) {
+        if self.ifaces.iter().any(|i| i.name == name && i.link.is_up()) {
             Health::Good
         } else {
             Health::Failed
@@ -143,15 +186,25 @@ impl Tracking {
         verdict(inst.priority, self.views(inst).iter().map(|v| v.tracker))
     }
 
-    /// When a check is due to start, or a run is due to be killed.
+    /// When a check is due to start, a run is due to be killed, or a delayed link change
+    /// is due.
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.checks.iter().map(|c| c.check.poll_timeout()).min()
+        let checks = self.checks.iter().map(|c| c.check.poll_timeout());
+        checks
+            .chain(self.ifaces.iter().filter_map(|i| i.link.deadline()))
+            .min()
     }
 
-    /// Start due checks and kill overdue runs. Returns whether a result changed (a check
-    /// that cannot start is a failing check).
+    /// Start due checks, kill overdue runs, apply delayed link changes now due. Returns
+    /// whether a result changed (a check that cannot start is a failing check).
     pub fn run_due(&mut self, now: Instant, children: &mut Children) -> bool {
         let mut changed = false;
+        for s in &mut self.ifaces {
+            if let Some(up) = s.link.fire(now) {
+                log_link(&s.name, up);
+                changed = true;
+            }
+        }
         for c in &mut self.checks {
             if c.check.poll_timeout() > now {
                 continue;
@@ -192,27 +245,22 @@ impl Tracking {
         true
     }
 
-    /// Netlink says interface `name` is `up` or not. Returns whether a tracked state
-    /// changed.
-    pub fn link_changed(&mut self, name: &str, up: bool) -> bool {
+    /// Netlink says interface `name` is `up` or not at `now`. Returns whether a tracked
+    /// state changed (a change its `interface_up_down_delays` holds back counts later,
+    /// `run_due`).
+    pub fn link_changed(&mut self, name: &str, up: bool, now: Instant) -> bool {
         let Some(s) = self.ifaces.iter_mut().find(|s| s.name == name) else {
             return false;
         };
-        if s.up == up {
-            return false;
-        }
-        s.up = up;
-        info!("Netlink reports {name} {}", if up { "up" } else { "down" });
-        true
+        s.changed(up, now)
     }
 
     /// Netlink lost events: read every tracked interface's state again.
-    pub fn relearn(&mut self) -> bool {
+    pub fn relearn(&mut self, now: Instant) -> bool {
         let mut changed = false;
         for s in &mut self.ifaces {
             let up = iface::is_up(&s.name).unwrap_or(false);
-            changed |= up != s.up;
-            s.up = up;
+            changed |= s.changed(up, now);
         }
         changed
     }

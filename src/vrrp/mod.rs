@@ -1,5 +1,6 @@
 //! The VRRP protocol core: pure, sans-IO. Imports nothing but `wire`.
 pub mod advaddr;
+pub mod debounce;
 pub mod duplicate;
 pub mod group;
 pub mod lowprio;
