@@ -451,3 +451,38 @@ fn interface_up_down_delays_debounce_link_changes() {
     lab.wait_log('a', "Entering MASTER STATE", 2, Duration::from_secs(5));
     assert_eq!(lab.log('a').matches("Entering FAULT STATE").count(), 1);
 }
+
+/// The global GARP defaults (`vrrp_garp_master_repeat`, `_delay`, `vrrp_garp_interval`)
+/// are what an instance that sets none sends: 2 gratuitous ARPs 100 ms apart on taking
+/// over and 2 more a second later (the built-in defaults: 5 back to back, 5 more after
+/// 5 s).
+#[test]
+fn the_global_garp_defaults_are_what_the_client_sees() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let globals = "global_defs {\n  vrrp_garp_master_repeat 2\n  vrrp_garp_master_delay 1\n  vrrp_garp_interval 0.1\n}\n";
+    let a = lab.write_config(
+        "a.conf",
+        &format!("{globals}{}", seed_with("syslog1.conf", &[])),
+    );
+    let arps = gratuitous_arps(
+        &lab.ns('c'),
+        "192.0.2.10".parse().unwrap(),
+        Duration::from_millis(3800),
+    );
+    lab.start('a', &a);
+    let seen = arps.join().unwrap();
+    assert_eq!(seen.len(), 4, "{seen:?}\n{}", lab.log('a'));
+    let gap = |i: usize| seen[i + 1] - seen[i];
+    assert!(
+        gap(0) >= Duration::from_millis(80) && gap(0) < Duration::from_millis(300),
+        "{seen:?}"
+    );
+    assert!(gap(1) >= Duration::from_millis(800), "{seen:?}");
+    assert!(
+        gap(2) >= Duration::from_millis(80) && gap(2) < Duration::from_millis(300),
+        "{seen:?}"
+    );
+}

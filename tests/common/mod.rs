@@ -842,3 +842,42 @@ pub fn first_advert(
     .join()
     .unwrap()
 }
+
+/// When namespace `ns` saw gratuitous ARPs for `addr` (sender and target address both
+/// `addr`) during `window`.
+pub fn gratuitous_arps(
+    ns: &str,
+    addr: std::net::Ipv4Addr,
+    window: Duration,
+) -> std::thread::JoinHandle<Vec<Instant>> {
+    in_netns(ns, move || {
+        let proto = (libc::ETH_P_ARP as u16).to_be();
+        // SAFETY: socket(2) with constant arguments.
+        let fd = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW, i32::from(proto)) };
+        assert!(fd >= 0, "AF_PACKET socket");
+        let timeout = libc::timeval {
+            tv_sec: 0,
+            tv_usec: 50_000,
+        };
+        // SAFETY: the option value is a live local of the size given.
+        let rc = unsafe {
+            let t = (&timeout as *const libc::timeval).cast();
+            let size = std::mem::size_of_val(&timeout) as u32;
+            libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_RCVTIMEO, t, size)
+        };
+        assert_eq!(rc, 0);
+        let (mut seen, mut buf) = (Vec::new(), [0u8; 128]);
+        let start = Instant::now();
+        while start.elapsed() < window {
+            // SAFETY: buf is valid for writes of its length.
+            let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) };
+            // Ethernet header, then ARP: sender IP at 14+14, target IP at 14+24.
+            if n >= 42 && buf[28..32] == addr.octets() && buf[38..42] == addr.octets() {
+                seen.push(Instant::now());
+            }
+        }
+        // SAFETY: closing the socket we opened.
+        unsafe { libc::close(fd) };
+        seen
+    })
+}
