@@ -281,3 +281,54 @@ fn no_vip_instances_elect_and_notify_beside_keepalived() {
         assert_no_complaints(&lab, host, daemon);
     }
 }
+
+/// Item 8, `vrrp_strict` beside keepalived with the same files (multicast: strict mode
+/// refuses unicast peers): both ignore the authentication block (adverts carry none, so
+/// they hear each other), the Master drops traffic to the VIP (accept mode off) while
+/// answering ARP, and the election is the usual one.
+#[test]
+fn vrrp_strict_ignores_authentication_and_drops_vip_traffic_beside_keepalived() {
+    if !can_run_keepalived() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let strict = |host: u8| {
+        let text = multicast(
+            &std::fs::read_to_string(config_path(&format!("syslog{host}.conf"))).unwrap(),
+        );
+        let auth = "  authentication {\n    auth_type PASS\n    auth_pass mysecret\n  }\n  virtual_ipaddress {";
+        let text = text.replacen("  virtual_ipaddress {", auth, 1);
+        lab.write_config(
+            &format!("strict{host}.conf"),
+            &format!("global_defs {{\n  vrrp_strict\n}}\n{text}"),
+        )
+    };
+    let (a, b) = (strict(1), strict(2));
+    lab.start_with('b', Vrrpd::Keepalived, &b);
+    lab.start_with('a', Vrrpd::Tiny, &a);
+    let group = Some("224.0.0.18".parse().unwrap());
+    let advert = first_advert(
+        &lab.ns('b'),
+        "192.0.2.11".parse().unwrap(),
+        group,
+        Duration::from_secs(8),
+    );
+    // VRRPv2 after the 20-byte IP header: auth type is its byte 4.
+    assert_eq!(advert.map(|d| d[24]), Some(0), "{}", lab.log('a'));
+    lab.wait_sole_owner('a', Duration::from_secs(8));
+    assert!(
+        lab.log('a')
+            .contains("Strict mode does not support authentication. Ignoring.")
+    );
+    assert!(
+        !lab.ping_vip_from_client(),
+        "a strict Master answered a ping to the VIP"
+    );
+    assert_eq!(neighbour_mac(&lab.ns('c'), VIP), Some(mac_of(&lab.ns('a'))));
+    lab.signal('a', libc::SIGTERM);
+    lab.wait_sole_owner('b', Duration::from_secs(3));
+    assert_eq!(lab.wait_exit('a'), Some(0));
+    for (host, daemon) in [('a', Vrrpd::Tiny), ('b', Vrrpd::Keepalived)] {
+        assert_no_complaints(&lab, host, daemon);
+    }
+}
