@@ -486,3 +486,46 @@ fn the_global_garp_defaults_are_what_the_client_sees() {
         "{seen:?}"
     );
 }
+
+/// Item 19: one VRID, an IPv4 and an IPv6 virtual router with `use_vmac` each (vrrp.1 and
+/// vrrp6.1): they elect independently — a is Master of one, b of the other.
+#[test]
+fn ipv4_and_ipv6_routers_of_one_vrid_elect_independently_with_use_vmac() {
+    if !can_run_lab() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let conf = |p4: u8, p6: u8| {
+        format!(
+            "vrrp_instance VI_4 {{\n  interface enp0s1\n  virtual_router_id 1\n  priority {p4}\n  advert_int 1\n  use_vmac\n  virtual_ipaddress {{\n    192.0.2.10/24\n  }}\n}}\nvrrp_instance VI_6 {{\n  interface enp0s1\n  virtual_router_id 1\n  priority {p6}\n  advert_int 1\n  use_vmac\n  virtual_ipaddress {{\n    2001:db8::10/64\n  }}\n}}\n"
+        )
+    };
+    let (a, b) = (
+        lab.write_config("a.conf", &conf(150, 100)),
+        lab.write_config("b.conf", &conf(100, 150)),
+    );
+    lab.start('a', &a);
+    lab.start('b', &b);
+    let on = |host: char, dev: &str, addr: &str| {
+        let out = std::process::Command::new("ip")
+            .args(["-n", &lab.ns(host), "-o", "addr", "show", "dev", dev])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).contains(&format!(" {addr}/"))
+    };
+    wait_until(
+        Duration::from_secs(8),
+        || on('a', "vrrp.1", VIP) && on('b', "vrrp6.1", VIP6),
+        || format!("{}\n{}", lab.log('a'), lab.log('b')),
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(!has_addr(&lab.ns('b'), VIP) && !has_addr(&lab.ns('a'), VIP6));
+    for host in ['a', 'b'] {
+        assert_eq!(
+            lab.log(host).matches("Entering MASTER STATE").count(),
+            1,
+            "{}",
+            lab.log(host)
+        );
+    }
+}
