@@ -332,3 +332,210 @@ fn vrrp_strict_ignores_authentication_and_drops_vip_traffic_beside_keepalived() 
         assert_no_complaints(&lab, host, daemon);
     }
 }
+
+/// Corpus file NAME (tests/keepalived-corpus/) moved into the lab by `edit` (each `from`
+/// must be there: interface names and addresses become the lab's), written as FILE.
+fn corpus_file(lab: &Lab, name: &str, file: &str, edit: &[(&str, &str)]) -> std::path::PathBuf {
+    let path = manifest_dir().join(format!("tests/keepalived-corpus/{name}.conf"));
+    let mut text = std::fs::read_to_string(path).unwrap();
+    for (from, to) in edit {
+        assert!(text.contains(from), "{name} lacks {from:?}");
+        text = text.replace(from, to);
+    }
+    lab.write_config(file, &text)
+}
+
+/// A node that is Master alone (`first`, started first) and the node started after it
+/// (`second`): who ends up the only Master within `limit`, what the client sees, and
+/// that neither daemon complains about the other's packets.
+fn second_node(
+    lab: &mut Lab,
+    first: (char, Vrrpd, &std::path::Path),
+    second: (char, Vrrpd, &std::path::Path),
+    master: char,
+    limit: Duration,
+) {
+    lab.start_with(first.0, first.1, first.2);
+    lab.wait_sole_owner(first.0, Duration::from_secs(6));
+    lab.start_with(second.0, second.1, second.2);
+    lab.wait_sole_owner(master, limit);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        lab.owns(master) && !lab.owns(if master == 'a' { 'b' } else { 'a' }),
+        "{}\n{}",
+        lab.log('a'),
+        lab.log('b')
+    );
+    assert!(lab.ping_vip_from_client(), "client cannot reach the VIP");
+    for (host, daemon) in [(first.0, first.1), (second.0, second.1)] {
+        assert_no_complaints(lab, host, daemon);
+    }
+}
+
+/// kolla's rendered file: `state MASTER` with `nopreempt` (keepalived: "nopreempt will not
+/// work with initial state MASTER - clearing") and a 40-character `auth_pass` (truncated
+/// to 8 by both). The MASTER node, started after the BACKUP one (its nopreempt kept) has
+/// taken over, preempts — run once with tinyvrrpd as the MASTER node and keepalived as
+/// the BACKUP, once the other way round: the same file, the same behaviour.
+fn kolla_master_nopreempt(tiny_is_master_node: bool) {
+    if !can_run_keepalived() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let common = [
+        ("eth1", "enp0s1"),
+        ("198.51.100.115 dev", "192.0.2.10/24 dev"),
+    ];
+    let edit = |state: &'static str, prio: &'static str| {
+        let mut e = common.to_vec();
+        e.push(("state MASTER", state));
+        e.push(("priority 1\n", prio));
+        e
+    };
+    let a = corpus_file(
+        &lab,
+        "kolla-rendered-master-nopreempt",
+        "a.conf",
+        &edit("state MASTER", "priority 150\n"),
+    );
+    let b = corpus_file(
+        &lab,
+        "kolla-rendered-master-nopreempt",
+        "b.conf",
+        &edit("state BACKUP", "priority 100\n"),
+    );
+    let (ta, tb) = match tiny_is_master_node {
+        true => (Vrrpd::Tiny, Vrrpd::Keepalived),
+        false => (Vrrpd::Keepalived, Vrrpd::Tiny),
+    };
+    // keepalived 2.2.7's MASTER waits its whole Master_Down_Interval (3.4 s) first.
+    second_node(
+        &mut lab,
+        ('b', tb, &b),
+        ('a', ta, &a),
+        'a',
+        V2_1S.preempt_keepalived,
+    );
+    let truncated = "Truncating auth_pass to 8 characters";
+    assert!(lab.log('a').contains(truncated) || lab.log('b').contains(truncated));
+}
+
+#[test]
+fn corpus_master_nopreempt_long_pass_tinyvrrpd_preempts_beside_keepalived() {
+    kolla_master_nopreempt(true);
+}
+
+#[test]
+fn corpus_master_nopreempt_long_pass_keepalived_preempts_beside_tinyvrrpd() {
+    kolla_master_nopreempt(false);
+}
+
+/// NextCloud's file: a 24-character `auth_pass`; the other node's differs after the
+/// eighth character. Both daemons truncate to 8, so they agree: one Master, no
+/// authentication complaint.
+#[test]
+fn corpus_long_auth_pass_is_truncated_alike_beside_keepalived() {
+    if !can_run_keepalived() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let common = [("eth0", "enp0s1"), ("192.0.2.30", "192.0.2.10/24")];
+    let a = corpus_file(&lab, "nextcloud-long-pass", "a.conf", &common);
+    let mut e = common.to_vec();
+    e.extend([
+        ("state MASTER", "state BACKUP"),
+        ("priority 150", "priority 100"),
+        ("change_me_keepalived_pw", "change_mXYZ"),
+    ]);
+    let b = corpus_file(&lab, "nextcloud-long-pass", "b.conf", &e);
+    second_node(
+        &mut lab,
+        ('b', Vrrpd::Keepalived, &b),
+        ('a', Vrrpd::Tiny, &a),
+        'a',
+        V2_1S.preempt,
+    );
+}
+
+/// The kubeadm-style HA file: `priority 255` (the address owner) with a weighted check.
+/// keepalived ignores the weight ("ignoring tracked script … with weights due to
+/// address_owner", and the check is not tracked at all): with a check that fails, the
+/// owner stays Master at 255 beside a node of priority 200, which it would lose to at
+/// 255 − 60.
+#[test]
+fn corpus_owner_ignores_a_weighted_check_beside_keepalived() {
+    if !can_run_keepalived() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let common = [
+        ("default_interface eth0", "default_interface enp0s1"),
+        ("interface eth0", "interface enp0s1"),
+        ("192.0.2.150/24", "192.0.2.10/24"),
+        ("\"/bin/sh -c 'test -d /proc'\"", "/bin/false"),
+        ("weight -10", "weight -60"),
+        ("interval 2", "interval 1"),
+        ("fall 3", "fall 1"),
+        ("        192.0.2.13\n        192.0.2.14\n", ""),
+    ];
+    let a = corpus_file(&lab, "k8s-halb-owner-weighted", "a.conf", &common);
+    let mut e = common.to_vec();
+    e.extend([
+        ("state MASTER", "state BACKUP"),
+        ("priority 255", "priority 200"),
+        ("unicast_src_ip 192.0.2.11", "unicast_src_ip 192.0.2.1X"),
+        ("        192.0.2.12\n", "        192.0.2.11\n"),
+        ("192.0.2.1X", "192.0.2.12"),
+    ]);
+    let b = corpus_file(&lab, "k8s-halb-owner-weighted", "b.conf", &e);
+    second_node(
+        &mut lab,
+        ('b', Vrrpd::Keepalived, &b),
+        ('a', Vrrpd::Tiny, &a),
+        'a',
+        V2_1S.preempt,
+    );
+    assert!(
+        lab.log('a')
+            .contains("ignoring tracked script check_apiserver with weights due to address_owner")
+    );
+}
+
+/// The three-node secrets cluster: `unicast_src_ip` and peers written with `/24`
+/// (keepalived drops the prefix). They elect, and a graceful stop hands over.
+#[test]
+fn corpus_prefix_length_peers_elect_and_fail_over_beside_keepalived() {
+    if !can_run_keepalived() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let common = [
+        ("interface eth0", "interface enp0s1"),
+        ("192.0.2.90/24", "192.0.2.10/24"),
+        ("192.0.2.153/24", "192.0.2.13/24"),
+    ];
+    let mut ea = common.to_vec();
+    ea.extend([
+        ("192.0.2.152/24", "192.0.2.11/24"),
+        ("192.0.2.151/24", "192.0.2.12/24"),
+        ("priority 90", "priority 150"),
+    ]);
+    let a = corpus_file(&lab, "cluster-prefix-peers-no-space-brace", "a.conf", &ea);
+    let mut eb = common.to_vec();
+    eb.extend([
+        ("192.0.2.152/24", "192.0.2.12/24"),
+        ("192.0.2.151/24", "192.0.2.11/24"),
+    ]);
+    let b = corpus_file(&lab, "cluster-prefix-peers-no-space-brace", "b.conf", &eb);
+    second_node(
+        &mut lab,
+        ('b', Vrrpd::Keepalived, &b),
+        ('a', Vrrpd::Tiny, &a),
+        'a',
+        V2_1S.crash,
+    );
+    lab.signal('a', libc::SIGTERM);
+    lab.wait_sole_owner('b', V2_1S.graceful);
+    assert_eq!(lab.wait_exit('a'), Some(0));
+    assert!(lab.ping_vip_from_client());
+}
