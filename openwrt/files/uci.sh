@@ -32,16 +32,16 @@ globals option script_user value
 globals option enable_script_security bool
 globals option vrrp_rt_priority value
 globals option vrrp_rlimit_rttime value
-globals option vrrp_garp_master_delay soon
-globals option vrrp_garp_master_repeat soon
-globals option vrrp_garp_master_refresh soon
-globals option vrrp_garp_master_refresh_repeat soon
-globals option vrrp_garp_interval soon
-globals option vrrp_gna_interval soon
-globals option vrrp_strict soon
-globals option vrrp_mcast_group4 soon
-globals option vrrp_mcast_group6 soon
-globals option vrrp_startup_delay soon
+globals option vrrp_garp_master_delay value
+globals option vrrp_garp_master_repeat value
+globals option vrrp_garp_master_refresh value
+globals option vrrp_garp_master_refresh_repeat value
+globals option vrrp_garp_interval value
+globals option vrrp_gna_interval value
+globals option vrrp_strict bool
+globals option vrrp_mcast_group4 value
+globals option vrrp_mcast_group6 value
+globals option vrrp_startup_delay value
 globals option startup_script soon
 globals option shutdown_script soon
 globals option startup_script_timeout soon
@@ -67,7 +67,7 @@ instance option version value
 instance option nopreempt bool
 instance option preempt_delay value
 instance option unicast_src_ip value
-instance option mcast_src_ip soon
+instance option mcast_src_ip value
 instance option auth_type value
 instance option auth_pass value
 instance option use_vmac vmac
@@ -80,28 +80,28 @@ instance option garp_master_refresh value
 instance option garp_master_refresh_repeat value
 instance option garp_interval value
 instance option gna_interval value
-instance option garp_lower_prio_delay soon
-instance option garp_lower_prio_repeat soon
-instance option dont_track_primary soon
+instance option garp_lower_prio_delay value
+instance option garp_lower_prio_repeat value
+instance option dont_track_primary bool
 instance option notify_master cmd
 instance option notify_backup cmd
 instance option notify_fault cmd
 instance option notify_stop cmd
 instance option notify cmd
-instance option notify_deleted soon
-instance option notify_master_rx_lower_pri soon
-instance option use_ipvlan soon
-instance option unicast_ttl soon
+instance option notify_deleted cmd
+instance option notify_master_rx_lower_pri cmd
+instance option use_ipvlan value
+instance option unicast_ttl value
 instance list unicast_peer value
 instance list virtual_ipaddress value
 instance list track_interface value
 instance list track_script value
-instance list virtual_ipaddress_excluded soon
+instance list virtual_ipaddress_excluded value
 instance list virtual_routes soon
 instance list virtual_rules soon
 instance list track_process soon
 instance list track_file soon
-instance list track_bfd soon
+instance list track_bfd value
 vrrp_sync_group option name init
 vrrp_sync_group list group init
 vrrp_sync_group option notify_master soon
@@ -131,9 +131,9 @@ globals option enabled special
 globals option alt_config_file special
 globals option router_id value
 globals option linkbeat_use_polling special
-globals option vrrp_mcast_group4 special
-globals option vrrp_mcast_group6 special
-globals option vrrp_startup_delay soon
+globals option vrrp_mcast_group4 value
+globals option vrrp_mcast_group6 value
+globals option vrrp_startup_delay value
 globals list notification_email mail
 globals option notification_email_from mail
 globals option smtp_server mail
@@ -141,7 +141,7 @@ globals option smtp_connect_timeout mail
 vrrp_instance option name name
 vrrp_instance option state value
 vrrp_instance option interface value
-vrrp_instance option mcast_src_ip soon
+vrrp_instance option mcast_src_ip value
 vrrp_instance option unicast_src_ip value
 vrrp_instance option virtual_router_id value
 vrrp_instance option version value
@@ -157,7 +157,7 @@ vrrp_instance option garp_master_refresh_repeat value
 vrrp_instance option vmac_xmit_base flag
 vrrp_instance option native_ipv6 special
 vrrp_instance option accept flag
-vrrp_instance option dont_track_primary soon
+vrrp_instance option dont_track_primary flag
 vrrp_instance option smtp_alert mail
 vrrp_instance option nopreempt flag
 vrrp_instance option use_vmac flag
@@ -168,13 +168,13 @@ vrrp_instance list virtual_ipaddress ref
 vrrp_instance list unicast_peer ref
 vrrp_instance list track_interface ref
 vrrp_instance list track_script ref
-vrrp_instance list virtual_ipaddress_excluded soon
+vrrp_instance list virtual_ipaddress_excluded ref
 vrrp_instance list virtual_routes soon
 vrrp_instance list track_bfd soon
 vrrp_sync_group option name name
 vrrp_sync_group list group ref
 vrrp_sync_group option smtp_alert mail
-vrrp_sync_group option global_tracking soon
+vrrp_sync_group option global_tracking flag
 vrrp_sync_group list track_script soon
 vrrp_script option name name
 vrrp_script option script cmd
@@ -199,8 +199,8 @@ ipaddress option label_suffix special
 ipaddress option scope special
 peer option name name
 peer option address special
-peer option min_ttl soon
-peer option max_ttl soon
+peer option min_ttl special
+peer option max_ttl special
 peer option sync peer
 peer option sync_mode peer
 peer option ssh_port peer
@@ -220,9 +220,9 @@ route option scope inert
 route option blackhole inert
 static_ipaddress list address soon
 static_routes list route soon
-interface_up_down_delays option device soon
-interface_up_down_delays option down_delay soon
-interface_up_down_delays option up_delay soon
+interface_up_down_delays option device special
+interface_up_down_delays option down_delay special
+interface_up_down_delays option up_delay special
 bfd_instance option name special
 bfd_instance option neighbor_ip special
 bfd_instance option source_ip special
@@ -726,22 +726,6 @@ tinyvrrpd_ka_globals() {
 		tinyvrrpd_fail "$1" "'linkbeat_use_polling' is not supported by tinyvrrpd yet (it follows links by netlink)"
 		return 1
 	fi
-	config_get v "$1" vrrp_mcast_group4
-	case "$v" in
-	'' | 224.0.0.18) ;;
-	*)
-		tinyvrrpd_fail "$1" "'vrrp_mcast_group4' other than 224.0.0.18 is not supported by tinyvrrpd yet"
-		return 1
-		;;
-	esac
-	config_get v "$1" vrrp_mcast_group6
-	case "$v" in
-	'' | ff02::12 | FF02::12) ;;
-	*)
-		tinyvrrpd_fail "$1" "'vrrp_mcast_group6' other than ff02::12 is not supported by tinyvrrpd yet"
-		return 1
-		;;
-	esac
 	tinyvrrpd_ka_options "$1" globals
 }
 
@@ -756,10 +740,23 @@ tinyvrrpd_ka_virtual_server() {
 	return 1
 }
 
-tinyvrrpd_ka_nonempty_soon() { # SECTION: static_ipaddress, static_routes, interface_up_down_delays
+tinyvrrpd_ka_nonempty_soon() { # SECTION: static_ipaddress, static_routes
 	local type
 	config_get type "$1" TYPE
 	tinyvrrpd_ka_options "$1" "$type"
+}
+
+# keepalived's init writes `DEVICE DOWN [UP]`, and nothing without a device or a down delay.
+tinyvrrpd_ka_delays() {
+	local device down up
+	config_get device "$1" device
+	config_get down "$1" down_delay
+	config_get up "$1" up_delay
+	if [ -z "$device" ] || [ -z "$down" ]; then
+		tinyvrrpd_fail "$1" "needs a device and a down_delay (keepalived's init script skips it without a word)"
+		return 1
+	fi
+	tinyvrrpd_kv "$1" interface_up_down_delays "$device $down${up:+ $up}"
 }
 
 tinyvrrpd_ka_bfd() {
@@ -811,10 +808,10 @@ tinyvrrpd_ka_weight() { # SECTION WEIGHT DIRECTION
 tinyvrrpd_ka_ref() { # INSTANCE-SECTION LIST NAME
 	local s found
 	case "$2" in
-	virtual_ipaddress)
+	virtual_ipaddress | virtual_ipaddress_excluded)
 		tinyvrrpd_find ipaddress "$3"
 		for s in $TINYVRRPD_FOUND; do
-			tinyvrrpd_ka_vip "$s" || return 1
+			tinyvrrpd_ka_vip "$s" "$2" || return 1
 			found=1
 		done
 		;;
@@ -851,7 +848,7 @@ tinyvrrpd_ka_ref() { # INSTANCE-SECTION LIST NAME
 	esac
 	[ -n "$found" ] && return 0
 	case "$2" in
-	virtual_ipaddress) s="an ipaddress section" ;;
+	virtual_ipaddress*) s="an ipaddress section" ;;
 	unicast_peer) s="a peer section" ;;
 	track_interface) s="a track_interface section" ;;
 	track_script) s="a track_script or vrrp_script section" ;;
@@ -860,7 +857,7 @@ tinyvrrpd_ka_ref() { # INSTANCE-SECTION LIST NAME
 	return 1
 }
 
-tinyvrrpd_ka_vip() {
+tinyvrrpd_ka_vip() { # SECTION KEY (virtual_ipaddress or virtual_ipaddress_excluded)
 	local address device label scope
 	config_get address "$1" address
 	config_get device "$1" device
@@ -870,38 +867,38 @@ tinyvrrpd_ka_vip() {
 		tinyvrrpd_fail "$1" "has no address"
 		return 1
 	fi
-	case "$scope" in
-	'' | global) ;;
-	*)
-		tinyvrrpd_fail "$1" "scope '$scope' is not supported by tinyvrrpd yet (only the default, global)"
-		return 1
-		;;
-	esac
-	# keepalived's init labels a VIP with a device DEVICE:SUFFIX (default suffix vip);
-	# keepalived then drops the label of an IPv6 address (Linux has none) with a warning.
+	# keepalived's init labels a VIP with a device DEVICE:SUFFIX (default suffix vip), and
+	# writes its scope only then; keepalived drops the label of an IPv6 address (Linux has
+	# none) with a warning.
 	if [ -z "$device" ]; then
-		tinyvrrpd_kv "$1" virtual_ipaddress "$address"
+		if [ -n "$scope" ]; then
+			tinyvrrpd_fail "$1" "scope '$scope' without a device: keepalived's init script drops it without a word; give the device or remove the scope"
+			return 1
+		fi
+		tinyvrrpd_kv "$1" "$2" "$address"
 	else
 		case "$address" in
 		*:*)
 			tinyvrrpd_label "$1"
 			tinyvrrpd_warn "$TINYVRRPD_FILE: $TINYVRRPD_LABEL: Cannot specify label for IPv6 addresses ($address) - ignoring label"
-			tinyvrrpd_kv "$1" virtual_ipaddress "$address dev $device"
+			tinyvrrpd_kv "$1" "$2" "$address dev $device${scope:+ scope $scope}"
 			;;
-		*) tinyvrrpd_kv "$1" virtual_ipaddress "$address dev $device label $device:$label" ;;
+		*) tinyvrrpd_kv "$1" "$2" "$address dev $device label $device:$label${scope:+ scope $scope}" ;;
 		esac
 	fi
 }
 
 tinyvrrpd_ka_peer() {
-	local address
+	local address min max
 	config_get address "$1" address
+	config_get min "$1" min_ttl
+	config_get max "$1" max_ttl
 	tinyvrrpd_ka_options "$1" peer || return 1
 	if [ -z "$address" ]; then
 		tinyvrrpd_fail "$1" "has no address"
 		return 1
 	fi
-	tinyvrrpd_kv "$1" unicast_peer "$address"
+	tinyvrrpd_kv "$1" unicast_peer "$address${min:+ min_ttl $min}${max:+ max_ttl $max}"
 }
 
 tinyvrrpd_ka_track_interface() {
@@ -957,7 +954,7 @@ tinyvrrpd_ka_instance() {
 	'' | 0) ;;
 	*) tinyvrrpd_label "$1" && tinyvrrpd_warn "$TINYVRRPD_FILE: $TINYVRRPD_LABEL: debug $v: tinyvrrpd has no per-instance debug level (ignored)" ;;
 	esac
-	for v in virtual_ipaddress unicast_peer track_interface track_script; do
+	for v in virtual_ipaddress virtual_ipaddress_excluded unicast_peer track_interface track_script; do
 		tinyvrrpd_ka_list "$1" "$v" || return 1
 	done
 	# native_ipv6 makes keepalived run the instance over IPv6; tinyvrrpd takes the family
@@ -1016,9 +1013,10 @@ tinyvrrpd_keepalived_to_kv() {
 	echo "script_user = root"
 	echo "enable_script_security = yes"
 	config_foreach tinyvrrpd_ka_globals globals
-	for t in static_ipaddress static_routes interface_up_down_delays; do
+	for t in static_ipaddress static_routes; do
 		config_foreach tinyvrrpd_ka_nonempty_soon "$t"
 	done
+	config_foreach tinyvrrpd_ka_delays interface_up_down_delays
 	config_foreach tinyvrrpd_ka_virtual_server virtual_server
 	config_foreach tinyvrrpd_ka_bfd bfd_instance
 	[ "$TINYVRRPD_BROKEN" = 0 ] || return 1

@@ -102,6 +102,8 @@ for sh in "${shells[@]}"; do
 
   uci_files "$here/uci/many.uci"
   expect_kv many.uci "$sh" native "$here/uci/many.kv"
+  uci_files "$here/uci/keywords.uci"
+  expect_kv "keywords.uci (issue 13's keywords)" "$sh" native "$here/uci/keywords.kv"
   uci_files "$here/uci/full.uci"
   TEST_NETWORKS="lan=br-lan" expect_kv "full.uci (every feature, network lan up on br-lan)" "$sh" native "$here/uci/full.kv"
 
@@ -148,13 +150,30 @@ CASES
     uci_files "$work/case.uci"
     expect_refused "syslog1 +'$line'" "$sh" native "$msg"
   done <<'CASES'
-\toption mcast_src_ip '192.0.2.11'|instance 'VI_1': 'mcast_src_ip' is not supported by tinyvrrpd yet
 \tlist virtual_routes '198.51.100.0/24 via 192.0.2.1'|instance 'VI_1': 'virtual_routes' is not supported by tinyvrrpd yet
 \tlist track_file 'f'|instance 'VI_1': 'track_file' is not supported by tinyvrrpd yet
 \toption nopreempt 'maybe'|instance 'VI_1': expected a boolean (1/0, yes/no, on/off, true/false) for nopreempt, found 'maybe'
 \toption network 'lan'|instance 'VI_1': give 'interface' (a device) or 'network' (a netifd network), not both
 config vrrp_sync_group 'G'\n\toption notify_master '/bin/true'|vrrp_sync_group 'G': 'notify_master' is not supported by tinyvrrpd yet
 config globals 'x'|globals 'x': the globals section must be named 'globals'
+CASES
+
+  # keepalived keywords the daemon refuses for good are translated as they are, and the
+  # daemon's -t refuses them naming the generated file's line and why.
+  while IFS='|' read -r line msg; do
+    printf '%s\n' "$line" | sed 's/\\t/\t/g' >"$work/extra.uci"
+    cat "$here/uci/syslog1.uci" "$work/extra.uci" >"$work/case.uci"
+    uci_files "$work/case.uci"
+    native "$sh" >"$work/case.conf" 2>&1 || true
+    if ! "$bin" -t -f "$work/case.conf" >"$work/case.out" 2>&1 && grep -qF -- "$msg" "$work/case.out"; then
+      ok "$sh: syslog1 +'$line' translated, refused by -t: $msg"
+    else
+      fail "$sh: syslog1 +'$line': $(cat "$work/case.conf" "$work/case.out")"
+    fi
+  done <<'CASES'
+\toption notify_deleted '/bin/true'|'notify_deleted' is not supported by tinyvrrpd (this notify variant; use notify)
+\toption use_ipvlan 'ipvl0'|'use_ipvlan' is not supported by tinyvrrpd (virtual MACs on other interfaces, VRF, ipvlan)
+\tlist track_bfd 'bfd1'|'track_bfd' is not supported by tinyvrrpd (BFD)
 CASES
 
   # Why tinyvrrpd_load parses strictly first: config_load alone (uci -S, as on OpenWrt) skips
@@ -210,7 +229,7 @@ CASES
   fi
 
   # ---- /etc/config/keepalived as LuCI writes it -----------------------------------------
-  for s in minimal typical ipv6; do
+  for s in minimal typical ipv6 keywords; do
     keepalived_mode "$here/keepalived/$s.uci"
     expect_kv "keepalived/$s.uci" "$sh" keepalived "$here/keepalived/$s.kv"
   done
@@ -242,17 +261,16 @@ CASES
 \tlist track_script 'chk'|track_script 'chk' names no a track_script or vrrp_script section
 \tlist virtual_routes 'r1'|vrrp_instance 'VI_1' (section cfg3): 'virtual_routes' is not supported by tinyvrrpd yet
 \tlist track_bfd 'b1'|'track_bfd' is not supported by tinyvrrpd yet
-\toption mcast_src_ip '192.0.2.11'|'mcast_src_ip' is not supported by tinyvrrpd yet
 \toption lvs_sync_daemon_interface 'br-lan'|'lvs_sync_daemon_interface' (IPVS load balancing) is not supported by tinyvrrpd
 \toption notify_master '/bin/true'|unknown option 'notify_master' (keepalived's init script ignores it too
 \toption native_ipv6 '1'|native_ipv6 with IPv4 virtual addresses is not supported by tinyvrrpd yet
 config vrrp_instance\n\toption state 'MASTER'|has no option name (keepalived's init script skips it; name it or remove it)
 config vrrp_script\n\toption name 'chk'\n\toption script '/bin/true'\n\toption fail '3'|option fail '3': keepalived's init script ignores it (its keyword is 'fall'
 config vrrp_sync_group\n\toption name 'G'\n\tlist group 'VI_1'\n\tlist group 'VI_9'|group member 'VI_9' names no vrrp_instance
-config globals 'globals'\n\toption vrrp_mcast_group4 '224.0.0.19'|'vrrp_mcast_group4' other than 224.0.0.18 is not supported by tinyvrrpd yet
 config globals 'globals'\n\toption linkbeat_use_polling '1'|'linkbeat_use_polling' is not supported by tinyvrrpd yet
 config static_ipaddress\n\tlist address 'vip_lan'|static_ipaddress 'cfg4': 'address' is not supported by tinyvrrpd yet
-config ipaddress\n\toption name 'vip_lan'\n\toption address '192.0.2.11/24'\n\toption scope 'link'|scope 'link' is not supported by tinyvrrpd yet
+config ipaddress\n\toption name 'vip_lan'\n\toption address '192.0.2.11/24'\n\toption scope 'link'|scope 'link' without a device: keepalived's init script drops it without a word
+config interface_up_down_delays\n\toption device 'eth1'|interface_up_down_delays 'cfg4': needs a device and a down_delay
 config track_file\n\toption name 'f'|track_file 'f' (section cfg4): unknown section type 'track_file'
 CASES
 
