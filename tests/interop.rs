@@ -333,16 +333,29 @@ fn vrrp_strict_ignores_authentication_and_drops_vip_traffic_beside_keepalived() 
     }
 }
 
-/// Corpus file NAME (tests/keepalived-corpus/) moved into the lab by `edit` (each `from`
-/// must be there: interface names and addresses become the lab's), written as FILE.
-fn corpus_file(lab: &Lab, name: &str, file: &str, edit: &[(&str, &str)]) -> std::path::PathBuf {
+/// Text replacements: (from, to).
+type Edits<'a> = &'a [(&'a str, &'a str)];
+
+/// Corpus file NAME (tests/keepalived-corpus/) moved into the lab for nodes a and b: the
+/// `common` edits (interface names and addresses become the lab's) and each node's own
+/// (each `from` must be there), written as a.conf and b.conf.
+fn corpus_pair(
+    lab: &Lab,
+    name: &str,
+    common: Edits<'_>,
+    (a, b): (Edits<'_>, Edits<'_>),
+) -> (std::path::PathBuf, std::path::PathBuf) {
     let path = manifest_dir().join(format!("tests/keepalived-corpus/{name}.conf"));
-    let mut text = std::fs::read_to_string(path).unwrap();
-    for (from, to) in edit {
-        assert!(text.contains(from), "{name} lacks {from:?}");
-        text = text.replace(from, to);
-    }
-    lab.write_config(file, &text)
+    let text = std::fs::read_to_string(path).unwrap();
+    let node = |file: &str, own: Edits<'_>| {
+        let mut text = text.clone();
+        for (from, to) in common.iter().chain(own) {
+            assert!(text.contains(from), "{name} lacks {from:?}");
+            text = text.replace(from, to);
+        }
+        lab.write_config(file, &text)
+    };
+    (node("a.conf", a), node("b.conf", b))
 }
 
 /// A node that is Master alone (`first`, started first) and the node started after it
@@ -386,23 +399,17 @@ fn kolla_master_nopreempt(tiny_is_master_node: bool) {
         ("eth1", "enp0s1"),
         ("198.51.100.115 dev", "192.0.2.10/24 dev"),
     ];
-    let edit = |state: &'static str, prio: &'static str| {
-        let mut e = common.to_vec();
-        e.push(("state MASTER", state));
-        e.push(("priority 1\n", prio));
-        e
-    };
-    let a = corpus_file(
+    let (a, b) = corpus_pair(
         &lab,
         "kolla-rendered-master-nopreempt",
-        "a.conf",
-        &edit("state MASTER", "priority 150\n"),
-    );
-    let b = corpus_file(
-        &lab,
-        "kolla-rendered-master-nopreempt",
-        "b.conf",
-        &edit("state BACKUP", "priority 100\n"),
+        &common,
+        (
+            &[("priority 1\n", "priority 150\n")],
+            &[
+                ("state MASTER", "state BACKUP"),
+                ("priority 1\n", "priority 100\n"),
+            ],
+        ),
     );
     let (ta, tb) = match tiny_is_master_node {
         true => (Vrrpd::Tiny, Vrrpd::Keepalived),
@@ -440,14 +447,12 @@ fn corpus_long_auth_pass_is_truncated_alike_beside_keepalived() {
     }
     let mut lab = Lab::new();
     let common = [("eth0", "enp0s1"), ("192.0.2.30", "192.0.2.10/24")];
-    let a = corpus_file(&lab, "nextcloud-long-pass", "a.conf", &common);
-    let mut e = common.to_vec();
-    e.extend([
+    let b_own = [
         ("state MASTER", "state BACKUP"),
         ("priority 150", "priority 100"),
         ("change_me_keepalived_pw", "change_mXYZ"),
-    ]);
-    let b = corpus_file(&lab, "nextcloud-long-pass", "b.conf", &e);
+    ];
+    let (a, b) = corpus_pair(&lab, "nextcloud-long-pass", &common, (&[], &b_own));
     second_node(
         &mut lab,
         ('b', Vrrpd::Keepalived, &b),
@@ -478,16 +483,14 @@ fn corpus_owner_ignores_a_weighted_check_beside_keepalived() {
         ("fall 3", "fall 1"),
         ("        192.0.2.13\n        192.0.2.14\n", ""),
     ];
-    let a = corpus_file(&lab, "k8s-halb-owner-weighted", "a.conf", &common);
-    let mut e = common.to_vec();
-    e.extend([
+    let b_own = [
         ("state MASTER", "state BACKUP"),
         ("priority 255", "priority 200"),
         ("unicast_src_ip 192.0.2.11", "unicast_src_ip 192.0.2.1X"),
         ("        192.0.2.12\n", "        192.0.2.11\n"),
         ("192.0.2.1X", "192.0.2.12"),
-    ]);
-    let b = corpus_file(&lab, "k8s-halb-owner-weighted", "b.conf", &e);
+    ];
+    let (a, b) = corpus_pair(&lab, "k8s-halb-owner-weighted", &common, (&[], &b_own));
     second_node(
         &mut lab,
         ('b', Vrrpd::Keepalived, &b),
@@ -514,19 +517,17 @@ fn corpus_prefix_length_peers_elect_and_fail_over_beside_keepalived() {
         ("192.0.2.90/24", "192.0.2.10/24"),
         ("192.0.2.153/24", "192.0.2.13/24"),
     ];
-    let mut ea = common.to_vec();
-    ea.extend([
+    let a_own = [
         ("192.0.2.152/24", "192.0.2.11/24"),
         ("192.0.2.151/24", "192.0.2.12/24"),
         ("priority 90", "priority 150"),
-    ]);
-    let a = corpus_file(&lab, "cluster-prefix-peers-no-space-brace", "a.conf", &ea);
-    let mut eb = common.to_vec();
-    eb.extend([
+    ];
+    let b_own = [
         ("192.0.2.152/24", "192.0.2.12/24"),
         ("192.0.2.151/24", "192.0.2.11/24"),
-    ]);
-    let b = corpus_file(&lab, "cluster-prefix-peers-no-space-brace", "b.conf", &eb);
+    ];
+    let name = "cluster-prefix-peers-no-space-brace";
+    let (a, b) = corpus_pair(&lab, name, &common, (&a_own, &b_own));
     second_node(
         &mut lab,
         ('b', Vrrpd::Keepalived, &b),
