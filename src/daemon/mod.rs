@@ -151,7 +151,7 @@ impl Daemon {
         let instances = core::mem::take(&mut config.instances);
         d.routers.start(instances, notifiers, &mut d.io)?;
         if !config.startup_delay.is_zero() {
-            let ms = config.startup_delay.as_millis();
+            let ms = config.startup_delay.as_millis() as u64;
             let frac = format!(".{:03}", ms % 1000);
             // keepalived's words (its %g).
             info!(

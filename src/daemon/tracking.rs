@@ -47,7 +47,7 @@ impl IfState {
                     true => ("up", self.delays.1),
                     false => ("down", self.delays.0),
                 };
-                let ms = d.as_millis();
+                let ms = d.as_millis() as u64;
                 info!("{name}: link {word}, counted after {ms} ms (interface_up_down_delays)");
                 false
             }
