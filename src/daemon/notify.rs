@@ -27,26 +27,30 @@ pub struct Notifier {
 }
 
 impl Notifier {
-    /// Resolve an instance's notify commands (the start-up and reload check).
+    /// Resolve an instance's notify commands (the start-up and reload check); each
+    /// problem goes to `problems`.
     pub fn prepare(
         inst: &Instance,
         default: Option<Cred>,
         security: bool,
-    ) -> Result<Notifier, StartError> {
+        problems: &mut Vec<StartError>,
+    ) -> Notifier {
         let n = &inst.notify;
-        let prep = |key: &str, c: &Option<Command>| {
-            c.as_ref()
-                .map(|c| process::prepare(c, default, security))
-                .transpose()
-                .map_err(StartError::command(format!("({}) {key}", inst.name)))
+        let mut prep = |key: &str, c: &Option<Command>| {
+            let e = match process::prepare(c.as_ref()?, default, security) {
+                Ok(p) => return Some(p),
+                Err(e) => e,
+            };
+            problems.push(StartError::command(format!("({}) {key}", inst.name))(e));
+            None
         };
-        Ok(Notifier {
-            master: prep("notify_master", &n.master)?,
-            backup: prep("notify_backup", &n.backup)?,
-            fault: prep("notify_fault", &n.fault)?,
-            stop: prep("notify_stop", &n.stop)?,
-            any: prep("notify", &n.any)?,
-        })
+        Notifier {
+            master: prep("notify_master", &n.master),
+            backup: prep("notify_backup", &n.backup),
+            fault: prep("notify_fault", &n.fault),
+            stop: prep("notify_stop", &n.stop),
+            any: prep("notify", &n.any),
+        }
     }
 
     /// What runs, in order, when instance `name` enters `to` with `priority`: the
@@ -122,13 +126,14 @@ pub fn hotplug_command() -> Option<Prepared> {
 }
 
 /// Every instance's notify commands, in configuration order.
-pub fn prepare_all(config: &Config) -> Result<Vec<Notifier>, StartError> {
-    let default = super::tracking::default_user(config)?;
-    config
-        .instances
-        .iter()
-        .map(|i| Notifier::prepare(i, default, config.script_security))
-        .collect()
+pub fn prepare_all(
+    config: &Config,
+    default: Option<Cred>,
+    problems: &mut Vec<StartError>,
+) -> Vec<Notifier> {
+    let security = config.script_security;
+    let each = |i| Notifier::prepare(i, default, security, problems);
+    config.instances.iter().map(each).collect()
 }
 
 #[cfg(test)]
