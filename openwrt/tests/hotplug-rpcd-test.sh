@@ -222,6 +222,11 @@ translate() { # NODE STATE PRIORITY
 start_node() { # NODE NAMESPACE
   local d=$work/$1
   make_root "$d" "$(command -v sh)"
+  # Slow to answer the startup event and NOTIFY_STOP: a daemon that did not wait for them
+  # before its first transition, or before its shutdown event, would be recorded out of
+  # order.
+  printf '%s\n' 'case $ACTION in startup) sleep 1 ;; NOTIFY_STOP) sleep 0.5 ;; esac' \
+    >"$d/etc/hotplug.d/keepalived/40-slow"
   mkdir -p "$d/overlay"
   cp "$d/sbin/hotplug-call" "$d/overlay/hotplug-call"
   # shellcheck disable=SC2016 # expanded by the inner shell
@@ -249,6 +254,16 @@ if wait_for 5 logged a "$master_line" && wait_for 5 logged b "ACTION=NOTIFY_BACK
   ok "the daemon's hotplug-call reached /etc/hotplug.d/keepalived as keepalived's: a '$master_line', b NOTIFY_BACKUP"
 else
   fail "hotplug from the daemon: a: $(cat "$work/a/keepalived.log" 2>&1) b: $(cat "$work/b/keepalived.log" 2>&1)"
+fi
+startup_line="ACTION=startup TYPE=unset NAME=unset ARGS=keepalived LEAKED="
+shutdown_line="ACTION=shutdown TYPE=unset NAME=unset ARGS=keepalived LEAKED="
+stop_line="ACTION=NOTIFY_STOP TYPE=INSTANCE NAME=VI_1 ARGS=keepalived LEAKED="
+if [[ $(head -n 1 "$work/a/keepalived.log") == "$startup_line" &&
+  $(head -n 1 "$work/b/keepalived.log") == "$startup_line" ]] &&
+  [[ $(grep -c . "$work/a/keepalived.log") -ge 2 ]]; then
+  ok "each daemon emitted ACTION=startup (forwarded as keepalived's startup_script does it) before its instance's first event, though the event took 1 s"
+else
+  fail "startup events: a: $(cat "$work/a/keepalived.log") b: $(cat "$work/b/keepalived.log")"
 fi
 
 # rpcd's view: `PLUGIN list`, then `PLUGIN call METHOD` with the (empty) arguments on stdin;
@@ -310,11 +325,17 @@ fi
 
 # a stops: NOTIFY_STOP from a, NOTIFY_MASTER from b; the plugins follow.
 kill -TERM "${pids[0]}"
-if wait_for 8 has_vip "$lab-b" && wait_for 5 logged a "ACTION=NOTIFY_STOP TYPE=INSTANCE NAME=VI_1 ARGS=keepalived LEAKED=" &&
+if wait_for 8 has_vip "$lab-b" && wait_for 5 logged a "$stop_line" &&
   wait_for 5 logged b "$master_line"; then
   ok "a stopped (SIGTERM): a's NOTIFY_STOP and b's NOTIFY_MASTER reached /etc/hotplug.d/keepalived; b holds $vip"
 else
   fail "handover: a: $(cat "$work/a/keepalived.log") b: $(cat "$work/b/keepalived.log")"
+fi
+if wait_for 5 logged a "$shutdown_line" && [[ $(tail -n 2 "$work/a/keepalived.log") == "$stop_line"$'\n'"$shutdown_line" ]] &&
+  wait_for 5 sh -c "! kill -0 ${pids[0]} 2>/dev/null"; then
+  ok "a's ACTION=shutdown came last, after its NOTIFY_STOP had run (0.5 s), and a exited after it"
+else
+  fail "shutdown event: a: $(cat "$work/a/keepalived.log")"
 fi
 out=$(TINYVRRPD_PROG=$bin TINYVRRPD_RUNDIR=$work/a/run "$work/rpcd/keepalived" call dump </dev/null)
 if [[ $out == "{}" ]] && ubus_call b keepalived dump &&
