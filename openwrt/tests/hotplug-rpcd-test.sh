@@ -104,7 +104,8 @@ for sh in "${shells[@]}"; do
   make_root "$d" "$sh"
   log=$d/keepalived.log
   event() { env "$@" "$d/sbin/hotplug-call" tinyvrrpd; }
-  # As the daemon emits them today (src/daemon/notify.rs), then as phase 2 specifies.
+  # As the daemon emits them (src/daemon/notify.rs, lifecycle.rs), then the sync-group
+  # events as DAEMON-INTERFACE.md specifies them.
   event ACTION=NOTIFY_MASTER TYPE=INSTANCE NAME=VI_1 INSTANCE=VI_1 STATE=MASTER PRIORITY=150
   event ACTION=NOTIFY_STOP TYPE=INSTANCE NAME=VI_1 INSTANCE=VI_1 STATE=STOP PRIORITY=150
   event ACTION=NOTIFY_BACKUP TYPE=GROUP NAME=G1 GROUP=G1 STATE=BACKUP
@@ -135,26 +136,6 @@ ACTION=shutdown TYPE=unset NAME=unset ARGS=keepalived LEAKED="
     fail "$name: forwarded while off: $(cat "$log")"
   fi
   : >"$d/var/etc/tinyvrrpd.hotplug-keepalived"
-
-  # The init script's startup/shutdown events (phase 1): startup before the daemon,
-  # shutdown once the stopping daemon is gone, each waited for at most HOTPLUG_TIMEOUT s.
-  printf 'sleep 3\n' >"$d/etc/hotplug.d/tinyvrrpd/99-slow"
-  # shellcheck disable=SC2016 # expanded by the inner shell
-  out=$(TINYVRRPD_LIB=$files/uci.sh $sh -c '
-    . "$0"; . "$1"; HOTPLUG_CALL=$2 HOTPLUG_TIMEOUT=1; logger() { :; }
-    s=$(date +%s); tinyvrrpd_hotplug startup; echo "waited $(($(date +%s) - s))"
-    rm "${2%/sbin/*}/etc/hotplug.d/tinyvrrpd/99-slow"
-    sleep 1 & TINYVRRPD_STOPPING=$!; service_stopped
-    kill -0 "$TINYVRRPD_STOPPING" 2>/dev/null && echo "shutdown before the daemon was gone"
-    echo done' "$tests/uci-shim.sh" "$files/tinyvrrpd.init" "$d/sbin/hotplug-call" 2>&1) || true
-  if [[ $out == *"still running after 1s; not waiting for it"* && $out == *"waited "[12]* &&
-    $out != *"before the daemon"* && $out == *done ]] &&
-    [[ $(cat "$log") == "ACTION=startup TYPE=unset NAME=unset ARGS=keepalived LEAKED=
-ACTION=shutdown TYPE=unset NAME=unset ARGS=keepalived LEAKED=" ]]; then
-    ok "$name: init script: ACTION=startup (a hung script costs HOTPLUG_TIMEOUT, not more), ACTION=shutdown after the daemon is gone"
-  else
-    fail "$name: init startup/shutdown: $out // $(cat "$log" 2>/dev/null)"
-  fi
 done
 
 # ---- the rpcd plugin on given JSON, under each shell and awk ------------------------------
@@ -225,6 +206,7 @@ start_node() { # NODE NAMESPACE
   # Slow to answer the startup event and NOTIFY_STOP: a daemon that did not wait for them
   # before its first transition, or before its shutdown event, would be recorded out of
   # order.
+  # shellcheck disable=SC2016 # written for hotplug-call's shell
   printf '%s\n' 'case $ACTION in startup) sleep 1 ;; NOTIFY_STOP) sleep 0.5 ;; esac' \
     >"$d/etc/hotplug.d/keepalived/40-slow"
   mkdir -p "$d/overlay"

@@ -1,8 +1,10 @@
 //! What runs around the instances rather than for one of them: keepalived's
 //! `startup_script` (before any instance leaves INIT; the instances wait for it) and
 //! `shutdown_script` (once the VIPs are gone and the notify queues have run; the exit
-//! waits for it), each killed at its `_timeout` (keepalived's default 10 s). Each runs on
-//! a queue of the child table: the loop never waits for one.
+//! waits for it), each killed at its `_timeout` (keepalived's default 10 s); on OpenWrt
+//! also the hotplug events `ACTION=startup` and `ACTION=shutdown` right after them, which
+//! OpenWrt's keepalived package has keepalived run as these very scripts. Each runs on a
+//! queue of the child table: the loop never waits for one.
 
 use super::children::{Children, Job, QueueId};
 use super::error::StartError;
@@ -11,6 +13,9 @@ use crate::os::process::{self, Cred, Exit, Prepared};
 use crate::vrrp::timers::Instant;
 use core::time::Duration;
 use log::warn;
+
+/// OpenWrt's keepalived package gives its startup and shutdown events this long.
+pub const HOTPLUG_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A script with its time.
 type Timed = Option<(Prepared, Duration)>;
@@ -47,14 +52,17 @@ impl Scripts {
 
 pub struct Lifecycle {
     scripts: Scripts,
-    /// The queue running the start's or the stop's script.
+    /// OpenWrt's hotplug-call, when present.
+    hotplug: Option<Prepared>,
+    /// The queue running the start's or the stop's commands.
     queue: Option<QueueId>,
 }
 
 impl Lifecycle {
-    pub fn new(scripts: Scripts) -> Lifecycle {
+    pub fn new(scripts: Scripts, hotplug: Option<Prepared>) -> Lifecycle {
         Lifecycle {
             scripts,
+            hotplug,
             queue: None,
         }
     }
@@ -65,35 +73,39 @@ impl Lifecycle {
         self.scripts.shutdown = scripts.shutdown;
     }
 
-    /// The start: the startup script. Returns whether it runs (the instances wait until
-    /// `is_done`).
+    /// The start: the startup script, then the startup event. Returns whether anything
+    /// runs (the instances wait until `is_done`).
     pub fn start(&mut self, now: Instant, children: &mut Children) -> bool {
         let script = self.scripts.startup.take();
         self.run("startup", script, now, children)
     }
 
-    /// The stop, once the instances are gone: the shutdown script. Returns how long the
-    /// stop may wait for it (None: nothing runs).
+    /// The stop, once the instances are gone: the shutdown script, then the shutdown
+    /// event. Returns how long the stop may wait for them (None: nothing runs).
     pub fn stop(&mut self, now: Instant, children: &mut Children) -> Option<Duration> {
         let script = self.scripts.shutdown.take();
-        // Its time, and a second for the reaping of what was killed then.
-        let most = script.as_ref().map_or(Duration::ZERO, |s| s.1);
+        // Both times, and a second for the reaping of what was killed at its time.
+        let mut most = script.as_ref().map_or(Duration::ZERO, |s| s.1);
+        if self.hotplug.is_some() {
+            most += HOTPLUG_TIMEOUT;
+        }
         let runs = self.run("shutdown", script, now, children);
         runs.then(|| most + Duration::from_secs(1))
     }
 
-    /// Queue `script` on a queue named `action`; whether anything runs.
+    /// Queue `script`, then the hotplug event `action`, on a queue of that name; whether
+    /// anything runs.
     fn run(&mut self, action: &str, script: Timed, now: Instant, c: &mut Children) -> bool {
-        let Some((cmd, timeout)) = script else {
-            return false;
-        };
-        let q = c.queue(action, timeout, report);
-        let job = Job {
-            cmd,
-            env: Vec::new(),
-        };
-        c.push(q, job, now);
+        let q = c.queue(action, HOTPLUG_TIMEOUT, report);
         self.queue = Some(q);
+        if let Some((cmd, timeout)) = script {
+            let env = Vec::new();
+            c.push_within(q, Job { cmd, env }, Some(timeout), now);
+        }
+        if let Some(cmd) = self.hotplug.clone() {
+            let env = vec![("ACTION", action.to_string())];
+            c.push(q, Job { cmd, env }, now);
+        }
         !c.is_idle(q)
     }
 

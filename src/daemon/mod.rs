@@ -177,13 +177,14 @@ impl Daemon {
         let c = Commands::checked(&config)?;
         firewall::clean(c.nft.as_ref());
         let status = StatusSocket::bind(&paths.control);
+        let hotplug = notify::hotplug_command();
         let mut d = Daemon {
             router_id: String::new(),
             paths,
             routers: Routers::default(),
             tracking: Tracking::default(),
-            lifecycle: Lifecycle::new(c.lifecycle),
-            io: Io::open(notify::hotplug_command(), c.nft)?,
+            lifecycle: Lifecycle::new(c.lifecycle, hotplug.clone()),
+            io: Io::open(hotplug, c.nft)?,
             signals,
             monitor: Monitor::open()?,
             status,
