@@ -203,6 +203,8 @@ translate() { # NODE STATE PRIORITY
 start_node() { # NODE NAMESPACE
   local d=$work/$1
   make_root "$d" "$(command -v sh)"
+  # The last transition's time must come from the daemon's own status.
+  rm -f "$d/etc/hotplug.d/tinyvrrpd/00-state"
   # Slow to answer the startup event and NOTIFY_STOP: a daemon that did not wait for them
   # before its first transition, or before its shutdown event, would be recorded out of
   # order.
