@@ -71,7 +71,6 @@ shells+=("$(command -v bash)")
 make_root() {
   local d=$1 sh=$2
   mkdir -p "$d/etc/hotplug.d/tinyvrrpd" "$d/etc/hotplug.d/keepalived" "$d/sbin" "$d/run" "$d/var/etc"
-  cp "$files/hotplug-state" "$d/etc/hotplug.d/tinyvrrpd/00-state"
   cp "$files/hotplug-keepalived" "$d/etc/hotplug.d/tinyvrrpd/10-keepalived"
   # shellcheck disable=SC2016 # written for the recorder's shell
   printf '%s\n' 'echo "ACTION=${ACTION-} TYPE=${TYPE-unset} NAME=${NAME-unset} ARGS=$* LEAKED=${INSTANCE-}${STATE-}${PRIORITY-}${GROUP-}" >>"$TEST_LOG"' \
@@ -85,7 +84,6 @@ export HOTPLUG_TYPE="\$1"
 PATH=/usr/sbin:/usr/bin:/sbin:/bin LOGNAME=root USER=root
 export PATH LOGNAME USER
 export TEST_LOG=$d/keepalived.log
-export TINYVRRPD_RUNDIR="\${TINYVRRPD_RUNDIR:-$d/run}"
 export TINYVRRPD_HOTPLUG_KEEPALIVED="\${TINYVRRPD_HOTPLUG_KEEPALIVED:-$d/var/etc/tinyvrrpd.hotplug-keepalived}"
 export TINYVRRPD_HOTPLUG_CALL=$d/sbin/hotplug-call
 for script in \$(ls $d/etc/hotplug.d/"\$1"/* 2>/dev/null); do (
@@ -120,13 +118,10 @@ ACTION=NOTIFY TYPE=GROUP NAME=G1 ARGS=keepalived GROUP G1 BACKUP 0 LEAKED=
 ACTION=NOTIFY TYPE=GROUP NAME=G1 ARGS=keepalived GROUP G1 STOP 0 LEAKED=
 ACTION=startup TYPE=unset NAME=unset ARGS=keepalived LEAKED=
 ACTION=shutdown TYPE=unset NAME=unset ARGS=keepalived LEAKED="
-  # The state recorder kept the last instance event (STOP), to the second.
-  read -r t st <"$d/run/state/VI_1" || true
-  if [[ $(cat "$log") == "$expected" &&
-    $st == STOP && $((t - $(date +%s))) -le 0 && $((t - $(date +%s))) -ge -5 ]]; then
-    ok "$name: hotplug.d/tinyvrrpd -> hotplug-call keepalived as keepalived's package calls it (INSTANCE, GROUP + NOTIFY, startup/shutdown, clean env); 00-state kept '$t $st'"
+  if [[ $(cat "$log") == "$expected" ]]; then
+    ok "$name: hotplug.d/tinyvrrpd -> hotplug-call keepalived as keepalived's package calls it (INSTANCE, GROUP + NOTIFY, startup/shutdown, clean env)"
   else
-    fail "$name: hotplug events ($t $st):"; diff <(echo "$expected") "$log" || true
+    fail "$name: hotplug events:"; diff <(echo "$expected") "$log" || true
   fi
   rm "$d/var/etc/tinyvrrpd.hotplug-keepalived" "$log"
   event ACTION=NOTIFY_MASTER TYPE=INSTANCE NAME=VI_1
@@ -139,17 +134,21 @@ ACTION=shutdown TYPE=unset NAME=unset ARGS=keepalived LEAKED="
 done
 
 # ---- the rpcd plugin on given JSON, under each shell and awk ------------------------------
-# The daemon's JSON as render_json writes it (two instances in a sync group, one with the
-# phase-2 last_transition), a state record for the other, and the answers expected.
-mkdir -p "$work/fake/run/state" "$work/awk"
+# The daemon's JSON as src/daemon/status.rs writes it (two instances in a sync group, with
+# their last transitions and the group's), and the answers expected; then the same before
+# VI_WAN's and the group's first transition (null: no entry in `status`, no field in `dump`).
+mkdir -p "$work/fake/run" "$work/awk"
 cat >"$work/fake/status.json" <<'EOF'
-{"router_id":"edge1","instances":[{"name":"VI_LAN","state":"MASTER","interface":"br-lan","vrid":51,"version":3,"priority":{"base":150,"effective":150},"advert_interval_ms":500,"preempt":false,"source":"192.0.2.11","master_seen":{"address":"192.0.2.11","priority":150},"sync_group":"G1","vips":[{"address":"192.0.2.10","prefix":24,"dev":"br-lan"}],"tracking":[{"type":"interface","name":"br-lan","weight":0,"reverse":false,"result":"good"}],"counters":{"adverts_rx":7,"adverts_tx":42,"priority0_rx":1,"priority0_tx":0,"became_master":3,"transitions":6,"discarded":{"vrid":0,"version":0,"not_peer":0,"auth":0,"interval":0,"own":0}},"last_transition":{"time":1700000000.250,"from":"BACKUP","to":"MASTER","reason":"master_down"}},{"name":"VI_WAN","state":"FAULT","interface":"eth1","vrid":52,"version":2,"priority":{"base":100,"effective":100},"advert_interval_ms":1000,"preempt":true,"source":null,"master_seen":null,"sync_group":"G1","vips":[],"tracking":[],"counters":{"adverts_rx":0,"adverts_tx":0,"priority0_rx":0,"priority0_tx":0,"became_master":0,"transitions":1,"discarded":{"vrid":0,"version":0,"not_peer":0,"auth":0,"interval":0,"own":0}}}],"dropped":{}}
+{"router_id":"edge1","instances":[{"name":"VI_LAN","state":"MASTER","interface":"br-lan","vrid":51,"version":3,"priority":{"base":150,"effective":150},"advert_interval_ms":500,"preempt":false,"source":"192.0.2.11","master_seen":{"address":"192.0.2.11","priority":150},"sync_group":"G1","vips":[{"address":"192.0.2.10","prefix":24,"dev":"br-lan"}],"tracking":[{"type":"interface","name":"br-lan","weight":0,"reverse":false,"result":"good"}],"counters":{"adverts_rx":7,"adverts_tx":42,"priority0_rx":1,"priority0_tx":0,"became_master":3,"transitions":6,"discarded":{"vrid":0,"version":0,"not_peer":0,"auth":0,"interval":0,"own":0}},"last_transition":{"time":1700000000.250,"from":"BACKUP","to":"MASTER","reason":"master_down"}},{"name":"VI_WAN","state":"FAULT","interface":"eth1","vrid":52,"version":2,"priority":{"base":100,"effective":100},"advert_interval_ms":1000,"preempt":true,"source":null,"master_seen":null,"sync_group":"G1","vips":[],"tracking":[],"counters":{"adverts_rx":0,"adverts_tx":0,"priority0_rx":0,"priority0_tx":0,"became_master":0,"transitions":1,"discarded":{"vrid":0,"version":0,"not_peer":0,"auth":0,"interval":0,"own":0}},"last_transition":{"time":1700000100.125,"from":"MASTER","to":"FAULT","reason":"fault"}}],"sync_groups":[{"name":"G1","state":"FAULT","members":["VI_LAN","VI_WAN"],"last_transition":{"time":1700000100.125,"from":"MASTER","to":"FAULT","reason":"fault"}}],"dropped":{}}
 EOF
-echo "1700000100 FAULT" >"$work/fake/run/state/VI_WAN"
-printf '#!/bin/sh\ncat %s\n' "$work/fake/status.json" >"$work/fake/tinyvrrpd"
+sed 's/"last_transition":{"time":1700000100[^}]*}/"last_transition":null/g' "$work/fake/status.json" >"$work/fake/status-null.json"
+# shellcheck disable=SC2016 # expanded by the fake's shell
+printf '#!/bin/sh\ncat "${TEST_JSON:-%s}"\n' "$work/fake/status.json" >"$work/fake/tinyvrrpd"
 chmod +x "$work/fake/tinyvrrpd"
-dump='{"status":[{"data":{"iname":"VI_LAN","ifp_ifname":"br-lan","vrid":51,"version":3,"base_priority":150,"effective_priority":150,"adver_int":0.5,"nopreempt":true,"state":2,"last_transition":1700000000.250},"stats":{"advert_rcvd":7,"advert_sent":42,"become_master":3,"release_master":2,"pri_zero_rcvd":1,"pri_zero_sent":0}},{"data":{"iname":"VI_WAN","ifp_ifname":"eth1","vrid":52,"version":2,"base_priority":100,"effective_priority":100,"adver_int":1,"nopreempt":false,"state":3,"last_transition":1700000100},"stats":{"advert_rcvd":0,"advert_sent":0,"become_master":0,"release_master":0,"pri_zero_rcvd":0,"pri_zero_sent":0}}]}'
+dump='{"status":[{"data":{"iname":"VI_LAN","ifp_ifname":"br-lan","vrid":51,"version":3,"base_priority":150,"effective_priority":150,"adver_int":0.5,"nopreempt":true,"state":2,"last_transition":1700000000.250},"stats":{"advert_rcvd":7,"advert_sent":42,"become_master":3,"release_master":2,"pri_zero_rcvd":1,"pri_zero_sent":0}},{"data":{"iname":"VI_WAN","ifp_ifname":"eth1","vrid":52,"version":2,"base_priority":100,"effective_priority":100,"adver_int":1,"nopreempt":false,"state":3,"last_transition":1700000100.125},"stats":{"advert_rcvd":0,"advert_sent":0,"become_master":0,"release_master":0,"pri_zero_rcvd":0,"pri_zero_sent":0}}]}'
 status='{"instance":[{"name":"VI_LAN","event":1700000000,"status":"NOTIFY_MASTER"},{"name":"VI_WAN","event":1700000100,"status":"NOTIFY_FAULT"}],"group":[{"name":"G1","event":1700000100,"status":"NOTIFY_FAULT"}]}'
+dump_null=${dump/,\"last_transition\":1700000100.125/}
+status_null='{"instance":[{"name":"VI_LAN","event":1700000000,"status":"NOTIFY_MASTER"}],"group":[]}'
 awks=("$(command -v awk)")
 if command -v busybox >/dev/null; then
   ln -sf "$(command -v busybox)" "$work/awk/awk"
@@ -163,9 +162,17 @@ for sh in "${shells[@]}"; do
     got_dump=$(plugin dump) got_status=$(plugin status)
     if [[ $got_dump == "$dump" && $got_status == "$status" ]] &&
       jq -e "$luci_reads_all" <<<"$got_dump" >/dev/null; then
-      ok "$label: dump and status from given JSON (last_transition from the daemon, else 00-state; group FAULT with a member in FAULT)"
+      ok "$label: dump and status from given JSON (last transitions and the group's state from the daemon)"
     else
       fail "$label: plugin:"; diff <(echo "$dump"; echo "$status") <(echo "$got_dump"; echo "$got_status") || true
+    fi
+    export TEST_JSON=$work/fake/status-null.json
+    got_dump=$(plugin dump) got_status=$(plugin status)
+    unset TEST_JSON
+    if [[ $got_dump == "$dump_null" && $got_status == "$status_null" ]]; then
+      ok "$label: before a first transition (null): no last_transition in dump, no entry in status"
+    else
+      fail "$label: plugin on null:"; diff <(echo "$dump_null"; echo "$status_null") <(echo "$got_dump"; echo "$got_status") || true
     fi
   done
 done
@@ -203,8 +210,6 @@ translate() { # NODE STATE PRIORITY
 start_node() { # NODE NAMESPACE
   local d=$work/$1
   make_root "$d" "$(command -v sh)"
-  # The last transition's time must come from the daemon's own status.
-  rm -f "$d/etc/hotplug.d/tinyvrrpd/00-state"
   # Slow to answer the startup event and NOTIFY_STOP: a daemon that did not wait for them
   # before its first transition, or before its shutdown event, would be recorded out of
   # order.
@@ -215,7 +220,7 @@ start_node() { # NODE NAMESPACE
   cp "$d/sbin/hotplug-call" "$d/overlay/hotplug-call"
   # shellcheck disable=SC2016 # expanded by the inner shell
   unshare -m sh -c 'mount -t overlay overlay -o "lowerdir=$0:/usr/sbin" /usr/sbin &&
-    exec ip netns exec "$1" env TINYVRRPD_RUNDIR="$2/run" "$3" -n -l -f "$2/tinyvrrpd.conf" -p "$2/run/tinyvrrpd.pid"' \
+    exec ip netns exec "$1" "$3" -n -l -f "$2/tinyvrrpd.conf" -p "$2/run/tinyvrrpd.pid"' \
     "$d/overlay" "$2" "$d" "$bin" >"$d/daemon.log" 2>&1 &
   pids+=($!)
 }

@@ -493,6 +493,7 @@ impl Daemon {
             &self.routers,
             &self.tracking,
             &self.io.links,
+            clock::now(),
         )
     }
 

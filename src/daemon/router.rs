@@ -32,6 +32,30 @@ pub type Move = (State, State, Reason);
 /// As many as one drain can carry (the machine queues at most eight actions).
 pub type Moves = heapless::Vec<Move, 8>;
 
+/// A state change as the status reports it: when (the wall clock's milliseconds since
+/// the epoch, and the monotonic clock for how long ago), from, to, why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    pub wall_ms: u64,
+    pub at: Instant,
+    pub from: State,
+    pub to: State,
+    pub why: Reason,
+}
+
+impl Transition {
+    pub fn new(at: Instant, from: State, to: State, why: Reason) -> Transition {
+        let wall_ms = crate::os::clock::wall_ms();
+        Transition {
+            wall_ms,
+            at,
+            from,
+            to,
+            why,
+        }
+    }
+}
+
 pub struct Router {
     cfg: Instance,
     m: Machine,
@@ -63,6 +87,8 @@ pub struct Router {
     firewall_q: QueueId,
     /// What tracking said last (Pending until a weight-0 check has reported).
     verdict: Verdict,
+    /// Its last state change (status), None before the first.
+    last: Option<Transition>,
 }
 
 impl Router {
@@ -113,6 +139,7 @@ impl Router {
                 .children
                 .queue(&inst.name, FIREWALL_TIMEOUT, firewall::report),
             verdict: Verdict::Pending,
+            last: None,
             cfg: inst,
         };
         r.open_rx(io);
@@ -197,6 +224,9 @@ impl Router {
     }
     pub fn verdict(&self) -> Verdict {
         self.verdict
+    }
+    pub fn last_transition(&self) -> Option<&Transition> {
+        self.last.as_ref()
     }
 
     pub fn identity(&self) -> Identity<'_> {
@@ -564,6 +594,9 @@ impl Router {
     }
 
     fn execute(&mut self, a: Action, now: Instant, io: &mut Io) -> Option<Move> {
+        if let Action::Transition { from, to, why } = a {
+            self.last = Some(Transition::new(now, from, to, why));
+        }
         let name = &self.cfg.name;
         match a {
             // Initialize is only re-entered on shutdown; keepalived logs no state there.
