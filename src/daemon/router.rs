@@ -89,6 +89,8 @@ pub struct Router {
     verdict: Verdict,
     /// Its last state change (status), None before the first.
     last: Option<Transition>,
+    /// A reload removed it: its stop notifies as keepalived's does then.
+    removed: bool,
 }
 
 impl Router {
@@ -140,6 +142,7 @@ impl Router {
                 .queue(&inst.name, FIREWALL_TIMEOUT, firewall::report),
             verdict: Verdict::Pending,
             last: None,
+            removed: false,
             cfg: inst,
         };
         r.open_rx(io);
@@ -497,6 +500,13 @@ impl Router {
         self.m.release_now();
     }
 
+    /// A reload removes it: it resigns and releases at once (the caller then drains).
+    pub fn remove(&mut self, now: Instant) {
+        self.removed = true;
+        self.m.shutdown(now);
+        self.m.release_now();
+    }
+
     /// The daemon exits: whatever is still queued starts now, and the virtual MAC goes.
     pub fn finish(&mut self, io: &mut Io) {
         io.children.abandon(self.notify_q);
@@ -606,7 +616,9 @@ impl Router {
                 ..
             } => {
                 info!("({name}) stopped, was {from}");
-                self.notify(State::Initialize, now, io);
+                if let Some(to) = notify::stop_as(from, self.removed) {
+                    self.notify(to, now, io);
+                }
             }
             Action::Transition { from, to, why } => {
                 info!("({name}) Entering {to} STATE");

@@ -374,8 +374,7 @@ impl Routers {
     /// so nobody is left to wait for the new Master); its queued commands run on.
     pub fn remove(&mut self, i: usize, now: Instant, io: &mut Io) {
         info!("({}) removed from configuration", self.list[i].cfg().name);
-        self.list[i].resign(now);
-        self.list[i].release_now();
+        self.list[i].remove(now);
         self.drain(i, now, io);
         self.list.remove(i).discard(io);
     }
