@@ -622,7 +622,7 @@ impl Router {
             }
             Action::Transition { from, to, why } => {
                 info!("({name}) Entering {to} STATE");
-                debug!("({name}) reason: {why:?}");
+                debug!("({name}) reason: {}", why.as_str());
                 self.notify(to, now, io);
                 return Some((from, to, why));
             }
