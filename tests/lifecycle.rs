@@ -54,16 +54,6 @@ fn status(lab: &Lab) -> (i32, String) {
     run_cli(&["status", "-p", lab.pid_file('a').to_str().unwrap()])
 }
 
-/// Processes whose command line is `cmd` (NUL-separated in /proc).
-fn running(cmd: &str) -> usize {
-    let want: Vec<u8> = cmd.replace(' ', "\0").into_bytes();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
-        .filter(|c| c.starts_with(&want))
-        .count()
-}
-
 #[test]
 fn the_startup_script_ends_before_the_first_advert_and_the_shutdown_script_follows_the_last() {
     if !can_run_lab() {
@@ -167,12 +157,16 @@ fn hanging_startup_and_shutdown_scripts_are_killed_at_their_timeouts() {
         took >= Duration::from_secs(2),
         "Master after {took:?}: {log}"
     );
-    assert_eq!(running(up), 0, "the startup script outlived its timeout");
+    assert_eq!(processes(up), 0, "the startup script outlived its timeout");
     let t1 = Instant::now();
     assert_eq!(lab.stop('a', libc::SIGTERM), Some(0));
     let stopping = t1.elapsed();
     assert!(!lab.has_vip('a'));
-    assert_eq!(running(down), 0, "the shutdown script outlived the daemon");
+    assert_eq!(
+        processes(down),
+        0,
+        "the shutdown script outlived the daemon"
+    );
     let log = lab.log('a');
     assert_eq!(
         log.matches(") overran its time: killing it").count(),

@@ -325,23 +325,13 @@ fn a_hanging_check_is_killed_at_its_timeout_and_adverts_stay_on_time() {
     let lb = lab.log('b');
     assert!(!lb.contains("Entering MASTER STATE"), "{lb}");
     // At most the run in progress exists; none survive the daemon.
-    assert!(hanging(hang) <= 1);
+    assert!(processes(hang) <= 1);
     lab.stop('a', libc::SIGTERM);
     wait_until(
         Duration::from_secs(2),
-        || hanging(hang) == 0,
+        || processes(hang) == 0,
         || "a killed check outlived the daemon".into(),
     );
-}
-
-/// Processes whose command line is `cmd` (NUL-separated in /proc).
-fn hanging(cmd: &str) -> usize {
-    let want: Vec<u8> = cmd.replace(' ', "\0").into_bytes();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
-        .filter(|c| c.starts_with(&want))
-        .count()
 }
 
 /// Seconds since the epoch, now.
