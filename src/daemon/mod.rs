@@ -2,7 +2,8 @@
 //! `links` (the VRRP sockets), `routers` (the virtual routers and their sync groups,
 //! each `router` with its machine), `tracking` (checks, tracked interfaces), `children`
 //! (every child process), `vmac` (virtual MAC interfaces), `status` (the status socket
-//! and the snapshot it answers with). The loop asks each component for its next
+//! and the snapshot it answers with), `lifecycle` (the startup and shutdown scripts, which
+//! the instances wait for at the start and the exit waits for at the stop). The loop asks each component for its next
 //! deadline (`Timer`) and hands each ready descriptor to its owner (`Slot`); the
 //! decisions are the core's (`vrrp`), the bytes the codec's (`wire`), the syscalls `os`'s.
 
