@@ -42,10 +42,10 @@ globals option vrrp_strict bool
 globals option vrrp_mcast_group4 value
 globals option vrrp_mcast_group6 value
 globals option vrrp_startup_delay value
-globals option startup_script soon
-globals option shutdown_script soon
-globals option startup_script_timeout soon
-globals option shutdown_script_timeout soon
+globals option startup_script cmd
+globals option shutdown_script cmd
+globals option startup_script_timeout value
+globals option shutdown_script_timeout value
 vrrp_script option name init
 vrrp_script option script cmd
 vrrp_script option interval value

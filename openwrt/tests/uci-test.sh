@@ -37,7 +37,7 @@ in_init() {
     . "$0"; . "$1"
     PROG=$BIN CONF=$W/var/etc/tinyvrrpd.conf RUNDIR=$W/var/run/tinyvrrpd
     NETWORKS=$W/var/etc/tinyvrrpd.networks HOTPLUG_KEEPALIVED=$W/var/etc/tinyvrrpd.hotplug-keepalived
-    HOTPLUG_CALL=$W/sbin/hotplug-call KEEPALIVED_INIT=$W/etc/init.d/keepalived
+    KEEPALIVED_INIT=$W/etc/init.d/keepalived
     pidof() { return 1; }
     logger() { :; }
     for f in procd_open_instance procd_set_param procd_close_instance procd_send_signal \
@@ -348,6 +348,7 @@ CASES
   expected="procd_open_instance 
 procd_set_param command $bin -n -f $work/var/etc/tinyvrrpd.conf -p $work/var/run/tinyvrrpd/tinyvrrpd.pid
 procd_set_param respawn
+procd_set_param term_timeout 25
 procd_close_instance 
 conf mode 640
 == running
@@ -357,7 +358,7 @@ start
 == triggers
 procd_add_reload_trigger tinyvrrpd"
   if [[ $out == "$expected" ]]; then
-    ok "$sh: start runs '-n -f /var/etc/tinyvrrpd.conf' with respawn; reload = SIGHUP, or start when not running; trigger on config"
+    ok "$sh: start runs '-n -f /var/etc/tinyvrrpd.conf' with respawn, 25 s to stop; reload = SIGHUP, or start when not running; trigger on config"
   else
     fail "$sh: procd calls:"
     diff <(echo "$expected") <(echo "$out") || true

@@ -2,7 +2,8 @@
 //! `links` (the VRRP sockets), `routers` (the virtual routers and their sync groups,
 //! each `router` with its machine), `tracking` (checks, tracked interfaces), `children`
 //! (every child process), `vmac` (virtual MAC interfaces), `status` (the status socket
-//! and the snapshot it answers with). The loop asks each component for its next
+//! and the snapshot it answers with), `lifecycle` (the startup and shutdown scripts, which
+//! the instances wait for at the start and the exit waits for at the stop). The loop asks each component for its next
 //! deadline (`Timer`) and hands each ready descriptor to its owner (`Slot`); the
 //! decisions are the core's (`vrrp`), the bytes the codec's (`wire`), the syscalls `os`'s.
 
@@ -10,6 +11,7 @@ mod children;
 mod error;
 mod firewall;
 mod io;
+mod lifecycle;
 mod links;
 mod monitor;
 mod notify;
@@ -35,21 +37,60 @@ use crate::os::{self, clock};
 use crate::vrrp::timers::Instant;
 use core::time::Duration;
 use io::Io;
+use lifecycle::Lifecycle;
 use links::{LinkId, Rx};
 use log::{debug, error, info, warn};
 use monitor::{Monitor, News};
+use notify::Notifier;
 use poll::{PollSet, Slot};
 use routers::Routers;
 use status::{Snapshot, StatusSocket};
 use std::path::PathBuf;
 use tracking::Tracking;
 
-/// Resolve every command the configuration names — track scripts, notify scripts, nft
-/// for no_accept — as the start does (the `-t` check).
-pub fn check_commands(config: &Config) -> Result<(), StartError> {
-    tracking::prepare_scripts(config)?;
-    notify::prepare_all(config)?;
-    firewall::prepare_nft(config).map(drop)
+/// Resolve every command the configuration names as the start does (the `-t` check):
+/// every problem, not only the first.
+pub fn check_commands(config: &Config) -> Vec<StartError> {
+    Commands::prepare(config).1
+}
+
+/// The commands a configuration runs, resolved (program, user, script security).
+struct Commands {
+    scripts: Vec<(TrackScript, Prepared)>,
+    notifiers: Vec<Notifier>,
+    nft: Option<Prepared>,
+    lifecycle: lifecycle::Scripts,
+}
+
+impl Commands {
+    /// Track scripts, notify scripts, nft for no_accept, the startup and shutdown
+    /// scripts — with every problem found on the way (start and reload refuse them all,
+    /// naming each).
+    fn prepare(config: &Config) -> (Commands, Vec<StartError>) {
+        let mut problems = Vec::new();
+        let mut keep = |e| problems.push(e);
+        let default = tracking::default_user(config).unwrap_or_else(|e| {
+            keep(e);
+            None
+        });
+        let nft = firewall::prepare_nft(config).unwrap_or_else(|e| {
+            keep(e);
+            None
+        });
+        let commands = Commands {
+            scripts: tracking::prepare_scripts(config, default, &mut problems),
+            notifiers: notify::prepare_all(config, default, &mut problems),
+            nft,
+            lifecycle: lifecycle::Scripts::prepare(config, default, &mut problems),
+        };
+        (commands, problems)
+    }
+
+    /// Ok when every command was resolved.
+    fn checked(config: &Config) -> Result<Commands, StartError> {
+        let (commands, problems) = Commands::prepare(config);
+        StartError::all(problems).map(|()| commands)
+    }
 }
 
 /// Datagrams read from one link in one round of a pass; rounds go on over the links still
@@ -84,6 +125,16 @@ pub enum Exit {
     Stopped,
 }
 
+/// Where the daemon is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// The startup script and event run: every instance waits in INIT.
+    Starting,
+    Running,
+    /// Shutting down: tracking no longer starts or restarts instances.
+    Stopping,
+}
+
 /// What the loop wakes up for besides descriptors: one deadline per component, served
 /// in this order when due.
 #[derive(Debug, Clone, Copy)]
@@ -111,12 +162,15 @@ pub struct Daemon {
     status: StatusSocket,
     /// Rebuilt when links change.
     poll: PollSet,
-    /// Shutting down: tracking no longer starts or restarts instances.
-    stopping: bool,
+    /// The startup and shutdown scripts and events.
+    lifecycle: Lifecycle,
+    phase: Phase,
     /// The last pass left input unread: the next one sleeps first (`poll::plan`).
     saturated: bool,
     /// Links found readable in a pass (kept: no allocation per pass).
     ready: Vec<LinkId>,
+    /// `vrrp_startup_delay`, applied when the instances start (`delay_start`).
+    startup_delay: Duration,
     /// Still SCHED_RR (SIGXCPU ends it).
     realtime: bool,
 }
@@ -127,40 +181,30 @@ impl Daemon {
         // for the loop, instead of ending the daemon by the default action.
         let signals = Signals::open().map_err(StartError::setup("cannot set up signals"))?;
         let realtime = realtime(&config);
-        // Scripts and notify commands are checked before anything is touched.
-        let scripts = tracking::prepare_scripts(&config)?;
-        let notifiers = notify::prepare_all(&config)?;
-        let nft = firewall::prepare_nft(&config)?;
-        firewall::clean(nft.as_ref());
+        // Every command is checked before anything is touched.
+        let c = Commands::checked(&config)?;
+        firewall::clean(c.nft.as_ref());
         let status = StatusSocket::bind(&paths.control);
+        let hotplug = notify::hotplug_command();
         let mut d = Daemon {
             router_id: String::new(),
             paths,
             routers: Routers::default(),
             tracking: Tracking::default(),
-            io: Io::open(notify::hotplug_command(), nft)?,
+            lifecycle: Lifecycle::new(c.lifecycle, hotplug.clone()),
+            io: Io::open(hotplug, c.nft)?,
             signals,
             monitor: Monitor::open()?,
             status,
             poll: PollSet::default(),
-            stopping: false,
+            phase: Phase::Running,
             saturated: false,
             ready: Vec::new(),
+            startup_delay: Duration::ZERO,
             realtime,
         };
         let instances = core::mem::take(&mut config.instances);
-        d.routers.start(instances, notifiers, &mut d.io)?;
-        if !config.startup_delay.is_zero() {
-            let ms = config.startup_delay.as_millis() as u64;
-            let frac = format!(".{:03}", ms % 1000);
-            // keepalived's words (its %g).
-            info!(
-                "Delaying startup for {}{} seconds",
-                ms / 1000,
-                frac.trim_end_matches(['0', '.'])
-            );
-            d.routers.delay_start(clock::now() + config.startup_delay);
-        }
+        d.routers.start(instances, c.notifiers, &mut d.io)?;
         d.sync_links();
         // Before the stale-VIP clean-up, which must never take the source address.
         d.refresh_sources();
@@ -169,8 +213,14 @@ impl Daemon {
         for r in d.routers.iter() {
             r.warn_no_accept();
         }
-        tracking::warn_if_unguarded(&config, &scripts);
-        d.configure(config, scripts, now);
+        tracking::warn_if_unguarded(&config, &c.scripts);
+        d.startup_delay = config.startup_delay;
+        if d.lifecycle.start(now, &mut d.io.children) {
+            d.phase = Phase::Starting;
+        } else {
+            d.delay_start(now);
+        }
+        d.configure(config, c.scripts, now);
         Ok(d)
     }
 
@@ -262,14 +312,39 @@ impl Daemon {
         if self.routers.take_went_mute() {
             self.refresh_health(now);
         }
+        if self.phase == Phase::Starting && self.lifecycle.is_done(&self.io.children) {
+            // The instances start now, as keepalived's once its startup script is done.
+            self.phase = Phase::Running;
+            self.delay_start(now);
+            self.run_checks(now);
+            self.refresh_health(now);
+        }
         Ok(())
+    }
+
+    /// keepalived's `vrrp_startup_delay`, from when the instances start (after the
+    /// startup script): none takes over before it is over.
+    fn delay_start(&mut self, now: Instant) {
+        let delay = self.startup_delay;
+        if delay.is_zero() {
+            return;
+        }
+        let ms = delay.as_millis() as u64;
+        let frac = format!(".{:03}", ms % 1000);
+        // keepalived's words (its %g).
+        info!(
+            "Delaying startup for {}{} seconds",
+            ms / 1000,
+            frac.trim_end_matches(['0', '.'])
+        );
+        self.routers.delay_start(now + delay);
     }
 
     fn deadline(&self, t: Timer) -> Option<Instant> {
         match t {
             Timer::Routers => self.routers.next_deadline(),
-            Timer::Checks if !self.stopping => self.tracking.next_deadline(),
-            Timer::Retry if !self.stopping => self.routers.next_retry(),
+            Timer::Checks if self.phase == Phase::Running => self.tracking.next_deadline(),
+            Timer::Retry if self.phase == Phase::Running => self.routers.next_retry(),
             Timer::Checks | Timer::Retry => None,
             Timer::Children => self.io.children.next_deadline(),
         }
@@ -400,7 +475,7 @@ impl Daemon {
             self.refresh_health(clock::now());
         }
         // After the verdicts: an instance its interface's loss faulted lost nothing.
-        if let Some(table) = table.filter(|_| !self.stopping) {
+        if let Some(table) = table.filter(|_| self.phase == Phase::Running) {
             self.routers.check_vips(&table, clock::now(), &mut self.io);
         }
         more
@@ -420,16 +495,20 @@ impl Daemon {
         }
     }
 
-    /// Start due checks and kill overdue runs.
+    /// Start due checks and kill overdue runs (none before the start is done).
     fn run_checks(&mut self, now: Instant) {
+        if self.phase == Phase::Starting {
+            return;
+        }
         if self.tracking.run_due(now, &mut self.io.children) {
             self.refresh_health(now);
         }
     }
 
-    /// Every instance's verdict, applied (FAULT, effective priority, first start).
+    /// Every instance's verdict, applied (FAULT, effective priority, first start) —
+    /// once the start is done, until the stop.
     fn refresh_health(&mut self, now: Instant) {
-        if !self.stopping {
+        if self.phase == Phase::Running {
             let (routers, tracking) = (&mut self.routers, &self.tracking);
             routers.apply_tracking(tracking, now, &mut self.io);
         }
@@ -459,6 +538,7 @@ impl Daemon {
             &self.routers,
             &self.tracking,
             &self.io.links,
+            clock::now(),
         )
     }
 
@@ -469,15 +549,16 @@ impl Daemon {
         };
         let now = clock::now();
         let instances = core::mem::take(&mut new.config.instances);
-        let io = &mut self.io;
+        let (io, c) = (&mut self.io, new.commands);
         // A reload that makes an instance no_accept brings nft along; one that drops
         // the last keeps it, for the chains still to remove.
-        if new.nft.is_some() {
-            io.nft = new.nft;
+        if c.nft.is_some() {
+            io.nft = c.nft;
         }
-        match reload::apply(&mut self.routers, instances, new.notifiers, now, io) {
+        match reload::apply(&mut self.routers, instances, c.notifiers, now, io) {
             Some(done) => {
-                self.configure(new.config, new.scripts, now);
+                self.lifecycle.reload(c.lifecycle);
+                self.configure(new.config, c.scripts, now);
                 info!("reloaded {}: {done}", self.paths.config.display());
             }
             None => self.sync_links(),
@@ -487,14 +568,35 @@ impl Daemon {
     /// SIGTERM: every Master resigns (priority 0) and keeps serving its VIPs until the
     /// new Master is heard (make before break, see `Machine::shutdown`). A second stop
     /// request, an error, or SHUTDOWN_GRACE cuts the wait short; the VIPs go in any case.
-    /// notify_stop scripts get the same grace to start in order.
+    /// notify_stop scripts get the same grace to start in order. Then the shutdown script
+    /// and event, each until it ends or its time is up (keepalived's exit waits for its
+    /// shutdown script too); a start still running is cut short first.
     pub fn shutdown(&mut self) {
-        self.stopping = true;
+        self.phase = Phase::Stopping;
+        self.lifecycle.cancel(&mut self.io.children);
         self.tracking.stop(&mut self.io.children);
         let now = clock::now();
         self.routers.resign(now, &mut self.io);
-        let deadline = now + SHUTDOWN_GRACE;
-        while self.handing_over() {
+        self.serve_until(
+            now + SHUTDOWN_GRACE,
+            Self::handing_over,
+            "removing VIPs now",
+        );
+        self.routers.finish(clock::now(), &mut self.io);
+        self.io.children.abandon_all();
+        let now = clock::now();
+        if let Some(most) = self.lifecycle.stop(now, &mut self.io.children) {
+            let running = |d: &Self| !d.lifecycle.is_done(&d.io.children);
+            self.serve_until(now + most, running, "not waiting for the shutdown script");
+            self.lifecycle.cancel(&mut self.io.children);
+        }
+        info!("stopped");
+    }
+
+    /// While stopping: run the loop while `busy`, until `deadline`, a second stop request
+    /// or an error (logged with `cut`: what happens then).
+    fn serve_until(&mut self, deadline: Instant, busy: fn(&Self) -> bool, cut: &str) {
+        while busy(self) {
             let left = deadline.saturating_since(clock::now());
             if left.is_zero() {
                 break;
@@ -502,19 +604,16 @@ impl Daemon {
             let mut signals = Signals8::new();
             match self.step(Some(left), &mut signals) {
                 Ok(()) if signals.contains(&Signal::Terminate) => {
-                    info!("second stop request: removing VIPs now");
+                    info!("second stop request: {cut}");
                     break;
                 }
                 Ok(()) => {}
                 Err(e) => {
-                    error!("while handing over: {e}; removing VIPs now");
+                    error!("while stopping: {e}; {cut}");
                     break;
                 }
             }
         }
-        self.routers.finish(clock::now(), &mut self.io);
-        self.io.children.abandon_all();
-        info!("stopped");
     }
 
     /// While stopping: a router still serves VIPs for the new Master, or queued commands

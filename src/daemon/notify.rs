@@ -27,26 +27,30 @@ pub struct Notifier {
 }
 
 impl Notifier {
-    /// Resolve an instance's notify commands (the start-up and reload check).
+    /// Resolve an instance's notify commands (the start-up and reload check); each
+    /// problem goes to `problems`.
     pub fn prepare(
         inst: &Instance,
         default: Option<Cred>,
         security: bool,
-    ) -> Result<Notifier, StartError> {
+        problems: &mut Vec<StartError>,
+    ) -> Notifier {
         let n = &inst.notify;
-        let prep = |key: &str, c: &Option<Command>| {
-            c.as_ref()
-                .map(|c| process::prepare(c, default, security))
-                .transpose()
-                .map_err(StartError::command(format!("({}) {key}", inst.name)))
+        let mut prep = |key: &str, c: &Option<Command>| {
+            let e = match process::prepare(c.as_ref()?, default, security) {
+                Ok(p) => return Some(p),
+                Err(e) => e,
+            };
+            problems.push(StartError::command(format!("({}) {key}", inst.name))(e));
+            None
         };
-        Ok(Notifier {
-            master: prep("notify_master", &n.master)?,
-            backup: prep("notify_backup", &n.backup)?,
-            fault: prep("notify_fault", &n.fault)?,
-            stop: prep("notify_stop", &n.stop)?,
-            any: prep("notify", &n.any)?,
-        })
+        Notifier {
+            master: prep("notify_master", &n.master),
+            backup: prep("notify_backup", &n.backup),
+            fault: prep("notify_fault", &n.fault),
+            stop: prep("notify_stop", &n.stop),
+            any: prep("notify", &n.any),
+        }
     }
 
     /// What runs, in order, when instance `name` enters `to` with `priority`: the
@@ -95,6 +99,18 @@ impl Notifier {
     }
 }
 
+/// What an instance that stops (from state `from`) notifies as: STOP when the daemon
+/// stops; FAULT when a reload removed it, as keepalived reports a deleted instance (without
+/// `notify_deleted`, which tinyvrrpd does not have) — and nothing if it was in FAULT
+/// already, which keepalived has reported then.
+pub fn stop_as(from: State, removed: bool) -> Option<State> {
+    match (removed, from) {
+        (false, _) => Some(State::Initialize),
+        (true, State::Fault) => None,
+        (true, _) => Some(State::Fault),
+    }
+}
+
 /// keepalived's state words for notify arguments.
 fn state_word(to: State) -> &'static str {
     match to {
@@ -122,13 +138,14 @@ pub fn hotplug_command() -> Option<Prepared> {
 }
 
 /// Every instance's notify commands, in configuration order.
-pub fn prepare_all(config: &Config) -> Result<Vec<Notifier>, StartError> {
-    let default = super::tracking::default_user(config)?;
-    config
-        .instances
-        .iter()
-        .map(|i| Notifier::prepare(i, default, config.script_security))
-        .collect()
+pub fn prepare_all(
+    config: &Config,
+    default: Option<Cred>,
+    problems: &mut Vec<StartError>,
+) -> Vec<Notifier> {
+    let security = config.script_security;
+    let each = |i| Notifier::prepare(i, default, security, problems);
+    config.instances.iter().map(each).collect()
 }
 
 #[cfg(test)]
@@ -178,6 +195,37 @@ mod tests {
         // No script for BACKUP: only `notify` runs.
         let jobs = run(&n, "VI_1", State::Backup, 100, None);
         assert_eq!(argv(&jobs[0])[1..], ["INSTANCE", "VI_1", "BACKUP", "100"]);
+    }
+
+    #[test]
+    fn a_removed_instance_notifies_fault_unless_it_was_in_fault_and_a_stop_is_stop() {
+        for from in [
+            State::Initialize,
+            State::Backup,
+            State::Master,
+            State::Fault,
+        ] {
+            assert_eq!(stop_as(from, false), Some(State::Initialize));
+        }
+        assert_eq!(stop_as(State::Master, true), Some(State::Fault));
+        assert_eq!(stop_as(State::Backup, true), Some(State::Fault));
+        assert_eq!(stop_as(State::Fault, true), None);
+        // As FAULT: notify_fault, `notify ... FAULT`, hotplug NOTIFY_FAULT.
+        let n = Notifier {
+            fault: Some(cmd(&["/bin/fault.sh"])),
+            stop: Some(cmd(&["/bin/stop.sh"])),
+            any: Some(cmd(&["/bin/any.sh"])),
+            ..Notifier::default()
+        };
+        let hotplug = cmd(&[HOTPLUG_CALL, "tinyvrrpd"]);
+        let jobs = run(&n, "VI_2", State::Fault, 150, Some(&hotplug));
+        assert_eq!(argv(&jobs[0]), ["/bin/fault.sh"]);
+        assert_eq!(
+            argv(&jobs[1]),
+            ["/bin/any.sh", "INSTANCE", "VI_2", "FAULT", "150"]
+        );
+        assert_eq!(jobs[2].env[0], ("ACTION", "NOTIFY_FAULT".to_string()));
+        assert_eq!(jobs[2].env[4], ("STATE", "FAULT".to_string()));
     }
 
     #[test]

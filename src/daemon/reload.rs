@@ -4,17 +4,15 @@
 //! on the way (file, script, interface) is logged and leaves the running configuration
 //! as it was.
 
-use super::firewall;
+use super::Commands;
 use super::io::Io;
 use super::links::VipLinks;
-use super::notify::{self, Notifier};
+use super::notify::Notifier;
 use super::params::identity;
 use super::router::Router;
 use super::routers::Routers;
-use super::tracking;
-use crate::config::model::{Config, Instance, TrackScript};
+use crate::config::model::{Config, Instance};
 use crate::os::conffiles::ConfigFiles;
-use crate::os::process::Prepared;
 use crate::vrrp::reload::{Identity, plan};
 use crate::vrrp::timers::Instant;
 use log::{error, warn};
@@ -23,10 +21,7 @@ use std::path::Path;
 /// A new configuration that parsed, with the commands it runs resolved.
 pub struct Checked {
     pub config: Config,
-    pub scripts: Vec<(TrackScript, Prepared)>,
-    pub notifiers: Vec<Notifier>,
-    /// nftables' nft, when an instance is no_accept.
-    pub nft: Option<Prepared>,
+    pub commands: Commands,
 }
 
 /// What a reload did, for its log line.
@@ -79,17 +74,8 @@ pub fn read(path: &Path, files: &ConfigFiles) -> Option<Checked> {
     for w in &config.warnings {
         warn!("{w}");
     }
-    let prepared = tracking::prepare_scripts(&config).and_then(|s| {
-        let n = notify::prepare_all(&config)?;
-        Ok((s, n, firewall::prepare_nft(&config)?))
-    });
-    match prepared {
-        Ok((scripts, notifiers, nft)) => Some(Checked {
-            config,
-            scripts,
-            notifiers,
-            nft,
-        }),
+    match Commands::checked(&config) {
+        Ok(commands) => Some(Checked { config, commands }),
         Err(e) => {
             error!("reload: {e}; keeping the running configuration");
             None

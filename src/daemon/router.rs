@@ -31,6 +31,30 @@ pub type Move = (State, State, Reason);
 /// As many as one drain can carry (the machine queues at most eight actions).
 pub type Moves = heapless::Vec<Move, 8>;
 
+/// A state change as the status reports it: when (the wall clock's milliseconds since
+/// the epoch, and the monotonic clock for how long ago), from, to, why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    pub wall_ms: u64,
+    pub at: Instant,
+    pub from: State,
+    pub to: State,
+    pub why: Reason,
+}
+
+impl Transition {
+    pub fn new(at: Instant, from: State, to: State, why: Reason) -> Transition {
+        let wall_ms = crate::os::clock::wall_ms();
+        Transition {
+            wall_ms,
+            at,
+            from,
+            to,
+            why,
+        }
+    }
+}
+
 pub struct Router {
     cfg: Instance,
     m: Machine,
@@ -65,6 +89,10 @@ pub struct Router {
     /// Which of its addresses (`Instance::addresses`) were seen on their interface
     /// since it last added them: only those can be deleted from under it.
     seen: Vec<bool>,
+    /// Its last state change (status), None before the first.
+    last: Option<Transition>,
+    /// A reload removed it: its stop notifies as keepalived's does then.
+    removed: bool,
 }
 
 impl Router {
@@ -116,6 +144,8 @@ impl Router {
                 .queue(&inst.name, FIREWALL_TIMEOUT, firewall::report),
             verdict: Verdict::Pending,
             seen: Vec::new(),
+            last: None,
+            removed: false,
             cfg: inst,
         };
         r.open_rx(io);
@@ -204,6 +234,9 @@ impl Router {
     }
     pub fn verdict(&self) -> Verdict {
         self.verdict
+    }
+    pub fn last_transition(&self) -> Option<&Transition> {
+        self.last.as_ref()
     }
 
     pub fn identity(&self) -> Identity<'_> {
@@ -519,6 +552,13 @@ impl Router {
         self.m.release_now();
     }
 
+    /// A reload removes it: it resigns and releases at once (the caller then drains).
+    pub fn remove(&mut self, now: Instant) {
+        self.removed = true;
+        self.m.shutdown(now);
+        self.m.release_now();
+    }
+
     /// The daemon exits: whatever is still queued starts now, and the virtual MAC goes.
     pub fn finish(&mut self, io: &mut Io) {
         io.children.abandon(self.notify_q);
@@ -616,6 +656,9 @@ impl Router {
     }
 
     fn execute(&mut self, a: Action, now: Instant, io: &mut Io) -> Option<Move> {
+        if let Action::Transition { from, to, why } = a {
+            self.last = Some(Transition::new(now, from, to, why));
+        }
         let name = &self.cfg.name;
         match a {
             // Initialize is only re-entered on shutdown; keepalived logs no state there.
@@ -625,11 +668,13 @@ impl Router {
                 ..
             } => {
                 info!("({name}) stopped, was {from}");
-                self.notify(State::Initialize, now, io);
+                if let Some(to) = notify::stop_as(from, self.removed) {
+                    self.notify(to, now, io);
+                }
             }
             Action::Transition { from, to, why } => {
                 info!("({name}) Entering {to} STATE");
-                debug!("({name}) reason: {why:?}");
+                debug!("({name}) reason: {}", why.as_str());
                 self.notify(to, now, io);
                 return Some((from, to, why));
             }

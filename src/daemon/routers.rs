@@ -6,7 +6,7 @@ use super::error::StartError;
 use super::io::Io;
 use super::links::{LinkId, Links, VipLinks};
 use super::notify::Notifier;
-use super::router::Router;
+use super::router::{Router, Transition};
 use super::source;
 use super::tracking::Tracking;
 use crate::config::model::{Instance, SyncGroup};
@@ -25,6 +25,8 @@ use log::{debug, info, warn};
 pub struct Routers {
     list: Vec<Router>,
     groups: Vec<SyncGroup>,
+    /// Each group's state and last transition (status), by index in `groups`.
+    moved: Vec<(State, Option<Transition>)>,
 }
 
 impl Routers {
@@ -78,12 +80,33 @@ impl Routers {
     /// The configuration's sync groups take effect; a member a reload took out of its
     /// group and that was held back by it may take over now.
     pub fn set_groups(&mut self, groups: Vec<SyncGroup>, now: Instant, io: &mut Io) {
+        // A group kept by name keeps its state; a new one starts from its members'.
+        let moved = groups.iter().map(|g| {
+            let kept = self.groups.iter().position(|o| o.name == g.name);
+            kept.map_or_else(
+                || {
+                    let members = self
+                        .list
+                        .iter()
+                        .filter(|r| g.members.contains(&r.cfg().name));
+                    (group::initial(members.map(|r| r.machine().state())), None)
+                },
+                |k| self.moved[k],
+            )
+        });
+        self.moved = moved.collect();
         self.groups = groups;
         for i in 0..self.list.len() {
             let grouped = self.group(i).is_some();
             self.list[i].set_grouped(grouped);
         }
         self.settle_groups(now, io);
+    }
+
+    /// Every sync group with its state and last transition.
+    pub fn groups(&self) -> impl Iterator<Item = (&SyncGroup, State, Option<&Transition>)> {
+        let moved = self.moved.iter().map(|(s, t)| (*s, t.as_ref()));
+        self.groups.iter().zip(moved).map(|(g, (s, t))| (g, s, t))
     }
 
     /// The sync group instance `name` belongs to (an instance is in one at most).
@@ -190,12 +213,17 @@ impl Routers {
     /// on its own (a change made by following is not followed again).
     fn drain(&mut self, i: usize, now: Instant, io: &mut Io) {
         for (from, to, why) in self.list[i].drain(now, io) {
-            if why == Reason::SyncGroup {
-                continue;
-            }
             let Some(g) = self.group(i) else {
                 continue;
             };
+            let (state, last) = &mut self.moved[g];
+            if let Some(next) = group::after(*state, to) {
+                *last = Some(Transition::new(now, *state, next, why));
+                *state = next;
+            }
+            if why == Reason::SyncGroup {
+                continue;
+            }
             for j in self.members(g) {
                 let Some(follow) = group::follow(from, to, self.list[j].machine().state()) else {
                     continue;
@@ -378,8 +406,7 @@ impl Routers {
     /// so nobody is left to wait for the new Master); its queued commands run on.
     pub fn remove(&mut self, i: usize, now: Instant, io: &mut Io) {
         info!("({}) removed from configuration", self.list[i].cfg().name);
-        self.list[i].resign(now);
-        self.list[i].release_now();
+        self.list[i].remove(now);
         self.drain(i, now, io);
         self.list.remove(i).discard(io);
     }

@@ -274,21 +274,28 @@ impl Tracking {
 }
 
 /// Resolve every tracked `vrrp_script` (program, user, security) — the start-up, reload
-/// and `-t` check. Untracked scripts are not run, as in keepalived.
-pub fn prepare_scripts(config: &Config) -> Result<Vec<(TrackScript, Prepared)>, StartError> {
-    let default = default_user(config)?;
+/// and `-t` check; each problem goes to `problems`. Untracked scripts are not run, as in
+/// keepalived.
+pub fn prepare_scripts(
+    config: &Config,
+    default: Option<Cred>,
+    problems: &mut Vec<StartError>,
+) -> Vec<(TrackScript, Prepared)> {
     let tracked = |s: &TrackScript| {
         let mut users = config.instances.iter().flat_map(|i| &i.track_scripts);
         users.any(|t| t.name == s.name)
     };
     let mut out = Vec::new();
     for s in config.scripts.iter().filter(|s| tracked(s)) {
-        let p = process::prepare(&s.command, default, config.script_security).map_err(
-            StartError::command(format!("vrrp_script {} (line {})", s.name, s.line)),
-        )?;
-        out.push((s.clone(), p));
+        match process::prepare(&s.command, default, config.script_security) {
+            Ok(p) => out.push((s.clone(), p)),
+            Err(e) => problems.push(StartError::command(format!(
+                "vrrp_script {} (line {})",
+                s.name, s.line
+            ))(e)),
+        }
     }
-    Ok(out)
+    out
 }
 
 /// Scripts running as root that a non-root user may have written deserve a word.

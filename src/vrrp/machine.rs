@@ -67,6 +67,22 @@ pub enum Reason {
     VipLost,
 }
 
+impl Reason {
+    /// Its name in the status (`last_transition.reason`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Startup => "startup",
+            Reason::MasterDown => "master_down",
+            Reason::HigherPriorityMaster => "higher_priority_master",
+            Reason::Shutdown => "shutdown",
+            Reason::Fault => "fault",
+            Reason::FaultCleared => "fault_cleared",
+            Reason::SyncGroup => "sync_group",
+            Reason::VipLost => "vip_lost",
+        }
+    }
+}
+
 /// Work for the caller. The machine never performs IO itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {

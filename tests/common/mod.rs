@@ -624,6 +624,17 @@ pub fn has_addr(ns: &str, addr: &str) -> bool {
         .any(|w| w.split('/').next() == Some(addr))
 }
 
+/// Processes whose command line is `cmd` (NUL-separated in /proc): a script killed at
+/// its timeout must not be among them.
+pub fn processes(cmd: &str) -> usize {
+    let want: Vec<u8> = cmd.replace(' ', "\0").into_bytes();
+    fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| fs::read(e.ok()?.path().join("cmdline")).ok())
+        .filter(|c| c.starts_with(&want))
+        .count()
+}
+
 /// Run `tinyvrrpd ARGS` to completion (for -t, -v, -h); returns (exit code, stdout+stderr).
 pub fn run_cli(args: &[&str]) -> (i32, String) {
     let out = Command::new(BIN)
