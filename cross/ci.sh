@@ -91,7 +91,7 @@ check "router builds as live VRRP nodes (tests/routers.rs)" \
 
 # Scripts: syntax under the shell each runs with, then shellcheck.
 sh_scripts=(openwrt/files/tinyvrrpd.init openwrt/files/uci.sh openwrt/files/tinyvrrpd.rpcd
-  openwrt/files/hotplug-state openwrt/files/hotplug-keepalived openwrt/files/keepalived-user.hotplug
+  openwrt/files/hotplug-keepalived openwrt/files/keepalived-user.hotplug
   openwrt/tests/uci-shim.sh init/tinyvrrpd.sysv init/tinyvrrpd.openrc cross/zigcc)
 bash_scripts=(cross/build.sh cross/ci.sh openwrt/tests/uci-test.sh openwrt/tests/hotplug-rpcd-test.sh
   init/least-privilege-test.sh)

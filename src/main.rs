@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use tinyvrrpd::config::{self, model::Config};
 use tinyvrrpd::daemon::{Daemon, Paths};
 use tinyvrrpd::os::conffiles::ConfigFiles;
-use tinyvrrpd::os::process;
 
 /// Exit codes (keepalived's for config errors).
 const EXIT_RUNTIME: u8 = 1;
@@ -148,8 +147,8 @@ fn main() -> ExitCode {
             eprintln!("{w}");
         }
         // Scripts are part of the configuration: a missing program, unknown user or an
-        // insecure path fails the test as it would fail the start.
-        let problems = check_programs(&config);
+        // insecure path fails the test as it would fail the start (every one is named).
+        let problems = tinyvrrpd::daemon::check_commands(&config);
         for e in &problems {
             eprintln!("{}: {e}", config_path.display());
         }
@@ -198,6 +197,9 @@ fn main() -> ExitCode {
     }
     let paths = Paths {
         config: config_path,
+        files: ConfigFiles {
+            config_id: config::Loader::config_id(&files),
+        },
         dump: pid_path.with_extension("data"),
         stats: pid_path.with_extension("stats"),
         control: control_path(&pid_path),
@@ -243,30 +245,6 @@ fn load(path: &Path, files: &ConfigFiles) -> Result<Config, ()> {
         let errors = diags.iter().filter(|d| d.is_error()).count();
         eprintln!("{name}: {errors} error(s), configuration not valid");
     })
-}
-
-/// The programs the configuration runs, checked as the start checks them (exists, is
-/// executable, its user exists, safe with enable_script_security): the daemon's check of
-/// scripts, notify commands and nft (its first problem), then the start-up and shutdown
-/// scripts.
-fn check_programs(c: &Config) -> Vec<String> {
-    let mut problems: Vec<String> = tinyvrrpd::daemon::check_commands(c)
-        .err()
-        .into_iter()
-        .map(|e| e.to_string())
-        .collect();
-    let default = process::default_user(c.script_user.as_ref()).unwrap_or(None);
-    for (key, s) in [
-        ("startup_script", &c.startup_script),
-        ("shutdown_script", &c.shutdown_script),
-    ] {
-        if let Some((cmd, _)) = s {
-            if let Err(e) = process::prepare(cmd, default, c.script_security) {
-                problems.push(format!("{key}: {e}"));
-            }
-        }
-    }
-    problems
 }
 
 /// `-t` with several `-f`: the files are one cluster, one node each. Every file must

@@ -338,3 +338,33 @@ fn cluster_check_of_one_file_shared_with_id_lines() {
     assert!(line.contains(&format!("({f}:6)")), "{line}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn config_test_names_every_missing_program_startup_and_shutdown_scripts_included() {
+    let dir = std::env::temp_dir().join(format!("tinyvrrpd-cli-all-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let seed = std::fs::read_to_string(config_path("syslog1.conf")).unwrap();
+    let text = format!(
+        "global_defs {{\n  startup_script /nonexistent/up.sh\n  shutdown_script /nonexistent/down.sh\n}}\nvrrp_script chk {{\n  script /nonexistent/check.sh\n}}\n{}",
+        seed.replacen(
+            "  virtual_ipaddress {",
+            "  track_script {\n    chk\n  }\n  notify_master /nonexistent/master.sh\n  notify /nonexistent/any.sh\n  virtual_ipaddress {",
+            1
+        )
+    );
+    let f = dir.join("missing.conf");
+    std::fs::write(&f, text).unwrap();
+    let (code, out) = run_cli(&["-t", "-f", f.to_str().unwrap()]);
+    assert_eq!(code, 4, "{out}");
+    for what in [
+        "vrrp_script chk (line 5): /nonexistent/check.sh: No such file",
+        "(VI_1) notify_master: /nonexistent/master.sh: No such file",
+        "(VI_1) notify: /nonexistent/any.sh: No such file",
+        "startup_script: /nonexistent/up.sh: No such file",
+        "shutdown_script: /nonexistent/down.sh: No such file",
+    ] {
+        assert!(out.contains(what), "{what} not in: {out}");
+    }
+    assert!(!out.contains("configuration OK"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -576,6 +576,8 @@ fn unicast_ttl_and_a_peers_ttl_range_work_together() {
 }
 
 /// An instance removed by a reload resigns and takes its VIP with it; the daemon goes on.
+/// Its notify scripts report FAULT, as keepalived's do for a deleted instance (without
+/// `notify_deleted`), not STOP.
 #[test]
 fn reload_removing_an_instance_removes_its_vip() {
     if !can_run_lab() {
@@ -583,7 +585,17 @@ fn reload_removing_an_instance_removes_its_vip() {
     }
     let mut lab = Lab::new();
     let seed = std::fs::read_to_string(config_path("syslog1.kv")).unwrap();
-    let second = "instance = VI_2\ninterface = enp0s1\nvirtual_router_id = 2\npriority = 150\nvirtual_ipaddress = 198.51.100.10/24\n";
+    let log = lab.dir.join("notify.log");
+    let rec = lab.write_config(
+        "rec.sh",
+        &format!("#!/bin/sh\necho \"$*\" >> {}\n", log.display()),
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&rec, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let r = rec.display();
+    let second = format!(
+        "instance = VI_2\ninterface = enp0s1\nvirtual_router_id = 2\npriority = 150\nvirtual_ipaddress = 198.51.100.10/24\nnotify_fault = \"{r} fault\"\nnotify_stop = \"{r} stop\"\nnotify = {r}\n"
+    );
     let a = lab.write_config("a.kv", &format!("{seed}{second}"));
     lab.start('a', &a);
     let ns = lab.ns('a');
@@ -607,6 +619,17 @@ fn reload_removing_an_instance_removes_its_vip() {
         || "VI_2's VIP left behind after reload".to_string(),
     );
     assert!(has("192.0.2.10"), "VI_1 lost its VIP in the reload");
+    let notified = || std::fs::read_to_string(&log).unwrap_or_default();
+    wait_until(
+        Duration::from_secs(2),
+        || notified().lines().count() >= 4,
+        || format!("VI_2's notify scripts: {}", notified()),
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(
+        notified(),
+        "INSTANCE VI_2 BACKUP 150\nINSTANCE VI_2 MASTER 150\nfault\nINSTANCE VI_2 FAULT 150\n"
+    );
     assert_eq!(lab.stop('a', libc::SIGTERM), Some(0));
     assert!(!has("192.0.2.10"));
 }

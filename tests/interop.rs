@@ -10,6 +10,7 @@ mod common;
 
 use common::scenario::*;
 use common::*;
+use std::time::Duration;
 
 #[derive(Clone, Copy)]
 enum Variant {
@@ -232,4 +233,342 @@ fn v3_ipv6_frr_master_tinyvrrpd_backup() {
 #[test]
 fn v3_ipv6_tinyvrrpd_master_frr_backup() {
     frr_interop(false, true);
+}
+
+// ---- Issue 13: keepalived's own files, the same behaviour ---------------------------------
+
+/// The seed's keepalived.conf for `host` (1 or 2) with `edit` applied (each `from` must
+/// be there), written to the lab as NAME.
+fn seed_edit(lab: &Lab, host: u8, name: &str, edit: &[(&str, &str)]) -> std::path::PathBuf {
+    let mut text = std::fs::read_to_string(config_path(&format!("syslog{host}.conf"))).unwrap();
+    for (from, to) in edit {
+        assert!(text.contains(from), "syslog{host}.conf lacks {from:?}");
+        text = text.replacen(from, to, 1);
+    }
+    lab.write_config(name, &text)
+}
+
+/// Whether `host` ran its notify_master last (its marker file, which notify_backup and
+/// notify_stop remove).
+fn marked(lab: &Lab, host: char) -> bool {
+    lab.dir.join(format!("{host}.master")).exists()
+}
+
+/// Item 4: instances without VIPs (a cloud floating IP moved by notify scripts) elect
+/// and fail over beside keepalived, with 0-address adverts, and their notify scripts
+/// follow who is Master.
+#[test]
+fn no_vip_instances_elect_and_notify_beside_keepalived() {
+    if !can_run_keepalived() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let dir = lab.dir.display().to_string();
+    let conf = |host: u8, node: char| {
+        let notify = format!(
+            "  no_virtual_ipaddress\n  notify_master \"/usr/bin/touch {dir}/{node}.master\"\n  notify_backup \"/bin/rm -f {dir}/{node}.master\"\n  notify_stop \"/bin/rm -f {dir}/{node}.master\"\n  virtual_ipaddress {{"
+        );
+        let vip = if host == 1 {
+            "    192.0.2.10/24 dev enp0s1    # Shared virtual IP (VIP)\n"
+        } else {
+            "    192.0.2.10/24 dev enp0s1\n"
+        };
+        let file = format!("{node}.conf");
+        let path = seed_edit(
+            &lab,
+            host,
+            &file,
+            &[("  virtual_ipaddress {", &notify), (vip, "")],
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        lab.write_config(
+            &file,
+            &format!("global_defs {{\n  script_user root\n}}\n{text}"),
+        )
+    };
+    let (a, b) = (conf(1, 'a'), conf(2, 'b'));
+    lab.start_with('a', Vrrpd::Tiny, &a);
+    lab.start_with('b', Vrrpd::Keepalived, &b);
+    let settled = |lab: &Lab, master: char, backup: char| {
+        wait_until(
+            Duration::from_secs(6),
+            || marked(lab, master) && !marked(lab, backup),
+            || {
+                format!(
+                    "{master} not the only Master:\n{}\n{}",
+                    lab.log('a'),
+                    lab.log('b')
+                )
+            },
+        )
+    };
+    settled(&lab, 'a', 'b');
+    assert!(!lab.has_vip('a') && !lab.has_vip('b'));
+    lab.signal('a', libc::SIGTERM);
+    settled(&lab, 'b', 'a');
+    assert_eq!(lab.wait_exit('a'), Some(0));
+    lab.start_with('a', Vrrpd::Tiny, &a);
+    settled(&lab, 'a', 'b');
+    for (host, daemon) in [('a', Vrrpd::Tiny), ('b', Vrrpd::Keepalived)] {
+        assert_no_complaints(&lab, host, daemon);
+    }
+}
+
+/// Item 8, `vrrp_strict` beside keepalived with the same files (multicast: strict mode
+/// refuses unicast peers): both ignore the authentication block (adverts carry none, so
+/// they hear each other), the Master drops traffic to the VIP (accept mode off) while
+/// answering ARP, and the election is the usual one.
+#[test]
+fn vrrp_strict_ignores_authentication_and_drops_vip_traffic_beside_keepalived() {
+    if !can_run_keepalived() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let strict = |host: u8| {
+        let text = multicast(
+            &std::fs::read_to_string(config_path(&format!("syslog{host}.conf"))).unwrap(),
+        );
+        let auth = "  authentication {\n    auth_type PASS\n    auth_pass mysecret\n  }\n  virtual_ipaddress {";
+        let text = text.replacen("  virtual_ipaddress {", auth, 1);
+        lab.write_config(
+            &format!("strict{host}.conf"),
+            &format!("global_defs {{\n  vrrp_strict\n}}\n{text}"),
+        )
+    };
+    let (a, b) = (strict(1), strict(2));
+    lab.start_with('b', Vrrpd::Keepalived, &b);
+    lab.start_with('a', Vrrpd::Tiny, &a);
+    let group = Some("224.0.0.18".parse().unwrap());
+    let advert = first_advert(
+        &lab.ns('b'),
+        "192.0.2.11".parse().unwrap(),
+        group,
+        Duration::from_secs(8),
+    );
+    // VRRPv2 after the 20-byte IP header: auth type is its byte 4.
+    assert_eq!(advert.map(|d| d[24]), Some(0), "{}", lab.log('a'));
+    lab.wait_sole_owner('a', Duration::from_secs(8));
+    assert!(
+        lab.log('a')
+            .contains("Strict mode does not support authentication. Ignoring.")
+    );
+    assert!(
+        !lab.ping_vip_from_client(),
+        "a strict Master answered a ping to the VIP"
+    );
+    assert_eq!(neighbour_mac(&lab.ns('c'), VIP), Some(mac_of(&lab.ns('a'))));
+    lab.signal('a', libc::SIGTERM);
+    lab.wait_sole_owner('b', Duration::from_secs(3));
+    assert_eq!(lab.wait_exit('a'), Some(0));
+    for (host, daemon) in [('a', Vrrpd::Tiny), ('b', Vrrpd::Keepalived)] {
+        assert_no_complaints(&lab, host, daemon);
+    }
+}
+
+/// Text replacements: (from, to).
+type Edits<'a> = &'a [(&'a str, &'a str)];
+
+/// Corpus file NAME (tests/keepalived-corpus/) moved into the lab for nodes a and b: the
+/// `common` edits (interface names and addresses become the lab's) and each node's own
+/// (each `from` must be there), written as a.conf and b.conf.
+fn corpus_pair(
+    lab: &Lab,
+    name: &str,
+    common: Edits<'_>,
+    (a, b): (Edits<'_>, Edits<'_>),
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let path = manifest_dir().join(format!("tests/keepalived-corpus/{name}.conf"));
+    let text = std::fs::read_to_string(path).unwrap();
+    let node = |file: &str, own: Edits<'_>| {
+        let mut text = text.clone();
+        for (from, to) in common.iter().chain(own) {
+            assert!(text.contains(from), "{name} lacks {from:?}");
+            text = text.replace(from, to);
+        }
+        lab.write_config(file, &text)
+    };
+    (node("a.conf", a), node("b.conf", b))
+}
+
+/// A node that is Master alone (`first`, started first) and the node started after it
+/// (`second`): who ends up the only Master within `limit`, what the client sees, and
+/// that neither daemon complains about the other's packets.
+fn second_node(
+    lab: &mut Lab,
+    first: (char, Vrrpd, &std::path::Path),
+    second: (char, Vrrpd, &std::path::Path),
+    master: char,
+    limit: Duration,
+) {
+    lab.start_with(first.0, first.1, first.2);
+    lab.wait_sole_owner(first.0, Duration::from_secs(6));
+    lab.start_with(second.0, second.1, second.2);
+    lab.wait_sole_owner(master, limit);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        lab.owns(master) && !lab.owns(if master == 'a' { 'b' } else { 'a' }),
+        "{}\n{}",
+        lab.log('a'),
+        lab.log('b')
+    );
+    assert!(lab.ping_vip_from_client(), "client cannot reach the VIP");
+    for (host, daemon) in [(first.0, first.1), (second.0, second.1)] {
+        assert_no_complaints(lab, host, daemon);
+    }
+}
+
+/// kolla's rendered file: `state MASTER` with `nopreempt` (keepalived: "nopreempt will not
+/// work with initial state MASTER - clearing") and a 40-character `auth_pass` (truncated
+/// to 8 by both). The MASTER node, started after the BACKUP one (its nopreempt kept) has
+/// taken over, preempts — run once with tinyvrrpd as the MASTER node and keepalived as
+/// the BACKUP, once the other way round: the same file, the same behaviour.
+fn kolla_master_nopreempt(tiny_is_master_node: bool) {
+    if !can_run_keepalived() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let common = [
+        ("eth1", "enp0s1"),
+        ("198.51.100.115 dev", "192.0.2.10/24 dev"),
+    ];
+    let (a, b) = corpus_pair(
+        &lab,
+        "kolla-rendered-master-nopreempt",
+        &common,
+        (
+            &[("priority 1\n", "priority 150\n")],
+            &[
+                ("state MASTER", "state BACKUP"),
+                ("priority 1\n", "priority 100\n"),
+            ],
+        ),
+    );
+    let (ta, tb) = match tiny_is_master_node {
+        true => (Vrrpd::Tiny, Vrrpd::Keepalived),
+        false => (Vrrpd::Keepalived, Vrrpd::Tiny),
+    };
+    // keepalived 2.2.7's MASTER waits its whole Master_Down_Interval (3.4 s) first.
+    second_node(
+        &mut lab,
+        ('b', tb, &b),
+        ('a', ta, &a),
+        'a',
+        V2_1S.preempt_keepalived,
+    );
+    let truncated = "Truncating auth_pass to 8 characters";
+    assert!(lab.log('a').contains(truncated) || lab.log('b').contains(truncated));
+}
+
+#[test]
+fn corpus_master_nopreempt_long_pass_tinyvrrpd_preempts_beside_keepalived() {
+    kolla_master_nopreempt(true);
+}
+
+#[test]
+fn corpus_master_nopreempt_long_pass_keepalived_preempts_beside_tinyvrrpd() {
+    kolla_master_nopreempt(false);
+}
+
+/// NextCloud's file: a 24-character `auth_pass`; the other node's differs after the
+/// eighth character. Both daemons truncate to 8, so they agree: one Master, no
+/// authentication complaint.
+#[test]
+fn corpus_long_auth_pass_is_truncated_alike_beside_keepalived() {
+    if !can_run_keepalived() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let common = [("eth0", "enp0s1"), ("192.0.2.30", "192.0.2.10/24")];
+    let b_own = [
+        ("state MASTER", "state BACKUP"),
+        ("priority 150", "priority 100"),
+        ("change_me_keepalived_pw", "change_mXYZ"),
+    ];
+    let (a, b) = corpus_pair(&lab, "nextcloud-long-pass", &common, (&[], &b_own));
+    second_node(
+        &mut lab,
+        ('b', Vrrpd::Keepalived, &b),
+        ('a', Vrrpd::Tiny, &a),
+        'a',
+        V2_1S.preempt,
+    );
+}
+
+/// The kubeadm-style HA file: `priority 255` (the address owner) with a weighted check.
+/// keepalived ignores the weight ("ignoring tracked script … with weights due to
+/// address_owner", and the check is not tracked at all): with a check that fails, the
+/// owner stays Master at 255 beside a node of priority 200, which it would lose to at
+/// 255 − 60.
+#[test]
+fn corpus_owner_ignores_a_weighted_check_beside_keepalived() {
+    if !can_run_keepalived() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let common = [
+        ("default_interface eth0", "default_interface enp0s1"),
+        ("interface eth0", "interface enp0s1"),
+        ("192.0.2.150/24", "192.0.2.10/24"),
+        ("\"/bin/sh -c 'test -d /proc'\"", "/bin/false"),
+        ("weight -10", "weight -60"),
+        ("interval 2", "interval 1"),
+        ("fall 3", "fall 1"),
+        ("        192.0.2.13\n        192.0.2.14\n", ""),
+    ];
+    let b_own = [
+        ("state MASTER", "state BACKUP"),
+        ("priority 255", "priority 200"),
+        ("unicast_src_ip 192.0.2.11", "unicast_src_ip 192.0.2.1X"),
+        ("        192.0.2.12\n", "        192.0.2.11\n"),
+        ("192.0.2.1X", "192.0.2.12"),
+    ];
+    let (a, b) = corpus_pair(&lab, "k8s-halb-owner-weighted", &common, (&[], &b_own));
+    second_node(
+        &mut lab,
+        ('b', Vrrpd::Keepalived, &b),
+        ('a', Vrrpd::Tiny, &a),
+        'a',
+        V2_1S.preempt,
+    );
+    assert!(
+        lab.log('a')
+            .contains("ignoring tracked script check_apiserver with weights due to address_owner")
+    );
+}
+
+/// The three-node secrets cluster: `unicast_src_ip` and peers written with `/24`
+/// (keepalived drops the prefix). They elect, and a graceful stop hands over.
+#[test]
+fn corpus_prefix_length_peers_elect_and_fail_over_beside_keepalived() {
+    if !can_run_keepalived() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let common = [
+        ("interface eth0", "interface enp0s1"),
+        ("192.0.2.90/24", "192.0.2.10/24"),
+        ("192.0.2.153/24", "192.0.2.13/24"),
+    ];
+    let a_own = [
+        ("192.0.2.152/24", "192.0.2.11/24"),
+        ("192.0.2.151/24", "192.0.2.12/24"),
+        ("priority 90", "priority 150"),
+    ];
+    let b_own = [
+        ("192.0.2.152/24", "192.0.2.12/24"),
+        ("192.0.2.151/24", "192.0.2.11/24"),
+    ];
+    let name = "cluster-prefix-peers-no-space-brace";
+    let (a, b) = corpus_pair(&lab, name, &common, (&a_own, &b_own));
+    second_node(
+        &mut lab,
+        ('b', Vrrpd::Keepalived, &b),
+        ('a', Vrrpd::Tiny, &a),
+        'a',
+        V2_1S.crash,
+    );
+    lab.signal('a', libc::SIGTERM);
+    lab.wait_sole_owner('b', V2_1S.graceful);
+    assert_eq!(lab.wait_exit('a'), Some(0));
+    assert!(lab.ping_vip_from_client());
 }

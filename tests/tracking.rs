@@ -325,23 +325,33 @@ fn a_hanging_check_is_killed_at_its_timeout_and_adverts_stay_on_time() {
     let lb = lab.log('b');
     assert!(!lb.contains("Entering MASTER STATE"), "{lb}");
     // At most the run in progress exists; none survive the daemon.
-    assert!(hanging(hang) <= 1);
+    assert!(processes(hang) <= 1);
     lab.stop('a', libc::SIGTERM);
     wait_until(
         Duration::from_secs(2),
-        || hanging(hang) == 0,
+        || processes(hang) == 0,
         || "a killed check outlived the daemon".into(),
     );
 }
 
-/// Processes whose command line is `cmd` (NUL-separated in /proc).
-fn hanging(cmd: &str) -> usize {
-    let want: Vec<u8> = cmd.replace(' ', "\0").into_bytes();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
-        .filter(|c| c.starts_with(&want))
-        .count()
+/// Seconds since the epoch, now.
+fn wall_now() -> f64 {
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    t.unwrap().as_secs_f64()
+}
+
+/// The number after `key` in `json` (a time: seconds with three decimals).
+fn lab_time(json: &str, key: &str) -> f64 {
+    let at = json
+        .find(key)
+        .unwrap_or_else(|| panic!("no {key} in {json}"))
+        + key.len();
+    let n: String = json[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    assert_eq!(n.split('.').nth(1).map(str::len), Some(3), "{n}: {json}");
+    n.parse().unwrap()
 }
 
 /// A counter of the first instance in `status --json` output.
@@ -417,6 +427,21 @@ vrrp_sync_group G1 {{
     let s = status(&lab, 'a', false);
     assert_eq!(s.matches("State: FAULT").count(), 2, "{s}");
     assert!(s.contains("Sync group: G1"), "{s}");
+    // The group as a whole, and what moved it: VI_1's check.
+    assert!(s.contains("\nSync group G1: FAULT\n"), "{s}");
+    assert!(
+        s.contains("  State: FAULT\n  Last transition: MASTER -> FAULT (fault), "),
+        "{s}"
+    );
+    let j = status(&lab, 'a', true);
+    assert!(
+        j.contains("\"sync_groups\":[{\"name\":\"G1\",\"state\":\"FAULT\",\"members\":[\"VI_1\",\"VI_2\"],\"last_transition\":{\"time\":"),
+        "{j}"
+    );
+    assert!(
+        j.contains(",\"from\":\"MASTER\",\"to\":\"FAULT\",\"reason\":\"fault\"}}]"),
+        "{j}"
+    );
     std::fs::write(&flag, "").unwrap();
     lab.wait_sole_owner('a', Duration::from_secs(8));
     wait_until(
@@ -435,6 +460,7 @@ fn status_json_describes_every_instance() {
     let log = lab.dir.join("notify.log");
     let rec = recorder(&lab, "notify.sh", &log);
     let a = lab.write_config("a.conf", &part2_conf('a', "/bin/true", &rec, ""));
+    let started = wall_now();
     lab.start('a', &a);
     wait_until(
         Duration::from_secs(5),
@@ -442,7 +468,16 @@ fn status_json_describes_every_instance() {
         || "a never became Master".into(),
     );
     let j = status(&lab, 'a', true);
+    // The last transition: a Backup at start, Master once nobody was heard; its time is
+    // the wall clock's, within this test.
+    let t = lab_time(&j, "\"last_transition\":{\"time\":");
+    assert!(
+        t > started && t < wall_now() + 1.0,
+        "{t} not in this test: {j}"
+    );
     for needle in [
+        ",\"from\":\"BACKUP\",\"to\":\"MASTER\",\"reason\":\"master_down\"}",
+        "\"sync_groups\":[]",
         "{\"router_id\":\"sysloga\",\"instances\":[{\"name\":\"VI_1\",\"state\":\"MASTER\"",
         "\"priority\":{\"base\":150,\"effective\":150}",
         "\"vips\":[{\"address\":\"192.0.2.10\",\"prefix\":24,\"dev\":\"enp0s1\"}]",
@@ -475,6 +510,13 @@ fn status_json_describes_every_instance() {
         text.contains("Track script: chk_syslog_ng weight -60: good"),
         "{text}"
     );
+    assert!(
+        text.contains("  State: MASTER\n  Last transition: BACKUP -> MASTER (master_down), "),
+        "{text}"
+    );
+    let ago = text.split("(master_down), ").nth(1).unwrap();
+    let ago: f64 = ago.split(" s ago\n").next().unwrap().parse().unwrap();
+    assert!((0.0..60.0).contains(&ago), "{text}");
     // Nobody there: a clear error, exit 1.
     let (code, out) = run_cli(&["status", "-p", "/nonexistent/x.pid"]);
     assert_eq!(code, 1, "{out}");

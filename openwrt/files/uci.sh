@@ -110,9 +110,9 @@ instance option notify_backup cmd
 instance option notify_fault cmd
 instance option notify_stop cmd
 instance option notify cmd
-instance option notify_deleted soon
-instance option notify_master_rx_lower_pri soon
-instance option use_ipvlan soon
+instance option notify_deleted cmd
+instance option notify_master_rx_lower_pri cmd
+instance option use_ipvlan value
 instance option unicast_ttl value
 instance list unicast_peer value
 instance list virtual_ipaddress value
@@ -123,7 +123,7 @@ instance list virtual_routes value
 instance list virtual_rules value
 instance list track_process value
 instance list track_file value
-instance list track_bfd soon
+instance list track_bfd value
 vrrp_sync_group option name init
 vrrp_sync_group list group init
 vrrp_sync_group option notify_master cmd
@@ -146,6 +146,9 @@ vrrp_sync_group list track_process value
 #   mail   e-mail alerts: tinyvrrpd sends none; accepted with a warning (they cannot
 #          change who holds the VIPs)
 #   ipvs   keepalived's load balancer: refused by name
+#   bfd    keepalived's BFD: tinyvrrpd runs no BFD sessions; refused by name
+#   unread what keepalived's init script never writes, so keepalived ignores it: refused,
+#          rather than run what keepalived would not
 #   peer   read by keepalived-sync (file synchronisation), not by VRRP: accepted as is
 #   inert  only used when another section refers to it (routes): checked there
 #   special  handled by name in the code below
@@ -154,9 +157,9 @@ globals option enabled special
 globals option alt_config_file special
 globals option router_id value
 globals option linkbeat_use_polling special
-globals option vrrp_mcast_group4 special
-globals option vrrp_mcast_group6 special
-globals option vrrp_startup_delay soon
+globals option vrrp_mcast_group4 value
+globals option vrrp_mcast_group6 value
+globals option vrrp_startup_delay value
 globals list notification_email mail
 globals option notification_email_from mail
 globals option smtp_server mail
@@ -164,7 +167,7 @@ globals option smtp_connect_timeout mail
 vrrp_instance option name name
 vrrp_instance option state value
 vrrp_instance option interface value
-vrrp_instance option mcast_src_ip soon
+vrrp_instance option mcast_src_ip value
 vrrp_instance option unicast_src_ip value
 vrrp_instance option virtual_router_id value
 vrrp_instance option version value
@@ -180,7 +183,7 @@ vrrp_instance option garp_master_refresh_repeat value
 vrrp_instance option vmac_xmit_base flag
 vrrp_instance option native_ipv6 special
 vrrp_instance option accept flag
-vrrp_instance option dont_track_primary soon
+vrrp_instance option dont_track_primary flag
 vrrp_instance option smtp_alert mail
 vrrp_instance option nopreempt flag
 vrrp_instance option use_vmac flag
@@ -191,14 +194,14 @@ vrrp_instance list virtual_ipaddress ref
 vrrp_instance list unicast_peer ref
 vrrp_instance list track_interface ref
 vrrp_instance list track_script ref
-vrrp_instance list virtual_ipaddress_excluded soon
+vrrp_instance list virtual_ipaddress_excluded ref
 vrrp_instance list virtual_routes ref
-vrrp_instance list track_bfd soon
+vrrp_instance list track_bfd bfd
 vrrp_sync_group option name name
 vrrp_sync_group list group ref
 vrrp_sync_group option smtp_alert mail
-vrrp_sync_group option global_tracking soon
-vrrp_sync_group list track_script soon
+vrrp_sync_group option global_tracking flag
+vrrp_sync_group list track_script unread
 vrrp_script option name name
 vrrp_script option script cmd
 vrrp_script option interval value
@@ -222,8 +225,8 @@ ipaddress option label_suffix special
 ipaddress option scope special
 peer option name name
 peer option address special
-peer option min_ttl soon
-peer option max_ttl soon
+peer option min_ttl special
+peer option max_ttl special
 peer option sync peer
 peer option sync_mode peer
 peer option ssh_port peer
@@ -243,9 +246,9 @@ route option scope inert
 route option blackhole inert
 static_ipaddress list address ref
 static_routes list route ref
-interface_up_down_delays option device soon
-interface_up_down_delays option down_delay soon
-interface_up_down_delays option up_delay soon
+interface_up_down_delays option device special
+interface_up_down_delays option down_delay special
+interface_up_down_delays option up_delay special
 bfd_instance option name special
 bfd_instance option neighbor_ip special
 bfd_instance option source_ip special
@@ -730,7 +733,8 @@ tinyvrrpd_ka_flag() { # SECTION NAME VALUE
 }
 
 # An option or list of keepalived's table whose kind the generic rules know (value, cmd,
-# flag for options; soon, ipvs, mail for both); the others are done by the callers.
+# flag for options; soon, ipvs, bfd, unread, mail for both); the others are done by the
+# callers.
 tinyvrrpd_ka_entry() { # SECTION option|list NAME KIND
 	local v
 	config_get v "$1" "$3"
@@ -745,6 +749,14 @@ tinyvrrpd_ka_entry() { # SECTION option|list NAME KIND
 		;;
 	*:ipvs)
 		tinyvrrpd_fail "$1" "'$3' (IPVS load balancing) is not supported by tinyvrrpd"
+		return 1
+		;;
+	*:bfd)
+		tinyvrrpd_fail "$1" "'$3' (BFD) is not supported by tinyvrrpd"
+		return 1
+		;;
+	*:unread)
+		tinyvrrpd_fail "$1" "'$3' is never written by keepalived's init script, so keepalived ignores it; track on the instances"
 		return 1
 		;;
 	*:mail)
@@ -767,22 +779,6 @@ tinyvrrpd_ka_globals() {
 		tinyvrrpd_fail "$1" "'linkbeat_use_polling' is not supported by tinyvrrpd yet (it follows links by netlink)"
 		return 1
 	fi
-	config_get v "$1" vrrp_mcast_group4
-	case "$v" in
-	'' | 224.0.0.18) ;;
-	*)
-		tinyvrrpd_fail "$1" "'vrrp_mcast_group4' other than 224.0.0.18 is not supported by tinyvrrpd yet"
-		return 1
-		;;
-	esac
-	config_get v "$1" vrrp_mcast_group6
-	case "$v" in
-	'' | ff02::12 | FF02::12) ;;
-	*)
-		tinyvrrpd_fail "$1" "'vrrp_mcast_group6' other than ff02::12 is not supported by tinyvrrpd yet"
-		return 1
-		;;
-	esac
 	tinyvrrpd_ka_options "$1" globals
 }
 
@@ -797,10 +793,17 @@ tinyvrrpd_ka_virtual_server() {
 	return 1
 }
 
-tinyvrrpd_ka_nonempty_soon() { # SECTION: interface_up_down_delays
-	local type
-	config_get type "$1" TYPE
-	tinyvrrpd_ka_options "$1" "$type"
+# keepalived's init writes `DEVICE DOWN [UP]`, and nothing without a device or a down delay.
+tinyvrrpd_ka_delays() {
+	local device down up
+	config_get device "$1" device
+	config_get down "$1" down_delay
+	config_get up "$1" up_delay
+	if [ -z "$device" ] || [ -z "$down" ]; then
+		tinyvrrpd_fail "$1" "needs a device and a down_delay (keepalived's init script skips it without a word)"
+		return 1
+	fi
+	tinyvrrpd_kv "$1" interface_up_down_delays "$device $down${up:+ $up}"
 }
 
 tinyvrrpd_ka_bfd() {
@@ -852,10 +855,10 @@ tinyvrrpd_ka_weight() { # SECTION WEIGHT DIRECTION
 tinyvrrpd_ka_ref() { # INSTANCE-SECTION LIST NAME
 	local s found
 	case "$2" in
-	virtual_ipaddress)
+	virtual_ipaddress | virtual_ipaddress_excluded)
 		tinyvrrpd_find ipaddress "$3"
 		for s in $TINYVRRPD_FOUND; do
-			tinyvrrpd_ka_vip "$s" || return 1
+			tinyvrrpd_ka_vip "$s" "$2" || return 1
 			found=1
 		done
 		;;
@@ -899,7 +902,7 @@ tinyvrrpd_ka_ref() { # INSTANCE-SECTION LIST NAME
 	esac
 	[ -n "$found" ] && return 0
 	case "$2" in
-	virtual_ipaddress) s="an ipaddress section" ;;
+	virtual_ipaddress*) s="an ipaddress section" ;;
 	unicast_peer) s="a peer section" ;;
 	track_interface) s="a track_interface section" ;;
 	track_script) s="a track_script or vrrp_script section" ;;
@@ -909,8 +912,8 @@ tinyvrrpd_ka_ref() { # INSTANCE-SECTION LIST NAME
 	return 1
 }
 
-tinyvrrpd_ka_vip() { # SECTION [KEY: virtual_ipaddress, static_ipaddress]
-	local address device label scope key=${2:-virtual_ipaddress}
+tinyvrrpd_ka_vip() { # SECTION KEY (virtual_ipaddress, virtual_ipaddress_excluded or static_ipaddress)
+	local address device label scope
 	config_get address "$1" address
 	config_get device "$1" device
 	config_get label "$1" label_suffix vip
@@ -919,25 +922,23 @@ tinyvrrpd_ka_vip() { # SECTION [KEY: virtual_ipaddress, static_ipaddress]
 		tinyvrrpd_fail "$1" "has no address"
 		return 1
 	fi
-	case "$scope" in
-	'' | global) ;;
-	*)
-		tinyvrrpd_fail "$1" "scope '$scope' is not supported by tinyvrrpd yet (only the default, global)"
-		return 1
-		;;
-	esac
-	# keepalived's init labels a VIP with a device DEVICE:SUFFIX (default suffix vip);
-	# keepalived then drops the label of an IPv6 address (Linux has none) with a warning.
+	# keepalived's init labels a VIP with a device DEVICE:SUFFIX (default suffix vip), and
+	# writes its scope only then; keepalived drops the label of an IPv6 address (Linux has
+	# none) with a warning.
 	if [ -z "$device" ]; then
-		tinyvrrpd_kv "$1" "$key" "$address"
+		if [ -n "$scope" ]; then
+			tinyvrrpd_fail "$1" "scope '$scope' without a device: keepalived's init script drops it without a word; give the device or remove the scope"
+			return 1
+		fi
+		tinyvrrpd_kv "$1" "$2" "$address"
 	else
 		case "$address" in
 		*:*)
 			tinyvrrpd_label "$1"
 			tinyvrrpd_warn "$TINYVRRPD_FILE: $TINYVRRPD_LABEL: Cannot specify label for IPv6 addresses ($address) - ignoring label"
-			tinyvrrpd_kv "$1" "$key" "$address dev $device"
+			tinyvrrpd_kv "$1" "$2" "$address dev $device${scope:+ scope $scope}"
 			;;
-		*) tinyvrrpd_kv "$1" "$key" "$address dev $device label $device:$label" ;;
+		*) tinyvrrpd_kv "$1" "$2" "$address dev $device label $device:$label${scope:+ scope $scope}" ;;
 		esac
 	fi
 }
@@ -999,14 +1000,16 @@ tinyvrrpd_ka_static() { # SECTION
 }
 
 tinyvrrpd_ka_peer() {
-	local address
+	local address min max
 	config_get address "$1" address
+	config_get min "$1" min_ttl
+	config_get max "$1" max_ttl
 	tinyvrrpd_ka_options "$1" peer || return 1
 	if [ -z "$address" ]; then
 		tinyvrrpd_fail "$1" "has no address"
 		return 1
 	fi
-	tinyvrrpd_kv "$1" unicast_peer "$address"
+	tinyvrrpd_kv "$1" unicast_peer "$address${min:+ min_ttl $min}${max:+ max_ttl $max}"
 }
 
 tinyvrrpd_ka_track_interface() {
@@ -1062,7 +1065,7 @@ tinyvrrpd_ka_instance() {
 	'' | 0) ;;
 	*) tinyvrrpd_label "$1" && tinyvrrpd_warn "$TINYVRRPD_FILE: $TINYVRRPD_LABEL: debug $v: tinyvrrpd has no per-instance debug level (ignored)" ;;
 	esac
-	for v in virtual_ipaddress unicast_peer track_interface track_script virtual_routes; do
+	for v in virtual_ipaddress virtual_ipaddress_excluded unicast_peer track_interface track_script virtual_routes; do
 		tinyvrrpd_ka_list "$1" "$v" || return 1
 	done
 	# native_ipv6 makes keepalived run the instance over IPv6; tinyvrrpd takes the family
@@ -1122,7 +1125,7 @@ tinyvrrpd_keepalived_to_kv() {
 	config_foreach tinyvrrpd_ka_globals globals
 	config_foreach tinyvrrpd_ka_static static_ipaddress
 	config_foreach tinyvrrpd_ka_static static_routes
-	config_foreach tinyvrrpd_ka_nonempty_soon interface_up_down_delays
+	config_foreach tinyvrrpd_ka_delays interface_up_down_delays
 	config_foreach tinyvrrpd_ka_virtual_server virtual_server
 	config_foreach tinyvrrpd_ka_bfd bfd_instance
 	[ "$TINYVRRPD_BROKEN" = 0 ] || return 1

@@ -37,7 +37,7 @@ in_init() {
     . "$0"; . "$1"
     PROG=$BIN CONF=$W/var/etc/tinyvrrpd.conf RUNDIR=$W/var/run/tinyvrrpd
     NETWORKS=$W/var/etc/tinyvrrpd.networks HOTPLUG_KEEPALIVED=$W/var/etc/tinyvrrpd.hotplug-keepalived
-    HOTPLUG_CALL=$W/sbin/hotplug-call KEEPALIVED_INIT=$W/etc/init.d/keepalived
+    KEEPALIVED_INIT=$W/etc/init.d/keepalived
     pidof() { return 1; }
     logger() { :; }
     for f in procd_open_instance procd_set_param procd_close_instance procd_send_signal \
@@ -102,6 +102,8 @@ for sh in "${shells[@]}"; do
 
   uci_files "$here/uci/many.uci"
   expect_kv many.uci "$sh" native "$here/uci/many.kv"
+  uci_files "$here/uci/keywords.uci"
+  expect_kv "keywords.uci (issue 13's keywords)" "$sh" native "$here/uci/keywords.kv"
   uci_files "$here/uci/full.uci"
   TEST_NETWORKS="lan=br-lan" expect_kv "full.uci (every feature, network lan up on br-lan)" "$sh" native "$here/uci/full.kv"
 
@@ -148,12 +150,29 @@ CASES
     uci_files "$work/case.uci"
     expect_refused "syslog1 +'$line'" "$sh" native "$msg"
   done <<'CASES'
-\toption use_ipvlan 'ipvl0'|instance 'VI_1': 'use_ipvlan' is not supported by tinyvrrpd yet
 \toption virtual_routes '198.51.100.0/24 via 192.0.2.1'|instance 'VI_1': 'virtual_routes' must be given as 'list virtual_routes'
 \toption nopreempt 'maybe'|instance 'VI_1': expected a boolean (1/0, yes/no, on/off, true/false) for nopreempt, found 'maybe'
 \toption network 'lan'|instance 'VI_1': give 'interface' (a device) or 'network' (a netifd network), not both
 config vrrp_track_process 'p'\n\toption proces 'x'|vrrp_track_process 'p': unknown option 'proces'
 config globals 'x'|globals 'x': the globals section must be named 'globals'
+CASES
+
+  # keepalived keywords the daemon refuses for good are translated as they are, and the
+  # daemon's -t refuses them naming the generated file's line and why.
+  while IFS='|' read -r line msg; do
+    printf '%s\n' "$line" | sed 's/\\t/\t/g' >"$work/extra.uci"
+    cat "$here/uci/syslog1.uci" "$work/extra.uci" >"$work/case.uci"
+    uci_files "$work/case.uci"
+    native "$sh" >"$work/case.conf" 2>&1 || true
+    if ! "$bin" -t -f "$work/case.conf" >"$work/case.out" 2>&1 && grep -qF -- "$msg" "$work/case.out"; then
+      ok "$sh: syslog1 +'$line' translated, refused by -t: $msg"
+    else
+      fail "$sh: syslog1 +'$line': $(cat "$work/case.conf" "$work/case.out")"
+    fi
+  done <<'CASES'
+\toption notify_deleted '/bin/true'|'notify_deleted' is not supported by tinyvrrpd (this notify variant; use notify)
+\toption use_ipvlan 'ipvl0'|'use_ipvlan' is not supported by tinyvrrpd (virtual MACs on other interfaces, VRF, ipvlan)
+\tlist track_bfd 'bfd1'|'track_bfd' is not supported by tinyvrrpd (BFD)
 CASES
 
   # Why tinyvrrpd_load parses strictly first: config_load alone (uci -S, as on OpenWrt) skips
@@ -209,7 +228,7 @@ CASES
   fi
 
   # ---- /etc/config/keepalived as LuCI writes it -----------------------------------------
-  for s in minimal typical ipv6; do
+  for s in minimal typical ipv6 keywords; do
     keepalived_mode "$here/keepalived/$s.uci"
     expect_kv "keepalived/$s.uci" "$sh" keepalived "$here/keepalived/$s.kv"
   done
@@ -241,18 +260,18 @@ CASES
 \tlist track_script 'chk'|track_script 'chk' names no a track_script or vrrp_script section
 \tlist virtual_routes 'r1'|virtual_routes 'r1' names no a route section with option name 'r1'
 \tlist virtual_routes 'r1'\nconfig route\n\toption name 'r1'\n\toption address '198.51.100.0/24'|route 'r1' (section cfg4): has neither device nor src_addr (keepalived's init script drops it silently)
-\tlist track_bfd 'b1'|'track_bfd' is not supported by tinyvrrpd yet
-\toption mcast_src_ip '192.0.2.11'|'mcast_src_ip' is not supported by tinyvrrpd yet
+\tlist track_bfd 'b1'|'track_bfd' (BFD) is not supported by tinyvrrpd
 \toption lvs_sync_daemon_interface 'br-lan'|'lvs_sync_daemon_interface' (IPVS load balancing) is not supported by tinyvrrpd
 \toption notify_master '/bin/true'|unknown option 'notify_master' (keepalived's init script ignores it too
 \toption native_ipv6 '1'|native_ipv6 with IPv4 virtual addresses is not supported by tinyvrrpd yet
 config vrrp_instance\n\toption state 'MASTER'|has no option name (keepalived's init script skips it; name it or remove it)
 config vrrp_script\n\toption name 'chk'\n\toption script '/bin/true'\n\toption fail '3'|option fail '3': keepalived's init script ignores it (its keyword is 'fall'
 config vrrp_sync_group\n\toption name 'G'\n\tlist group 'VI_1'\n\tlist group 'VI_9'|group member 'VI_9' names no vrrp_instance
-config globals 'globals'\n\toption vrrp_mcast_group4 '224.0.0.19'|'vrrp_mcast_group4' other than 224.0.0.18 is not supported by tinyvrrpd yet
+config vrrp_sync_group\n\toption name 'G'\n\tlist group 'VI_1'\n\tlist track_script 'chk'|'track_script' is never written by keepalived's init script, so keepalived ignores it
 config globals 'globals'\n\toption linkbeat_use_polling '1'|'linkbeat_use_polling' is not supported by tinyvrrpd yet
 config static_ipaddress\n\tlist address 'vip_gone'|static_ipaddress 'cfg4': address 'vip_gone' names no an ipaddress section with option name 'vip_gone'
-config ipaddress\n\toption name 'vip_lan'\n\toption address '192.0.2.11/24'\n\toption scope 'link'|scope 'link' is not supported by tinyvrrpd yet
+config ipaddress\n\toption name 'vip_lan'\n\toption address '192.0.2.11/24'\n\toption scope 'link'|scope 'link' without a device: keepalived's init script drops it without a word
+config interface_up_down_delays\n\toption device 'eth1'|interface_up_down_delays 'cfg4': needs a device and a down_delay
 config track_file\n\toption name 'f'|track_file 'f' (section cfg4): unknown section type 'track_file'
 CASES
 
@@ -330,6 +349,7 @@ CASES
   expected="procd_open_instance 
 procd_set_param command $bin -n -f $work/var/etc/tinyvrrpd.conf -p $work/var/run/tinyvrrpd/tinyvrrpd.pid
 procd_set_param respawn
+procd_set_param term_timeout 25
 procd_close_instance 
 conf mode 640
 == running
@@ -339,7 +359,7 @@ start
 == triggers
 procd_add_reload_trigger tinyvrrpd"
   if [[ $out == "$expected" ]]; then
-    ok "$sh: start runs '-n -f /var/etc/tinyvrrpd.conf' with respawn; reload = SIGHUP, or start when not running; trigger on config"
+    ok "$sh: start runs '-n -f /var/etc/tinyvrrpd.conf' with respawn, 25 s to stop; reload = SIGHUP, or start when not running; trigger on config"
   else
     fail "$sh: procd calls:"
     diff <(echo "$expected") <(echo "$out") || true
@@ -383,7 +403,7 @@ while read -r type what key kind; do
   printf '%b' "$text" >"$work/kw.kv"
   msg=$("$bin" -t -f "$work/kw.kv" 2>&1) || true
   unknown=no
-  [[ $msg == *"unknown key '$key'"* || $msg == *"'$key' is not supported by tinyvrrpd"* ]] && unknown=yes
+  [[ $msg == *"unknown key '$key'"* || $msg == *"'$key' is not supported by tinyvrrpd yet"* ]] && unknown=yes
   if [[ $kind == soon && $unknown == no ]]; then
     fail "the daemon now knows '$key': make it value/bool/cmd in uci.sh ($type $what $key): $msg"
   elif [[ $kind != soon && $unknown == yes ]]; then

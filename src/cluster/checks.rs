@@ -6,6 +6,7 @@
 use super::Cluster;
 use super::pairing::{self, Evidence, Known, Member};
 use crate::config::params;
+use crate::vrrp::advaddr;
 use crate::vrrp::machine::{Discard, InitialState, PRIORITY_OWNER};
 use crate::vrrp::timers::Centis;
 use crate::vrrp::track::{Health, Tracker, Verdict, verdict};
@@ -325,7 +326,9 @@ impl Findings<'_> {
                 .collect()
         };
         let (only_x, only_y) = (only(x, y), only(y, x));
-        if !only_x.is_empty() || !only_y.is_empty() {
+        let wire = |i| params::wire_addrs(i).unwrap_or_default();
+        let why = advaddr::check(y.vrid, y.is_ipv6(), &wire(y), &wire(x));
+        if let Err(why) = why {
             let line = |m: Member, list: &[IpAddr]| match list.first() {
                 Some(&ip) => c.line_of_addr(m, "virtual_ipaddress", ip),
                 None => c.line_of(m, "virtual_ipaddress"),
@@ -349,14 +352,15 @@ impl Findings<'_> {
                 }
             };
             self.push(
-                Severity::Warning,
+                Severity::Error,
                 "vips",
                 &[sb, sa],
                 format!(
-                    "{me} the VIPs differ: {} only here, {} only at {}: whichever node is Master, some of them are not served",
+                    "{me} the VIPs differ: {} only here, {} only at {}: each node drops the other's adverts (keepalived's address-list check, \"{}\"), so both become Master",
                     list(&only_y),
                     list(&only_x),
-                    self.at(sa)
+                    self.at(sa),
+                    why
                 ),
             );
         }

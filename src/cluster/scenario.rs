@@ -343,7 +343,10 @@ pub fn plans(c: &Cluster, startup: &Played) -> Vec<Plan> {
                     scripts.push(&t.name);
                 }
             }
-            let tracked = inst.track_interfaces.iter().map(|t| t.name.as_str());
+            // Its own interface (tracked or not, its adverts stop), and every other
+            // it tracks.
+            let tracked = crate::config::params::tracked_interfaces(inst);
+            let tracked = tracked.into_iter().map(|t| t.0);
             for i in core::iter::once(inst.interface.as_str()).chain(tracked) {
                 if !links.contains(&i) {
                     links.push(i);

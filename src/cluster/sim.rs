@@ -11,7 +11,10 @@
 
 use super::Cluster;
 use super::pairing::Member;
+use crate::config::model::Instance;
 use crate::config::params;
+use crate::os::socket::default_group;
+use crate::vrrp::advaddr;
 use crate::vrrp::group;
 use crate::vrrp::machine::{Action, Advert, Discard, Machine, Reason, State};
 use crate::vrrp::ratelimit::LogLimiter;
@@ -265,6 +268,9 @@ impl<'a> Sim<'a> {
             );
             let src = c.pairing.source[n][k].addr;
             let mut m = Machine::new(params::params(inst), src);
+            if !cfg.startup_delay.is_zero() {
+                m.delay_start(now + cfg.startup_delay);
+            }
             m.set_grouped(
                 cfg.sync_groups
                     .iter()
@@ -511,7 +517,11 @@ impl<'a> Sim<'a> {
             .instances
             .iter()
             .map(|inst| {
-                let iface = |name: &str, weight, reverse| Tracker {
+                // As the daemon's `Router::blocker`.
+                if inst.fault_no_peer {
+                    return Verdict::Fault;
+                }
+                let iface = |(name, weight, reverse): params::TrackedIf<'_>| Tracker {
                     weight,
                     reverse,
                     health: if self.link_up(n, name) {
@@ -520,10 +530,8 @@ impl<'a> Sim<'a> {
                         Health::Failed
                     },
                 };
-                let mut ts = vec![iface(&inst.interface, 0, false)];
-                for t in &inst.track_interfaces {
-                    ts.push(iface(&t.name, params::interface_weight(t), t.reverse));
-                }
+                let tracked = params::tracked_interfaces(inst).into_iter();
+                let mut ts: Vec<Tracker> = tracked.map(iface).collect();
                 for t in &inst.track_scripts {
                     let cfg_script = cfg.scripts.iter().find(|s| s.name == t.name);
                     let run = self.nodes[n].scripts.iter().find(|s| s.name == t.name);
@@ -735,6 +743,7 @@ impl<'a> Sim<'a> {
             priority,
             interval: inst.advert_interval,
             auth: inst.auth_pass,
+            mismatch: None,
         };
         let seg = c.pairing.segment[from.node][from.inst];
         let v6 = inst.is_ipv6();
@@ -751,7 +760,9 @@ impl<'a> Sim<'a> {
                     .filter(|p| addrs.contains(p))
                     .count()
             } else {
-                usize::from(there(b).any(|(_, i)| !i.is_unicast()))
+                // The same group (`mcast_dst_ip`, `vrrp_mcast_group4/6`, else the RFC's).
+                let group = |i: &Instance| i.mcast_group.unwrap_or(default_group(v6));
+                usize::from(there(b).any(|(_, i)| !i.is_unicast() && group(i) == group(inst)))
             };
             for _ in 0..copies {
                 if self.lost() {
@@ -820,7 +831,13 @@ impl<'a> Sim<'a> {
             }
             return;
         };
-        match self.nodes[b].routers[k].m.handle_advert(now, &p.adv) {
+        // keepalived's address-list check, against the receiver's VIPs (the daemon's
+        // `Routers::receive`).
+        let mut adv = p.adv;
+        let sender = params::wire_addrs(c.inst(p.from)).unwrap_or_default();
+        let ours = params::wire_addrs(&cfg.instances[k]).unwrap_or_default();
+        adv.mismatch = advaddr::check(adv.vrid, v6, &ours, &sender).err();
+        match self.nodes[b].routers[k].m.handle_advert(now, &adv) {
             Ok(()) => self.drain(b, k),
             Err(Discard::OwnAdvert) => {}
             Err(d) => {

@@ -33,6 +33,8 @@ pub(crate) struct Globals {
     pub(crate) dynamic_interfaces: bool,
     pub(crate) vmac_prefix: Option<String>,
     pub(crate) link_delays: Vec<LinkDelay>,
+    /// Where each of `link_delays` was written.
+    pub(crate) link_delays_at: Vec<Loc>,
     pub(crate) static_addresses: Vec<(Vip, AddrOptions)>,
     pub(crate) static_routes: Vec<Route>,
     pub(crate) static_rules: Vec<Rule>,
@@ -169,6 +171,7 @@ impl Globals {
                     up,
                     line: at.line,
                 });
+                self.link_delays_at.push(at);
             }
             _ => unreachable!("{name}"),
         }
@@ -547,6 +550,7 @@ impl Builder {
                 static_routes: Vec::new(),
                 static_rules: Vec::new(),
                 fifos: Default::default(),
+                link_delays_at: Vec::new(),
             },
             place: Place::Top,
             drafts: Vec::new(),

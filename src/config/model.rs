@@ -493,6 +493,25 @@ impl Instance {
         }
     }
 
+    /// The VIPs with their options.
+    pub fn vips_with_options(&self) -> impl Iterator<Item = (&Vip, &AddrOptions)> {
+        static NONE: AddrOptions = AddrOptions {
+            broadcast: None,
+            scope: None,
+            no_track: false,
+        };
+        let opts = (0..).map(|k| self.vip_options.get(k).unwrap_or(&NONE));
+        self.vips.iter().zip(opts)
+    }
+
+    /// Every address the instance holds as Master: its VIPs, then
+    /// `virtual_ipaddress_excluded` (added, removed and announced with them, but not in
+    /// adverts), each with its options.
+    pub fn addresses(&self) -> impl Iterator<Item = (&Vip, &AddrOptions)> {
+        let excluded = self.vips_excluded.iter().map(|(v, o)| (v, o));
+        self.vips_with_options().chain(excluded)
+    }
+
     pub fn is_unicast(&self) -> bool {
         !self.unicast_peers.is_empty()
     }

@@ -37,7 +37,18 @@ pub fn params(inst: &Instance) -> Params {
             garp_delay: inst.garp_lower_prio_delay,
         },
         higher_prio_send_advert: inst.higher_prio_send_advert,
+        skip_check_adv_addr: inst.skip_check_adv_addr,
     }
+}
+
+/// The VIPs in advert wire form: what an instance sends, and what keepalived's
+/// address-list check compares a received advert's list with.
+pub fn wire_addrs(inst: &Instance) -> Result<Vec<u8>, crate::wire::Error> {
+    let addrs: Vec<std::net::IpAddr> = inst.vips.iter().map(|v| v.addr).collect();
+    let mut out = vec![0u8; addrs.len() * 16];
+    let n = crate::wire::packet::write_addrs(&mut out, &addrs)?;
+    out.truncate(n);
+    Ok(out)
 }
 
 /// The weight of a `track_script` entry: its own `weight N`, else the script's.
@@ -50,10 +61,37 @@ pub fn interface_weight(t: &Tracked) -> i16 {
     t.weight.unwrap_or(0)
 }
 
+/// An interface an instance tracks: its name, weight and `reverse`.
+pub type TrackedIf<'a> = (&'a str, i16, bool);
+
+/// The interfaces an instance tracks, as keepalived tracks them: its own (a fault when
+/// down), unless `dont_track_primary`; its `track_interface`s; and the interface
+/// (`dev`) of each VIP and excluded VIP on another interface, a fault too, unless the
+/// address says `no_track`.
+pub fn tracked_interfaces(inst: &Instance) -> Vec<TrackedIf<'_>> {
+    let mut v: Vec<TrackedIf<'_>> = Vec::new();
+    if !inst.dont_track_primary {
+        v.push((&inst.interface, 0, false));
+    }
+    for t in &inst.track_interfaces {
+        v.push((&t.name, interface_weight(t), t.reverse));
+    }
+    for (vip, opts) in inst.addresses() {
+        let Some(dev) = vip.dev.as_deref() else {
+            continue;
+        };
+        let listed = dev == inst.interface || v.iter().any(|t| t.0 == dev);
+        if !opts.no_track && !listed {
+            v.push((dev, 0, false));
+        }
+    }
+    v
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::config::model::Vip;
+    use crate::config::model::{AddrOptions, Vip};
     use core::time::Duration;
 
     /// An instance with one VIP (/64) and spaced GARP (10 ms) and NA (20 ms) bursts.
@@ -90,6 +128,45 @@ pub(crate) mod tests {
         i.vmac = Some("vrrp.1".into());
         let p = params(&i);
         assert!(!p.hold_vips_on_stop && p.garp_follow_up);
+    }
+
+    /// Issue 13 item 6: `dont_track_primary`, and VIP interfaces unless `no_track`.
+    #[test]
+    fn the_own_interface_and_vip_interfaces_are_tracked_unless_told_otherwise() {
+        let mut i = inst("192.0.2.10");
+        i.interface = "eth0".into();
+        let dev = |d: &str| Vip {
+            addr: "198.51.100.10".parse().unwrap(),
+            prefix_len: 24,
+            dev: Some(d.into()),
+            label: None,
+        };
+        i.vips.push(dev("eth1"));
+        i.vips.push(dev("eth0"));
+        i.vips_excluded = vec![(dev("eth2"), Default::default())];
+        i.track_interfaces.push(Tracked {
+            name: "eth3".into(),
+            weight: Some(-10),
+            reverse: false,
+            line: 1,
+        });
+        let names = |i: &Instance| {
+            let v = tracked_interfaces(i);
+            v.iter()
+                .map(|t| format!("{}:{}", t.0, t.1))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&i), ["eth0:0", "eth3:-10", "eth1:0", "eth2:0"]);
+        i.dont_track_primary = true;
+        i.vip_options = vec![
+            Default::default(),
+            AddrOptions {
+                no_track: true,
+                ..Default::default()
+            },
+        ];
+        i.vips_excluded[0].1.no_track = true;
+        assert_eq!(names(&i), ["eth3:-10"]);
     }
 
     #[test]

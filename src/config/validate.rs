@@ -723,6 +723,28 @@ fn complete(b: &mut Builder, d: &mut Draft, known: &Known, group: Option<&SyncGr
     };
     i.advert_interval = Centis(cs as u16);
 
+    // keepalived's cap on the debounce timers of the instance's interface: less than two
+    // advert intervals (else a Backup would take over before a down link counts).
+    let adv_us = cs * 10_000;
+    let (adv, cap) = (
+        Duration::from_micros(adv_us),
+        Duration::from_micros(2 * adv_us - adv_us / 256),
+    );
+    let g = &mut b.globals;
+    let mut own = g.link_delays.iter_mut().zip(&g.link_delays_at);
+    let own = own.find(|(l, _)| l.interface == i.interface);
+    if let Some((l, &at)) = own.filter(|(l, _)| l.down >= 2 * adv || l.up >= 2 * adv) {
+        for d in [&mut l.down, &mut l.up] {
+            if *d >= 2 * adv {
+                *d = cap;
+            }
+        }
+        let t = format!(
+            "{name}: interface {} debounce timer(s) not less that 2 * advert_int - resetting",
+            i.interface
+        );
+        early.push((at, t));
+    }
     tracking(d, known, group, &mut say);
     for (at, m) in early {
         b.report(at, W, m);

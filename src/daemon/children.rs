@@ -46,9 +46,10 @@ struct Queue {
     id: QueueId,
     /// The instance it belongs to, for log lines.
     who: String,
+    /// Each command's time unless pushed with its own (`push_within`).
     timeout: Duration,
     report: Report,
-    jobs: VecDeque<Job>,
+    jobs: VecDeque<(Job, Duration)>,
     running: Option<i32>,
     /// Its owner is gone (a reload removed the instance): it runs what it has, then goes.
     retired: bool,
@@ -157,6 +158,11 @@ impl Children {
 
     /// Queue `job` and start it if nothing of that queue runs.
     pub fn push(&mut self, q: QueueId, job: Job, now: Instant) {
+        self.push_within(q, job, None, now);
+    }
+
+    /// `push` with a time of its own for this command (None: the queue's).
+    pub fn push_within(&mut self, q: QueueId, job: Job, timeout: Option<Duration>, now: Instant) {
         let Some(k) = self.queues.iter().position(|x| x.id == q) else {
             return;
         };
@@ -165,7 +171,9 @@ impl Children {
             queue.jobs.pop_front();
             warn!("({}) command queue full: dropped the oldest", queue.who);
         }
-        queue.jobs.push_back(job);
+        queue
+            .jobs
+            .push_back((job, timeout.unwrap_or(queue.timeout)));
         self.start_next(k, now);
     }
 
@@ -181,7 +189,7 @@ impl Children {
     fn start_next(&mut self, k: usize, now: Instant) {
         let q = &mut self.queues[k];
         while q.running.is_none() {
-            let Some(job) = q.jobs.pop_front() else {
+            let Some((job, timeout)) = q.jobs.pop_front() else {
                 break;
             };
             match spawn(self.ops.spawn, &job) {
@@ -191,7 +199,7 @@ impl Children {
                     self.table.push(Child {
                         pid,
                         owner: Owner::Queue(q.id),
-                        deadline: Some(now + q.timeout),
+                        deadline: Some(now + timeout),
                     });
                 }
                 Err(e) => error!("({}) cannot run {}: {e}", q.who, job.cmd.text),
@@ -253,6 +261,23 @@ impl Children {
         self.queues.iter().all(Queue::is_idle)
     }
 
+    /// Whether queue `q` has run everything it was given (a queue that is gone has).
+    pub fn is_idle(&self, q: QueueId) -> bool {
+        self.queues.iter().all(|x| x.id != q || x.is_idle())
+    }
+
+    /// Queue `q` is of no use any more: its running command is killed (and nobody's once
+    /// reaped), the rest never runs.
+    pub fn drop_queue(&mut self, q: QueueId) {
+        let Some(k) = self.queues.iter().position(|x| x.id == q) else {
+            return;
+        };
+        if let Some(pid) = self.queues.swap_remove(k).running {
+            (self.ops.kill)(pid);
+            self.table.retain(|c| c.pid != pid);
+        }
+    }
+
     /// The daemon is exiting: start everything still queued in `q` now, out of order,
     /// rather than never (whatever runs is reaped by init).
     pub fn abandon(&mut self, q: QueueId) {
@@ -263,7 +288,7 @@ impl Children {
         if let Some(pid) = queue.running {
             self.table.retain(|c| c.pid != pid);
         }
-        for job in queue.jobs {
+        for (job, _) in queue.jobs {
             if let Err(e) = spawn(self.ops.spawn, &job) {
                 error!("({}) cannot run {}: {e}", queue.who, job.cmd.text);
             }

@@ -32,6 +32,8 @@ pub enum StartError {
         name: String,
         reason: String,
     },
+    /// More than one of the above: every problem is named, not only the first.
+    Several(Vec<StartError>),
 }
 
 impl StartError {
@@ -42,6 +44,15 @@ impl StartError {
 
     pub(super) fn setup(what: &'static str) -> impl FnOnce(io::Error) -> StartError {
         move |source| StartError::Setup { what, source }
+    }
+
+    /// Ok without problems, else every one of them.
+    pub(super) fn all(mut problems: Vec<StartError>) -> Result<(), StartError> {
+        match problems.len() {
+            0 => Ok(()),
+            1 => Err(problems.remove(0)),
+            _ => Err(StartError::Several(problems)),
+        }
     }
 }
 
@@ -64,6 +75,12 @@ impl fmt::Display for StartError {
                 name,
                 reason,
             } => write!(f, "({instance}) use_vmac {name}: {reason}"),
+            StartError::Several(all) => {
+                for (k, e) in all.iter().enumerate() {
+                    write!(f, "{}{e}", if k > 0 { "; " } else { "" })?;
+                }
+                Ok(())
+            }
         }
     }
 }

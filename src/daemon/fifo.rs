@@ -11,7 +11,7 @@ use super::children::Children;
 use super::error::StartError;
 use crate::config::model::Config;
 use crate::os::fifo::{Backlog, Fifo};
-use crate::os::process::{self, Prepared};
+use crate::os::process::{self, Cred, Prepared};
 use crate::vrrp::timers::Instant;
 use core::time::Duration;
 use log::warn;
@@ -40,27 +40,35 @@ pub struct Script {
 }
 
 /// Resolve the FIFOs' scripts (program, user, security), as notify commands are, and
-/// their owners.
-pub fn prepare_scripts(config: &Config) -> Result<Vec<Script>, StartError> {
-    let default = super::tracking::default_user(config)?;
+/// their owners; each problem goes to `problems`.
+pub fn prepare_scripts(
+    config: &Config,
+    default: Option<Cred>,
+    problems: &mut Vec<StartError>,
+) -> Vec<Script> {
     let mut out = Vec::new();
     for f in &config.fifos {
-        let what = || StartError::command(format!("notify FIFO {}", f.path));
-        let cmd = match &f.script {
-            Some(c) => {
-                let p = process::prepare(c, default, config.script_security).map_err(what())?;
-                Some(p.with_args(&[&f.path]))
+        let mut keep = |e| problems.push(StartError::command(format!("notify FIFO {}", f.path))(e));
+        let cmd = f.script.as_ref().and_then(|c| {
+            match process::prepare(c, default, config.script_security) {
+                Ok(p) => Some(p.with_args(&[&f.path])),
+                Err(e) => {
+                    keep(e);
+                    None
+                }
             }
-            None => None,
-        };
+        });
         let owner = match &f.owner {
-            Some(u) => process::default_user(Some(u)).map_err(what())?,
+            Some(u) => process::default_user(Some(u)).unwrap_or_else(|e| {
+                keep(e);
+                None
+            }),
             None => default,
         };
         let owner = owner.map(|c| (c.uid, c.gid));
         out.push(Script { cmd, owner });
     }
-    Ok(out)
+    out
 }
 
 impl Fifos {

@@ -94,21 +94,30 @@ fn script(inst: &Instance, then: &str) -> String {
     )
 }
 
+/// The drop rules of every address the instance holds as Master, excluded VIPs (of
+/// either family) included; IPv6 neighbour discovery to them is accepted first.
 pub fn install_script(inst: &Instance) -> String {
-    let addrs: Vec<String> = inst.vips.iter().map(|v| v.addr.to_string()).collect();
-    let c = chain(inst);
-    let rule = format!("add rule inet tinyvrrpd {c}");
-    let drop = if inst.is_ipv6() {
-        format!(
-            "{rule} icmpv6 type {{ nd-neighbor-solicit, nd-neighbor-advert }} accept ; {rule} ip6"
-        )
-    } else {
-        format!("{rule} ip")
-    };
-    script(
-        inst,
-        &format!("{drop} daddr {{ {} }} drop", addrs.join(", ")),
-    )
+    let rule = format!("add rule inet tinyvrrpd {}", chain(inst));
+    let mut rules = Vec::new();
+    let own = inst.is_ipv6();
+    for v6 in [own, !own] {
+        let addrs: Vec<String> = inst
+            .addresses()
+            .filter(|(v, _)| v.addr.is_ipv6() == v6)
+            .map(|(v, _)| v.addr.to_string())
+            .collect();
+        if addrs.is_empty() {
+            continue;
+        }
+        if v6 {
+            rules.push(format!(
+                "{rule} icmpv6 type {{ nd-neighbor-solicit, nd-neighbor-advert }} accept"
+            ));
+        }
+        let ip = if v6 { "ip6" } else { "ip" };
+        rules.push(format!("{rule} {ip} daddr {{ {} }} drop", addrs.join(", ")));
+    }
+    script(inst, &rules.join(" ; "))
 }
 
 pub fn remove_script(inst: &Instance) -> String {
@@ -173,6 +182,27 @@ mod tests {
         assert!(remove_script(&i).ends_with("; delete chain inet tinyvrrpd vi_eth0_7_4"));
         let six = inst(&["2001:db8::10"]);
         assert!(install_script(&six).ends_with("ip6 daddr { 2001:db8::10 } drop"));
+    }
+
+    /// Issue 13 item 7: excluded VIPs, of either family, are dropped too.
+    #[test]
+    fn excluded_vips_of_both_families_are_dropped_too() {
+        let mut i = inst(&["192.0.2.10"]);
+        let evip = |a: &str| {
+            (
+                Vip {
+                    addr: a.parse().unwrap(),
+                    prefix_len: 24,
+                    dev: None,
+                    label: None,
+                },
+                Default::default(),
+            )
+        };
+        i.vips_excluded = vec![evip("192.0.2.20"), evip("2001:db8::20")];
+        assert!(install_script(&i).ends_with(
+            "add rule inet tinyvrrpd vi_eth0_7_4 ip daddr { 192.0.2.10, 192.0.2.20 } drop ; add rule inet tinyvrrpd vi_eth0_7_4 icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept ; add rule inet tinyvrrpd vi_eth0_7_4 ip6 daddr { 2001:db8::20 } drop"
+        ));
     }
 
     #[test]

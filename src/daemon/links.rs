@@ -13,7 +13,8 @@
 
 use crate::config::model::Instance;
 use crate::os::iface::{self, Iface};
-use crate::os::socket::{SockError, VRRP_GROUP_V4, VRRP_GROUP_V6, VrrpSocket};
+pub use crate::os::socket::default_group;
+use crate::os::socket::{SockError, VrrpSocket};
 use crate::vrrp::machine::Advert;
 use crate::vrrp::ready::Blocker;
 use crate::wire::{self, ah, packet};
@@ -62,8 +63,9 @@ enum Problem {
     Missing,
     /// The socket cannot be set up (a step that would leave it deaf or mute).
     Socket(SockError),
-    /// The VRRP group cannot be joined: multicast instances would be deaf.
-    Join(SockError),
+    /// A multicast group cannot be joined: the instances that listen there would be
+    /// deaf.
+    Join(IpAddr, SockError),
 }
 
 struct Link {
@@ -78,20 +80,11 @@ struct Link {
     /// None while the interface does not exist or the socket cannot be set up.
     sock: Option<VrrpSocket>,
     problem: Option<Problem>,
-    /// A multicast instance listens here: the group must be joined.
-    multicast: bool,
+    /// The groups multicast instances listen to here: they must be joined.
+    groups: Vec<IpAddr>,
     /// Datagrams dropped before reaching an instance, by reason (codec error kind or
     /// "vrid"); a handful of distinct reasons, so a small vector.
     dropped: Vec<(&'static str, u64)>,
-}
-
-/// The multicast group adverts of a family go to (RFC 5798 §5.1.1.2, RFC 9568 §5.1.2.2).
-fn group(v6: bool) -> IpAddr {
-    if v6 {
-        IpAddr::V6(VRRP_GROUP_V6)
-    } else {
-        IpAddr::V4(VRRP_GROUP_V4)
-    }
 }
 
 impl Link {
@@ -104,7 +97,7 @@ impl Link {
             was: None,
             sock: None,
             problem: None,
-            multicast: false,
+            groups: Vec::new(),
             dropped: Vec::new(),
         }
     }
@@ -145,23 +138,24 @@ impl Link {
         }
     }
 
-    /// Join the group if a multicast instance listens here, leave it otherwise.
+    /// Join the groups multicast instances listen to here, leave the others.
     fn join(&mut self) {
         let Some(sock) = &mut self.sock else {
             return;
         };
-        if self.multicast {
-            let joined = sock.join_group();
-            self.set_problem(joined.err().map(Problem::Join));
-        } else {
-            if let Err(e) = sock.leave_group() {
-                // Costs nothing but adverts the receive checks drop.
-                warn!("{}: cannot leave {}: {e}", self.name, group(self.v6));
-            }
-            // No multicast instance left here: a failed join no longer matters.
-            if matches!(self.problem, Some(Problem::Join(_))) {
-                self.problem = None;
-            }
+        if let Err((g, e)) = sock.leave_groups_but(&self.groups) {
+            // Costs nothing but adverts the receive checks drop.
+            warn!("{}: cannot leave {g}: {e}", self.name);
+        }
+        let failed = self
+            .groups
+            .iter()
+            .find_map(|&g| sock.join_group(g).err().map(|e| (g, e)));
+        match failed {
+            Some((g, e)) => self.set_problem(Some(Problem::Join(g, e))),
+            // No (other) join failed: one that did no longer matters.
+            None if matches!(self.problem, Some(Problem::Join(..))) => self.set_problem(None),
+            None => {}
         }
     }
 
@@ -253,9 +247,7 @@ impl core::fmt::Display for Why<'_> {
             Some(Problem::Socket(e)) => {
                 write!(f, "cannot set up the VRRP socket on {}: {e}", l.name)
             }
-            Some(Problem::Join(e)) => {
-                write!(f, "cannot join {} on {}: {e}", group(l.v6), l.name)
-            }
+            Some(Problem::Join(g, e)) => write!(f, "cannot join {g} on {}: {e}", l.name),
         }
     }
 }
@@ -267,6 +259,8 @@ pub struct Links {
     buf: Box<[u8; BUF]>,
     /// The length of the datagram last read into `buf` (a sealed one waits there).
     last: usize,
+    /// The address list of the last advert received, in wire form (`received_addrs`).
+    addrs: Vec<u8>,
 }
 
 impl Default for Links {
@@ -275,6 +269,7 @@ impl Default for Links {
             slots: Vec::new(),
             buf: Box::new([0; BUF]),
             last: 0,
+            addrs: Vec::new(),
         }
     }
 }
@@ -305,36 +300,37 @@ impl Links {
         }
     }
 
-    /// The links of the interfaces an instance's VIPs name (`dev IF`), in VIP order,
-    /// with whether the instance tracks that interface (not `no_track`).
+    /// The links of the interfaces an instance's VIPs and excluded VIPs name (`dev
+    /// IF`), in their order, with whether the instance tracks that interface (not
+    /// `no_track`).
     pub fn open_vip_devices(&mut self, inst: &Instance) -> VipLinks {
         let mut ids = Vec::new();
-        for (k, v) in inst.vips.iter().enumerate() {
+        for (v, o) in inst.addresses() {
             if let Some(dev) = &v.dev {
-                let track = !inst.vip_options.get(k).is_some_and(|o| o.no_track);
-                ids.push((self.open(dev, v.addr.is_ipv6(), false), track));
+                ids.push((self.open(dev, v.addr.is_ipv6(), false), !o.no_track));
             }
         }
         ids
     }
 
-    /// Close the links no instance uses; join the VRRP group where a multicast instance
-    /// listens (`uses`: every link an instance holds, and whether it listens there for
-    /// multicast adverts), leave it elsewhere.
-    pub fn sync(&mut self, uses: &[(LinkId, bool)]) {
-        let mut used = vec![None; self.slots.len()];
-        for &(id, multicast) in uses {
+    /// Close the links no instance uses; join the multicast groups instances listen to
+    /// (`uses`: every link an instance holds, and the group it listens to there, if it
+    /// is a multicast instance), leave the others.
+    pub fn sync(&mut self, uses: &[(LinkId, Option<IpAddr>)]) {
+        let mut used: Vec<Option<Vec<IpAddr>>> = vec![None; self.slots.len()];
+        for &(id, group) in uses {
             if let Some(u) = used.get_mut(id.0) {
-                *u = Some(u.unwrap_or(false) | multicast);
+                let groups = u.get_or_insert_with(Vec::new);
+                groups.extend(group.filter(|g| !groups.contains(g)));
             }
         }
         for (slot, used) in self.slots.iter_mut().zip(used) {
-            let Some(multicast) = used else {
+            let Some(groups) = used else {
                 *slot = None;
                 continue;
             };
             if let Some(l) = slot {
-                l.multicast = multicast;
+                l.groups = groups;
                 l.join();
             }
         }
@@ -364,7 +360,7 @@ impl Links {
                     if !current {
                         l.open();
                         changed = true;
-                    } else if matches!(l.problem, Some(Problem::Join(_))) {
+                    } else if matches!(l.problem, Some(Problem::Join(..))) {
                         l.join();
                         changed = true;
                     }
@@ -391,15 +387,15 @@ impl Links {
         changed
     }
 
-    /// What link `id` lacks for an instance that listens there for multicast adverts
-    /// (`multicast`) or not, and why, for its log line and status.
-    pub fn problem(&self, id: LinkId, multicast: bool) -> Option<(Blocker, String)> {
+    /// What link `id` lacks for an instance that listens there to multicast `group`
+    /// (None: a unicast instance), and why, for its log line and status.
+    pub fn problem(&self, id: LinkId, group: Option<IpAddr>) -> Option<(Blocker, String)> {
         let l = self.slots.get(id.0)?.as_ref()?;
         let b = match l.problem.as_ref()? {
             Problem::Missing => Blocker::NoInterface,
             Problem::Socket(_) => Blocker::NoSocket,
-            Problem::Join(_) if multicast => Blocker::Deaf,
-            Problem::Join(_) => return None,
+            Problem::Join(g, _) if group == Some(*g) => Blocker::Deaf,
+            Problem::Join(..) => return None,
         };
         Some((b, Why(l).to_string()))
     }
@@ -407,6 +403,11 @@ impl Links {
     /// The index of link `id`'s interface, while it exists.
     pub fn index(&self, id: LinkId) -> Option<u32> {
         self.slots.get(id.0)?.as_ref()?.iface.map(|i| i.index)
+    }
+
+    /// The address list of the advert `recv` returned last, as adverts carry it.
+    pub fn received_addrs(&self) -> &[u8] {
+        &self.addrs
     }
 
     /// One datagram from link `id`, parsed; None when nothing (more) can be read.
@@ -417,13 +418,24 @@ impl Links {
         if l.ah {
             return recv_sealed(l, buf, &mut self.last);
         }
+        let addrs = &mut self.addrs;
+        let mut keep = |p: &packet::Repr<'_>| {
+            addrs.clear();
+            addrs.extend_from_slice(p.addrs);
+        };
         let got = if l.v6 {
             sock.recv_v6(buf).map(|r| {
                 r.map(|r| {
                     let (src, dst) = (IpAddr::V6(r.src), IpAddr::V6(r.dst));
                     let p = packet::parse(&buf[..r.len], src, dst);
                     let ttl = r.hop_limit.unwrap_or(0);
-                    (src, p.map(|p| (Advert::new(src, &p), ttl)))
+                    (
+                        src,
+                        p.map(|p| {
+                            keep(&p);
+                            (Advert::new(src, &p), ttl)
+                        }),
+                    )
                 })
             })
         } else {
@@ -435,6 +447,7 @@ impl Links {
                     }
                     Ok((ip, p)) => {
                         let src = IpAddr::V4(ip.src);
+                        keep(&p);
                         (src, Ok((Advert::new(src, &p), ip.ttl)))
                     }
                     Err(e) => {
@@ -467,11 +480,15 @@ impl Links {
         key: &[u8; 8],
         unicast: bool,
     ) -> Result<(Advert, u8, u32), wire::Error> {
-        let d = &self.buf[..self.last];
+        let (d, addrs) = (&self.buf[..self.last], &mut self.addrs);
         let res = ah::open(d, key, unicast).and_then(|(ip, seq, vrrp)| {
             let (src, dst) = (IpAddr::V4(ip.src), IpAddr::V4(ip.dst));
             match packet::parse(vrrp, src, dst)? {
-                p if p.auth == packet::Auth::Ah => Ok((Advert::new(src, &p), ip.ttl, seq)),
+                p if p.auth == packet::Auth::Ah => {
+                    addrs.clear();
+                    addrs.extend_from_slice(p.addrs);
+                    Ok((Advert::new(src, &p), ip.ttl, seq))
+                }
                 // keepalived: "received a N auth, expecting 2".
                 _ => Err(wire::Error::UnsupportedAuth(vrrp[4])),
             }
@@ -483,20 +500,20 @@ impl Links {
     }
 
     /// Send `advert` from `src` on link `id` to each of `peers` (with `unicast_ttl`, if
-    /// set), or to the VRRP group when there are none — inside IPsec AH with `seal`;
-    /// `who` names the instance in debug lines. Returns how many destinations it went
-    /// to, and those it failed for.
+    /// set), or to multicast `group` (None: the RFC's) when there are none — inside IPsec
+    /// AH with `seal`; `who` names the instance in debug lines. Returns how many
+    /// destinations it went to, and those it failed for.
     pub fn send(
         &mut self,
         id: LinkId,
         who: &str,
         advert: &packet::Repr<'_>,
         src: IpAddr,
-        (peers, unicast_ttl): (&[IpAddr], Option<u8>),
+        (peers, unicast_ttl, group): (&[IpAddr], Option<u8>, Option<IpAddr>),
         seal: Option<&Seal<'_>>,
     ) -> (usize, SendFailures) {
         let mut failures = SendFailures::new();
-        let multicast = [group(src.is_ipv6())];
+        let multicast = [group.unwrap_or(default_group(src.is_ipv6()))];
         let (dsts, ttl) = if peers.is_empty() {
             (&multicast[..], None)
         } else {

@@ -4,7 +4,9 @@
 //! interfaces, `procs` and `files`), `children` (every child process), `vmac` (virtual
 //! MAC interfaces), `routes::Statics` (the node's static addresses, routes and rules,
 //! and the route news), `fifo` (the notify FIFOs), `status` (the status socket and the
-//! snapshot it answers with). The loop asks each component for its next
+//! snapshot it answers with), `lifecycle` (the startup and shutdown scripts, which the
+//! instances wait for at the start and the exit waits for at the stop). The loop asks
+//! each component for its next
 //! deadline (`Timer`) and hands each ready descriptor to its owner (`Slot`); the
 //! decisions are the core's (`vrrp`), the bytes the codec's (`wire`), the syscalls `os`'s.
 
@@ -14,6 +16,7 @@ mod fifo;
 mod files;
 mod firewall;
 mod io;
+mod lifecycle;
 mod links;
 mod monitor;
 mod notify;
@@ -33,12 +36,15 @@ mod vmac;
 pub use error::StartError;
 
 use crate::config::model::{AddrOptions, Config, Route, Rule, TrackScript, Vip};
+use crate::os::conffiles::ConfigFiles;
+use crate::os::netlink::AddrEntry;
 use crate::os::process::{self, Prepared};
 use crate::os::signals::{Signal, Signals};
 use crate::os::{self, clock};
 use crate::vrrp::timers::Instant;
 use core::time::Duration;
 use io::Io;
+use lifecycle::Lifecycle;
 use links::{LinkId, Rx};
 use log::{debug, error, info, warn};
 use monitor::{Monitor, News};
@@ -50,14 +56,55 @@ use status::{Snapshot, StatusSocket};
 use std::path::PathBuf;
 use tracking::{Tracking, Watched};
 
-/// Resolve every command the configuration names — track scripts, notify scripts (of
-/// instances and sync groups), notify FIFO scripts, nft for no_accept — as the start
-/// does (the `-t` check).
-pub fn check_commands(config: &Config) -> Result<(), StartError> {
-    tracking::prepare_scripts(config)?;
-    notify::prepare_all(config)?;
-    fifo::prepare_scripts(config)?;
-    firewall::prepare_nft(config).map(drop)
+/// Resolve every command the configuration names as the start does (the `-t` check):
+/// every problem, not only the first.
+pub fn check_commands(config: &Config) -> Vec<StartError> {
+    Commands::prepare(config).1
+}
+
+/// The commands a configuration runs, resolved (program, user, script security).
+struct Commands {
+    scripts: Vec<(TrackScript, Prepared)>,
+    notifiers: Vec<Notifier>,
+    /// The sync groups' notify commands.
+    groups: Vec<Notifier>,
+    fifo_scripts: Vec<fifo::Script>,
+    nft: Option<Prepared>,
+    lifecycle: lifecycle::Scripts,
+}
+
+impl Commands {
+    /// Track scripts, notify scripts (of instances and sync groups), notify FIFO
+    /// scripts, nft for no_accept, the startup and shutdown scripts — with every problem
+    /// found on the way (start and reload refuse them all, naming each).
+    fn prepare(config: &Config) -> (Commands, Vec<StartError>) {
+        let mut problems = Vec::new();
+        let mut keep = |e| problems.push(e);
+        let default = tracking::default_user(config).unwrap_or_else(|e| {
+            keep(e);
+            None
+        });
+        let nft = firewall::prepare_nft(config).unwrap_or_else(|e| {
+            keep(e);
+            None
+        });
+        let (notifiers, groups) = notify::prepare_all(config, default, &mut problems);
+        let commands = Commands {
+            scripts: tracking::prepare_scripts(config, default, &mut problems),
+            notifiers,
+            groups,
+            fifo_scripts: fifo::prepare_scripts(config, default, &mut problems),
+            nft,
+            lifecycle: lifecycle::Scripts::prepare(config, default, &mut problems),
+        };
+        (commands, problems)
+    }
+
+    /// Ok when every command was resolved.
+    fn checked(config: &Config) -> Result<Commands, StartError> {
+        let (commands, problems) = Commands::prepare(config);
+        StartError::all(problems).map(|()| commands)
+    }
 }
 
 /// Datagrams read from one link in one round of a pass; rounds go on over the links still
@@ -81,6 +128,9 @@ type Signals8 = heapless::Vec<Signal, 8>;
 /// counters (SIGUSR2), and answers status requests.
 pub struct Paths {
     pub config: PathBuf,
+    /// How a reload reads the file and what it includes: the start's config ID (`-i`,
+    /// else the host name as it was at start) for `@ID` lines.
+    pub files: ConfigFiles,
     pub dump: PathBuf,
     pub stats: PathBuf,
     pub control: PathBuf,
@@ -90,6 +140,16 @@ pub struct Paths {
 pub enum Exit {
     /// Stopped by SIGTERM/SIGINT after resigning and removing VIPs.
     Stopped,
+}
+
+/// Where the daemon is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// The startup script and event run: every instance waits in INIT.
+    Starting,
+    Running,
+    /// Shutting down: tracking no longer starts or restarts instances.
+    Stopping,
 }
 
 /// What the loop wakes up for besides descriptors: one deadline per component, served
@@ -128,12 +188,15 @@ pub struct Daemon {
     status: StatusSocket,
     /// Rebuilt when links change.
     poll: PollSet,
-    /// Shutting down: tracking no longer starts or restarts instances.
-    stopping: bool,
+    /// The startup and shutdown scripts and events.
+    lifecycle: Lifecycle,
+    phase: Phase,
     /// The last pass left input unread: the next one sleeps first (`poll::plan`).
     saturated: bool,
     /// Links found readable in a pass (kept: no allocation per pass).
     ready: Vec<LinkId>,
+    /// `vrrp_startup_delay`, applied when the instances start (`delay_start`).
+    startup_delay: Duration,
     /// Still SCHED_RR (SIGXCPU ends it).
     realtime: bool,
     /// The start is done: `configure` is a reload's from now on.
@@ -146,33 +209,33 @@ impl Daemon {
         // for the loop, instead of ending the daemon by the default action.
         let signals = Signals::open().map_err(StartError::setup("cannot set up signals"))?;
         let realtime = realtime(&config);
-        // Scripts and notify commands are checked before anything is touched.
-        let scripts = tracking::prepare_scripts(&config)?;
-        let (notifiers, groups) = notify::prepare_all(&config)?;
-        let fifo_scripts = fifo::prepare_scripts(&config)?;
-        let nft = firewall::prepare_nft(&config)?;
-        firewall::clean(nft.as_ref());
+        // Every command is checked before anything is touched.
+        let c = Commands::checked(&config)?;
+        firewall::clean(c.nft.as_ref());
         let status = StatusSocket::bind(&paths.control);
+        let hotplug = notify::hotplug_command();
         let mut d = Daemon {
             router_id: String::new(),
             paths,
             routers: Routers::default(),
             tracking: Tracking::default(),
             statics: Statics::default(),
-            io: Io::open(notify::hotplug_command(), nft)?,
+            lifecycle: Lifecycle::new(c.lifecycle, hotplug.clone()),
+            io: Io::open(hotplug, c.nft)?,
             signals,
             monitor: Monitor::open()?,
             status,
             poll: PollSet::default(),
-            stopping: false,
+            phase: Phase::Running,
             saturated: false,
             ready: Vec::new(),
+            startup_delay: Duration::ZERO,
             realtime,
             started: false,
         };
         let watched = Watched::of(&config);
         let instances = core::mem::take(&mut config.instances);
-        d.routers.start(instances, notifiers, &mut d.io)?;
+        d.routers.start(instances, c.notifiers, &mut d.io)?;
         d.sync_links();
         // Before the stale-VIP clean-up, which must never take the source address.
         d.refresh_sources();
@@ -183,9 +246,15 @@ impl Daemon {
         for r in d.routers.iter() {
             r.warn_no_accept();
         }
-        tracking::warn_if_unguarded(&config, &scripts);
-        d.io.fifos.set(&config, fifo_scripts, &mut d.io.children);
-        d.configure(config, scripts, groups, watched, now);
+        tracking::warn_if_unguarded(&config, &c.scripts);
+        d.io.fifos.set(&config, c.fifo_scripts, &mut d.io.children);
+        d.startup_delay = config.startup_delay;
+        if d.lifecycle.start(now, &mut d.io.children) {
+            d.phase = Phase::Starting;
+        } else {
+            d.delay_start(now);
+        }
+        d.configure(config, c.scripts, c.groups, watched, now);
         Ok(d)
     }
 
@@ -206,7 +275,8 @@ impl Daemon {
             .set_groups(config.sync_groups, groups, now, &mut self.io);
         self.tracking
             .set_checks(scripts, now, &mut self.io.children);
-        self.tracking.set_interfaces(&self.routers.interfaces());
+        let names = self.routers.interfaces();
+        self.tracking.set_interfaces(&names, &config.link_delays);
         let tracks = self.statics.tracks() || self.routers.tracks_routes();
         self.statics.monitor(tracks);
         self.sync_links();
@@ -307,14 +377,39 @@ impl Daemon {
         if self.routers.take_went_mute() {
             self.refresh_health(now);
         }
+        if self.phase == Phase::Starting && self.lifecycle.is_done(&self.io.children) {
+            // The instances start now, as keepalived's once its startup script is done.
+            self.phase = Phase::Running;
+            self.delay_start(now);
+            self.run_checks(now);
+            self.refresh_health(now);
+        }
         Ok(())
+    }
+
+    /// keepalived's `vrrp_startup_delay`, from when the instances start (after the
+    /// startup script): none takes over before it is over.
+    fn delay_start(&mut self, now: Instant) {
+        let delay = self.startup_delay;
+        if delay.is_zero() {
+            return;
+        }
+        let ms = delay.as_millis() as u64;
+        let frac = format!(".{:03}", ms % 1000);
+        // keepalived's words (its %g).
+        info!(
+            "Delaying startup for {}{} seconds",
+            ms / 1000,
+            frac.trim_end_matches(['0', '.'])
+        );
+        self.routers.delay_start(now + delay);
     }
 
     fn deadline(&self, t: Timer) -> Option<Instant> {
         match t {
             Timer::Routers => self.routers.next_deadline(),
-            Timer::Checks if !self.stopping => self.tracking.next_deadline(),
-            Timer::Retry if !self.stopping => self.routers.next_retry(),
+            Timer::Checks if self.phase == Phase::Running => self.tracking.next_deadline(),
+            Timer::Retry if self.phase == Phase::Running => self.routers.next_retry(),
             Timer::Checks | Timer::Retry => None,
             Timer::Children => self.io.children.next_deadline(),
             Timer::Fifo => self.io.fifos.next_deadline(),
@@ -391,7 +486,11 @@ impl Daemon {
             };
             let now = clock::now();
             match rx {
-                Rx::Advert { adv, ttl } => self.routers.receive(id, adv, ttl, now, &mut self.io),
+                Rx::Advert { mut adv, ttl } => {
+                    let theirs = self.io.links.received_addrs();
+                    adv.mismatch = self.routers.addr_mismatch(id, &adv, theirs);
+                    self.routers.receive(id, adv, ttl, now, &mut self.io)
+                }
                 Rx::Sealed { src, vrid } => {
                     self.routers
                         .receive_sealed(id, src, vrid, now, &mut self.io)
@@ -419,7 +518,7 @@ impl Daemon {
             match news {
                 News::Lost => {
                     changed |= self.routers.unmute(now, None);
-                    changed |= self.tracking.relearn();
+                    changed |= self.tracking.relearn(now);
                     links |= self.io.links.relearn();
                     addresses = true;
                 }
@@ -430,7 +529,7 @@ impl Daemon {
                     changed |= self.routers.unmute(now, Some(&ev.name));
                     let index = (!ev.gone).then_some(ev.index);
                     links |= self.io.links.interface_changed(&ev.name, index);
-                    changed |= self.tracking.link_changed(&ev.name, ev.up);
+                    changed |= self.tracking.link_changed(&ev.name, ev.up, now);
                     link_up |= ev.up && !ev.gone;
                 }
                 News::Addresses => addresses = true,
@@ -440,8 +539,9 @@ impl Daemon {
             self.routers.attach(&mut self.io);
             self.sync_links();
         }
+        let mut table = None;
         if links || addresses {
-            self.refresh_sources();
+            table = self.refresh_sources();
             changed = true;
         }
         if link_up || addresses {
@@ -451,6 +551,10 @@ impl Daemon {
         }
         if changed {
             self.refresh_health(clock::now());
+        }
+        // After the verdicts: an instance its interface's loss faulted lost nothing.
+        if let Some(table) = table.filter(|_| self.phase == Phase::Running) {
+            self.routers.check_vips(&table, clock::now(), &mut self.io);
         }
         more
     }
@@ -471,26 +575,34 @@ impl Daemon {
         true
     }
 
-    /// Every router's source from the host's addresses as they are now.
-    fn refresh_sources(&mut self) {
+    /// Every router's source from the host's addresses as they are now; the addresses.
+    fn refresh_sources(&mut self) -> Option<Vec<AddrEntry>> {
         match self.io.netlink.addresses() {
             Ok(table) => {
                 self.routers.set_sources(&table, &self.io.links);
+                Some(table)
             }
-            Err(e) => warn!("cannot read the interfaces' addresses: {e}"),
+            Err(e) => {
+                warn!("cannot read the interfaces' addresses: {e}");
+                None
+            }
         }
     }
 
-    /// Start due checks and kill overdue runs.
+    /// Start due checks and kill overdue runs (none before the start is done).
     fn run_checks(&mut self, now: Instant) {
+        if self.phase == Phase::Starting {
+            return;
+        }
         if self.tracking.run_due(now, &mut self.io.children) {
             self.refresh_health(now);
         }
     }
 
-    /// Every instance's verdict, applied (FAULT, effective priority, first start).
+    /// Every instance's verdict, applied (FAULT, effective priority, first start) —
+    /// once the start is done, until the stop.
     fn refresh_health(&mut self, now: Instant) {
-        if !self.stopping {
+        if self.phase == Phase::Running {
             let (routers, tracking) = (&mut self.routers, &self.tracking);
             routers.apply_tracking(tracking, now, &mut self.io);
         }
@@ -520,32 +632,33 @@ impl Daemon {
             &self.routers,
             &self.tracking,
             &self.io.links,
+            clock::now(),
         )
     }
 
     /// SIGHUP (see `reload`); on any error the running configuration stays.
     fn reload(&mut self) {
-        let Some(mut new) = reload::read(&self.paths.config) else {
+        let Some(mut new) = reload::read(&self.paths.config, &self.paths.files) else {
             return;
         };
         let now = clock::now();
         let watched = Watched::of(&new.config);
         let instances = core::mem::take(&mut new.config.instances);
-        let io = &mut self.io;
+        let (io, c) = (&mut self.io, new.commands);
         // A reload that makes an instance no_accept brings nft along; one that drops
         // the last keeps it, for the chains still to remove.
-        if new.nft.is_some() {
-            io.nft = new.nft;
+        if c.nft.is_some() {
+            io.nft = c.nft;
         }
-        match reload::apply(&mut self.routers, instances, new.notifiers, now, io) {
+        match reload::apply(&mut self.routers, instances, c.notifiers, now, io) {
             Some(done) => {
+                self.lifecycle.reload(c.lifecycle);
                 let (addrs, routes, rules) = statics(&mut new.config);
                 self.statics.reload(addrs, routes, rules, &self.io.netlink);
                 let io = &mut self.io;
-                io.fifos
-                    .set(&new.config, new.fifo_scripts, &mut io.children);
+                io.fifos.set(&new.config, c.fifo_scripts, &mut io.children);
                 let states = new.config.fifo_states_on_reload;
-                self.configure(new.config, new.scripts, new.groups, watched, now);
+                self.configure(new.config, c.scripts, c.groups, watched, now);
                 if states {
                     self.routers.fifo_states(now, &mut self.io);
                 }
@@ -558,14 +671,36 @@ impl Daemon {
     /// SIGTERM: every Master resigns (priority 0) and keeps serving its VIPs until the
     /// new Master is heard (make before break, see `Machine::shutdown`). A second stop
     /// request, an error, or SHUTDOWN_GRACE cuts the wait short; the VIPs go in any case.
-    /// notify_stop scripts get the same grace to start in order.
+    /// notify_stop scripts get the same grace to start in order. Then the shutdown script
+    /// and event, each until it ends or its time is up (keepalived's exit waits for its
+    /// shutdown script too); a start still running is cut short first.
     pub fn shutdown(&mut self) {
-        self.stopping = true;
+        self.phase = Phase::Stopping;
+        self.lifecycle.cancel(&mut self.io.children);
         self.tracking.stop(&mut self.io.children);
         let now = clock::now();
         self.routers.resign(now, &mut self.io);
-        let deadline = now + SHUTDOWN_GRACE;
-        while self.handing_over() {
+        self.serve_until(
+            now + SHUTDOWN_GRACE,
+            Self::handing_over,
+            "removing VIPs now",
+        );
+        self.routers.finish(clock::now(), &mut self.io);
+        self.statics.stop(&self.io.netlink);
+        self.io.children.abandon_all();
+        let now = clock::now();
+        if let Some(most) = self.lifecycle.stop(now, &mut self.io.children) {
+            let running = |d: &Self| !d.lifecycle.is_done(&d.io.children);
+            self.serve_until(now + most, running, "not waiting for the shutdown script");
+            self.lifecycle.cancel(&mut self.io.children);
+        }
+        info!("stopped");
+    }
+
+    /// While stopping: run the loop while `busy`, until `deadline`, a second stop request
+    /// or an error (logged with `cut`: what happens then).
+    fn serve_until(&mut self, deadline: Instant, busy: fn(&Self) -> bool, cut: &str) {
+        while busy(self) {
             let left = deadline.saturating_since(clock::now());
             if left.is_zero() {
                 break;
@@ -573,20 +708,16 @@ impl Daemon {
             let mut signals = Signals8::new();
             match self.step(Some(left), &mut signals) {
                 Ok(()) if signals.contains(&Signal::Terminate) => {
-                    info!("second stop request: removing VIPs now");
+                    info!("second stop request: {cut}");
                     break;
                 }
                 Ok(()) => {}
                 Err(e) => {
-                    error!("while handing over: {e}; removing VIPs now");
+                    error!("while stopping: {e}; {cut}");
                     break;
                 }
             }
         }
-        self.routers.finish(clock::now(), &mut self.io);
-        self.statics.stop(&self.io.netlink);
-        self.io.children.abandon_all();
-        info!("stopped");
     }
 
     /// While stopping: a router still serves VIPs for the new Master, or queued commands

@@ -29,26 +29,29 @@ pub struct Notifier {
 
 impl Notifier {
     /// Resolve the notify commands of instance or group `who` (the start-up and reload
-    /// check).
+    /// check); each problem goes to `problems`.
     pub fn prepare(
         who: &str,
         n: &Notify,
         default: Option<Cred>,
         security: bool,
-    ) -> Result<Notifier, StartError> {
-        let prep = |key: &str, c: &Option<Command>| {
-            c.as_ref()
-                .map(|c| process::prepare(c, default, security))
-                .transpose()
-                .map_err(StartError::command(format!("({who}) {key}")))
+        problems: &mut Vec<StartError>,
+    ) -> Notifier {
+        let mut prep = |key: &str, c: &Option<Command>| {
+            let e = match process::prepare(c.as_ref()?, default, security) {
+                Ok(p) => return Some(p),
+                Err(e) => e,
+            };
+            problems.push(StartError::command(format!("({who}) {key}"))(e));
+            None
         };
-        Ok(Notifier {
-            master: prep("notify_master", &n.master)?,
-            backup: prep("notify_backup", &n.backup)?,
-            fault: prep("notify_fault", &n.fault)?,
-            stop: prep("notify_stop", &n.stop)?,
-            any: prep("notify", &n.any)?,
-        })
+        Notifier {
+            master: prep("notify_master", &n.master),
+            backup: prep("notify_backup", &n.backup),
+            fault: prep("notify_fault", &n.fault),
+            stop: prep("notify_stop", &n.stop),
+            any: prep("notify", &n.any),
+        }
     }
 
     /// What runs, in order, when instance (or group) `name` enters `to` with `priority`:
@@ -104,6 +107,18 @@ impl Notifier {
     }
 }
 
+/// What an instance that stops (from state `from`) notifies as: STOP when the daemon
+/// stops; FAULT when a reload removed it, as keepalived reports a deleted instance (without
+/// `notify_deleted`, which tinyvrrpd does not have) — and nothing if it was in FAULT
+/// already, which keepalived has reported then.
+pub fn stop_as(from: State, removed: bool) -> Option<State> {
+    match (removed, from) {
+        (false, _) => Some(State::Initialize),
+        (true, State::Fault) => None,
+        (true, _) => Some(State::Fault),
+    }
+}
+
 /// A notify script that failed (the `children::Report` of notify queues).
 pub fn report(who: &str, pid: i32, exit: Exit) {
     warn!("({who}) notify script (pid {pid}) ended with {exit}");
@@ -123,16 +138,24 @@ pub fn hotplug_command() -> Option<Prepared> {
 }
 
 /// Every instance's notify commands, then every sync group's, in configuration order.
-pub fn prepare_all(config: &Config) -> Result<(Vec<Notifier>, Vec<Notifier>), StartError> {
-    let default = super::tracking::default_user(config)?;
-    let inst = config.instances.iter().map(|i| (&i.name, &i.notify));
-    let groups = config.sync_groups.iter().map(|g| (&g.name, &g.notify));
-    let mut all = Vec::new();
-    for (name, n) in inst.chain(groups) {
-        all.push(Notifier::prepare(name, n, default, config.script_security)?);
-    }
-    let groups = all.split_off(config.instances.len());
-    Ok((all, groups))
+pub fn prepare_all(
+    config: &Config,
+    default: Option<Cred>,
+    problems: &mut Vec<StartError>,
+) -> (Vec<Notifier>, Vec<Notifier>) {
+    let security = config.script_security;
+    let mut each = |name: &str, n| Notifier::prepare(name, n, default, security, problems);
+    let inst = config
+        .instances
+        .iter()
+        .map(|i| each(&i.name, &i.notify))
+        .collect();
+    let groups = config
+        .sync_groups
+        .iter()
+        .map(|g| each(&g.name, &g.notify))
+        .collect();
+    (inst, groups)
 }
 
 #[cfg(test)]
@@ -217,6 +240,37 @@ mod tests {
                 ("STATE", "MASTER"),
             ]
         );
+    }
+
+    #[test]
+    fn a_removed_instance_notifies_fault_unless_it_was_in_fault_and_a_stop_is_stop() {
+        for from in [
+            State::Initialize,
+            State::Backup,
+            State::Master,
+            State::Fault,
+        ] {
+            assert_eq!(stop_as(from, false), Some(State::Initialize));
+        }
+        assert_eq!(stop_as(State::Master, true), Some(State::Fault));
+        assert_eq!(stop_as(State::Backup, true), Some(State::Fault));
+        assert_eq!(stop_as(State::Fault, true), None);
+        // As FAULT: notify_fault, `notify ... FAULT`, hotplug NOTIFY_FAULT.
+        let n = Notifier {
+            fault: Some(cmd(&["/bin/fault.sh"])),
+            stop: Some(cmd(&["/bin/stop.sh"])),
+            any: Some(cmd(&["/bin/any.sh"])),
+            ..Notifier::default()
+        };
+        let hotplug = cmd(&[HOTPLUG_CALL, "tinyvrrpd"]);
+        let jobs = run(&n, "VI_2", State::Fault, 150, Some(&hotplug));
+        assert_eq!(argv(&jobs[0]), ["/bin/fault.sh"]);
+        assert_eq!(
+            argv(&jobs[1]),
+            ["/bin/any.sh", "INSTANCE", "VI_2", "FAULT", "150"]
+        );
+        assert_eq!(jobs[2].env[0], ("ACTION", "NOTIFY_FAULT".to_string()));
+        assert_eq!(jobs[2].env[4], ("STATE", "FAULT".to_string()));
     }
 
     #[test]

@@ -4,7 +4,6 @@
 
 use crate::config::model::Instance;
 use crate::vrrp::reload::Identity;
-use crate::wire::{self, packet};
 use std::net::IpAddr;
 
 /// What makes an instance the same virtual router across a reload.
@@ -21,24 +20,15 @@ pub fn identity(i: &Instance) -> Identity<'_> {
     }
 }
 
-/// The machine's parameters: built beside the model, where the cluster simulator
-/// builds its machines too.
-pub use crate::config::params::params;
+/// The machine's parameters and the VIPs in wire form: built beside the model, where
+/// the cluster simulator builds its machines too.
+pub use crate::config::params::{params, wire_addrs};
 
 /// The TTL range adverts from `peer` must arrive in (`min_ttl`/`max_ttl`), if it has
 /// one.
 pub fn peer_ttl(inst: &Instance, peer: IpAddr) -> Option<(u8, u8)> {
     let t = inst.peer_ttl.iter().find(|t| t.addr == peer)?;
     Some((t.min, t.max))
-}
-
-/// The VIPs in advert wire form.
-pub fn wire_addrs(inst: &Instance) -> Result<Vec<u8>, wire::Error> {
-    let addrs: Vec<IpAddr> = inst.vips.iter().map(|v| v.addr).collect();
-    let mut out = vec![0u8; addrs.len() * 16];
-    let n = packet::write_addrs(&mut out, &addrs)?;
-    out.truncate(n);
-    Ok(out)
 }
 
 #[cfg(test)]

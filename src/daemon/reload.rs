@@ -4,32 +4,24 @@
 //! on the way (file, script, interface) is logged and leaves the running configuration
 //! as it was.
 
-use super::fifo::{self, Script};
-use super::firewall;
+use super::Commands;
 use super::io::Io;
 use super::links::VipLinks;
-use super::notify::{self, Notifier};
+use super::notify::Notifier;
 use super::params::identity;
 use super::router::Router;
 use super::routers::Routers;
-use super::tracking;
-use crate::config::model::{Config, Instance, TrackScript};
-use crate::os::process::Prepared;
+use crate::config::model::{Config, Instance};
+use crate::os::conffiles::ConfigFiles;
 use crate::vrrp::reload::{Identity, plan};
 use crate::vrrp::timers::Instant;
-use log::error;
+use log::{error, warn};
 use std::path::Path;
 
 /// A new configuration that parsed, with the commands it runs resolved.
 pub struct Checked {
     pub config: Config,
-    pub scripts: Vec<(TrackScript, Prepared)>,
-    pub notifiers: Vec<Notifier>,
-    /// The sync groups' notify commands.
-    pub groups: Vec<Notifier>,
-    pub fifo_scripts: Vec<Script>,
-    /// nftables' nft, when an instance is no_accept.
-    pub nft: Option<Prepared>,
+    pub commands: Commands,
 }
 
 /// What a reload did, for its log line.
@@ -50,43 +42,40 @@ impl core::fmt::Display for Summary {
     }
 }
 
-/// Read, parse and check the file; None (every error logged) keeps the running one.
-pub fn read(path: &Path) -> Option<Checked> {
+/// Read, parse and check the file and what it includes (through `files`, with the
+/// start's config ID); None (every error logged) keeps the running one. The new file's
+/// warnings are logged as the start logs them.
+pub fn read(path: &Path, files: &ConfigFiles) -> Option<Checked> {
+    use crate::config::Loader;
     let name = path.display().to_string();
-    let text = match std::fs::read_to_string(path) {
+    let text = match files.read(&name) {
         Ok(t) => t,
         Err(e) => {
             error!("reload: cannot read {name}: {e}; keeping the running configuration");
             return None;
         }
     };
-    let config = match crate::config::parse(&name, &text) {
+    let config = match crate::config::parse_with(&name, &text, files) {
         Ok(c) => c,
-        Err(errors) => {
-            for e in &errors {
-                error!("reload: {e}");
+        Err(diags) => {
+            let mut errors = 0;
+            for d in &diags {
+                if d.is_error() {
+                    errors += 1;
+                    error!("reload: {d}");
+                } else {
+                    warn!("reload: {d}");
+                }
             }
-            error!(
-                "reload: {} error(s); keeping the running configuration",
-                errors.len()
-            );
+            error!("reload: {errors} error(s); keeping the running configuration");
             return None;
         }
     };
-    let prepared = tracking::prepare_scripts(&config).and_then(|s| {
-        let (n, g) = notify::prepare_all(&config)?;
-        let f = fifo::prepare_scripts(&config)?;
-        Ok((s, n, g, f, firewall::prepare_nft(&config)?))
-    });
-    match prepared {
-        Ok((scripts, notifiers, groups, fifo_scripts, nft)) => Some(Checked {
-            config,
-            scripts,
-            notifiers,
-            groups,
-            fifo_scripts,
-            nft,
-        }),
+    for w in &config.warnings {
+        warn!("{w}");
+    }
+    match Commands::checked(&config) {
+        Ok(commands) => Some(Checked { config, commands }),
         Err(e) => {
             error!("reload: {e}; keeping the running configuration");
             None

@@ -8,8 +8,7 @@ use super::children::QueueId;
 use super::error::StartError;
 use super::firewall::{self, FIREWALL_TIMEOUT};
 use super::io::Io;
-use super::links::Links;
-use super::links::{LinkId, Seal, VipLinks};
+use super::links::{self, LinkId, Links, Seal, VipLinks};
 use super::notify::{self, NOTIFY_TIMEOUT, Notifier};
 use super::params;
 use super::routes::Entries;
@@ -17,8 +16,9 @@ use super::source::Source;
 use super::vips::Vips;
 use super::vmac::Vmac;
 use crate::config::model::{Instance, Route, Rule};
-use crate::os::netlink::{AddrOp, Outcome};
+use crate::os::netlink::{AddrEntry, AddrOp, Outcome};
 use crate::os::route::Notice;
+use crate::vrrp::advaddr;
 use crate::vrrp::ah::Sequence;
 use crate::vrrp::duplicate::DuplicateFilter;
 use crate::vrrp::machine::{Action, Advert, Discard, Machine, Reason, State};
@@ -37,6 +37,30 @@ use std::net::{IpAddr, Ipv6Addr};
 pub type Move = (State, State, Reason);
 /// As many as one drain can carry (the machine queues at most eight actions).
 pub type Moves = heapless::Vec<Move, 8>;
+
+/// A state change as the status reports it: when (the wall clock's milliseconds since
+/// the epoch, and the monotonic clock for how long ago), from, to, why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    pub wall_ms: u64,
+    pub at: Instant,
+    pub from: State,
+    pub to: State,
+    pub why: Reason,
+}
+
+impl Transition {
+    pub fn new(at: Instant, from: State, to: State, why: Reason) -> Transition {
+        let wall_ms = crate::os::clock::wall_ms();
+        Transition {
+            wall_ms,
+            at,
+            from,
+            to,
+            why,
+        }
+    }
+}
 
 pub struct Router {
     cfg: Instance,
@@ -69,6 +93,13 @@ pub struct Router {
     firewall_q: QueueId,
     /// What tracking said last (Pending until a weight-0 check has reported).
     verdict: Verdict,
+    /// Which of its addresses (`Instance::addresses`) were seen on their interface
+    /// since it last added them: only those can be deleted from under it.
+    seen: Vec<bool>,
+    /// Its last state change (status), None before the first.
+    last: Option<Transition>,
+    /// A reload removed it: its stop notifies as keepalived's does then.
+    removed: bool,
     /// `virtual_routes`, `virtual_rules`: set while Master.
     routes: Entries,
     /// `auth_type AH`: the key and the sequence numbers.
@@ -145,6 +176,9 @@ impl Router {
             verdict: Verdict::Pending,
             routes: Entries::new(routes.0, routes.1),
             ah: Ah::new(&inst),
+            seen: Vec::new(),
+            last: None,
+            removed: false,
             cfg: inst,
         };
         r.open_rx(io);
@@ -214,6 +248,10 @@ impl Router {
     pub fn vmac_name(&self) -> Option<&str> {
         self.vmac.as_ref().map(|(v, _)| v.name.as_str())
     }
+    /// Its VIPs in advert wire form.
+    pub fn wire_addrs(&self) -> &[u8] {
+        &self.wire_addrs
+    }
     pub fn link(&self) -> LinkId {
         self.link
     }
@@ -229,6 +267,9 @@ impl Router {
     }
     pub fn verdict(&self) -> Verdict {
         self.verdict
+    }
+    pub fn last_transition(&self) -> Option<&Transition> {
+        self.last.as_ref()
     }
 
     pub fn identity(&self) -> Identity<'_> {
@@ -254,20 +295,32 @@ impl Router {
         self.link == id && self.cfg.unicast_peers.contains(&peer)
     }
 
-    /// Every link it holds, and whether it listens there for multicast adverts.
-    pub fn link_uses(&self, uses: &mut VipLinks) {
-        let multicast = !self.cfg.is_unicast();
-        uses.push((self.link, multicast));
-        uses.extend(self.rx_link.map(|l| (l, multicast)));
-        uses.extend(self.vip_links.iter().map(|&(l, _)| (l, false)));
+    /// The multicast group it listens and sends to; None in unicast mode.
+    fn group(&self) -> Option<IpAddr> {
+        let c = &self.cfg;
+        let default = || links::default_group(c.is_ipv6());
+        (!c.is_unicast()).then(|| c.mcast_group.unwrap_or_else(default))
     }
 
-    /// What it lacks to take part in the election, and why: its interface, socket,
-    /// group membership, the virtual MAC, a tracked VIP interface, an address to send
-    /// from, or its adverts going out.
+    /// Every link it holds, and the multicast group it listens to there, if any.
+    pub fn link_uses(&self, uses: &mut Vec<(LinkId, Option<IpAddr>)>) {
+        let group = self.group();
+        uses.push((self.link, group));
+        uses.extend(self.rx_link.map(|l| (l, group)));
+        uses.extend(self.vip_links.iter().map(|&(l, _)| (l, None)));
+    }
+
+    /// What it lacks to take part in the election, and why: a unicast peer (with
+    /// `unicast_fault_no_peer`), its interface, socket, group membership, the virtual
+    /// MAC, a tracked VIP interface, an address to send from, or its adverts going out.
     pub fn blocker(&self, links: &Links) -> Option<(Blocker, String)> {
-        let multicast = !self.cfg.is_unicast();
-        if let Some(b) = links.problem(self.link, multicast) {
+        if self.cfg.fault_no_peer {
+            // keepalived's words.
+            let why = "Cannot use unicast without any peers (unicast_fault_no_peer)";
+            return Some((Blocker::NoPeer, why.to_string()));
+        }
+        let group = self.group();
+        if let Some(b) = links.problem(self.link, group) {
             return Some(b);
         }
         if let Some(name) = &self.cfg.vmac {
@@ -277,9 +330,9 @@ impl Router {
                 return Some((Blocker::NoInterface, why));
             }
         }
-        let rx = self.rx_link.and_then(|l| links.problem(l, multicast));
+        let rx = self.rx_link.and_then(|l| links.problem(l, group));
         let mut vips = self.vip_links.iter().filter(|l| l.1);
-        if let Some(b) = rx.or_else(|| vips.find_map(|&(l, _)| links.problem(l, false))) {
+        if let Some(b) = rx.or_else(|| vips.find_map(|&(l, _)| links.problem(l, None))) {
             return Some(b);
         }
         let c = &self.cfg;
@@ -352,6 +405,33 @@ impl Router {
         true
     }
 
+    /// keepalived's rule for a Master one of whose addresses (without `no_track`) was
+    /// deleted by someone else, as the host's addresses (`table`) now show: it leaves
+    /// Master and takes over again after its Skew_Time (the caller then drains).
+    /// Returns whether it did.
+    pub fn check_vips(&mut self, table: &[AddrEntry], now: Instant, io: &Io) -> bool {
+        if self.m.state() != State::Master {
+            return false;
+        }
+        let mut seen = core::mem::take(&mut self.seen);
+        let lost = self
+            .vips()
+            .lost(table, &io.links, &mut seen)
+            .map(|(a, d)| (a, d.to_string()));
+        self.seen = seen;
+        let Some((addr, dev)) = lost else {
+            return false;
+        };
+        // keepalived's words (its detail log), then what follows.
+        info!("Netlink reflector reports IP {addr} removed from {dev}");
+        info!(
+            "({}) a VIP was removed by someone else: adding them again after Skew_Time",
+            self.cfg.name
+        );
+        self.m.vip_lost(now);
+        true
+    }
+
     /// When it tries again after being mute.
     pub fn retry_at(&self) -> Option<Instant> {
         self.sends.retry_at()
@@ -374,8 +454,9 @@ impl Router {
     /// by a crashed predecessor (SIGKILL) must go before anyone sees two owners.
     pub fn start_up(&self, io: &mut Io) {
         self.routes.remove_stale(&self.cfg.name, &io.netlink);
-        for vip in &self.cfg.vips {
+        for vip in self.cfg.addresses() {
             if let Ok(Outcome::Done) = self.vips().op(AddrOp::Del, vip, &io.links, &io.netlink) {
+                let vip = vip.0;
                 info!(
                     "({}) removed stale VIP {}/{} left by a previous run",
                     self.cfg.name, vip.addr, vip.prefix_len
@@ -416,7 +497,11 @@ impl Router {
         let name = &self.cfg.name;
         let res = io.links.unseal(via, &ah.key, self.cfg.is_unicast());
         let (adv, ttl) = match res {
-            Ok((adv, ttl, seq)) if ah.seq.accept(seq) => (adv, ttl),
+            Ok((mut adv, ttl, seq)) if ah.seq.accept(seq) => {
+                let theirs = io.links.received_addrs();
+                adv.mismatch = advaddr::check(adv.vrid, false, &self.wire_addrs, theirs).err();
+                (adv, ttl)
+            }
             Ok((_, _, seq)) => {
                 io.links.count_drop(via, "auth");
                 if io.limiter.admit(now, src, "ah_seq").is_some() {
@@ -509,6 +594,11 @@ impl Router {
         due
     }
 
+    /// keepalived's `vrrp_startup_delay` (`Machine::delay_start`).
+    pub fn delay_start(&mut self, until: Instant) {
+        self.m.delay_start(until);
+    }
+
     /// Follow a sync group partner into `to` (the caller then drains).
     pub fn sync_to(&mut self, now: Instant, to: State) {
         self.m.sync_to(now, to);
@@ -530,6 +620,13 @@ impl Router {
     }
 
     pub fn release_now(&mut self) {
+        self.m.release_now();
+    }
+
+    /// A reload removes it: it resigns and releases at once (the caller then drains).
+    pub fn remove(&mut self, now: Instant) {
+        self.removed = true;
+        self.m.shutdown(now);
         self.m.release_now();
     }
 
@@ -590,6 +687,7 @@ impl Router {
             return moved;
         }
         let old = core::mem::replace(&mut self.cfg, inst);
+        self.seen.clear();
         if let Ok(w) = params::wire_addrs(&self.cfg) {
             self.wire_addrs = w;
         }
@@ -606,8 +704,7 @@ impl Router {
         if self.m.state() == State::Master {
             let (links, netlink, frames) = (&io.links, &io.netlink, &io.frames);
             let repeat = self.cfg.garp_master_repeat;
-            self.vips()
-                .replace(&old.vips, repeat, links, netlink, frames);
+            self.vips().replace(&old, repeat, links, netlink, frames);
             // The drop rule follows: installed (or rewritten for the new VIPs) under
             // no_accept, removed when the instance accepts now.
             if drops && (!dropped || old.vips != self.cfg.vips) {
@@ -635,6 +732,9 @@ impl Router {
     }
 
     fn execute(&mut self, a: Action, now: Instant, io: &mut Io) -> Option<Move> {
+        if let Action::Transition { from, to, why } = a {
+            self.last = Some(Transition::new(now, from, to, why));
+        }
         let name = &self.cfg.name;
         // Routes and rules come after the VIPs (a route via or from a VIP needs it) and
         // go before them; and at once when Master is left (make-before-break keeps the
@@ -660,20 +760,23 @@ impl Router {
                 ..
             } => {
                 info!("({name}) stopped, was {from}");
-                self.notify(State::Initialize, now, io);
+                if let Some(to) = notify::stop_as(from, self.removed) {
+                    self.notify(to, now, io);
+                }
             }
             Action::Transition { from, to, why } => {
                 info!("({name}) Entering {to} STATE");
-                debug!("({name}) reason: {why:?}");
+                debug!("({name}) reason: {}", why.as_str());
                 self.notify(to, now, io);
                 return Some((from, to, why));
             }
             Action::SendAdvert { priority } => self.send_advert(priority, now, io),
             Action::AddVips | Action::RemoveVips => {
                 let add = a == Action::AddVips;
+                self.seen.clear();
                 let op = if add { AddrOp::Add } else { AddrOp::Del };
                 let vips = self.vips();
-                for vip in &self.cfg.vips {
+                for vip in self.cfg.addresses() {
                     vips.change(op, vip, &io.links, &io.netlink);
                 }
                 self.firewall(add, now, io);
@@ -788,6 +891,7 @@ impl Router {
             },
             addrs: &self.wire_addrs,
         };
+        let group = self.group();
         let seal = self.ah.as_mut().map(|ah| {
             ah.id = ah.id.checked_add(1).unwrap_or(1);
             Seal {
@@ -801,7 +905,7 @@ impl Router {
             &c.name,
             &repr,
             src,
-            (&c.unicast_peers, c.unicast_ttl),
+            (&c.unicast_peers, c.unicast_ttl, group),
             seal.as_ref(),
         );
         for &(dst, kind) in &failures {

@@ -8,15 +8,17 @@ use super::error::StartError;
 use super::io::Io;
 use super::links::{LinkId, Links, VipLinks};
 use super::notify::{self, NOTIFY_TIMEOUT, Notifier};
-use super::router::{Moves, Router};
+use super::router::{Router, Transition};
 use super::source;
 use super::tracking::Tracking;
 use crate::config::model::{Instance, SyncGroup};
+use crate::config::params;
 use crate::os::netlink::AddrEntry;
 use crate::os::route::Notice;
+use crate::vrrp::advaddr::{self, Mismatch};
 use crate::vrrp::group;
 use crate::vrrp::machine::{Advert, Discard, Reason, State};
-use crate::vrrp::notify::{Subject, fifo_line, group_state};
+use crate::vrrp::notify::{Subject, fifo_line};
 use crate::vrrp::ready;
 use crate::vrrp::reload::Identity;
 use crate::vrrp::timers::Instant;
@@ -28,14 +30,17 @@ use std::net::IpAddr;
 pub struct Routers {
     list: Vec<Router>,
     groups: Vec<SyncGroup>,
-    /// Per group: its state as last told (None before its first), its notify commands
-    /// and the queue they run on.
-    group_runs: Vec<GroupRun>,
+    /// Per group, by index in `groups`: its state, last transition and notify commands.
+    runs: Vec<GroupRun>,
 }
 
 struct GroupRun {
-    state: Option<State>,
+    /// keepalived's sgroup->state (`group::after`).
+    state: State,
+    /// Its last state change (status), None before the first.
+    last: Option<Transition>,
     notify: Notifier,
+    /// The queue its notify commands run on.
     queue: QueueId,
 }
 
@@ -72,6 +77,14 @@ impl Routers {
         Ok(())
     }
 
+    /// keepalived's `vrrp_startup_delay`: no router takes over before `until`
+    /// (`Machine::delay_start`).
+    pub fn delay_start(&mut self, until: Instant) {
+        for r in &mut self.list {
+            r.delay_start(until);
+        }
+    }
+
     /// Each router clears what a crashed run may have left.
     pub fn start_up(&self, io: &mut Io) {
         for r in &self.list {
@@ -79,9 +92,8 @@ impl Routers {
         }
     }
 
-    /// The configuration's sync groups take effect, with their notify commands (a group
-    /// that stays keeps its state); a member a reload took out of its group and that
-    /// was held back by it may take over now.
+    /// The configuration's sync groups take effect, with their notify commands; a member
+    /// a reload took out of its group and that was held back by it may take over now.
     pub fn set_groups(
         &mut self,
         groups: Vec<SyncGroup>,
@@ -93,22 +105,29 @@ impl Routers {
             .groups
             .drain(..)
             .map(|g| g.name)
-            .zip(self.group_runs.drain(..))
+            .zip(self.runs.drain(..))
             .collect();
         for (g, notify) in groups.iter().zip(notifiers) {
+            // A group kept by name keeps its state; a new one starts from its members'.
             let run = match old.iter().position(|(n, _)| *n == g.name) {
-                Some(k) => {
-                    let mut run = old.swap_remove(k).1;
-                    run.notify = notify;
-                    run
-                }
-                None => GroupRun {
-                    state: None,
+                Some(k) => GroupRun {
                     notify,
-                    queue: io.children.queue(&g.name, NOTIFY_TIMEOUT, notify::report),
+                    ..old.swap_remove(k).1
                 },
+                None => {
+                    let members = self
+                        .list
+                        .iter()
+                        .filter(|r| g.members.contains(&r.cfg().name));
+                    GroupRun {
+                        state: group::initial(members.map(|r| r.machine().state())),
+                        last: None,
+                        notify,
+                        queue: io.children.queue(&g.name, NOTIFY_TIMEOUT, notify::report),
+                    }
+                }
             };
-            self.group_runs.push(run);
+            self.runs.push(run);
         }
         for (_, run) in old {
             io.children.retire(run.queue);
@@ -119,6 +138,15 @@ impl Routers {
             self.list[i].set_grouped(grouped);
         }
         self.settle_groups(now, io);
+    }
+
+    /// Every sync group with its state and last transition.
+    pub fn groups(&self) -> impl Iterator<Item = (&SyncGroup, State, Option<&Transition>)> {
+        let runs = self.runs.iter();
+        self.groups
+            .iter()
+            .zip(runs)
+            .map(|(g, r)| (g, r.state, r.last.as_ref()))
     }
 
     /// The sync group instance `name` belongs to (an instance is in one at most).
@@ -151,8 +179,9 @@ impl Routers {
         self.list.iter().map(Router::identity).collect()
     }
 
-    /// Every link the routers hold, and whether a multicast instance listens there.
-    pub fn link_uses(&self) -> VipLinks {
+    /// Every link the routers hold, and the multicast group an instance listens to
+    /// there, if any.
+    pub fn link_uses(&self) -> Vec<(LinkId, Option<std::net::IpAddr>)> {
         let mut uses = Vec::new();
         for r in &self.list {
             r.link_uses(&mut uses);
@@ -160,13 +189,12 @@ impl Routers {
         uses
     }
 
-    /// The interfaces tracking must follow: every instance's own and its
-    /// `track_interface`s, and its sync groups'.
+    /// The interfaces tracking must follow (`params::tracked_interfaces`), and the sync
+    /// groups' `track_interface`s.
     pub fn interfaces(&self) -> Vec<&str> {
         let mut names = Vec::new();
         for c in self.list.iter().map(Router::cfg) {
-            names.push(c.interface.as_str());
-            names.extend(c.track_interfaces.iter().map(|t| t.name.as_str()));
+            names.extend(params::tracked_interfaces(c).into_iter().map(|t| t.0));
         }
         for g in &self.groups {
             names.extend(g.track_interfaces.iter().map(|t| t.name.as_str()));
@@ -229,35 +257,36 @@ impl Routers {
     /// on its own (a change made by following is not followed again), and says so once
     /// the group as a whole is in a new state.
     fn drain(&mut self, i: usize, now: Instant, io: &mut Io) {
-        let moves = self.list[i].drain(now, io);
-        // (A stop is no move: the group is not to follow it, but it stops too.)
-        if moves.is_empty() && self.list[i].machine().state() != State::Initialize {
-            return;
-        }
-        self.follow(i, moves, now, io);
-        if let Some(g) = self.group(i) {
-            self.tell_group(g, now, io);
+        for (from, to, why) in self.list[i].drain(now, io) {
+            let Some(g) = self.group(i) else {
+                continue;
+            };
+            let run = &mut self.runs[g];
+            if let Some(next) = group::after(run.state, to) {
+                run.last = Some(Transition::new(now, run.state, next, why));
+                run.state = next;
+                self.tell_group(g, now, io);
+            }
+            if why == Reason::SyncGroup {
+                continue;
+            }
+            for j in self.members(g) {
+                let Some(follow) = group::follow(from, to, self.list[j].machine().state()) else {
+                    continue;
+                };
+                let (name, group) = (&self.list[j].cfg().name, &self.groups[g].name);
+                info!("({name}) following sync group {group} to {follow}");
+                self.list[j].sync_to(now, follow);
+                self.drain(j, now, io);
+            }
         }
     }
 
-    /// The group's state from its members' (`vrrp::notify::group_state`): when it
-    /// changed, its notify scripts run (`GROUP NAME STATE 0`), the FIFOs get its line and
-    /// OpenWrt its hotplug event (TYPE=GROUP).
-    fn tell_group(&mut self, g: usize, now: Instant, io: &mut Io) {
-        let states = self
-            .members(g)
-            .into_iter()
-            .map(|j| self.list[j].machine().state());
-        let Some(to) = group_state(states) else {
-            return;
-        };
-        let run = &mut self.group_runs[g];
-        // Members not started yet are no stop.
-        if run.state == Some(to) || (run.state.is_none() && to == State::Initialize) {
-            return;
-        }
-        run.state = Some(to);
-        let name = &self.groups[g].name;
+    /// Group `g` as a whole entered its state: its notify scripts run (`GROUP NAME STATE
+    /// 0`), the FIFOs get its line and OpenWrt its hotplug event (TYPE=GROUP).
+    fn tell_group(&self, g: usize, now: Instant, io: &mut Io) {
+        let (run, name) = (&self.runs[g], &self.groups[g].name);
+        let to = run.state;
         debug!("VRRP_Group({name}) is {to}");
         if !io.fifos.is_empty() {
             io.fifos.line(fifo_line(Subject::Group, name, to, 0), now);
@@ -278,30 +307,10 @@ impl Routers {
             let line = fifo_line(Subject::Instance, &r.cfg().name, m.state(), m.priority());
             io.fifos.line(line, now);
         }
-        for (g, run) in self.groups.iter().zip(&self.group_runs) {
-            if let Some(s) = run.state {
-                io.fifos.line(fifo_line(Subject::Group, &g.name, s, 0), now);
-            }
-        }
-    }
-
-    /// Router `i`'s sync group follows its state changes.
-    fn follow(&mut self, i: usize, moves: Moves, now: Instant, io: &mut Io) {
-        for (from, to, why) in moves {
-            if why == Reason::SyncGroup {
-                continue;
-            }
-            let Some(g) = self.group(i) else {
-                continue;
-            };
-            for j in self.members(g) {
-                let Some(follow) = group::follow(from, to, self.list[j].machine().state()) else {
-                    continue;
-                };
-                let (name, group) = (&self.list[j].cfg().name, &self.groups[g].name);
-                info!("({name}) following sync group {group} to {follow}");
-                self.list[j].sync_to(now, follow);
-                self.drain(j, now, io);
+        for (g, run) in self.groups.iter().zip(&self.runs) {
+            if run.state != State::Initialize {
+                io.fifos
+                    .line(fifo_line(Subject::Group, &g.name, run.state, 0), now);
             }
         }
     }
@@ -316,8 +325,7 @@ impl Routers {
         now: Instant,
         io: &mut Io,
     ) {
-        let serving = |r: &Router| r.listens_on(via) && r.cfg().vrid == vrid;
-        let Some(i) = self.list.iter().position(serving) else {
+        let Some(i) = self.serving(via, vrid) else {
             io.links.count_drop(via, "vrid");
             return;
         };
@@ -361,12 +369,25 @@ impl Routers {
         self.list.iter().any(Router::tracks_routes)
     }
 
+    /// The router serving `vrid` on link `via`.
+    fn serving(&self, via: LinkId, vrid: u8) -> Option<usize> {
+        let serves = |r: &Router| r.listens_on(via) && r.cfg().vrid == vrid;
+        self.list.iter().position(serves)
+    }
+
+    /// How the address list of an advert read on `via` (`theirs`, in wire form) differs
+    /// from the VIPs of the router serving its VRID there (keepalived's check; the
+    /// machine decides whether it counts).
+    pub fn addr_mismatch(&self, via: LinkId, adv: &Advert, theirs: &[u8]) -> Option<Mismatch> {
+        let r = &self.list[self.serving(via, adv.vrid)?];
+        advaddr::check(adv.vrid, adv.src.is_ipv6(), r.wire_addrs(), theirs).err()
+    }
+
     /// An advert read on `via`: to the router serving its VRID there, else counted and,
     /// from one of our unicast peers, reported as the misconfiguration it is (other
     /// VRIDs on a shared multicast LAN are normal).
     pub fn receive(&mut self, via: LinkId, adv: Advert, ttl: u8, now: Instant, io: &mut Io) {
-        let serving = |r: &Router| r.listens_on(via) && r.cfg().vrid == adv.vrid;
-        let Some(i) = self.list.iter().position(serving) else {
+        let Some(i) = self.serving(via, adv.vrid) else {
             io.links.count_drop(via, "vrid");
             if io.limiter.admit(now, adv.src, "vrid").is_none() {
                 return;
@@ -435,6 +456,16 @@ impl Routers {
         changed
     }
 
+    /// Masters one of whose VIPs someone else deleted (the host's addresses are `table`)
+    /// leave Master to add them again (`Router::check_vips`).
+    pub fn check_vips(&mut self, table: &[AddrEntry], now: Instant, io: &mut Io) {
+        for i in 0..self.list.len() {
+            if self.list[i].check_vips(table, now, io) {
+                self.drain(i, now, io);
+            }
+        }
+    }
+
     /// Virtual MACs follow their base interfaces (`Router::attach`). Returns whether any
     /// changed.
     pub fn attach(&mut self, io: &mut Io) -> bool {
@@ -479,6 +510,16 @@ impl Routers {
             self.list[i].resign(now);
             self.drain(i, now, io);
         }
+        // Its members stopped: a group that had a state stops too (notify_stop).
+        for g in 0..self.runs.len() {
+            let run = &mut self.runs[g];
+            if run.state != State::Initialize {
+                let stop = State::Initialize;
+                run.last = Some(Transition::new(now, run.state, stop, Reason::Shutdown));
+                run.state = stop;
+                self.tell_group(g, now, io);
+            }
+        }
     }
 
     /// The end: VIPs go now, queued commands start, virtual MACs go.
@@ -488,7 +529,7 @@ impl Routers {
             self.drain(i, now, io);
             self.list[i].finish(io);
         }
-        for run in &self.group_runs {
+        for run in &self.runs {
             io.children.abandon(run.queue);
         }
     }
@@ -513,8 +554,7 @@ impl Routers {
     /// so nobody is left to wait for the new Master); its queued commands run on.
     pub fn remove(&mut self, i: usize, now: Instant, io: &mut Io) {
         info!("({}) removed from configuration", self.list[i].cfg().name);
-        self.list[i].resign(now);
-        self.list[i].release_now();
+        self.list[i].remove(now);
         self.drain(i, now, io);
         self.list.remove(i).discard(io);
     }

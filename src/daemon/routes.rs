@@ -233,7 +233,7 @@ pub struct Statics {
 /// What the node's static entries are called in log lines.
 const STATIC: &str = "static";
 
-fn address(netlink: &Netlink, op: Op, (v, _): &(Vip, AddrOptions)) -> bool {
+fn address(netlink: &Netlink, op: Op, (v, o): &(Vip, AddrOptions)) -> bool {
     let aop = if op == Op::Add {
         AddrOp::Add
     } else {
@@ -241,8 +241,8 @@ fn address(netlink: &Netlink, op: Op, (v, _): &(Vip, AddrOptions)) -> bool {
     };
     // Configuration requires `dev` on a static address.
     let dev = v.dev.as_deref().unwrap_or_default();
-    let res = iface::lookup(dev)
-        .and_then(|i| netlink.addr(aop, i.index, v.addr, v.prefix_len, v.label.as_deref()));
+    let res =
+        iface::lookup(dev).and_then(|i| netlink.addr(aop, i.index, &super::vips::spec(aop, v, o)));
     let text = format!("address {}/{} dev {dev}", v.addr, v.prefix_len);
     outcome(res, op, "static", &text, STATIC)
 }

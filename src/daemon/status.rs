@@ -4,11 +4,13 @@
 //! of one snapshot, so they cannot disagree. Also the status socket that answers.
 
 use super::links::Links;
+use super::router::Transition;
 use super::routers::Routers;
 use super::tracking::{TrackView, Tracking};
 use crate::config::model::Instance;
 use crate::os::control::ControlSocket;
 use crate::vrrp::machine::{Counters, Discard, State};
+use crate::vrrp::timers::Instant;
 use log::{error, info, warn};
 use std::fmt::Write as _;
 use std::net::IpAddr;
@@ -38,11 +40,22 @@ struct InstanceView<'a> {
     group: Option<&'a str>,
     tracking: Vec<TrackView<'a>>,
     counters: Counters,
+    last: Option<Transition>,
+}
+
+struct GroupView<'a> {
+    name: &'a str,
+    state: State,
+    members: &'a [String],
+    last: Option<Transition>,
 }
 
 pub struct Snapshot<'a> {
     router_id: &'a str,
+    /// When it was taken (for how long ago a transition was).
+    now: Instant,
     instances: Vec<InstanceView<'a>>,
+    groups: Vec<GroupView<'a>>,
     /// Datagrams dropped before reaching an instance, per interface, by reason.
     dropped: Vec<(&'a str, &'a [(&'static str, u64)])>,
 }
@@ -53,6 +66,7 @@ impl<'a> Snapshot<'a> {
         routers: &'a Routers,
         tracking: &'a Tracking,
         links: &'a Links,
+        now: Instant,
     ) -> Snapshot<'a> {
         let instances = routers
             .iter()
@@ -72,12 +86,21 @@ impl<'a> Snapshot<'a> {
                     group: routers.group_of(&r.cfg().name).map(|g| g.name.as_str()),
                     tracking: tracking.views(r.cfg(), routers.group_of(&r.cfg().name)),
                     counters: *m.counters(),
+                    last: r.last_transition().copied(),
                 }
             })
             .collect();
+        let groups = routers.groups().map(|(g, state, last)| GroupView {
+            name: &g.name,
+            state,
+            members: &g.members,
+            last: last.copied(),
+        });
         Snapshot {
             router_id,
+            now,
             instances,
+            groups: groups.collect(),
             dropped: links.dropped().filter(|d| !d.1.is_empty()).collect(),
         }
     }
@@ -92,6 +115,18 @@ impl<'a> Snapshot<'a> {
             let _ = writeln!(s, "  State: {}", i.state);
             if let Some(why) = i.cannot_run {
                 let _ = writeln!(s, "  Cannot run: {why}");
+            }
+            if let Some(t) = &i.last {
+                let ago = self.now.saturating_since(t.at).as_millis() / 100;
+                let _ = writeln!(
+                    s,
+                    "  Last transition: {} -> {} ({}), {}.{} s ago",
+                    t.from,
+                    t.to,
+                    t.why.as_str(),
+                    ago / 10,
+                    ago % 10
+                );
             }
             let _ = writeln!(s, "  Interface: {}", c.interface);
             let _ = writeln!(s, "  Virtual Router ID: {}", c.vrid);
@@ -146,6 +181,9 @@ impl<'a> Snapshot<'a> {
             }
             s.push('\n');
         }
+        for g in &self.groups {
+            let _ = writeln!(s, "Sync group {}: {}", g.name, g.state);
+        }
         for (name, dropped) in &self.dropped {
             for (kind, n) in *dropped {
                 let _ = writeln!(s, "Dropped on {name}: {kind}={n}");
@@ -161,7 +199,7 @@ impl<'a> Snapshot<'a> {
         let mut s = String::new();
         for i in &self.instances {
             let c = &i.counters;
-            let [vrid, version, not_peer, auth, interval, _own] = c.discarded;
+            let [vrid, version, not_peer, auth, interval, _own, addr_list] = c.discarded;
             let _ = write!(
                 s,
                 "VRRP Instance: {}
@@ -172,6 +210,7 @@ impl<'a> Snapshot<'a> {
   Released master: {}
   Packet Errors:
     Advertisement Interval: {interval}
+    Address List: {addr_list}
     Version: {version}
     VRID: {vrid}
     Not a unicast peer: {not_peer}
@@ -275,6 +314,22 @@ impl<'a> Snapshot<'a> {
             }
             s.push_str("],\"counters\":");
             json_counters(&mut s, &i.counters);
+            json_transition(&mut s, i.last.as_ref());
+            s.push('}');
+        }
+        s.push_str("],\"sync_groups\":[");
+        for (k, g) in self.groups.iter().enumerate() {
+            s.push_str(if k > 0 { ",{\"name\":" } else { "{\"name\":" });
+            json_str(&mut s, g.name);
+            let _ = write!(s, ",\"state\":\"{}\",\"members\":[", g.state);
+            for (n, m) in g.members.iter().enumerate() {
+                if n > 0 {
+                    s.push(',');
+                }
+                json_str(&mut s, m);
+            }
+            s.push(']');
+            json_transition(&mut s, g.last.as_ref());
             s.push('}');
         }
         s.push_str("],\"dropped\":{");
@@ -384,6 +439,25 @@ fn json_counters(s: &mut String, c: &Counters) {
         let _ = write!(s, "{sep}\"{kind}\":{count}");
     }
     s.push_str("}}");
+}
+
+/// `,"last_transition":…`: when (seconds since the epoch, to the millisecond), from, to
+/// and why, or null before the first.
+fn json_transition(s: &mut String, t: Option<&Transition>) {
+    match t {
+        Some(t) => {
+            let _ = write!(
+                s,
+                ",\"last_transition\":{{\"time\":{}.{:03},\"from\":\"{}\",\"to\":\"{}\",\"reason\":\"{}\"}}",
+                t.wall_ms / 1000,
+                t.wall_ms % 1000,
+                t.from,
+                t.to,
+                t.why.as_str()
+            );
+        }
+        None => s.push_str(",\"last_transition\":null"),
+    }
 }
 
 /// A JSON string literal (RFC 8259 escaping).

@@ -9,15 +9,17 @@ use super::error::StartError;
 use super::files::Files;
 use super::procs::Procs;
 use crate::config::model::{
-    Config, Instance, SyncGroup, TrackFile, TrackProcess, TrackScript, Tracked,
+    Config, Instance, LinkDelay, SyncGroup, TrackFile, TrackProcess, TrackScript, Tracked,
 };
 use crate::config::params;
 use crate::os::iface;
 use crate::os::process::{self, Cred, Exit, Prepared};
+use crate::vrrp::debounce::{Change, Debounce};
 use crate::vrrp::timers::Instant;
 use crate::vrrp::track::{
     Check, CheckAction, Health, Tracker, Verdict, file_effect, verdict_with_files,
 };
+use core::time::Duration;
 use log::{error, info, warn};
 
 /// One `vrrp_script` at runtime.
@@ -28,10 +30,46 @@ struct CheckRun {
     check: Check,
 }
 
-/// A tracked interface (an instance's own or a `track_interface`).
+/// A tracked interface (an instance's own, a `track_interface`, a VIP's).
 struct IfState {
     name: String,
-    up: bool,
+    /// Its link state as it counts (`interface_up_down_delays`).
+    link: Debounce,
+    /// Its (down, up) delays.
+    delays: (Duration, Duration),
+}
+
+impl IfState {
+    /// The kernel says it is `up` at `now`. Returns whether the state that counts
+    /// changed.
+    fn changed(&mut self, up: bool, now: Instant) -> bool {
+        let name = &self.name;
+        match self.link.event(now, up, self.delays) {
+            Change::Now(up) => {
+                log_link(name, up);
+                true
+            }
+            Change::Delayed { up, .. } => {
+                let (word, d) = match up {
+                    true => ("up", self.delays.1),
+                    false => ("down", self.delays.0),
+                };
+                let ms = d.as_millis() as u64;
+                info!("{name}: link {word}, counted after {ms} ms (interface_up_down_delays)");
+                false
+            }
+            // keepalived's words.
+            Change::Cancelled => {
+                info!("Delay timer for {name} cancelled");
+                false
+            }
+            Change::Same => false,
+        }
+    }
+}
+
+fn log_link(name: &str, up: bool) {
+    info!("Netlink reports {name} {}", if up { "up" } else { "down" });
 }
 
 /// The `vrrp_track_process` and `track_file` blocks an instance or a sync group tracks
@@ -132,20 +170,25 @@ impl Tracking {
         }
     }
 
-    /// Follow these interfaces (every instance's own and its `track_interface`s); the
-    /// state of those already followed is kept, the others are read now.
-    pub fn set_interfaces(&mut self, names: &[&str]) {
+    /// Follow these interfaces (`params::tracked_interfaces` of every instance), with
+    /// their `interface_up_down_delays`; the state of those already followed is kept,
+    /// the others are read now.
+    pub fn set_interfaces(&mut self, names: &[&str], delays: &[LinkDelay]) {
         let old = core::mem::take(&mut self.ifaces);
         for &name in names {
             if self.ifaces.iter().any(|i| i.name == name) {
                 continue;
             }
-            let up = match old.iter().find(|i| i.name == name) {
-                Some(i) => i.up,
-                None => iface::is_up(name).unwrap_or(false),
+            let link = match old.iter().find(|i| i.name == name) {
+                Some(i) => i.link,
+                None => Debounce::new(iface::is_up(name).unwrap_or(false)),
             };
+            let delays = delays
+                .iter()
+                .find(|d| d.interface == name)
+                .map_or(Default::default(), |d| (d.down, d.up));
             let name = name.to_string();
-            self.ifaces.push(IfState { name, up });
+            self.ifaces.push(IfState { name, link, delays });
         }
     }
 
@@ -157,15 +200,15 @@ impl Tracking {
     }
 
     fn iface_health(&self, name: &str) -> Health {
-        if self.ifaces.iter().any(|i| i.name == name && i.up) {
+        if self.ifaces.iter().any(|i| i.name == name && i.link.is_up()) {
             Health::Good
         } else {
             Health::Failed
         }
     }
 
-    /// What `inst` tracks, as it bears on it: its own interface (weight 0), its
-    /// `track_interface`s, `track_script`s, `track_process`es and `track_file`s, then
+    /// What `inst` tracks, as it bears on it: its interfaces (`params::
+    /// tracked_interfaces`), `track_script`s, `track_process`es and `track_file`s, then
     /// those of its sync group (every member applies them; an entry the instance has
     /// itself is not counted twice).
     pub fn views<'a>(
@@ -173,14 +216,17 @@ impl Tracking {
         inst: &'a Instance,
         group: Option<&'a SyncGroup>,
     ) -> Vec<TrackView<'a>> {
-        let mut v = vec![self.view("interface", &inst.interface, 0, false)];
-        let lists: [(&'static str, &'a [Tracked]); 4] = [
-            ("interface", &inst.track_interfaces),
+        let iface = |(name, weight, reverse)| self.view("interface", name, weight, reverse);
+        let mut v: Vec<TrackView<'a>> = params::tracked_interfaces(inst)
+            .into_iter()
+            .map(iface)
+            .collect();
+        let own: [(&'static str, &'a [Tracked]); 3] = [
             ("script", &inst.track_scripts),
             ("process", &inst.track_processes),
             ("file", &inst.track_files),
         ];
-        let group_lists = group.map(|g| -> [(&'static str, &'a [Tracked]); 4] {
+        let shared = group.map(|g| -> [(&'static str, &'a [Tracked]); 4] {
             [
                 ("interface", &g.track_interfaces),
                 ("script", &g.track_scripts),
@@ -188,13 +234,11 @@ impl Tracking {
                 ("file", &g.track_files),
             ]
         });
-        for (n, (kind, list)) in lists
-            .into_iter()
-            .chain(group_lists.into_iter().flatten())
-            .enumerate()
-        {
+        let own = own.into_iter().map(|l| (false, l));
+        let shared = shared.into_iter().flatten().map(|l| (true, l));
+        for (from_group, (kind, list)) in own.chain(shared) {
             for t in list {
-                if n >= 4 && v.iter().any(|x| x.kind == kind && x.name == t.name) {
+                if from_group && v.iter().any(|x| x.kind == kind && x.name == t.name) {
                     continue;
                 }
                 let weight = match kind {
@@ -261,18 +305,28 @@ impl Tracking {
         verdict_with_files(inst.priority, others, files)
     }
 
-    /// When a check is due to start, a run is due to be killed, or tracked processes
-    /// are due (a scan, a quorum delay).
+    /// When a check is due to start, a run is due to be killed, a delayed link change
+    /// is due, or tracked processes are due (a scan, a quorum delay).
     pub fn next_deadline(&self) -> Option<Instant> {
         let checks = self.checks.iter().map(|c| c.check.poll_timeout());
-        checks.chain(self.procs.next_deadline()).min()
+        checks
+            .chain(self.ifaces.iter().filter_map(|i| i.link.deadline()))
+            .chain(self.procs.next_deadline())
+            .min()
     }
 
-    /// Start due checks and kill overdue runs; serve tracked processes. Returns whether
-    /// a result changed (a check that cannot start is a failing check).
+    /// Start due checks, kill overdue runs, apply delayed link changes now due, serve
+    /// tracked processes. Returns whether a result changed (a check that cannot start is
+    /// a failing check).
     pub fn run_due(&mut self, now: Instant, children: &mut Children) -> bool {
         let mut changed =
             self.procs.next_deadline().is_some_and(|t| t <= now) && self.procs.fire(now);
+        for s in &mut self.ifaces {
+            if let Some(up) = s.link.fire(now) {
+                log_link(&s.name, up);
+                changed = true;
+            }
+        }
         for c in &mut self.checks {
             if c.check.poll_timeout() > now {
                 continue;
@@ -313,27 +367,22 @@ impl Tracking {
         true
     }
 
-    /// Netlink says interface `name` is `up` or not. Returns whether a tracked state
-    /// changed.
-    pub fn link_changed(&mut self, name: &str, up: bool) -> bool {
+    /// Netlink says interface `name` is `up` or not at `now`. Returns whether a tracked
+    /// state changed (a change its `interface_up_down_delays` holds back counts later,
+    /// `run_due`).
+    pub fn link_changed(&mut self, name: &str, up: bool, now: Instant) -> bool {
         let Some(s) = self.ifaces.iter_mut().find(|s| s.name == name) else {
             return false;
         };
-        if s.up == up {
-            return false;
-        }
-        s.up = up;
-        info!("Netlink reports {name} {}", if up { "up" } else { "down" });
-        true
+        s.changed(up, now)
     }
 
     /// Netlink lost events: read every tracked interface's state again.
-    pub fn relearn(&mut self) -> bool {
+    pub fn relearn(&mut self, now: Instant) -> bool {
         let mut changed = false;
         for s in &mut self.ifaces {
             let up = iface::is_up(&s.name).unwrap_or(false);
-            changed |= up != s.up;
-            s.up = up;
+            changed |= s.changed(up, now);
         }
         changed
     }
@@ -347,19 +396,26 @@ impl Tracking {
 }
 
 /// Resolve every tracked `vrrp_script` (program, user, security) — the start-up, reload
-/// and `-t` check. Scripts no instance or sync group tracks are not run, as in keepalived.
-pub fn prepare_scripts(config: &Config) -> Result<Vec<(TrackScript, Prepared)>, StartError> {
-    let default = default_user(config)?;
+/// and `-t` check; each problem goes to `problems`. Scripts no instance or sync group
+/// tracks are not run, as in keepalived.
+pub fn prepare_scripts(
+    config: &Config,
+    default: Option<Cred>,
+    problems: &mut Vec<StartError>,
+) -> Vec<(TrackScript, Prepared)> {
     let tracked =
         |s: &TrackScript| is_tracked(config, &s.name, |i| &i.track_scripts, |g| &g.track_scripts);
     let mut out = Vec::new();
     for s in config.scripts.iter().filter(|s| tracked(s)) {
-        let p = process::prepare(&s.command, default, config.script_security).map_err(
-            StartError::command(format!("vrrp_script {} (line {})", s.name, s.line)),
-        )?;
-        out.push((s.clone(), p));
+        match process::prepare(&s.command, default, config.script_security) {
+            Ok(p) => out.push((s.clone(), p)),
+            Err(e) => problems.push(StartError::command(format!(
+                "vrrp_script {} (line {})",
+                s.name, s.line
+            ))(e)),
+        }
     }
-    Ok(out)
+    out
 }
 
 /// Scripts running as root that a non-root user may have written deserve a word.

@@ -5,9 +5,9 @@
 
 use super::links::Links;
 use super::vmac::Vmac;
-use crate::config::model::{Instance, Vip};
+use crate::config::model::{AddrOptions, Instance, Vip};
 use crate::os::arp::LinkSender;
-use crate::os::netlink::{AddrOp, Netlink, Outcome};
+use crate::os::netlink::{AddrEntry, AddrOp, AddrSpec, Netlink, Outcome};
 use crate::vrrp::reload;
 use crate::wire::{arp, nd};
 use log::{debug, error, warn};
@@ -40,11 +40,39 @@ impl Vips<'_> {
         }
     }
 
-    /// Add or remove `vip`: `Unchanged` if it was there already (or gone already).
+    /// The first address without `no_track` that `table` (the host's addresses) lacks,
+    /// with its interface's name, among those `seen` on their interface (index for
+    /// index with `Instance::addresses`); those found now are marked seen. Only an
+    /// address seen there can have been deleted (one the kernel refused to add never
+    /// was there).
+    pub fn lost(
+        &self,
+        table: &[AddrEntry],
+        links: &Links,
+        seen: &mut Vec<bool>,
+    ) -> Option<(IpAddr, &str)> {
+        seen.resize(self.inst.addresses().count(), false);
+        let mut lost = None;
+        for ((vip, opts), seen) in self.inst.addresses().zip(seen.iter_mut()) {
+            let index = self.device(vip, links).map(|d| d.0);
+            let here = table
+                .iter()
+                .any(|e| Some(e.index) == index && e.addr == vip.addr);
+            if here {
+                *seen = true;
+            } else if *seen && !opts.no_track && lost.is_none() {
+                lost = Some((vip.addr, self.dev(vip)));
+            }
+        }
+        lost
+    }
+
+    /// Add `vip` with its options (`brd`, `scope`), or remove it: `Unchanged` if it was
+    /// there already (or gone already).
     pub fn op(
         &self,
         op: AddrOp,
-        vip: &Vip,
+        (vip, opts): (&Vip, &AddrOptions),
         links: &Links,
         netlink: &Netlink,
     ) -> io::Result<Outcome> {
@@ -61,48 +89,52 @@ impl Vips<'_> {
             let what = format!("interface {} is not set up", self.dev(vip));
             return Err(io::Error::new(io::ErrorKind::NotFound, what));
         };
-        netlink.addr(op, index, vip.addr, vip.prefix_len, vip.label.as_deref())
+        netlink.addr(op, index, &spec(op, vip, opts))
     }
 
     /// `op`, logging the outcome (a failure is logged, not fatal: the other VIPs and the
     /// protocol go on).
-    pub fn change(&self, op: AddrOp, vip: &Vip, links: &Links, netlink: &Netlink) {
+    pub fn change(&self, op: AddrOp, vip: (&Vip, &AddrOptions), links: &Links, netlink: &Netlink) {
         let verb = if op == AddrOp::Add { "add" } else { "remove" };
-        let (name, addr, plen) = (&self.inst.name, vip.addr, vip.prefix_len);
+        let (name, addr, plen) = (&self.inst.name, vip.0.addr, vip.0.prefix_len);
         match self.op(op, vip, links, netlink) {
             Ok(_) => debug!("({name}) {verb} VIP {addr}/{plen}: done"),
             Err(e) => error!("({name}) cannot {verb} VIP {addr}/{plen}: {e}"),
         }
     }
 
-    /// A reload changed the VIPs of a Master from `old` to `self`'s: those in both stay
-    /// on the interface (no flap), the rest are removed and added, and the added ones
-    /// announced (`count` times).
+    /// A reload changed the VIPs of a Master from `old`'s to `self`'s: those in both
+    /// with the same options stay on the interface (no flap), the rest are removed and
+    /// added, and the added ones announced (`count` times).
     pub fn replace(
         &self,
-        old: &[Vip],
+        old: &Instance,
         count: u8,
         links: &Links,
         netlink: &Netlink,
         frames: &LinkSender,
     ) {
-        let d = reload::diff(old, &self.inst.vips);
-        for vip in d.removed {
+        let (old, new): (Vec<_>, Vec<_>) = (
+            old.vips_with_options().collect(),
+            self.inst.vips_with_options().collect(),
+        );
+        let d = reload::diff(&old, &new);
+        for &&vip in &d.removed {
             self.change(AddrOp::Del, vip, links, netlink);
         }
-        for vip in &d.added {
+        for &&vip in &d.added {
             self.change(AddrOp::Add, vip, links, netlink);
         }
-        let added: Vec<IpAddr> = d.added.iter().map(|v| v.addr).collect();
+        let added: Vec<IpAddr> = d.added.iter().map(|v| v.0.addr).collect();
         if !added.is_empty() {
             self.announce(Some(&added), count, links, frames);
         }
     }
 
-    /// `count` gratuitous ARPs for every IPv4 VIP and unsolicited NAs for every IPv6 VIP
-    /// (or only for those in `only`).
+    /// `count` gratuitous ARPs for every IPv4 address and unsolicited NAs for every IPv6
+    /// one, excluded VIPs included (or only for those in `only`).
     pub fn announce(&self, only: Option<&[IpAddr]>, count: u8, links: &Links, frames: &LinkSender) {
-        for vip in &self.inst.vips {
+        for (vip, _) in self.inst.addresses() {
             if only.is_some_and(|o| !o.contains(&vip.addr)) {
                 continue;
             }
@@ -115,11 +147,16 @@ impl Vips<'_> {
                     garp = arp::gratuitous_arp(mac, a);
                     &garp
                 }
-                (IpAddr::V6(a), Some(IpAddr::V6(src))) => {
+                // An IPv6 excluded VIP of an IPv4 instance: from itself, an address of
+                // the interface by then (RFC 4861 §7.2.4 asks no more).
+                (IpAddr::V6(a), src) => {
+                    let src = match src {
+                        Some(IpAddr::V6(s)) => s,
+                        _ => a,
+                    };
                     na = nd::unsolicited_na(mac, src, a);
                     &na
                 }
-                (IpAddr::V6(_), _) => continue,
             };
             for _ in 0..count {
                 if let Err(e) = frames.send_frame(index, frame) {
@@ -134,5 +171,18 @@ impl Vips<'_> {
             }
         }
         debug!("({}) sent gratuitous ARP/NA burst", self.inst.name);
+    }
+}
+
+/// The request for `op` on an address with its options (a VIP, a static address). A
+/// removal names the address only: the kernel finds it whatever its options.
+pub fn spec<'a>(op: AddrOp, vip: &'a Vip, opts: &AddrOptions) -> AddrSpec<'a> {
+    let add = op == AddrOp::Add;
+    AddrSpec {
+        addr: vip.addr,
+        prefix_len: vip.prefix_len,
+        label: vip.label.as_deref(),
+        broadcast: opts.broadcast.filter(|_| add),
+        scope: opts.scope.filter(|_| add).unwrap_or(0),
     }
 }

@@ -4,13 +4,14 @@
 //! The message bytes are built by pure functions so they are unit-tested without root.
 use super::{cvt, cvt_size, socket};
 use std::io;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::os::fd::{AsRawFd, OwnedFd};
 
 const NLMSG_HDRLEN: usize = 16;
 const IFA_ADDRESS: u16 = 1;
 const IFA_LOCAL: u16 = 2;
 const IFA_LABEL: u16 = 3;
+const IFA_BROADCAST: u16 = 4;
 const IFA_FLAGS: u16 = 8;
 const NLMSG_DONE: u16 = 3;
 const IFADDRMSG_LEN: usize = 8;
@@ -44,15 +45,20 @@ pub(super) fn push_attr(buf: &mut Vec<u8>, ty: u16, data: &[u8]) {
     buf.resize(buf.len().next_multiple_of(4), 0);
 }
 
+/// An address as the kernel adds it (`ip addr add ADDR/PLEN [brd B] [scope S] [label L]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddrSpec<'a> {
+    pub addr: IpAddr,
+    pub prefix_len: u8,
+    pub label: Option<&'a str>,
+    /// IPv4 broadcast address.
+    pub broadcast: Option<Ipv4Addr>,
+    /// RT_SCOPE_* (0: global).
+    pub scope: u8,
+}
+
 /// One RTM_NEWADDR/RTM_DELADDR request with an ACK requested.
-pub fn addr_message(
-    op: AddrOp,
-    seq: u32,
-    ifindex: u32,
-    addr: IpAddr,
-    prefix_len: u8,
-    label: Option<&str>,
-) -> Vec<u8> {
+pub fn addr_message(op: AddrOp, seq: u32, ifindex: u32, a: &AddrSpec<'_>) -> Vec<u8> {
     let (ty, flags) = match op {
         AddrOp::Add => (libc::RTM_NEWADDR, libc::NLM_F_CREATE | libc::NLM_F_EXCL),
         AddrOp::Del => (libc::RTM_DELADDR, 0),
@@ -60,16 +66,19 @@ pub fn addr_message(
     let flags = (flags | libc::NLM_F_REQUEST | libc::NLM_F_ACK) as u16;
     let mut buf = Vec::with_capacity(64);
     buf.extend_from_slice(&[0; NLMSG_HDRLEN]);
-    let (family, ifa_flags, bytes): (u8, u8, Vec<u8>) = match addr {
+    let (family, ifa_flags, bytes): (u8, u8, Vec<u8>) = match a.addr {
         IpAddr::V4(a) => (libc::AF_INET as u8, 0, a.octets().to_vec()),
         // A VIP moving between routers must be usable at once, not after DAD.
         IpAddr::V6(a) => (libc::AF_INET6 as u8, IFA_F_NODAD, a.octets().to_vec()),
     };
-    buf.extend_from_slice(&[family, prefix_len, ifa_flags, libc::RT_SCOPE_UNIVERSE]);
+    buf.extend_from_slice(&[family, a.prefix_len, ifa_flags, a.scope]);
     buf.extend_from_slice(&ifindex.to_ne_bytes());
     push_attr(&mut buf, IFA_LOCAL, &bytes);
     push_attr(&mut buf, IFA_ADDRESS, &bytes);
-    if let Some(l) = label {
+    if let Some(b) = a.broadcast {
+        push_attr(&mut buf, IFA_BROADCAST, &b.octets());
+    }
+    if let Some(l) = a.label {
         let mut z = l.as_bytes().to_vec();
         z.push(0);
         push_attr(&mut buf, IFA_LABEL, &z);
@@ -132,16 +141,9 @@ impl Netlink {
 
     /// Add or remove one address and wait for the kernel's answer. Adding an address that
     /// is there already, or removing one that is gone, is `Unchanged`, not an error.
-    pub fn addr(
-        &self,
-        op: AddrOp,
-        ifindex: u32,
-        addr: IpAddr,
-        prefix_len: u8,
-        label: Option<&str>,
-    ) -> io::Result<Outcome> {
+    pub fn addr(&self, op: AddrOp, ifindex: u32, a: &AddrSpec<'_>) -> io::Result<Outcome> {
         let seq = self.next_seq();
-        let msg = addr_message(op, seq, ifindex, addr, prefix_len, label);
+        let msg = addr_message(op, seq, ifindex, a);
         match self.request(&msg, seq)? {
             0 => Ok(Outcome::Done),
             libc::EEXIST if op == AddrOp::Add => Ok(Outcome::Unchanged),
@@ -596,7 +598,6 @@ impl LinkMonitor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::net::Ipv4Addr;
 
     #[test]
     fn add_message_carries_local_address_and_label_padded_to_four_bytes() {
@@ -604,9 +605,13 @@ mod tests {
             AddrOp::Add,
             7,
             3,
-            IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10)),
-            24,
-            Some("eth0:vip"),
+            &AddrSpec {
+                addr: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10)),
+                prefix_len: 24,
+                label: Some("eth0:vip"),
+                broadcast: None,
+                scope: 0,
+            },
         );
         assert_eq!(
             m.len() as u32,
@@ -627,6 +632,27 @@ mod tests {
         assert_eq!(&m[40..44], &[13, 0, 3, 0]);
         assert_eq!(&m[44..53], b"eth0:vip\0");
         assert_eq!(m.len(), 56);
+    }
+
+    /// keepalived's `brd` and `scope` VIP options (issue 13 item 5).
+    #[test]
+    fn add_message_carries_broadcast_and_scope() {
+        let m = addr_message(
+            AddrOp::Add,
+            7,
+            3,
+            &AddrSpec {
+                addr: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10)),
+                prefix_len: 24,
+                label: None,
+                broadcast: Some(Ipv4Addr::new(192, 0, 2, 255)),
+                scope: RT_SCOPE_LINK,
+            },
+        );
+        assert_eq!(&m[16..20], &[libc::AF_INET as u8, 24, 0, RT_SCOPE_LINK]);
+        // IFA_BROADCAST after IFA_LOCAL and IFA_ADDRESS
+        assert_eq!(&m[40..48], &[8, 0, 4, 0, 192, 0, 2, 255]);
+        assert_eq!(m.len(), 48);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! (protocol 51, `auth_type AH`), whose adverts carry an IPv4 header we write ourselves.
 use super::{cvt, cvt_size, setsockopt, socket};
 use std::io;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 /// RFC 5798 §5.1.1.1: the IPv4 multicast group for VRRP.
@@ -12,10 +12,22 @@ pub const VRRP_GROUP_V6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12
 pub const VRRP_PROTO: libc::c_int = 112;
 const AH_PROTO: libc::c_int = crate::wire::ah::PROTOCOL as libc::c_int;
 
+/// The group adverts of a family go to unless an instance names another
+/// (`mcast_dst_ip`, `vrrp_mcast_group4/6`).
+pub fn default_group(v6: bool) -> IpAddr {
+    if v6 {
+        IpAddr::V6(VRRP_GROUP_V6)
+    } else {
+        IpAddr::V4(VRRP_GROUP_V4)
+    }
+}
+
 pub struct VrrpSocket {
     fd: OwnedFd,
     ifindex: u32,
-    joined: bool,
+    /// The multicast groups joined (224.0.0.18 / ff02::12, or keepalived's
+    /// `mcast_dst_ip` / `vrrp_mcast_group4/6`).
+    joined: Vec<IpAddr>,
     v6: bool,
 }
 
@@ -178,7 +190,7 @@ impl VrrpSocket {
         let sock = VrrpSocket {
             fd,
             ifindex,
-            joined: false,
+            joined: Vec::new(),
             v6: false,
         };
         Ok((sock, degraded))
@@ -210,7 +222,7 @@ impl VrrpSocket {
         let sock = VrrpSocket {
             fd,
             ifindex,
-            joined: false,
+            joined: Vec::new(),
             v6: true,
         };
         Ok((sock, degraded))
@@ -220,47 +232,50 @@ impl VrrpSocket {
         self.v6
     }
 
-    /// Join 224.0.0.18 / ff02::12 on this interface (multicast-mode instances only).
-    /// Failing leaves the node deaf to multicast adverts (`Loss::Deaf`); calling again
-    /// retries.
-    pub fn join_group(&mut self) -> Result<(), SockError> {
-        if !self.joined {
-            self.membership(true)?;
-            self.joined = true;
+    /// Join `group` on this interface (multicast-mode instances only). Failing leaves
+    /// the node deaf to adverts sent there (`Loss::Deaf`); calling again retries.
+    pub fn join_group(&mut self, group: IpAddr) -> Result<(), SockError> {
+        if !self.joined.contains(&group) {
+            self.membership(group, true)?;
+            self.joined.push(group);
         }
         Ok(())
     }
 
-    /// Leave the group (no multicast instance left on this interface). Failing costs
-    /// nothing but unwanted adverts, which the receive checks drop (`Loss::Degraded`).
-    pub fn leave_group(&mut self) -> Result<(), SockError> {
-        if self.joined {
-            self.membership(false)?;
-            self.joined = false;
+    /// Leave every joined group not in `keep` (no multicast instance left there).
+    /// Failing costs nothing but unwanted adverts, which the receive checks drop
+    /// (`Loss::Degraded`).
+    pub fn leave_groups_but(&mut self, keep: &[IpAddr]) -> Result<(), (IpAddr, SockError)> {
+        while let Some(k) = self.joined.iter().position(|g| !keep.contains(g)) {
+            let group = self.joined.swap_remove(k);
+            self.membership(group, false).map_err(|e| (group, e))?;
         }
         Ok(())
     }
 
-    fn membership(&self, join: bool) -> Result<(), SockError> {
+    fn membership(&self, group: IpAddr, join: bool) -> Result<(), SockError> {
         let raw = self.fd.as_raw_fd();
-        if self.v6 {
-            let m = libc::ipv6_mreq {
-                ipv6mr_multiaddr: libc::in6_addr {
-                    s6_addr: VRRP_GROUP_V6.octets(),
-                },
-                ipv6mr_interface: self.ifindex as _,
-            };
-            if join {
-                opt!(raw, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &m, Deaf)
-            } else {
-                opt!(raw, IPPROTO_IPV6, IPV6_DROP_MEMBERSHIP, &m, Degraded)
+        match group {
+            IpAddr::V6(g) => {
+                let m = libc::ipv6_mreq {
+                    ipv6mr_multiaddr: libc::in6_addr {
+                        s6_addr: g.octets(),
+                    },
+                    ipv6mr_interface: self.ifindex as _,
+                };
+                if join {
+                    opt!(raw, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &m, Deaf)
+                } else {
+                    opt!(raw, IPPROTO_IPV6, IPV6_DROP_MEMBERSHIP, &m, Degraded)
+                }
             }
-        } else {
-            let m = mreqn(VRRP_GROUP_V4, self.ifindex);
-            if join {
-                opt!(raw, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, Deaf)
-            } else {
-                opt!(raw, IPPROTO_IP, IP_DROP_MEMBERSHIP, &m, Degraded)
+            IpAddr::V4(g) => {
+                let m = mreqn(g, self.ifindex);
+                if join {
+                    opt!(raw, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, Deaf)
+                } else {
+                    opt!(raw, IPPROTO_IP, IP_DROP_MEMBERSHIP, &m, Degraded)
+                }
             }
         }
     }
@@ -530,7 +545,7 @@ mod tests {
             let (mut sock, _) = VrrpSocket::setup("lo", 1, v6, false).unwrap();
             // The interface is gone (another index): the join cannot succeed.
             sock.ifindex = 999_999;
-            let e = sock.join_group().err().unwrap();
+            let e = sock.join_group(default_group(v6)).err().unwrap();
             assert_eq!(e.loss, Loss::Deaf);
             let want = if v6 {
                 "IPV6_ADD_MEMBERSHIP"
@@ -539,9 +554,9 @@ mod tests {
             };
             assert_eq!(e.what, want);
             assert!(e.to_string().starts_with(&format!("{want}: ")), "{e}");
-            assert!(!sock.joined);
+            assert!(sock.joined.is_empty());
             // Nothing joined, nothing to leave.
-            assert!(sock.leave_group().is_ok());
+            assert!(sock.leave_groups_but(&[]).is_ok());
         }
     }
 }

@@ -20,9 +20,12 @@ pub enum Mismatch {
 impl fmt::Display for Mismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Mismatch::Count { expected, received } => {
-                write!(f, "expected {expected} VIPs but received {received}")
-            }
+            // (keepalived has a second wording, "expected N VIPs but received M", on a
+            // path this check always leaves first.)
+            Mismatch::Count { expected, received } => write!(
+                f,
+                "received an unexpected ip number count {received}, expected {expected}!"
+            ),
             Mismatch::Missing { vrid, addr } => write!(
                 f,
                 "ip address associated with VRID {vrid} not present in MASTER advert: {addr}"
@@ -38,17 +41,28 @@ pub fn must_check(master: bool, skip: bool, master_seen: Option<IpAddr>, source:
     master || !skip || master_seen != Some(source)
 }
 
-/// keepalived's comparison: the same number of addresses, and each of our VIPs (those
-/// that fit in an advert, not the excluded ones) among them, in any order.
-pub fn check(vrid: u8, ours: &[IpAddr], advert: &[IpAddr]) -> Result<(), Mismatch> {
+/// keepalived's comparison, on the addresses as adverts carry them (4 bytes each for
+/// IPv4, 16 for IPv6): the same number of addresses, and each of our VIPs (those that
+/// fit in an advert, not the excluded ones) among them, in any order.
+pub fn check(vrid: u8, v6: bool, ours: &[u8], advert: &[u8]) -> Result<(), Mismatch> {
+    let size = if v6 { 16 } else { 4 };
     if ours.len() != advert.len() {
         return Err(Mismatch::Count {
-            expected: ours.len(),
-            received: advert.len(),
+            expected: ours.len() / size,
+            received: advert.len() / size,
         });
     }
-    match ours.iter().find(|a| !advert.contains(a)) {
-        Some(&addr) => Err(Mismatch::Missing { vrid, addr }),
+    let missing = ours
+        .chunks_exact(size)
+        .find(|a| !advert.chunks_exact(size).any(|b| b == *a));
+    match missing {
+        Some(a) => {
+            let addr = match <[u8; 16]>::try_from(a) {
+                Ok(b) => IpAddr::from(b),
+                Err(_) => IpAddr::from([a[0], a[1], a[2], a[3]]),
+            };
+            Err(Mismatch::Missing { vrid, addr })
+        }
         None => Ok(()),
     }
 }
@@ -57,29 +71,41 @@ pub fn check(vrid: u8, ours: &[IpAddr], advert: &[IpAddr]) -> Result<(), Mismatc
 mod tests {
     use super::*;
 
-    fn ips(s: &[&str]) -> Vec<IpAddr> {
-        s.iter().map(|a| a.parse().unwrap()).collect()
+    /// Addresses in advert wire form.
+    fn wire(s: &[&str]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for a in s {
+            match a.parse::<IpAddr>().unwrap() {
+                IpAddr::V4(a) => out.extend_from_slice(&a.octets()),
+                IpAddr::V6(a) => out.extend_from_slice(&a.octets()),
+            }
+        }
+        out
     }
 
     #[test]
     fn same_addresses_in_any_order_match() {
-        let ours = ips(&["192.0.2.10", "192.0.2.11"]);
-        assert_eq!(check(7, &ours, &ips(&["192.0.2.11", "192.0.2.10"])), Ok(()));
-        assert_eq!(check(7, &[], &[]), Ok(()));
+        let ours = wire(&["192.0.2.10", "192.0.2.11"]);
+        let theirs = wire(&["192.0.2.11", "192.0.2.10"]);
+        assert_eq!(check(7, false, &ours, &theirs), Ok(()));
+        assert_eq!(check(7, false, &[], &[]), Ok(()));
     }
 
     #[test]
     fn a_different_count_or_a_missing_vip_is_keepalived_s_mismatch() {
-        let ours = ips(&["192.0.2.10", "192.0.2.11"]);
-        let e = check(7, &ours, &ips(&["192.0.2.10"])).unwrap_err();
-        assert_eq!(e.to_string(), "expected 2 VIPs but received 1");
-        let e = check(7, &ours, &ips(&["192.0.2.10", "192.0.2.12"])).unwrap_err();
+        let ours = wire(&["192.0.2.10", "192.0.2.11"]);
+        let e = check(7, false, &ours, &wire(&["192.0.2.10"])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "received an unexpected ip number count 1, expected 2!"
+        );
+        let e = check(7, false, &ours, &wire(&["192.0.2.10", "192.0.2.12"])).unwrap_err();
         assert_eq!(
             e.to_string(),
             "ip address associated with VRID 7 not present in MASTER advert: 192.0.2.11"
         );
-        let six = ips(&["2001:db8::1"]);
-        let e = check(9, &six, &ips(&["2001:db8::2"])).unwrap_err();
+        let six = wire(&["2001:db8::1"]);
+        let e = check(9, true, &six, &wire(&["2001:db8::2"])).unwrap_err();
         assert_eq!(
             e.to_string(),
             "ip address associated with VRID 9 not present in MASTER advert: 2001:db8::1"

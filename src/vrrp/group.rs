@@ -29,6 +29,30 @@ pub fn follow(from: State, to: State, member: State) -> Option<State> {
     }
 }
 
+/// A sync group's state after one of its members entered `to` (keepalived's
+/// sgroup->state): a member's MASTER, BACKUP or FAULT is the group's — the members enter
+/// MASTER together (`may_become_master`), follow one that yields, share a FAULT. A stop
+/// leaves it. None when it does not change.
+pub fn after(group: State, to: State) -> Option<State> {
+    (to != State::Initialize && to != group).then_some(to)
+}
+
+/// The state of a group formed from running instances (start, reload), as keepalived
+/// sets it up: FAULT if a member is, else BACKUP if one is, else MASTER if all are, else
+/// INIT.
+pub fn initial(members: impl IntoIterator<Item = State>) -> State {
+    let mut s = None;
+    for m in members {
+        s = Some(match (s, m) {
+            (_, State::Fault) | (Some(State::Fault), _) => State::Fault,
+            (_, State::Backup) | (Some(State::Backup), _) => State::Backup,
+            (_, State::Initialize) | (Some(State::Initialize), _) => State::Initialize,
+            (_, State::Master) => State::Master,
+        });
+    }
+    s.unwrap_or(State::Initialize)
+}
+
 /// A member's verdict within its group: the group is as faulty, or as pending, as its
 /// worst member, so a FAULT in one member faults all of them and their VIPs move to the
 /// other node together. `members` are the verdicts of every member (this one's included
@@ -77,6 +101,7 @@ mod tests {
             hold_vips_on_stop: true,
             lower_prio: Default::default(),
             higher_prio_send_advert: false,
+            skip_check_adv_addr: false,
         };
         Machine::new(p, US)
     }
@@ -169,6 +194,7 @@ mod tests {
             priority,
             interval: Centis(100),
             auth: None,
+            mismatch: None,
         }
     }
 
@@ -300,5 +326,26 @@ mod tests {
         assert_eq!(verdict(Verdict::Fault, [Verdict::Pending]), Verdict::Fault);
         // Alone, a member keeps its own verdict, effective priority included.
         assert_eq!(verdict(p(90), []), p(90));
+    }
+
+    #[test]
+    fn a_group_is_in_the_state_its_members_last_entered_and_a_new_one_in_theirs() {
+        use State::*;
+        assert_eq!(after(Initialize, Backup), Some(Backup));
+        assert_eq!(after(Backup, Master), Some(Master));
+        // The others following into the same state change nothing.
+        assert_eq!(after(Master, Master), None);
+        assert_eq!(after(Master, Backup), Some(Backup));
+        assert_eq!(after(Backup, Fault), Some(Fault));
+        assert_eq!(after(Fault, Backup), Some(Backup));
+        // Members stopping leave the group as it was.
+        assert_eq!(after(Master, Initialize), None);
+
+        assert_eq!(initial([Master, Master]), Master);
+        assert_eq!(initial([Master, Backup]), Backup);
+        assert_eq!(initial([Backup, Fault, Master]), Fault);
+        assert_eq!(initial([Initialize, Master]), Initialize);
+        assert_eq!(initial([Initialize, Backup]), Backup);
+        assert_eq!(initial([]), Initialize);
     }
 }

@@ -7,6 +7,7 @@
 //! RFC 9568 renames Master to Active; the code keeps RFC 5798's Master/Backup because
 //! that is what keepalived logs and what users grep for.
 
+use super::advaddr::{self, Mismatch};
 use super::lowprio::{Answers, LowerPrio};
 use super::timers::{Centis, Instant, master_down_interval, skew_time};
 use crate::wire::{Version, packet};
@@ -63,6 +64,26 @@ pub enum Reason {
     SyncGroup,
     /// One of its tracked virtual routes or rules was deleted (keepalived steps down).
     EntryDeleted,
+    /// One of its VIPs was deleted by someone else while it was Master (keepalived's
+    /// rule, unless the VIP says `no_track`).
+    VipLost,
+}
+
+impl Reason {
+    /// Its name in the status (`last_transition.reason`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Startup => "startup",
+            Reason::MasterDown => "master_down",
+            Reason::HigherPriorityMaster => "higher_priority_master",
+            Reason::Shutdown => "shutdown",
+            Reason::Fault => "fault",
+            Reason::FaultCleared => "fault_cleared",
+            Reason::SyncGroup => "sync_group",
+            Reason::VipLost => "vip_lost",
+            Reason::EntryDeleted => "entry_deleted",
+        }
+    }
 }
 
 /// Work for the caller. The machine never performs IO itself.
@@ -117,11 +138,21 @@ pub enum Discard {
     },
     /// Our own advert came back to us.
     OwnAdvert,
+    /// Its address list is not our VIPs (keepalived's check, see `advaddr`).
+    AddrList(Mismatch),
 }
 
 impl Discard {
     /// Stable short names for counters and rate limiting, in `index` order.
-    pub const KINDS: [&'static str; 6] = ["vrid", "version", "not_peer", "auth", "interval", "own"];
+    pub const KINDS: [&'static str; 7] = [
+        "vrid",
+        "version",
+        "not_peer",
+        "auth",
+        "interval",
+        "own",
+        "addr_list",
+    ];
 
     pub fn index(self) -> usize {
         match self {
@@ -131,6 +162,7 @@ impl Discard {
             Discard::Auth => 3,
             Discard::Interval { .. } => 4,
             Discard::OwnAdvert => 5,
+            Discard::AddrList(_) => 6,
         }
     }
 
@@ -155,6 +187,7 @@ impl fmt::Display for Discard {
                 got.0 % 100
             ),
             Discard::OwnAdvert => f.write_str("our own advert looped back"),
+            Discard::AddrList(m) => write!(f, "{m}"),
         }
     }
 }
@@ -171,6 +204,9 @@ pub struct Advert {
     pub interval: Centis,
     /// v2 simple password (auth type 1); None for auth type 0 and for v3.
     pub auth: Option<[u8; 8]>,
+    /// How its address list differs from our VIPs (`advaddr::check`), filled in by the
+    /// receiver, which knows them; the machine decides whether it counts.
+    pub mismatch: Option<Mismatch>,
 }
 
 impl Advert {
@@ -187,6 +223,7 @@ impl Advert {
                 // AH is checked before the machine (`wire::ah`), by the link it came on.
                 packet::Auth::None | packet::Auth::Ah => None,
             },
+            mismatch: None,
         }
     }
 }
@@ -234,6 +271,9 @@ pub struct Params {
     /// keepalived's `higher_prio_send_advert`: a Master hearing a higher priority sends
     /// one advert of its own before it yields (the other side learns of it at once).
     pub higher_prio_send_advert: bool,
+    /// keepalived's `skip_check_adv_addr`: a Backup does not check the address list of
+    /// adverts from the Master it follows (`advaddr::must_check`).
+    pub skip_check_adv_addr: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -333,6 +373,8 @@ pub struct Machine {
     grouped: bool,
     /// Its Master_Down_Timer expired while grouped, and no Master has been heard since.
     wants_master: bool,
+    /// keepalived's `vrrp_startup_delay` (`delay_start`).
+    hold_until: Option<Instant>,
     reason: Reason,
     counters: Counters,
     actions: Deque<Action, ACTION_QUEUE>,
@@ -354,6 +396,7 @@ impl Machine {
             releasing: false,
             grouped: false,
             wants_master: false,
+            hold_until: None,
             reason: Reason::Startup,
             counters: Counters::default(),
             actions: Deque::new(),
@@ -409,19 +452,44 @@ impl Machine {
 
     fn begin(&mut self, now: Instant, why: Reason) {
         self.release_now();
-        if self.params.priority == PRIORITY_OWNER {
+        let held = self.hold_until.is_some_and(|h| now < h);
+        if self.params.priority == PRIORITY_OWNER && !held {
             self.become_master(now, why);
         } else {
             self.enter_backup(now, why);
-            if self.params.initial_state == InitialState::Master {
+            if self.params.priority == PRIORITY_OWNER {
+                // keepalived: the owner's Master_Down_Timer is 1 µs, after the delay.
+                self.arm_down(now, Duration::from_micros(1));
+            } else if self.params.initial_state == InitialState::Master {
                 // keepalived's `state MASTER`: listen for one advert interval (plus the
                 // smallest skew) for another Master, then take over. Preempts a
                 // lower-priority Master after a restart in ~1 interval instead of 3.
                 let wait = self.master_adver_interval
                     + skew_time(self.params.version, 255, self.master_adver_interval);
-                self.arm(Timer::MasterDown, now + wait);
+                self.arm_down(now, wait);
             }
         }
+    }
+
+    /// keepalived's `vrrp_startup_delay`: until `until` the instance is a Backup whose
+    /// Master_Down_Timer runs from `until` rather than from now — it sends nothing and
+    /// takes over no earlier than `until` plus the timer, whatever it hears. Before
+    /// `start`.
+    pub fn delay_start(&mut self, until: Instant) {
+        self.hold_until = Some(until);
+    }
+
+    /// When the Master_Down_Timer armed at `now` for `wait` expires (`delay_start`).
+    fn down_at(&self, now: Instant, wait: Duration) -> Instant {
+        match self.hold_until {
+            Some(h) if now < h => h + wait,
+            _ => now + wait,
+        }
+    }
+
+    fn arm_down(&mut self, now: Instant, wait: Duration) {
+        let at = self.down_at(now, wait);
+        self.arm(Timer::MasterDown, at);
     }
 
     /// RFC 5798 §6.4.3 Shutdown event: a Master resigns with a priority-0 advert so that a
@@ -512,20 +580,7 @@ impl Machine {
     /// takes over first, is Master again after its own Skew_Time, with everything set
     /// anew. Other states are left alone.
     pub fn step_down(&mut self, now: Instant) {
-        if self.state != State::Master {
-            return;
-        }
-        self.timers[Timer::Adver as usize] = None;
-        self.stop_garps();
-        self.send_advert(PRIORITY_STOP);
-        self.push(Action::RemoveVips);
-        self.enter_backup(now, Reason::EntryDeleted);
-        let skew = skew_time(
-            self.params.version,
-            self.params.priority,
-            self.master_adver_interval,
-        );
-        self.arm(Timer::MasterDown, now + skew);
+        self.resign_and_return(now, Reason::EntryDeleted, true);
     }
 
     /// Follow a sync group partner: a Backup becomes Master, or a Master yields to
@@ -584,12 +639,41 @@ impl Machine {
             let changed = self.master_adver_interval != own || old.version != self.params.version;
             if !adopted && changed {
                 self.master_adver_interval = own;
-                self.arm(Timer::MasterDown, now + self.master_down_interval());
+                self.arm_down(now, self.master_down_interval());
             }
         }
         if self.params.preempt_delay.is_zero() || !self.params.preempt {
             self.preempt_at = None;
         }
+    }
+
+    /// One of a Master's VIPs was deleted by someone else (keepalived's rule for a VIP
+    /// without `no_track`): it leaves Master, removing the others, and takes over again
+    /// after its Skew_Time — adding them all afresh — unless it hears a Master first.
+    pub fn vip_lost(&mut self, now: Instant) {
+        self.resign_and_return(now, Reason::VipLost, false);
+    }
+
+    /// A Master that lost something it holds leaves Master (with a priority-0 advert when
+    /// `farewell`) and, unless it hears a Master first, takes over again after its own
+    /// Skew_Time, setting everything anew.
+    fn resign_and_return(&mut self, now: Instant, why: Reason, farewell: bool) {
+        if self.state != State::Master {
+            return;
+        }
+        self.timers[Timer::Adver as usize] = None;
+        self.stop_garps();
+        if farewell {
+            self.send_advert(PRIORITY_STOP);
+        }
+        self.push(Action::RemoveVips);
+        self.enter_backup(now, why);
+        let skew = skew_time(
+            self.params.version,
+            self.params.priority,
+            self.master_adver_interval,
+        );
+        self.arm_down(now, skew);
     }
 
     /// The effective priority changed (tracked script or interface): a Master
@@ -646,6 +730,15 @@ impl Machine {
                 return Err(Discard::Interval { got: adv.interval });
             }
         }
+        // keepalived's check of the address list (RFC 5798 §7.1 "MAY"): a router that
+        // serves other VIPs is not the same virtual router.
+        if let Some(m) = adv.mismatch {
+            let master = self.state == State::Master;
+            let seen = self.master_seen.map(|s| s.0);
+            if advaddr::must_check(master, p.skip_check_adv_addr, seen, adv.src) {
+                return Err(Discard::AddrList(m));
+            }
+        }
         Ok(())
     }
 
@@ -654,7 +747,7 @@ impl Machine {
         if adv.priority == PRIORITY_STOP {
             // The Master resigned: take over after Skew_Time only.
             let skew = skew_time(self.params.version, own, self.master_adver_interval);
-            self.arm(Timer::MasterDown, now + skew);
+            self.arm_down(now, skew);
             return;
         }
         let preempt_held =
@@ -663,7 +756,7 @@ impl Machine {
             if self.params.version == Version::V3 {
                 self.master_adver_interval = adv.interval.as_duration();
             }
-            self.arm(Timer::MasterDown, now + self.master_down_interval());
+            self.arm_down(now, self.master_down_interval());
             self.master_seen = Some((adv.src, adv.priority));
             self.wants_master = false;
             if !self.params.preempt_delay.is_zero() {
@@ -683,7 +776,7 @@ impl Machine {
             // is worse (its priority dropped on a failed check), and Skew_Time still lets
             // the best of several Backups win.
             let skew = skew_time(self.params.version, own, self.master_adver_interval);
-            let due = now + skew;
+            let due = self.down_at(now, skew);
             if self.timers[Timer::MasterDown as usize].is_none_or(|t| t > due) {
                 self.arm(Timer::MasterDown, due);
             }
@@ -753,7 +846,7 @@ impl Machine {
                     // keepalived's sync group rule: go Master only when every member can
                     // (`vrrp::group`); until then wait on, as if no Master had been heard.
                     self.wants_master = true;
-                    self.arm(Timer::MasterDown, now + self.master_down_interval());
+                    self.arm_down(now, self.master_down_interval());
                 }
                 (Timer::MasterDown, State::Backup) => self.become_master(now, Reason::MasterDown),
                 (Timer::Adver, State::Master) => {
@@ -804,7 +897,7 @@ impl Machine {
         };
         self.wants_master = false;
         self.set_state(State::Backup, why);
-        self.arm(Timer::MasterDown, now + self.master_down_interval());
+        self.arm_down(now, self.master_down_interval());
     }
 
     /// RFC 5798 §6.4.1/§6.4.2: send an advert, announce the VIPs, become Master.

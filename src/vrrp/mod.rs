@@ -1,6 +1,7 @@
 //! The VRRP protocol core: pure, sans-IO. Imports nothing but `wire`.
 pub mod advaddr;
 pub mod ah;
+pub mod debounce;
 pub mod duplicate;
 pub mod group;
 pub mod lowprio;

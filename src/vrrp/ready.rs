@@ -24,6 +24,9 @@ pub enum Blocker {
     NoSource,
     /// Its adverts all failed for a Master_Down_Interval (`SendWatch`).
     Mute,
+    /// keepalived's `unicast_fault_no_peer`: a unicast instance left with no peer
+    /// stays in FAULT rather than falling back to multicast.
+    NoPeer,
     /// Its IPv6 link-local address is still in duplicate address detection: it waits
     /// in Initialize (a second or so at boot), not in FAULT.
     Tentative,

@@ -225,6 +225,7 @@ mod tests {
             priority,
             interval: Centis(100),
             auth: None,
+            mismatch: None,
         }
     }
 

@@ -179,101 +179,132 @@ pub fn witness(
     limit: Duration,
 ) -> JoinHandle<Vec<Instant>> {
     in_netns(ns, move || {
-        // SAFETY: socket(2) with constant arguments.
-        let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_RAW, 112) };
-        assert!(fd >= 0, "raw socket");
-        // Raw IPv4 sockets filter on the IP header: the source is the word at 12.
-        let mut code = [
-            libc::sock_filter {
-                code: 0x20, // BPF_LD | BPF_W | BPF_ABS
-                jt: 0,
-                jf: 0,
-                k: 12,
-            },
-            libc::sock_filter {
-                code: 0x15, // BPF_JMP | BPF_JEQ | BPF_K
-                jt: 0,
-                jf: 1,
-                k: u32::from(src),
-            },
-            libc::sock_filter {
-                code: 0x06, // BPF_RET | BPF_K: the whole packet
-                jt: 0,
-                jf: 0,
-                k: 0xffff,
-            },
-            libc::sock_filter {
-                code: 0x06, // nothing
-                jt: 0,
-                jf: 0,
-                k: 0,
-            },
-        ];
-        let prog = libc::sock_fprog {
-            len: code.len() as u16,
-            filter: code.as_mut_ptr(),
-        };
-        let name = std::ffi::CString::new("enp0s1").unwrap();
-        let mreq = libc::ip_mreqn {
-            imr_multiaddr: libc::in_addr {
-                s_addr: u32::from(Ipv4Addr::new(224, 0, 0, 18)).to_be(),
-            },
-            imr_address: libc::in_addr { s_addr: 0 },
-            // SAFETY: a NUL-terminated name.
-            imr_ifindex: unsafe { libc::if_nametoindex(name.as_ptr()) } as i32,
-        };
-        let timeout = libc::timeval {
-            tv_sec: 0,
-            tv_usec: 100_000,
-        };
-        // SAFETY: each option value is a live local of the size given.
-        unsafe {
-            let set = |level, opt, val: *const libc::c_void, len: usize| {
-                libc::setsockopt(fd, level, opt, val, len as u32)
-            };
-            let p = (&prog as *const libc::sock_fprog).cast();
-            assert_eq!(
-                set(
-                    libc::SOL_SOCKET,
-                    libc::SO_ATTACH_FILTER,
-                    p,
-                    std::mem::size_of_val(&prog)
-                ),
-                0
-            );
-            let m = (&mreq as *const libc::ip_mreqn).cast();
-            assert_eq!(
-                set(
-                    libc::IPPROTO_IP,
-                    libc::IP_ADD_MEMBERSHIP,
-                    m,
-                    std::mem::size_of_val(&mreq)
-                ),
-                0
-            );
-            let t = (&timeout as *const libc::timeval).cast();
-            assert_eq!(
-                set(
-                    libc::SOL_SOCKET,
-                    libc::SO_RCVTIMEO,
-                    t,
-                    std::mem::size_of_val(&timeout)
-                ),
-                0
-            );
-        }
-        let mut seen = Vec::new();
-        let mut buf = [0u8; 1500];
-        let start = Instant::now();
-        while !stop.load(std::sync::atomic::Ordering::Relaxed) && start.elapsed() < limit {
-            // SAFETY: buf is valid for writes of its length.
-            let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) };
-            if n > 0 {
-                seen.push(Instant::now());
-            }
-        }
-        // SAFETY: closing the socket we opened.
-        unsafe { libc::close(fd) };
-        seen
+        let seen = capture(src, &stop, limit);
+        seen.into_iter().map(|a| a.at).collect()
     })
+}
+
+/// One advert a witness saw.
+#[derive(Debug, Clone, Copy)]
+pub struct Seen {
+    pub at: Instant,
+    /// The wall clock at its arrival (to compare with what scripts record: `date +%s.%N`).
+    pub wall: std::time::SystemTime,
+    pub priority: u8,
+}
+
+/// `witness`, with each advert's wall-clock time and priority.
+pub fn adverts(
+    ns: &str,
+    src: Ipv4Addr,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    limit: Duration,
+) -> JoinHandle<Vec<Seen>> {
+    in_netns(ns, move || capture(src, &stop, limit))
+}
+
+/// The witness itself, in the namespace its thread entered.
+fn capture(src: Ipv4Addr, stop: &std::sync::atomic::AtomicBool, limit: Duration) -> Vec<Seen> {
+    // SAFETY: socket(2) with constant arguments.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_RAW, 112) };
+    assert!(fd >= 0, "raw socket");
+    // Raw IPv4 sockets filter on the IP header: the source is the word at 12.
+    let mut code = [
+        libc::sock_filter {
+            code: 0x20, // BPF_LD | BPF_W | BPF_ABS
+            jt: 0,
+            jf: 0,
+            k: 12,
+        },
+        libc::sock_filter {
+            code: 0x15, // BPF_JMP | BPF_JEQ | BPF_K
+            jt: 0,
+            jf: 1,
+            k: u32::from(src),
+        },
+        libc::sock_filter {
+            code: 0x06, // BPF_RET | BPF_K: the whole packet
+            jt: 0,
+            jf: 0,
+            k: 0xffff,
+        },
+        libc::sock_filter {
+            code: 0x06, // nothing
+            jt: 0,
+            jf: 0,
+            k: 0,
+        },
+    ];
+    let prog = libc::sock_fprog {
+        len: code.len() as u16,
+        filter: code.as_mut_ptr(),
+    };
+    let name = std::ffi::CString::new("enp0s1").unwrap();
+    let mreq = libc::ip_mreqn {
+        imr_multiaddr: libc::in_addr {
+            s_addr: u32::from(Ipv4Addr::new(224, 0, 0, 18)).to_be(),
+        },
+        imr_address: libc::in_addr { s_addr: 0 },
+        // SAFETY: a NUL-terminated name.
+        imr_ifindex: unsafe { libc::if_nametoindex(name.as_ptr()) } as i32,
+    };
+    let timeout = libc::timeval {
+        tv_sec: 0,
+        tv_usec: 100_000,
+    };
+    // SAFETY: each option value is a live local of the size given.
+    unsafe {
+        let set = |level, opt, val: *const libc::c_void, len: usize| {
+            libc::setsockopt(fd, level, opt, val, len as u32)
+        };
+        let p = (&prog as *const libc::sock_fprog).cast();
+        assert_eq!(
+            set(
+                libc::SOL_SOCKET,
+                libc::SO_ATTACH_FILTER,
+                p,
+                std::mem::size_of_val(&prog)
+            ),
+            0
+        );
+        let m = (&mreq as *const libc::ip_mreqn).cast();
+        assert_eq!(
+            set(
+                libc::IPPROTO_IP,
+                libc::IP_ADD_MEMBERSHIP,
+                m,
+                std::mem::size_of_val(&mreq)
+            ),
+            0
+        );
+        let t = (&timeout as *const libc::timeval).cast();
+        assert_eq!(
+            set(
+                libc::SOL_SOCKET,
+                libc::SO_RCVTIMEO,
+                t,
+                std::mem::size_of_val(&timeout)
+            ),
+            0
+        );
+    }
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 1500];
+    let start = Instant::now();
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) && start.elapsed() < limit {
+        // SAFETY: buf is valid for writes of its length.
+        let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) };
+        // The IPv4 header, then VRRP's: version/type, VRID, priority.
+        let at = usize::from(buf[0] & 0x0f) * 4 + 2;
+        if n > 0 && (n as usize) > at {
+            seen.push(Seen {
+                at: Instant::now(),
+                wall: std::time::SystemTime::now(),
+                priority: buf[at],
+            });
+        }
+    }
+    // SAFETY: closing the socket we opened.
+    unsafe { libc::close(fd) };
+    seen
 }

@@ -220,6 +220,8 @@ pub struct Lab {
     bins: Vec<(char, TinyBin)>,
     /// Added to the environment of the daemons started from now on.
     pub env: Vec<(String, String)>,
+    /// Added to tinyvrrpd's command line from now on (`-i ID`, say).
+    pub args: Vec<String>,
 }
 
 /// Which VRRP daemon a node runs: ours, or the real keepalived for interop tests.
@@ -276,6 +278,7 @@ impl Lab {
             nodes: Vec::new(),
             bins: Vec::new(),
             env: Vec::new(),
+            args: Vec::new(),
         }
     }
 
@@ -338,7 +341,8 @@ impl Lab {
                 cmd.args(["-n", "-l", "-D", "-f"])
                     .arg(config)
                     .arg("-p")
-                    .arg(&node.pid_file);
+                    .arg(&node.pid_file)
+                    .args(&self.args);
             }
             Vrrpd::Keepalived => {
                 // -P: VRRP only. The VRRP child's pid file is needed to crash it (below).
@@ -620,6 +624,17 @@ pub fn has_addr(ns: &str, addr: &str) -> bool {
         .any(|w| w.split('/').next() == Some(addr))
 }
 
+/// Processes whose command line is `cmd` (NUL-separated in /proc): a script killed at
+/// its timeout must not be among them.
+pub fn processes(cmd: &str) -> usize {
+    let want: Vec<u8> = cmd.replace(' ', "\0").into_bytes();
+    fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| fs::read(e.ok()?.path().join("cmdline")).ok())
+        .filter(|c| c.starts_with(&want))
+        .count()
+}
+
 /// Run `tinyvrrpd ARGS` to completion (for -t, -v, -h); returns (exit code, stdout+stderr).
 pub fn run_cli(args: &[&str]) -> (i32, String) {
     let out = Command::new(BIN)
@@ -781,4 +796,99 @@ impl Lab {
         );
         fs::read_to_string(&dump).unwrap()
     }
+}
+
+/// The first VRRP datagram (IPv4 header included) from `src` that namespace `ns`
+/// receives within `limit`, joining `group` on enp0s1 for multicast adverts.
+pub fn first_advert(
+    ns: &str,
+    src: std::net::Ipv4Addr,
+    group: Option<std::net::Ipv4Addr>,
+    limit: Duration,
+) -> Option<Vec<u8>> {
+    in_netns(ns, move || {
+        // SAFETY: socket(2) with constant arguments.
+        let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_RAW, 112) };
+        assert!(fd >= 0, "raw socket");
+        let timeout = libc::timeval {
+            tv_sec: 0,
+            tv_usec: 100_000,
+        };
+        let name = std::ffi::CString::new("enp0s1").unwrap();
+        // SAFETY: each option value is a live local of the size given; the name is
+        // NUL-terminated.
+        unsafe {
+            let t = (&timeout as *const libc::timeval).cast();
+            let size = std::mem::size_of_val(&timeout) as u32;
+            let rc = libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_RCVTIMEO, t, size);
+            assert_eq!(rc, 0);
+            if let Some(g) = group {
+                let mreq = libc::ip_mreqn {
+                    imr_multiaddr: libc::in_addr {
+                        s_addr: u32::from(g).to_be(),
+                    },
+                    imr_address: libc::in_addr { s_addr: 0 },
+                    imr_ifindex: libc::if_nametoindex(name.as_ptr()) as i32,
+                };
+                let m = (&mreq as *const libc::ip_mreqn).cast();
+                let size = std::mem::size_of_val(&mreq) as u32;
+                let rc = libc::setsockopt(fd, libc::IPPROTO_IP, libc::IP_ADD_MEMBERSHIP, m, size);
+                assert_eq!(rc, 0, "join {g}");
+            }
+        }
+        let mut buf = [0u8; 4200];
+        let start = Instant::now();
+        let mut found = None;
+        while found.is_none() && start.elapsed() < limit {
+            // SAFETY: buf is valid for writes of its length.
+            let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) };
+            if n >= 20 && buf[12..16] == src.octets() {
+                found = Some(buf[..n as usize].to_vec());
+            }
+        }
+        // SAFETY: closing the socket we opened.
+        unsafe { libc::close(fd) };
+        found
+    })
+    .join()
+    .unwrap()
+}
+
+/// When namespace `ns` saw gratuitous ARPs for `addr` (sender and target address both
+/// `addr`) during `window`.
+pub fn gratuitous_arps(
+    ns: &str,
+    addr: std::net::Ipv4Addr,
+    window: Duration,
+) -> std::thread::JoinHandle<Vec<Instant>> {
+    in_netns(ns, move || {
+        let proto = (libc::ETH_P_ARP as u16).to_be();
+        // SAFETY: socket(2) with constant arguments.
+        let fd = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW, i32::from(proto)) };
+        assert!(fd >= 0, "AF_PACKET socket");
+        let timeout = libc::timeval {
+            tv_sec: 0,
+            tv_usec: 50_000,
+        };
+        // SAFETY: the option value is a live local of the size given.
+        let rc = unsafe {
+            let t = (&timeout as *const libc::timeval).cast();
+            let size = std::mem::size_of_val(&timeout) as u32;
+            libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_RCVTIMEO, t, size)
+        };
+        assert_eq!(rc, 0);
+        let (mut seen, mut buf) = (Vec::new(), [0u8; 128]);
+        let start = Instant::now();
+        while start.elapsed() < window {
+            // SAFETY: buf is valid for writes of its length.
+            let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) };
+            // Ethernet header, then ARP: sender IP at 14+14, target IP at 14+24.
+            if n >= 42 && buf[28..32] == addr.octets() && buf[38..42] == addr.octets() {
+                seen.push(Instant::now());
+            }
+        }
+        // SAFETY: closing the socket we opened.
+        unsafe { libc::close(fd) };
+        seen
+    })
 }

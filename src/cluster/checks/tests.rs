@@ -139,6 +139,13 @@ fn vip_sets_and_prefixes_must_match() {
         e.contains("192.0.2.20 only here, 192.0.2.10 only at a.conf:12"),
         "{e}"
     );
+    // keepalived's address-list check (issue 13 item 9): both become Master.
+    assert!(
+        e.contains("error:")
+            && e.contains("not present in MASTER advert: 192.0.2.20")
+            && e.contains("both become Master"),
+        "{e}"
+    );
     let b = edit(SEED2, "192.0.2.10/24", "192.0.2.10/25");
     one(
         &findings(SEED1, &b),

@@ -160,16 +160,7 @@ fn multicast_adverts_reach_only_nodes_that_joined_the_group() {
         "",
     );
     let c = Cluster::new(vec![node("a", &a), node("b", KV2)]);
-    let mut sim = Sim::new(&c, Segment::default());
-    sim.start(0);
-    sim.start(1);
-    sim.run_until(at(20_000));
-    let masters: Vec<usize> = sim
-        .changes
-        .iter()
-        .filter(|ch| ch.role == Role::Master)
-        .map(|ch| ch.member.node)
-        .collect();
+    let (sim, masters) = masters_in_20_s(&c);
     // a (150) is Master first and stays; b never hears it and takes over too.
     assert_eq!(masters, [0, 1]);
     assert!(
@@ -177,6 +168,40 @@ fn multicast_adverts_reach_only_nodes_that_joined_the_group() {
             .iter()
             .any(|t| t.contains("Received advert from 192.0.2.12 with lower priority 100"))
     );
+}
+
+/// Issue 13 item 10: a node on another multicast group (`mcast_dst_ip`) hears nothing,
+/// as the daemon now joins and sends to that group.
+#[test]
+fn multicast_adverts_reach_only_nodes_on_the_same_group() {
+    let strip = |kv: &str| {
+        let mut t = kv.to_string();
+        for l in kv.lines().filter(|l| l.starts_with("unicast_")) {
+            t = t.replace(&format!("{l}\n"), "");
+        }
+        t
+    };
+    let b = strip(KV2).replace(
+        "advert_int = 1\n",
+        "advert_int = 1\nmcast_dst_ip = 224.0.0.19\n",
+    );
+    let c = Cluster::new(vec![node("a", &strip(KV1)), node("b", &b)]);
+    assert_eq!(masters_in_20_s(&c).1, [0, 1]);
+}
+
+/// Both nodes started together and run 20 s: the nodes that became Master, in order.
+fn masters_in_20_s(c: &Cluster) -> (Sim<'_>, Vec<usize>) {
+    let mut sim = Sim::new(c, Segment::default());
+    sim.start(0);
+    sim.start(1);
+    sim.run_until(at(20_000));
+    let masters = sim
+        .changes
+        .iter()
+        .filter(|ch| ch.role == Role::Master)
+        .map(|ch| ch.member.node)
+        .collect();
+    (sim, masters)
 }
 
 #[test]

@@ -249,6 +249,29 @@ fn startup_and_shutdown_scripts_startup_delay_and_dynamic_interfaces() {
     assert!(c.dynamic_interfaces);
 }
 
+/// keepalived caps the delays of an instance's own interface below two advert
+/// intervals, with its words (typo included).
+#[test]
+fn debounce_delays_of_the_instances_interface_stay_under_two_advert_intervals() {
+    let text = format!(
+        "interface_up_down_delays {{\n  eth0 3 1\n  eth1 9 9\n}}\n{}",
+        conf("", "advert_int 1\n")
+    );
+    assert_eq!(
+        warnings(&text),
+        [
+            "k.conf:2: warning: V: interface eth0 debounce timer(s) not less that 2 * advert_int - resetting"
+        ]
+    );
+    let d = &ok(&text).link_delays;
+    // 2 s - 1 s / 256
+    assert_eq!(
+        (d[0].down, d[0].up),
+        (Duration::from_micros(1_996_094), Duration::from_secs(1))
+    );
+    assert_eq!(d[1].down, Duration::from_secs(9));
+}
+
 #[test]
 fn interface_up_down_delays_and_empty_static_blocks_as_openwrt_writes_them() {
     let text = format!(

@@ -187,3 +187,29 @@ fn a_failed_command_is_reported_unless_its_queue_is_retired() {
     c.ended(102, Exit::Code(1), ms(2));
     assert_eq!(REPORTS.with(|r| r.take()), [("VI_1".to_string(), 101)]);
 }
+
+#[test]
+fn a_command_pushed_with_its_own_time_is_killed_then_and_a_dropped_queue_kills_what_runs() {
+    let mut c = children();
+    let q = c.queue("startup", Duration::from_secs(10), NO_REPORT);
+    c.push_within(
+        q,
+        job("startup_script"),
+        Some(Duration::from_secs(2)),
+        ms(0),
+    );
+    c.push(q, job("hotplug"), ms(0));
+    assert!(!c.is_idle(q));
+    assert_eq!(c.next_deadline(), Some(ms(2_000)));
+    c.expire(ms(2_000));
+    assert_eq!(log()[1], ("kill", "101".to_string()));
+    c.ended(101, Exit::Signal(9), ms(2_010));
+    // The next one has the queue's time.
+    assert_eq!(spawned(&log()), ["hotplug"]);
+    assert_eq!(c.next_deadline(), Some(ms(12_010)));
+    c.drop_queue(q);
+    assert_eq!(log(), [("kill", "102".to_string())]);
+    assert!(c.is_idle(q) && c.queues.is_empty() && c.table.is_empty());
+    // Its end is nobody's.
+    assert_eq!(c.ended(102, Exit::Signal(9), ms(2_020)), None);
+}

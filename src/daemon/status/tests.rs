@@ -1,5 +1,6 @@
 use super::*;
 use crate::config::model::{Tracked, Vip};
+use crate::vrrp::machine::Reason;
 use crate::vrrp::track::{Health, Tracker};
 
 #[test]
@@ -20,7 +21,7 @@ fn counters_render_every_discard_reason() {
     json_counters(&mut s, &c);
     assert_eq!(
         s,
-        "{\"adverts_rx\":3,\"adverts_tx\":0,\"priority0_rx\":0,\"priority0_tx\":0,\"became_master\":0,\"transitions\":2,\"discarded\":{\"vrid\":0,\"version\":0,\"not_peer\":0,\"auth\":0,\"interval\":0,\"own\":0}}"
+        "{\"adverts_rx\":3,\"adverts_tx\":0,\"priority0_rx\":0,\"priority0_tx\":0,\"became_master\":0,\"transitions\":2,\"discarded\":{\"vrid\":0,\"version\":0,\"not_peer\":0,\"auth\":0,\"interval\":0,\"own\":0,\"addr_list\":0}}"
     );
 }
 
@@ -58,6 +59,7 @@ fn snapshot(cfg: &Instance) -> Snapshot<'_> {
     };
     Snapshot {
         router_id: "syslog1",
+        now: Instant::from_micros(13_345_678),
         instances: vec![InstanceView {
             cfg,
             state: State::Master,
@@ -86,7 +88,15 @@ fn snapshot(cfg: &Instance) -> Snapshot<'_> {
                 transitions: 2,
                 ..Counters::default()
             },
+            last: Some(Transition {
+                wall_ms: 1_700_000_000_250,
+                at: Instant::from_micros(1_000_000),
+                from: State::Backup,
+                to: State::Master,
+                why: Reason::MasterDown,
+            }),
         }],
+        groups: vec![],
         dropped: vec![("enp0s1", &[("ttl", 2), ("vrid", 1)])],
     }
 }
@@ -99,6 +109,7 @@ fn the_text_shows_the_snapshot_as_the_readme_documents_it() {
         "Router ID: syslog1
 VRRP Instance: VI_1
   State: MASTER
+  Last transition: BACKUP -> MASTER (master_down), 12.3 s ago
   Interface: enp0s1
   Virtual Router ID: 1
   Version: 2
@@ -111,7 +122,7 @@ VRRP Instance: VI_1
   Track interface: enp0s1 weight 0: good
   Track script: chk_syslog_ng weight -60: failed
   Counters: adverts_rx=0 adverts_tx=57 priority0_rx=0 priority0_tx=0 became_master=1 transitions=2
-  Discarded: vrid=0 version=0 not_peer=0 auth=0 interval=0 own=0
+  Discarded: vrid=0 version=0 not_peer=0 auth=0 interval=0 own=0 addr_list=0
 Dropped on enp0s1: ttl=2
 Dropped on enp0s1: vrid=1
 "
@@ -134,6 +145,7 @@ fn the_stats_follow_keepalived_s_layout() {
   Released master: 1
   Packet Errors:
     Advertisement Interval: 3
+    Address List: 0
     Version: 0
     VRID: 0
     Not a unicast peer: 0
@@ -164,8 +176,9 @@ fn the_json_shows_the_same_snapshot() {
             "\"tracking\":[{\"type\":\"interface\",\"name\":\"enp0s1\",\"weight\":0,\"reverse\":false,\"result\":\"good\"},",
             "{\"type\":\"script\",\"name\":\"chk_syslog_ng\",\"weight\":-60,\"reverse\":false,\"result\":\"failed\"}],",
             "\"counters\":{\"adverts_rx\":0,\"adverts_tx\":57,\"priority0_rx\":0,\"priority0_tx\":0,\"became_master\":1,\"transitions\":2,",
-            "\"discarded\":{\"vrid\":0,\"version\":0,\"not_peer\":0,\"auth\":0,\"interval\":0,\"own\":0}}}],",
-            "\"dropped\":{\"enp0s1\":{\"ttl\":2,\"vrid\":1}}}\n"
+            "\"discarded\":{\"vrid\":0,\"version\":0,\"not_peer\":0,\"auth\":0,\"interval\":0,\"own\":0,\"addr_list\":0}},",
+            "\"last_transition\":{\"time\":1700000000.250,\"from\":\"BACKUP\",\"to\":\"MASTER\",\"reason\":\"master_down\"}}],",
+            "\"sync_groups\":[],\"dropped\":{\"enp0s1\":{\"ttl\":2,\"vrid\":1}}}\n"
         )
     );
 }
@@ -189,5 +202,78 @@ fn an_instance_that_cannot_run_says_why() {
     assert!(
         json.contains("\"source\":null,\"cannot_run\":\"interface enp0s1 does not exist\","),
         "{json}"
+    );
+}
+
+/// Phase 2 of the OpenWrt interface: a group's state and last transition, an instance
+/// before its first transition, every reason's word.
+#[test]
+fn sync_groups_and_transitions_in_both_renderings() {
+    let cfg = seed_instance();
+    let mut snap = snapshot(&cfg);
+    snap.instances[0].group = Some("G1");
+    let members = ["VI_1".to_string(), "VI_2".to_string()];
+    snap.groups = vec![
+        GroupView {
+            name: "G1",
+            state: State::Fault,
+            members: &members,
+            last: Some(Transition {
+                wall_ms: 1_700_000_100_007,
+                at: Instant::from_micros(13_000_000),
+                from: State::Master,
+                to: State::Fault,
+                why: Reason::Fault,
+            }),
+        },
+        GroupView {
+            name: "G2",
+            state: State::Initialize,
+            members: &[],
+            last: None,
+        },
+    ];
+    let text = snap.text();
+    assert!(
+        text.contains("\nSync group G1: FAULT\nSync group G2: INIT\nDropped on enp0s1"),
+        "{text}"
+    );
+    let json = snap.json();
+    assert!(
+        json.contains(concat!(
+            "\"sync_groups\":[{\"name\":\"G1\",\"state\":\"FAULT\",\"members\":[\"VI_1\",\"VI_2\"],",
+            "\"last_transition\":{\"time\":1700000100.007,\"from\":\"MASTER\",\"to\":\"FAULT\",\"reason\":\"fault\"}},",
+            "{\"name\":\"G2\",\"state\":\"INIT\",\"members\":[],\"last_transition\":null}],\"dropped\""
+        )),
+        "{json}"
+    );
+    // Before its first transition: null, and no line.
+    snap.instances[0].last = None;
+    assert!(
+        snap.json()
+            .contains("\"addr_list\":0}},\"last_transition\":null}]")
+    );
+    assert!(!snap.text().contains("Last transition"));
+    let words = [
+        Reason::Startup,
+        Reason::MasterDown,
+        Reason::HigherPriorityMaster,
+        Reason::Shutdown,
+        Reason::Fault,
+        Reason::FaultCleared,
+        Reason::SyncGroup,
+    ]
+    .map(Reason::as_str);
+    assert_eq!(
+        words,
+        [
+            "startup",
+            "master_down",
+            "higher_priority_master",
+            "shutdown",
+            "fault",
+            "fault_cleared",
+            "sync_group"
+        ]
     );
 }

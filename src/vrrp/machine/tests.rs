@@ -33,6 +33,7 @@ fn params(priority: u8) -> Params {
         hold_vips_on_stop: true,
         lower_prio: LowerPrio::default(),
         higher_prio_send_advert: false,
+        skip_check_adv_addr: false,
     }
 }
 
@@ -53,6 +54,7 @@ fn advert(src: IpAddr, priority: u8) -> Advert {
         priority,
         interval: Centis(100),
         auth: Some(PASS),
+        mismatch: None,
     }
 }
 
@@ -888,6 +890,7 @@ impl Net {
                         priority,
                         interval: p.advert_interval,
                         auth: p.auth,
+                        mismatch: None,
                     };
                     for j in 0..self.nodes.len() {
                         if j != i && self.nodes[j].up {
@@ -1168,6 +1171,7 @@ fn random_event_sequences_keep_the_invariants() {
                             p.advert_interval
                         },
                         auth: p.auth,
+                        mismatch: None,
                     };
                     let _ = m.handle_advert(now, &adv);
                 }
@@ -1491,4 +1495,122 @@ fn higher_prio_send_advert_sends_one_advert_before_yielding() {
         !acts.contains(&Action::SendAdvert { priority: 150 }),
         "{acts:?}"
     );
+}
+
+/// keepalived: a VIP deleted from under a Master (not `no_track`) makes it leave Master
+/// and take over again after its Skew_Time, the VIPs added afresh.
+#[test]
+fn a_master_whose_vip_was_deleted_takes_over_again_after_skew_time() {
+    let mut m = master(params(150));
+    m.vip_lost(t(10_000));
+    assert_eq!(
+        drain(&mut m),
+        [
+            Action::RemoveVips,
+            Action::Transition {
+                from: State::Master,
+                to: State::Backup,
+                why: Reason::VipLost
+            }
+        ]
+    );
+    // Skew_Time for priority 150, VRRPv2: (256 - 150) / 256 s = 414.0625 ms.
+    assert_eq!(m.poll_timeout(), Some(us(10_414_062)));
+    m.handle_timeout(us(10_414_062));
+    let a = drain(&mut m);
+    assert_eq!(m.state(), State::Master);
+    assert!(a.contains(&Action::AddVips), "{a:?}");
+    // A Master heard meanwhile keeps it Backup.
+    let mut m = master(params(150));
+    m.vip_lost(t(10_000));
+    drain(&mut m);
+    m.handle_advert(t(10_100), &advert(N2, 200)).unwrap();
+    m.handle_timeout(us(10_414_062));
+    assert_eq!(m.state(), State::Backup);
+    // Not Master: nothing to lose.
+    let mut b = started(params(100), t(0));
+    b.vip_lost(t(100));
+    assert!(drain(&mut b).is_empty());
+}
+
+/// Issue 13 item 9, keepalived's address-list check: a Backup discards a Master whose
+/// adverts list other VIPs (and takes over: two Masters, as with keepalived); with
+/// `skip_check_adv_addr` it checks only a new Master's first advert. A Master always
+/// checks.
+#[test]
+fn adverts_listing_other_vips_are_discarded_unless_from_the_master_followed() {
+    let mismatch = Mismatch::Count {
+        expected: 2,
+        received: 1,
+    };
+    let other = Advert {
+        mismatch: Some(mismatch),
+        ..advert(N2, 200)
+    };
+    let mut b = started(params(100), t(0));
+    assert_eq!(
+        b.handle_advert(t(100), &other),
+        Err(Discard::AddrList(mismatch))
+    );
+    assert_eq!(
+        b.counters().discarded[Discard::AddrList(mismatch).index()],
+        1
+    );
+    let due = b.poll_timeout().unwrap();
+    b.handle_timeout(due);
+    assert_eq!(b.state(), State::Master);
+    assert_eq!(
+        Discard::AddrList(mismatch).to_string(),
+        "received an unexpected ip number count 1, expected 2!"
+    );
+    // skip_check_adv_addr: the Master followed is not checked again…
+    let skip = Params {
+        skip_check_adv_addr: true,
+        ..params(100)
+    };
+    let mut b = started(skip.clone(), t(0));
+    b.handle_advert(t(100), &advert(N2, 200)).unwrap();
+    b.handle_advert(t(1100), &other).unwrap();
+    // … a new one is.
+    let third = Advert { src: N3, ..other };
+    assert!(b.handle_advert(t(1200), &third).is_err());
+    // A Master checks every advert.
+    let mut m = master(skip);
+    assert!(m.handle_advert(t(20_000), &other).is_err());
+    assert_eq!(m.state(), State::Master);
+}
+
+/// Issue 13 item 15, keepalived's `vrrp_startup_delay`: a Backup until the delay is
+/// over, its Master_Down_Timer running from then — also for the address owner, and
+/// whatever it hears meanwhile.
+#[test]
+fn a_delayed_start_takes_over_no_earlier_than_the_delay_plus_the_timer() {
+    let mut m = Machine::new(params(100), N1);
+    m.delay_start(t(5000));
+    m.start(t(0));
+    assert_eq!(m.state(), State::Backup);
+    // Master_Down_Interval for 100, VRRPv2: 3 s + 609.375 ms.
+    assert_eq!(m.poll_timeout(), Some(us(8_609_375)));
+    // A priority-0 advert during the delay: Skew_Time from the end of the delay.
+    drain(&mut m);
+    m.handle_advert(t(1000), &advert(N2, 0)).unwrap();
+    assert_eq!(m.poll_timeout(), Some(us(5_609_375)));
+    m.handle_timeout(us(5_609_375));
+    assert_eq!(m.state(), State::Master);
+    // The owner too: 1 µs after the delay.
+    let mut o = Machine::new(params(255), N1);
+    o.delay_start(t(2000));
+    o.start(t(0));
+    assert_eq!(o.state(), State::Backup);
+    assert!(
+        !drain(&mut o)
+            .iter()
+            .any(|a| matches!(a, Action::SendAdvert { .. }))
+    );
+    assert_eq!(o.poll_timeout(), Some(us(2_000_001)));
+    // After the delay, timers run from now again.
+    let mut m = Machine::new(params(100), N1);
+    m.delay_start(t(1000));
+    m.start(t(3000));
+    assert_eq!(m.poll_timeout(), Some(us(6_609_375)));
 }
