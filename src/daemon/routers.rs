@@ -42,6 +42,8 @@ struct GroupRun {
     notify: Notifier,
     /// The queue its notify commands run on.
     queue: QueueId,
+    /// Its state changed and is still to be told (`tell_groups`).
+    untold: bool,
 }
 
 impl Routers {
@@ -124,6 +126,7 @@ impl Routers {
                         last: None,
                         notify,
                         queue: io.children.queue(&g.name, NOTIFY_TIMEOUT, notify::report),
+                        untold: false,
                     }
                 }
             };
@@ -265,7 +268,7 @@ impl Routers {
             if let Some(next) = group::after(run.state, to) {
                 run.last = Some(Transition::new(now, run.state, next, why));
                 run.state = next;
-                self.tell_group(g, now, io);
+                run.untold = true;
             }
             if why == Reason::SyncGroup {
                 continue;
@@ -282,8 +285,18 @@ impl Routers {
         }
     }
 
-    /// Group `g` as a whole entered its state: its notify scripts run (`GROUP NAME STATE
-    /// 0`), the FIFOs get its line and OpenWrt its hotplug event (TYPE=GROUP).
+    /// Groups whose state changed are told, once the members have all moved (keepalived
+    /// notifies a group after syncing its instances): their notify scripts run (`GROUP
+    /// NAME STATE 0`), the FIFOs get their line and OpenWrt their hotplug event
+    /// (TYPE=GROUP). The loop calls it when a pass is over.
+    pub fn tell_groups(&mut self, now: Instant, io: &mut Io) {
+        for g in 0..self.runs.len() {
+            if core::mem::take(&mut self.runs[g].untold) {
+                self.tell_group(g, now, io);
+            }
+        }
+    }
+
     fn tell_group(&self, g: usize, now: Instant, io: &mut Io) {
         let (run, name) = (&self.runs[g], &self.groups[g].name);
         let to = run.state;
@@ -517,9 +530,10 @@ impl Routers {
                 let stop = State::Initialize;
                 run.last = Some(Transition::new(now, run.state, stop, Reason::Shutdown));
                 run.state = stop;
-                self.tell_group(g, now, io);
+                run.untold = true;
             }
         }
+        self.tell_groups(now, io);
     }
 
     /// The end: VIPs go now, queued commands start, virtual MACs go.
@@ -529,6 +543,7 @@ impl Routers {
             self.drain(i, now, io);
             self.list[i].finish(io);
         }
+        self.tell_groups(now, io);
         for run in &self.runs {
             io.children.abandon(run.queue);
         }
