@@ -93,7 +93,7 @@ check "router builds as live VRRP nodes (tests/routers.rs)" \
 sh_scripts=(openwrt/files/tinyvrrpd.init openwrt/files/uci.sh openwrt/files/tinyvrrpd.rpcd
   openwrt/files/hotplug-keepalived openwrt/files/keepalived-user.hotplug
   openwrt/tests/uci-shim.sh init/tinyvrrpd.sysv init/tinyvrrpd.openrc cross/zigcc)
-bash_scripts=(cross/build.sh cross/ci.sh openwrt/tests/uci-test.sh openwrt/tests/hotplug-rpcd-test.sh
+bash_scripts=(tests/run.sh cross/build.sh cross/ci.sh openwrt/tests/uci-test.sh openwrt/tests/hotplug-rpcd-test.sh
   init/least-privilege-test.sh)
 syntax() { # syntax SHELL... -- FILE...
   local shells=() f s
