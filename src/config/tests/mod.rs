@@ -31,6 +31,27 @@ auth_pass = mysecret
 virtual_ipaddress = 192.0.2.10/24 dev enp0s1
 ";
 
+/// The helpers of the keyword-rule files (`router`, `rules`), whose messages name `k.conf`.
+mod k {
+    use super::super::{model::Config, parse};
+
+    pub(super) fn ok(text: &str) -> Config {
+        parse("k.conf", text).unwrap_or_else(|e| panic!("{e:#?}"))
+    }
+
+    pub(super) fn warnings(text: &str) -> Vec<String> {
+        ok(text).warnings.iter().map(ToString::to_string).collect()
+    }
+
+    pub(super) fn errors(text: &str) -> Vec<String> {
+        parse("k.conf", text)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+}
+
 fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
 }

@@ -1,24 +1,8 @@
 //! The router features' keywords: process and file tracking, sync-group notify and
 //! tracking, the notify FIFOs — keepalived's defaults, warnings and adjustments.
-use super::super::model::{Config, ParamMatch};
-use super::super::parse;
+use super::super::model::ParamMatch;
+use super::k::{errors, ok, warnings};
 use core::time::Duration;
-
-fn ok(text: &str) -> Config {
-    parse("k.conf", text).unwrap_or_else(|e| panic!("{e:#?}"))
-}
-
-fn warnings(text: &str) -> Vec<String> {
-    ok(text).warnings.iter().map(ToString::to_string).collect()
-}
-
-fn errors(text: &str) -> Vec<String> {
-    parse("k.conf", text)
-        .unwrap_err()
-        .iter()
-        .map(ToString::to_string)
-        .collect()
-}
 
 /// `vrrp_instance NAME` with `extra` lines inside, after the `vrid` and `priority` lines.
 fn inst(name: &str, vrid: u8, priority: u8, extra: &str) -> String {

@@ -1,27 +1,11 @@
 //! keepalived's rules across keywords, each as keepalived applies it (vrrp.c,
 //! vrrp_complete_instance), and the keywords new to this model.
-use super::super::model::{Config, InitialState};
-use super::super::parse;
+use super::super::model::InitialState;
+use super::k::{errors, ok, warnings};
 use crate::vrrp::timers::Centis;
 use crate::wire::Version;
 use core::time::Duration;
 use std::net::IpAddr;
-
-fn ok(text: &str) -> Config {
-    parse("k.conf", text).unwrap_or_else(|e| panic!("{e:#?}"))
-}
-
-fn warnings(text: &str) -> Vec<String> {
-    ok(text).warnings.iter().map(ToString::to_string).collect()
-}
-
-fn errors(text: &str) -> Vec<String> {
-    parse("k.conf", text)
-        .unwrap_err()
-        .iter()
-        .map(ToString::to_string)
-        .collect()
-}
 
 /// `vrrp_instance V` on line `globals`+1 with `extra` lines inside, after `globals`.
 fn conf(globals: &str, extra: &str) -> String {
