@@ -11,6 +11,7 @@
 //! decisions are the core's (`vrrp`), the bytes the codec's (`wire`), the syscalls `os`'s.
 
 mod children;
+mod commands;
 mod error;
 mod fifo;
 mod files;
@@ -42,6 +43,7 @@ use crate::os::process::{self, Prepared};
 use crate::os::signals::{Signal, Signals};
 use crate::os::{self, clock};
 use crate::vrrp::timers::Instant;
+use commands::Commands;
 use core::time::Duration;
 use io::Io;
 use lifecycle::Lifecycle;
@@ -60,51 +62,6 @@ use tracking::{Tracking, Watched};
 /// every problem, not only the first.
 pub fn check_commands(config: &Config) -> Vec<StartError> {
     Commands::prepare(config).1
-}
-
-/// The commands a configuration runs, resolved (program, user, script security).
-struct Commands {
-    scripts: Vec<(TrackScript, Prepared)>,
-    notifiers: Vec<Notifier>,
-    /// The sync groups' notify commands.
-    groups: Vec<Notifier>,
-    fifo_scripts: Vec<fifo::Script>,
-    nft: Option<Prepared>,
-    lifecycle: lifecycle::Scripts,
-}
-
-impl Commands {
-    /// Track scripts, notify scripts (of instances and sync groups), notify FIFO
-    /// scripts, nft for no_accept, the startup and shutdown scripts — with every problem
-    /// found on the way (start and reload refuse them all, naming each).
-    fn prepare(config: &Config) -> (Commands, Vec<StartError>) {
-        let mut problems = Vec::new();
-        let mut keep = |e| problems.push(e);
-        let default = tracking::default_user(config).unwrap_or_else(|e| {
-            keep(e);
-            None
-        });
-        let nft = firewall::prepare_nft(config).unwrap_or_else(|e| {
-            keep(e);
-            None
-        });
-        let (notifiers, groups) = notify::prepare_all(config, default, &mut problems);
-        let commands = Commands {
-            scripts: tracking::prepare_scripts(config, default, &mut problems),
-            notifiers,
-            groups,
-            fifo_scripts: fifo::prepare_scripts(config, default, &mut problems),
-            nft,
-            lifecycle: lifecycle::Scripts::prepare(config, default, &mut problems),
-        };
-        (commands, problems)
-    }
-
-    /// Ok when every command was resolved.
-    fn checked(config: &Config) -> Result<Commands, StartError> {
-        let (commands, problems) = Commands::prepare(config);
-        StartError::all(problems).map(|()| commands)
-    }
 }
 
 /// Datagrams read from one link in one round of a pass; rounds go on over the links still

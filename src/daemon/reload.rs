@@ -4,7 +4,7 @@
 //! on the way (file, script, interface) is logged and leaves the running configuration
 //! as it was.
 
-use super::Commands;
+use super::commands::Commands;
 use super::io::Io;
 use super::links::VipLinks;
 use super::notify::Notifier;
