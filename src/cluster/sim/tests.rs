@@ -25,6 +25,7 @@ fn log_lines_use_the_daemons_wording() {
         include_str!("../../daemon/router.rs"),
         include_str!("../../daemon/routers.rs"),
         include_str!("../../daemon/tracking.rs"),
+        include_str!("../../daemon/ifaces.rs"),
         include_str!("../../daemon/mod.rs"),
     ]
     .concat();
