@@ -16,6 +16,7 @@ mod error;
 mod fifo;
 mod files;
 mod firewall;
+mod groups;
 mod ifaces;
 mod io;
 mod lifecycle;

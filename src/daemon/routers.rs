@@ -1,14 +1,13 @@
-//! The virtual routers together: which one an advert is for, their timers, and their sync
-//! groups — who follows whose transition, how tracking verdicts combine within a group
-//! (the rules are `vrrp::group`'s), and the group's own state, told to its notify
-//! scripts, the FIFOs and hotplug once per transition of the group as a whole.
+//! The virtual routers together: which one an advert is for, their timers, and every
+//! change that reaches them, each router's actions carried out and followed by its sync
+//! group (`groups`).
 
-use super::children::QueueId;
 use super::error::StartError;
+use super::groups::Groups;
 use super::io::Io;
 use super::links::{LinkId, Links, VipLinks};
-use super::notify::{self, NOTIFY_TIMEOUT, Notifier};
-use super::router::{Router, Transition};
+use super::notify::Notifier;
+use super::router::Router;
 use super::source;
 use super::tracking::Tracking;
 use crate::config::model::{Instance, SyncGroup};
@@ -16,32 +15,18 @@ use crate::config::params;
 use crate::os::netlink::AddrEntry;
 use crate::os::route::Notice;
 use crate::vrrp::advaddr::{self, Mismatch};
-use crate::vrrp::group;
 use crate::vrrp::machine::{Advert, Discard, Reason, State};
 use crate::vrrp::notify::{Subject, fifo_line};
 use crate::vrrp::ready;
 use crate::vrrp::reload::Identity;
 use crate::vrrp::timers::Instant;
-use crate::vrrp::track::Verdict;
 use log::{debug, info, warn};
 use std::net::IpAddr;
 
 #[derive(Default)]
 pub struct Routers {
     list: Vec<Router>,
-    groups: Vec<SyncGroup>,
-    /// Per group, by index in `groups`: its state, last transition and notify commands.
-    runs: Vec<GroupRun>,
-}
-
-struct GroupRun {
-    /// keepalived's sgroup->state (`group::after`).
-    state: State,
-    /// Its last state change (status), None before the first.
-    last: Option<Transition>,
-    notify: Notifier,
-    /// The queue its notify commands run on.
-    queue: QueueId,
+    groups: Groups,
 }
 
 impl Routers {
@@ -101,78 +86,17 @@ impl Routers {
         now: Instant,
         io: &mut Io,
     ) {
-        let mut old: Vec<(String, GroupRun)> = self
-            .groups
-            .drain(..)
-            .map(|g| g.name)
-            .zip(self.runs.drain(..))
-            .collect();
-        for (g, notify) in groups.iter().zip(notifiers) {
-            // A group kept by name keeps its state; a new one starts from its members'.
-            let run = match old.iter().position(|(n, _)| *n == g.name) {
-                Some(k) => GroupRun {
-                    notify,
-                    ..old.swap_remove(k).1
-                },
-                None => {
-                    let members = self
-                        .list
-                        .iter()
-                        .filter(|r| g.members.contains(&r.cfg().name));
-                    GroupRun {
-                        state: group::initial(members.map(|r| r.machine().state())),
-                        last: None,
-                        notify,
-                        queue: io.children.queue(&g.name, NOTIFY_TIMEOUT, notify::report),
-                    }
-                }
-            };
-            self.runs.push(run);
-        }
-        for (_, run) in old {
-            io.children.retire(run.queue);
-        }
-        self.groups = groups;
+        self.groups.set(groups, notifiers, &self.list, io);
         for i in 0..self.list.len() {
-            let grouped = self.group(i).is_some();
+            let grouped = self.groups.index_of(&self.list[i].cfg().name).is_some();
             self.list[i].set_grouped(grouped);
         }
         self.settle_groups(now, io);
     }
 
-    /// Every sync group with its state and last transition.
-    pub fn groups(&self) -> impl Iterator<Item = (&SyncGroup, State, Option<&Transition>)> {
-        let runs = self.runs.iter();
-        self.groups
-            .iter()
-            .zip(runs)
-            .map(|(g, r)| (g, r.state, r.last.as_ref()))
-    }
-
-    /// The sync group instance `name` belongs to (an instance is in one at most).
-    pub fn group_of(&self, name: &str) -> Option<&SyncGroup> {
-        self.groups.get(self.group_index(name)?)
-    }
-
-    fn group_index(&self, name: &str) -> Option<usize> {
-        self.groups
-            .iter()
-            .position(|g| g.members.iter().any(|m| m == name))
-    }
-
-    /// The sync group of router `i`.
-    fn group(&self, i: usize) -> Option<usize> {
-        self.group_index(&self.list[i].cfg().name)
-    }
-
-    /// Indices of the routers in group `g` (the asking router included).
-    fn members(&self, g: usize) -> Vec<usize> {
-        let m = &self.groups[g].members;
-        let names = (0..self.list.len()).map(|j| (j, &self.list[j].cfg().name));
-        names
-            .filter(|(_, n)| m.contains(n))
-            .map(|(j, _)| j)
-            .collect()
+    /// The sync groups (status).
+    pub fn groups(&self) -> &Groups {
+        &self.groups
     }
 
     pub fn identities(&self) -> Vec<Identity<'_>> {
@@ -196,9 +120,7 @@ impl Routers {
         for c in self.list.iter().map(Router::cfg) {
             names.extend(params::tracked_interfaces(c).into_iter().map(|t| t.0));
         }
-        for g in &self.groups {
-            names.extend(g.track_interfaces.iter().map(|t| t.name.as_str()));
-        }
+        names.extend(self.groups.track_interfaces());
         names
     }
 
@@ -223,30 +145,16 @@ impl Routers {
         self.settle_groups(now, io);
     }
 
-    /// Sync group members whose Master_Down_Timer expired take over once their whole
-    /// group wants to (`group::may_become_master`), all at the same instant.
+    /// Backups whose Master_Down_Timer expired take over — in a sync group, once their
+    /// whole group wants to (`Groups::may_take_over`).
     fn settle_groups(&mut self, now: Instant, io: &mut Io) {
         for i in 0..self.list.len() {
             let m = self.list[i].machine();
             if m.state() != State::Backup || !m.wants_master() {
                 continue;
             }
-            if let Some(g) = self.group(i) {
-                let members = self.members(g);
-                let others = members.iter().filter(|&&j| j != i);
-                let wants = others.map(|&j| self.list[j].machine().wants_master());
-                if !group::may_become_master(wants) {
-                    continue;
-                }
-                let first = members
-                    .iter()
-                    .all(|&j| self.list[j].machine().state() != State::Master);
-                if first {
-                    info!(
-                        "VRRP_Group({}) Syncing instances to MASTER state",
-                        self.groups[g].name
-                    );
-                }
+            if !self.groups.may_take_over(i, &self.list) {
+                continue;
             }
             self.list[i].release_hold(now);
             self.drain(i, now, io);
@@ -258,45 +166,19 @@ impl Routers {
     /// the group as a whole is in a new state.
     fn drain(&mut self, i: usize, now: Instant, io: &mut Io) {
         for (from, to, why) in self.list[i].drain(now, io) {
-            let Some(g) = self.group(i) else {
+            let Some((g, members)) = self.groups.members_of(i, &self.list) else {
                 continue;
             };
-            let run = &mut self.runs[g];
-            if let Some(next) = group::after(run.state, to) {
-                run.last = Some(Transition::new(now, run.state, next, why));
-                run.state = next;
-                self.tell_group(g, now, io);
-            }
+            self.groups.member_entered(g, to, why, now, io);
             if why == Reason::SyncGroup {
                 continue;
             }
-            for j in self.members(g) {
-                let Some(follow) = group::follow(from, to, self.list[j].machine().state()) else {
-                    continue;
-                };
-                let (name, group) = (&self.list[j].cfg().name, &self.groups[g].name);
-                info!("({name}) following sync group {group} to {follow}");
-                self.list[j].sync_to(now, follow);
-                self.drain(j, now, io);
+            for j in members {
+                if self.groups.follow(g, (from, to), &mut self.list[j], now) {
+                    self.drain(j, now, io);
+                }
             }
         }
-    }
-
-    /// Group `g` as a whole entered its state: its notify scripts run (`GROUP NAME STATE
-    /// 0`), the FIFOs get its line and OpenWrt its hotplug event (TYPE=GROUP).
-    fn tell_group(&self, g: usize, now: Instant, io: &mut Io) {
-        let (run, name) = (&self.runs[g], &self.groups[g].name);
-        let to = run.state;
-        debug!("VRRP_Group({name}) is {to}");
-        if !io.fifos.is_empty() {
-            io.fifos.line(fifo_line(Subject::Group, name, to, 0), now);
-        }
-        let (children, q) = (&mut io.children, run.queue);
-        let hotplug = io.hotplug.as_ref();
-        run.notify
-            .jobs(Subject::Group, name, to, 0, hotplug, |job| {
-                children.push(q, job, now)
-            });
     }
 
     /// Every instance's and group's state to the FIFOs again
@@ -307,12 +189,7 @@ impl Routers {
             let line = fifo_line(Subject::Instance, &r.cfg().name, m.state(), m.priority());
             io.fifos.line(line, now);
         }
-        for (g, run) in self.groups.iter().zip(&self.runs) {
-            if run.state != State::Initialize {
-                io.fifos
-                    .line(fifo_line(Subject::Group, &g.name, run.state, 0), now);
-            }
-        }
+        self.groups.fifo_states(now, io);
     }
 
     /// An IPsec AH advert for `vrid` waiting on `via`: to the router serving it there,
@@ -342,14 +219,7 @@ impl Routers {
                 continue;
             }
             let mut down = vec![i];
-            if let Some(g) = self.group(i) {
-                for j in self.members(g) {
-                    if j != i && self.list[j].machine().state() == State::Master {
-                        self.list[j].step_down(now);
-                        down.push(j);
-                    }
-                }
-            }
+            down.extend(self.groups.step_down_partners(i, &mut self.list, now));
             for j in down {
                 self.drain(j, now, io);
             }
@@ -423,7 +293,7 @@ impl Routers {
         for r in &mut self.list {
             let b = r.blocker(&io.links);
             let name = &r.cfg().name;
-            let group = self.groups.iter().find(|g| g.members.contains(name));
+            let group = self.groups.of(name);
             own.push(ready::verdict(
                 b.as_ref().map(|b| b.0),
                 tracking.verdict(r.cfg(), group),
@@ -431,15 +301,7 @@ impl Routers {
             r.note_blocker(b);
         }
         for i in 0..self.list.len() {
-            let mut v = own[i];
-            if let Some(g) = self.group(i) {
-                v = group::verdict(v, self.members(g).into_iter().map(|j| own[j]));
-                let r = &self.list[i];
-                if v == Verdict::Fault && own[i] != Verdict::Fault && r.verdict() != v {
-                    let (name, group) = (&r.cfg().name, &self.groups[g].name);
-                    info!("({name}) sync group {group}: another member is in FAULT");
-                }
-            }
+            let v = self.groups.verdict(i, &own, &self.list);
             self.list[i].set_verdict(v, now);
             self.drain(i, now, io);
         }
@@ -510,16 +372,7 @@ impl Routers {
             self.list[i].resign(now);
             self.drain(i, now, io);
         }
-        // Its members stopped: a group that had a state stops too (notify_stop).
-        for g in 0..self.runs.len() {
-            let run = &mut self.runs[g];
-            if run.state != State::Initialize {
-                let stop = State::Initialize;
-                run.last = Some(Transition::new(now, run.state, stop, Reason::Shutdown));
-                run.state = stop;
-                self.tell_group(g, now, io);
-            }
-        }
+        self.groups.stop(now, io);
     }
 
     /// The end: VIPs go now, queued commands start, virtual MACs go.
@@ -529,9 +382,7 @@ impl Routers {
             self.drain(i, now, io);
             self.list[i].finish(io);
         }
-        for run in &self.runs {
-            io.children.abandon(run.queue);
-        }
+        self.groups.abandon(io);
     }
 
     /// A reload keeps router `i` as `inst`.

@@ -83,14 +83,14 @@ impl<'a> Snapshot<'a> {
                         (None, State::Master) => MasterSeen::Me(m.local_addr(), m.priority()),
                         (None, _) => MasterSeen::Nobody,
                     },
-                    group: routers.group_of(&r.cfg().name).map(|g| g.name.as_str()),
-                    tracking: tracking.views(r.cfg(), routers.group_of(&r.cfg().name)),
+                    group: routers.groups().of(&r.cfg().name).map(|g| g.name.as_str()),
+                    tracking: tracking.views(r.cfg(), routers.groups().of(&r.cfg().name)),
                     counters: *m.counters(),
                     last: r.last_transition().copied(),
                 }
             })
             .collect();
-        let groups = routers.groups().map(|(g, state, last)| GroupView {
+        let groups = routers.groups().iter().map(|(g, state, last)| GroupView {
             name: &g.name,
             state,
             members: &g.members,
