@@ -20,6 +20,7 @@ mod groups;
 mod ifaces;
 mod io;
 mod lifecycle;
+mod link;
 mod links;
 mod monitor;
 mod notify;
