@@ -12,6 +12,7 @@
 
 mod children;
 mod commands;
+mod control;
 mod error;
 mod fifo;
 mod files;
@@ -19,6 +20,7 @@ mod firewall;
 mod groups;
 mod ifaces;
 mod io;
+mod json;
 mod lifecycle;
 mod link;
 mod links;
@@ -47,6 +49,7 @@ use crate::os::signals::{Signal, Signals};
 use crate::os::{self, clock};
 use crate::vrrp::timers::Instant;
 use commands::Commands;
+use control::StatusSocket;
 use core::time::Duration;
 use io::Io;
 use lifecycle::Lifecycle;
@@ -57,7 +60,7 @@ use notify::Notifier;
 use poll::{PollSet, Slot};
 use routers::Routers;
 use routes::Statics;
-use status::{Snapshot, StatusSocket};
+use status::Snapshot;
 use std::path::PathBuf;
 use tracking::{Tracking, Watched};
 
@@ -276,8 +279,8 @@ impl Daemon {
                         return Ok(Exit::Stopped);
                     }
                     Signal::Reload => self.reload(),
-                    Signal::Dump => status::dump(&self.paths.dump, &self.snapshot().text()),
-                    Signal::Stats => status::dump(&self.paths.stats, &self.snapshot().stats()),
+                    Signal::Dump => control::dump(&self.paths.dump, &self.snapshot().text()),
+                    Signal::Stats => control::dump(&self.paths.stats, &self.snapshot().stats()),
                     Signal::CpuLimit => self.leave_realtime(),
                     // Handled inside `step`, which also runs during shutdown.
                     Signal::Child => {}
