@@ -10,6 +10,7 @@
 //! deadline (`Timer`) and hands each ready descriptor to its owner (`Slot`); the
 //! decisions are the core's (`vrrp`), the bytes the codec's (`wire`), the syscalls `os`'s.
 
+mod ah;
 mod children;
 mod commands;
 mod control;
@@ -18,6 +19,7 @@ mod fifo;
 mod files;
 mod firewall;
 mod groups;
+mod hooks;
 mod ifaces;
 mod io;
 mod json;
@@ -36,6 +38,7 @@ mod routes;
 mod source;
 mod status;
 mod tracking;
+mod transition;
 mod vips;
 mod vmac;
 

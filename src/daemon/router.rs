@@ -4,25 +4,24 @@
 //! routes and rules that follow them, gratuitous ARP/NA, notify scripts and FIFO lines,
 //! the no_accept rule — through `Io`, the daemon's components it acts on.
 
-use super::children::QueueId;
+use super::ah::Ah;
 use super::error::StartError;
-use super::firewall::{self, FIREWALL_TIMEOUT};
+use super::firewall;
+use super::hooks::Hooks;
 use super::io::Io;
-use super::links::{self, LinkId, Links, Seal, VipLinks};
-use super::notify::{self, NOTIFY_TIMEOUT, Notifier};
+use super::links::{self, LinkId, Links, VipLinks};
+use super::notify::{self, Notifier};
 use super::params;
 use super::routes::Entries;
 use super::source::Source;
+pub use super::transition::Transition;
 use super::vips::Vips;
 use super::vmac::Vmac;
 use crate::config::model::{Instance, Route, Rule};
 use crate::os::netlink::{AddrEntry, AddrOp, Outcome};
 use crate::os::route::Notice;
-use crate::vrrp::advaddr;
-use crate::vrrp::ah::Sequence;
 use crate::vrrp::duplicate::DuplicateFilter;
 use crate::vrrp::machine::{Action, Advert, Discard, Machine, Reason, State};
-use crate::vrrp::notify::{Subject, fifo_line};
 use crate::vrrp::ready::{Blocker, SendWatch};
 use crate::vrrp::reload::Identity;
 use crate::vrrp::routes::follow;
@@ -37,30 +36,6 @@ use std::net::{IpAddr, Ipv6Addr};
 pub type Move = (State, State, Reason);
 /// As many as one drain can carry (the machine queues at most eight actions).
 pub type Moves = heapless::Vec<Move, 8>;
-
-/// A state change as the status reports it: when (the wall clock's milliseconds since
-/// the epoch, and the monotonic clock for how long ago), from, to, why.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Transition {
-    pub wall_ms: u64,
-    pub at: Instant,
-    pub from: State,
-    pub to: State,
-    pub why: Reason,
-}
-
-impl Transition {
-    pub fn new(at: Instant, from: State, to: State, why: Reason) -> Transition {
-        let wall_ms = crate::os::clock::wall_ms();
-        Transition {
-            wall_ms,
-            at,
-            from,
-            to,
-            why,
-        }
-    }
-}
 
 pub struct Router {
     cfg: Instance,
@@ -87,10 +62,8 @@ pub struct Router {
     /// What it lacks to take part in the election, as last logged.
     blocked: Option<(Blocker, String)>,
     copies: DuplicateFilter<LinkId>,
-    notify: Notifier,
-    notify_q: QueueId,
-    /// no_accept's nft changes, in order.
-    firewall_q: QueueId,
+    /// Its notify commands, FIFO lines, hotplug events and no_accept rule.
+    hooks: Hooks,
     /// What tracking said last (Pending until a weight-0 check has reported).
     verdict: Verdict,
     /// Which of its addresses (`Instance::addresses`) were seen on their interface
@@ -104,24 +77,6 @@ pub struct Router {
     routes: Entries,
     /// `auth_type AH`: the key and the sequence numbers.
     ah: Option<Ah>,
-}
-
-/// keepalived's IPsec AH state of one virtual router.
-struct Ah {
-    key: [u8; 8],
-    seq: Sequence,
-    /// The IPv4 identification of its adverts (keepalived counts them; never 0).
-    id: u16,
-}
-
-impl Ah {
-    fn new(inst: &Instance) -> Option<Ah> {
-        inst.auth_ah.then(|| Ah {
-            key: inst.auth_pass.unwrap_or_default(),
-            seq: Sequence::default(),
-            id: 0,
-        })
-    }
 }
 
 impl Router {
@@ -166,13 +121,7 @@ impl Router {
             went_mute: false,
             blocked: None,
             copies: DuplicateFilter::default(),
-            notify,
-            notify_q: io
-                .children
-                .queue(&inst.name, NOTIFY_TIMEOUT, notify::report),
-            firewall_q: io
-                .children
-                .queue(&inst.name, FIREWALL_TIMEOUT, firewall::report),
+            hooks: Hooks::new(&inst.name, notify, io),
             verdict: Verdict::Pending,
             routes: Entries::new(routes.0, routes.1),
             ah: Ah::new(&inst),
@@ -237,8 +186,7 @@ impl Router {
         if let Some((v, _)) = self.vmac.take() {
             io.vmacs.remove(&v, &io.netlink);
         }
-        io.children.retire(self.notify_q);
-        io.children.retire(self.firewall_q);
+        self.hooks.retire(io);
     }
 
     pub fn cfg(&self) -> &Instance {
@@ -486,39 +434,17 @@ impl Router {
         }
     }
 
-    /// An IPsec AH advert for this router waiting on `via` (`Rx::Sealed`): checked with
-    /// its key and against replays (keepalived's sequence rule), then taken as any
-    /// advert. Returns whether the machine took it (the caller then drains).
+    /// An IPsec AH advert for this router waiting on `via` (`Rx::Sealed`): opened
+    /// (`Ah::open`), then taken as any advert. Returns whether the machine took it (the
+    /// caller then drains).
     pub fn receive_sealed(&mut self, via: LinkId, src: IpAddr, now: Instant, io: &mut Io) -> bool {
         let Some(ah) = &mut self.ah else {
             io.links.count_drop(via, "auth");
             return false;
         };
-        let name = &self.cfg.name;
-        let res = io.links.unseal(via, &ah.key, self.cfg.is_unicast());
-        let (adv, ttl) = match res {
-            Ok((mut adv, ttl, seq)) if ah.seq.accept(seq) => {
-                let theirs = io.links.received_addrs();
-                adv.mismatch = advaddr::check(adv.vrid, false, &self.wire_addrs, theirs).err();
-                (adv, ttl)
-            }
-            Ok((_, _, seq)) => {
-                io.links.count_drop(via, "auth");
-                if io.limiter.admit(now, src, "ah_seq").is_some() {
-                    let local = ah.seq.last();
-                    // keepalived's words.
-                    info!(
-                        "({name}) IPSEC-AH : sequence number {seq} already processed. Packet dropped. Local({local})"
-                    );
-                }
-                return false;
-            }
-            Err(e) => {
-                if io.limiter.admit(now, src, e.kind()).is_some() {
-                    warn!("({name}) dropped advert from {src}: {e}");
-                }
-                return false;
-            }
+        let got = ah.open(via, src, (&self.cfg, &self.wire_addrs), now, io);
+        let Some((adv, ttl)) = got else {
+            return false;
         };
         self.receive(via, &adv, ttl, now, io)
     }
@@ -632,8 +558,7 @@ impl Router {
 
     /// The daemon exits: whatever is still queued starts now, and the virtual MAC goes.
     pub fn finish(&mut self, io: &mut Io) {
-        io.children.abandon(self.notify_q);
-        io.children.abandon(self.firewall_q);
+        self.hooks.abandon(io);
         if let Some((v, _)) = self.vmac.take() {
             io.vmacs.remove(&v, &io.netlink);
         }
@@ -677,7 +602,7 @@ impl Router {
         now: Instant,
         io: &mut Io,
     ) -> bool {
-        self.notify = notify;
+        self.hooks.set_notifier(notify);
         self.vip_links = vip_links;
         // A reload is a reason to try sending again.
         self.sends.clear();
@@ -692,7 +617,7 @@ impl Router {
             self.wire_addrs = w;
         }
         if let (Some(ah), Some(key)) = (&mut self.ah, self.cfg.auth_pass) {
-            ah.key = key;
+            ah.rekey(key);
         }
         let (dropped, drops) = (
             firewall::drops_vip_traffic(&old),
@@ -708,9 +633,9 @@ impl Router {
             // The drop rule follows: installed (or rewritten for the new VIPs) under
             // no_accept, removed when the instance accepts now.
             if drops && (!dropped || old.vips != self.cfg.vips) {
-                self.nft(true, now, io);
+                self.hooks.nft(&self.cfg, true, now, io);
             } else if dropped && !drops {
-                self.nft(false, now, io);
+                self.hooks.nft(&self.cfg, false, now, io);
             }
         }
         let mut p = params::params(&self.cfg);
@@ -761,13 +686,13 @@ impl Router {
             } => {
                 info!("({name}) stopped, was {from}");
                 if let Some(to) = notify::stop_as(from, self.removed) {
-                    self.notify(to, now, io);
+                    self.hooks.notify(&self.cfg, to, self.m.priority(), now, io);
                 }
             }
             Action::Transition { from, to, why } => {
                 info!("({name}) Entering {to} STATE");
                 debug!("({name}) reason: {}", why.as_str());
-                self.notify(to, now, io);
+                self.hooks.notify(&self.cfg, to, self.m.priority(), now, io);
                 return Some((from, to, why));
             }
             Action::SendAdvert { priority } => self.send_advert(priority, now, io),
@@ -779,7 +704,7 @@ impl Router {
                 for vip in self.cfg.addresses() {
                     vips.change(op, vip, &io.links, &io.netlink);
                 }
-                self.firewall(add, now, io);
+                self.hooks.firewall(&self.cfg, add, now, io);
             }
             Action::SendGarp { count } => self.vips().announce(None, count, &io.links, &io.frames),
             // keepalived's words; rate-limited, since the other owner repeats every advert.
@@ -811,24 +736,6 @@ impl Router {
         None
     }
 
-    fn notify(&self, to: State, now: Instant, io: &mut Io) {
-        let (prio, q) = (self.m.priority(), self.notify_q);
-        if !io.fifos.is_empty() {
-            let line = fifo_line(Subject::Instance, &self.cfg.name, to, prio);
-            io.fifos.line(line, now);
-        }
-        let children = &mut io.children;
-        let run = |job| children.push(q, job, now);
-        self.notify.jobs(
-            Subject::Instance,
-            &self.cfg.name,
-            to,
-            prio,
-            io.hotplug.as_ref(),
-            run,
-        );
-    }
-
     /// The kernel reports a route or rule deleted: a Master whose tracked entry it was
     /// steps down, as keepalived's does. Returns whether it did (the caller then drains).
     pub fn route_notice(&mut self, n: &Notice, now: Instant) -> bool {
@@ -857,24 +764,6 @@ impl Router {
         self.m.step_down(now);
     }
 
-    /// The no_accept drop rule (`install`) or its removal, for a no_accept instance.
-    fn firewall(&self, install: bool, now: Instant, io: &mut Io) {
-        if firewall::drops_vip_traffic(&self.cfg) {
-            self.nft(install, now, io);
-        }
-    }
-
-    /// Queue an nft change of this instance's chain.
-    fn nft(&self, install: bool, now: Instant, io: &mut Io) {
-        let job = io
-            .nft
-            .as_ref()
-            .and_then(|nft| firewall::job(nft, &self.cfg, install));
-        if let Some(job) = job {
-            io.children.push(self.firewall_q, job, now);
-        }
-    }
-
     fn send_advert(&mut self, priority: u8, now: Instant, io: &mut Io) {
         let Some(src) = self.src.addr() else {
             return; // no address to send from: the instance is on its way to FAULT
@@ -892,14 +781,7 @@ impl Router {
             addrs: &self.wire_addrs,
         };
         let group = self.group();
-        let seal = self.ah.as_mut().map(|ah| {
-            ah.id = ah.id.checked_add(1).unwrap_or(1);
-            Seal {
-                key: &ah.key,
-                seq: ah.seq.next_sent(),
-                id: ah.id,
-            }
-        });
+        let seal = self.ah.as_mut().map(Ah::seal);
         let (sent, failures) = io.links.send(
             self.link,
             &c.name,
