@@ -11,6 +11,7 @@
 //! decisions are the core's (`vrrp`), the bytes the codec's (`wire`), the syscalls `os`'s.
 
 mod ah;
+mod attach;
 mod children;
 mod commands;
 mod control;

@@ -101,7 +101,7 @@ pub fn apply(
     let releasing: Vec<String> = plan
         .remove
         .iter()
-        .filter_map(|&i| routers.iter().nth(i)?.vmac_name().map(str::to_string))
+        .filter_map(|&i| routers.iter().nth(i)?.at().vmac_name().map(str::to_string))
         .collect();
     let releasing: Vec<&str> = releasing.iter().map(String::as_str).collect();
     let mut fresh = Vec::new();

@@ -108,7 +108,7 @@ impl Routers {
     pub fn link_uses(&self) -> Vec<(LinkId, Option<std::net::IpAddr>)> {
         let mut uses = Vec::new();
         for r in &self.list {
-            r.link_uses(&mut uses);
+            r.at().link_uses(r.cfg(), &mut uses);
         }
         uses
     }
@@ -241,7 +241,7 @@ impl Routers {
 
     /// The router serving `vrid` on link `via`.
     fn serving(&self, via: LinkId, vrid: u8) -> Option<usize> {
-        let serves = |r: &Router| r.listens_on(via) && r.cfg().vrid == vrid;
+        let serves = |r: &Router| r.at().listens_on(via) && r.cfg().vrid == vrid;
         self.list.iter().position(serves)
     }
 
@@ -262,7 +262,11 @@ impl Routers {
             if io.limiter.admit(now, adv.src, "vrid").is_none() {
                 return;
             }
-            match self.list.iter().find(|r| r.has_peer_on(via, adv.src)) {
+            match self
+                .list
+                .iter()
+                .find(|r| r.at().has_peer_on(r.cfg(), via, adv.src))
+            {
                 Some(r) => warn!(
                     "({}) dropped advert from {}: {} (ours is {})",
                     r.cfg().name,
@@ -285,20 +289,15 @@ impl Routers {
     }
 
     /// Recompute every router's verdict and apply the changes. A router that lacks
-    /// what it needs to take part in the election (`Router::blocker`) waits in FAULT —
+    /// what it needs to take part in the election (`Attachment::blocker`) waits in FAULT —
     /// Pending only for an IPv6 link-local address in DAD; a sync group is as faulty, or
     /// as pending, as its worst member.
     pub fn apply_tracking(&mut self, tracking: &Tracking, now: Instant, io: &mut Io) {
         let mut own = Vec::with_capacity(self.list.len());
         for r in &mut self.list {
-            let b = r.blocker(&io.links);
-            let name = &r.cfg().name;
-            let group = self.groups.of(name);
-            own.push(ready::verdict(
-                b.as_ref().map(|b| b.0),
-                tracking.verdict(r.cfg(), group),
-            ));
-            r.note_blocker(b);
+            let b = r.note_blocker(&io.links);
+            let group = self.groups.of(&r.cfg().name);
+            own.push(ready::verdict(b, tracking.verdict(r.cfg(), group)));
         }
         for i in 0..self.list.len() {
             let v = self.groups.verdict(i, &own, &self.list);
@@ -312,7 +311,7 @@ impl Routers {
     pub fn set_sources(&mut self, table: &[AddrEntry], links: &Links) -> bool {
         let mut changed = false;
         for r in &mut self.list {
-            let index = links.index(r.link());
+            let index = links.index(r.at().link());
             changed |= r.set_source(source::pick(r.cfg(), index, table));
         }
         changed
@@ -340,7 +339,7 @@ impl Routers {
 
     /// When a mute router tries again.
     pub fn next_retry(&self) -> Option<Instant> {
-        self.list.iter().filter_map(Router::retry_at).min()
+        self.list.iter().filter_map(|r| r.at().retry_at()).min()
     }
 
     /// Mute routers try again: those whose retry time came, and those on interface
@@ -348,7 +347,7 @@ impl Routers {
     pub fn unmute(&mut self, now: Instant, changed: Option<&str>) -> bool {
         let mut any = false;
         for r in &mut self.list {
-            let due = r.retry_at().is_some_and(|t| t <= now);
+            let due = r.at().retry_at().is_some_and(|t| t <= now);
             if due || changed.is_none_or(|n| n == r.cfg().interface) {
                 any |= r.unmute();
             }

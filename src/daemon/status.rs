@@ -71,8 +71,8 @@ impl<'a> Snapshot<'a> {
                     cfg: r.cfg(),
                     state: m.state(),
                     priority: m.priority(),
-                    source: r.src(),
-                    cannot_run: r.blocked(),
+                    source: r.at().src(),
+                    cannot_run: r.at().blocked(),
                     master: match (m.master_seen(), m.state()) {
                         (Some((a, p)), _) => MasterSeen::Peer(a, p),
                         (None, State::Master) => MasterSeen::Me(m.local_addr(), m.priority()),
