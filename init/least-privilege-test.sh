@@ -71,7 +71,7 @@ sleep 0.5
 if kill -0 "$pid" 2>/dev/null && has_vip; then ok "SIGHUP reload: still running, VIP kept"; else fail "SIGHUP reload"; fi
 
 kill -USR1 "$pid" 2>/dev/null || true
-if wait_for 3 grep -q VI_1 "$RUNDIR/tinyvrrpd.data"; then
+if wait_for 3 grep -qs VI_1 "$RUNDIR/tinyvrrpd.data"; then
   ok "SIGUSR1 dump written by the unprivileged daemon ($RUNDIR/tinyvrrpd.data)"
 else
   fail "SIGUSR1 dump missing"

@@ -32,6 +32,8 @@ struct GroupRun {
     notify: Notifier,
     /// The queue its notify commands run on.
     queue: QueueId,
+    /// Its state changed and is still to be told (`tell`).
+    untold: bool,
 }
 
 impl Groups {
@@ -63,6 +65,7 @@ impl Groups {
                         last: None,
                         notify,
                         queue: io.children.queue(&g.name, NOTIFY_TIMEOUT, notify::report),
+                        untold: false,
                     }
                 }
             };
@@ -185,19 +188,29 @@ impl Groups {
     }
 
     /// A member of group `g` entered `to` (`why`): the group as a whole follows when
-    /// `group::after` says so, and says it.
-    pub fn member_entered(&mut self, g: usize, to: State, why: Reason, now: Instant, io: &mut Io) {
+    /// `group::after` says so, to be told (`tell`).
+    pub fn member_entered(&mut self, g: usize, to: State, why: Reason, now: Instant) {
         let run = &mut self.runs[g];
         if let Some(next) = group::after(run.state, to) {
             run.last = Some(Transition::new(now, run.state, next, why));
             run.state = next;
-            self.tell(g, now, io);
+            run.untold = true;
         }
     }
 
-    /// Group `g` as a whole entered its state: its notify scripts run (`GROUP NAME STATE
-    /// 0`), the FIFOs get its line and OpenWrt its hotplug event (TYPE=GROUP).
-    fn tell(&self, g: usize, now: Instant, io: &mut Io) {
+    /// Groups whose state changed are told, once the members have all moved (keepalived
+    /// notifies a group after syncing its instances): their notify scripts run (`GROUP
+    /// NAME STATE 0`), the FIFOs get their line and OpenWrt their hotplug event
+    /// (TYPE=GROUP). The loop calls it when a pass is over.
+    pub fn tell(&mut self, now: Instant, io: &mut Io) {
+        for g in 0..self.runs.len() {
+            if core::mem::take(&mut self.runs[g].untold) {
+                self.tell_one(g, now, io);
+            }
+        }
+    }
+
+    fn tell_one(&self, g: usize, now: Instant, io: &mut Io) {
         let (run, name) = (&self.runs[g], &self.list[g].name);
         let to = run.state;
         debug!("VRRP_Group({name}) is {to}");
@@ -230,9 +243,10 @@ impl Groups {
                 let stop = State::Initialize;
                 run.last = Some(Transition::new(now, run.state, stop, Reason::Shutdown));
                 run.state = stop;
-                self.tell(g, now, io);
+                run.untold = true;
             }
         }
+        self.tell(now, io);
     }
 
     /// The end: queued notify commands start now.

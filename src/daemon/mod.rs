@@ -351,6 +351,7 @@ impl Daemon {
             self.run_checks(now);
             self.refresh_health(now);
         }
+        self.routers.tell_groups(now, &mut self.io);
         Ok(())
     }
 
@@ -633,6 +634,7 @@ impl Daemon {
             }
             None => self.sync_links(),
         }
+        self.routers.tell_groups(now, &mut self.io);
     }
 
     /// SIGTERM: every Master resigns (priority 0) and keeps serving its VIPs until the

@@ -169,7 +169,7 @@ impl Routers {
             let Some((g, members)) = self.groups.members_of(i, &self.list) else {
                 continue;
             };
-            self.groups.member_entered(g, to, why, now, io);
+            self.groups.member_entered(g, to, why, now);
             if why == Reason::SyncGroup {
                 continue;
             }
@@ -179,6 +179,12 @@ impl Routers {
                 }
             }
         }
+    }
+
+    /// Sync groups whose state changed are told (`Groups::tell`); the loop calls it when
+    /// a pass is over.
+    pub fn tell_groups(&mut self, now: Instant, io: &mut Io) {
+        self.groups.tell(now, io);
     }
 
     /// Every instance's and group's state to the FIFOs again
@@ -381,6 +387,7 @@ impl Routers {
             self.drain(i, now, io);
             self.list[i].finish(io);
         }
+        self.groups.tell(now, io);
         self.groups.abandon(io);
     }
 

@@ -8,6 +8,8 @@ pub mod fifo;
 pub mod iface;
 pub mod inotify;
 pub mod netlink;
+#[cfg(all(target_arch = "arm", target_env = "musl"))]
+mod nounwind;
 pub mod pidfile;
 pub mod process;
 pub mod procwatch;
