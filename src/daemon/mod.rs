@@ -1,14 +1,16 @@
 //! The daemon: one thread, one poll loop over components that each own one resource —
-//! `links` (the VRRP sockets), `routers` (the virtual routers and their sync groups,
-//! each `router` with its machine and its `routes`), `tracking` (checks, tracked
-//! interfaces, `procs` and `files`), `children` (every child process), `vmac` (virtual
-//! MAC interfaces), `routes::Statics` (the node's static addresses, routes and rules,
-//! and the route news), `fifo` (the notify FIFOs), `status` (the status socket and the
-//! snapshot it answers with), `lifecycle` (the startup and shutdown scripts, which the
-//! instances wait for at the start and the exit waits for at the stop). The loop asks
-//! each component for its next
-//! deadline (`Timer`) and hands each ready descriptor to its owner (`Slot`); the
-//! decisions are the core's (`vrrp`), the bytes the codec's (`wire`), the syscalls `os`'s.
+//! `links` (the VRRP sockets, each a `link`), `routers` (the virtual routers, each a
+//! `router` with its machine, its `attach`ment to the host, its `ah` state, its `hooks`
+//! and its `routes`; their sync `groups`), `tracking` (checks, tracked `ifaces`, `procs`
+//! and `files`), `children` (every child process), `vmac` (virtual MAC interfaces),
+//! `routes::Statics` (the node's static addresses, routes and rules, and the route news),
+//! `fifo` (the notify FIFOs), `status` (the snapshot) and `control` (the status socket
+//! and dump files it goes out through), `lifecycle` (the startup and shutdown scripts,
+//! which the instances wait for at the start and the exit waits for at the stop). The
+//! commands a configuration runs are checked as one set (`commands`). The loop asks each
+//! component for its next deadline (`Timer`) and hands each ready descriptor to its owner
+//! (`Slot`); the decisions are the core's (`vrrp`), the bytes the codec's (`wire`), the
+//! syscalls `os`'s.
 
 mod ah;
 mod attach;

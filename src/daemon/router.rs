@@ -1,8 +1,10 @@
-//! One virtual router at runtime: its configuration, its state machine, the address it
-//! advertises from and its virtual MAC. It feeds the machine and carries out what the
-//! machine decides — adverts (sealed in IPsec AH with `auth_type AH`), VIPs and the
-//! routes and rules that follow them, gratuitous ARP/NA, notify scripts and FIFO lines,
-//! the no_accept rule — through `Io`, the daemon's components it acts on.
+//! One virtual router at runtime: its configuration and its state machine, with where
+//! it is attached to the host (`attach`), its IPsec AH state (`ah`), what its
+//! transitions run (`hooks`) and its virtual routes and rules (`routes`). It feeds the
+//! machine — adverts after their TTL check and the base/vmac duplicate window — and
+//! carries out what the machine decides — adverts, VIPs and the routes and rules that
+//! follow them, gratuitous ARP/NA, notify scripts and FIFO lines, the no_accept rule —
+//! through `Io`, the daemon's components it acts on.
 
 use super::ah::Ah;
 use super::attach::Attachment;
