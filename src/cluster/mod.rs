@@ -10,47 +10,16 @@
 pub mod checks;
 pub mod json;
 pub mod locate;
+mod node;
 pub mod pairing;
 pub mod report;
 pub mod scenario;
 pub mod sim;
 
-use crate::config::model::{Config, Instance};
-use locate::Locator;
+use crate::config::model::Instance;
+pub use node::Node;
 use pairing::{Member, Pairing};
 use std::net::IpAddr;
-
-/// One node: a configuration file meant for one machine.
-pub struct Node {
-    /// The file as the user named it: diagnostics say FILE:LINE with it.
-    pub file: String,
-    /// A short name for timelines: `router_id`, else the file's stem.
-    pub name: String,
-    pub config: Config,
-    /// The file's text, to find the line of a keyword the model keeps no line for.
-    pub text: String,
-    /// keepalived's config ID the file was read with (`@ID` lines), if given.
-    pub config_id: Option<String>,
-}
-
-impl Node {
-    pub fn new(file: &str, text: &str, config: Config) -> Node {
-        let stem = std::path::Path::new(file)
-            .file_stem()
-            .map_or(file.to_string(), |s| s.to_string_lossy().into_owned());
-        Node {
-            file: file.to_string(),
-            name: config.router_id.clone().unwrap_or(stem),
-            config,
-            text: text.to_string(),
-            config_id: None,
-        }
-    }
-
-    fn locator(&self) -> Locator<'_> {
-        Locator::new(&self.text, self.config_id.as_deref())
-    }
-}
 
 /// The nodes and how their instances pair up.
 pub struct Cluster {

@@ -4,7 +4,7 @@
 //! peers naming the other side's source — and only then from equal interface names.
 //! Also the address each instance advertises from, as far as the files tell it.
 
-use super::Node;
+use super::node::Node;
 use crate::config::model::Instance;
 use std::net::IpAddr;
 

@@ -1,12 +1,13 @@
 //! A cluster check's result, for people (text) and for tools (`--json`): the virtual
 //! routers found, the cross-check findings, and each scenario's timeline.
 
+use super::Cluster;
 use super::checks::{self, Finding, Severity};
 use super::json::{Json, ms};
+use super::node::Node;
 use super::pairing::{Known, Member};
 use super::scenario::{self, Outcome, Played};
 use super::sim::Segment;
-use super::{Cluster, Node};
 use crate::vrrp::machine::InitialState;
 use crate::vrrp::timers::{Instant, master_down_interval, skew_time};
 use core::fmt::Write;

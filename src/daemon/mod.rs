@@ -1,22 +1,33 @@
 //! The daemon: one thread, one poll loop over components that each own one resource —
-//! `links` (the VRRP sockets), `routers` (the virtual routers and their sync groups,
-//! each `router` with its machine and its `routes`), `tracking` (checks, tracked
-//! interfaces, `procs` and `files`), `children` (every child process), `vmac` (virtual
-//! MAC interfaces), `routes::Statics` (the node's static addresses, routes and rules,
-//! and the route news), `fifo` (the notify FIFOs), `status` (the status socket and the
-//! snapshot it answers with), `lifecycle` (the startup and shutdown scripts, which the
-//! instances wait for at the start and the exit waits for at the stop). The loop asks
-//! each component for its next
-//! deadline (`Timer`) and hands each ready descriptor to its owner (`Slot`); the
-//! decisions are the core's (`vrrp`), the bytes the codec's (`wire`), the syscalls `os`'s.
+//! `links` (the VRRP sockets, each a `link`), `routers` (the virtual routers, each a
+//! `router` with its machine, its `attach`ment to the host, its `ah` state, its `hooks`
+//! and its `routes`; their sync `groups`), `tracking` (checks, tracked `ifaces`, `procs`
+//! and `files`), `children` (every child process), `vmac` (virtual MAC interfaces),
+//! `routes::Statics` (the node's static addresses, routes and rules, and the route news),
+//! `fifo` (the notify FIFOs), `status` (the snapshot) and `control` (the status socket
+//! and dump files it goes out through), `lifecycle` (the startup and shutdown scripts,
+//! which the instances wait for at the start and the exit waits for at the stop). The
+//! commands a configuration runs are checked as one set (`commands`). The loop asks each
+//! component for its next deadline (`Timer`) and hands each ready descriptor to its owner
+//! (`Slot`); the decisions are the core's (`vrrp`), the bytes the codec's (`wire`), the
+//! syscalls `os`'s.
 
+mod ah;
+mod attach;
 mod children;
+mod commands;
+mod control;
 mod error;
 mod fifo;
 mod files;
 mod firewall;
+mod groups;
+mod hooks;
+mod ifaces;
 mod io;
+mod json;
 mod lifecycle;
+mod link;
 mod links;
 mod monitor;
 mod notify;
@@ -30,6 +41,7 @@ mod routes;
 mod source;
 mod status;
 mod tracking;
+mod transition;
 mod vips;
 mod vmac;
 
@@ -42,6 +54,8 @@ use crate::os::process::{self, Prepared};
 use crate::os::signals::{Signal, Signals};
 use crate::os::{self, clock};
 use crate::vrrp::timers::Instant;
+use commands::Commands;
+use control::StatusSocket;
 use core::time::Duration;
 use io::Io;
 use lifecycle::Lifecycle;
@@ -52,7 +66,7 @@ use notify::Notifier;
 use poll::{PollSet, Slot};
 use routers::Routers;
 use routes::Statics;
-use status::{Snapshot, StatusSocket};
+use status::Snapshot;
 use std::path::PathBuf;
 use tracking::{Tracking, Watched};
 
@@ -60,51 +74,6 @@ use tracking::{Tracking, Watched};
 /// every problem, not only the first.
 pub fn check_commands(config: &Config) -> Vec<StartError> {
     Commands::prepare(config).1
-}
-
-/// The commands a configuration runs, resolved (program, user, script security).
-struct Commands {
-    scripts: Vec<(TrackScript, Prepared)>,
-    notifiers: Vec<Notifier>,
-    /// The sync groups' notify commands.
-    groups: Vec<Notifier>,
-    fifo_scripts: Vec<fifo::Script>,
-    nft: Option<Prepared>,
-    lifecycle: lifecycle::Scripts,
-}
-
-impl Commands {
-    /// Track scripts, notify scripts (of instances and sync groups), notify FIFO
-    /// scripts, nft for no_accept, the startup and shutdown scripts — with every problem
-    /// found on the way (start and reload refuse them all, naming each).
-    fn prepare(config: &Config) -> (Commands, Vec<StartError>) {
-        let mut problems = Vec::new();
-        let mut keep = |e| problems.push(e);
-        let default = tracking::default_user(config).unwrap_or_else(|e| {
-            keep(e);
-            None
-        });
-        let nft = firewall::prepare_nft(config).unwrap_or_else(|e| {
-            keep(e);
-            None
-        });
-        let (notifiers, groups) = notify::prepare_all(config, default, &mut problems);
-        let commands = Commands {
-            scripts: tracking::prepare_scripts(config, default, &mut problems),
-            notifiers,
-            groups,
-            fifo_scripts: fifo::prepare_scripts(config, default, &mut problems),
-            nft,
-            lifecycle: lifecycle::Scripts::prepare(config, default, &mut problems),
-        };
-        (commands, problems)
-    }
-
-    /// Ok when every command was resolved.
-    fn checked(config: &Config) -> Result<Commands, StartError> {
-        let (commands, problems) = Commands::prepare(config);
-        StartError::all(problems).map(|()| commands)
-    }
 }
 
 /// Datagrams read from one link in one round of a pass; rounds go on over the links still
@@ -316,8 +285,8 @@ impl Daemon {
                         return Ok(Exit::Stopped);
                     }
                     Signal::Reload => self.reload(),
-                    Signal::Dump => status::dump(&self.paths.dump, &self.snapshot().text()),
-                    Signal::Stats => status::dump(&self.paths.stats, &self.snapshot().stats()),
+                    Signal::Dump => control::dump(&self.paths.dump, &self.snapshot().text()),
+                    Signal::Stats => control::dump(&self.paths.stats, &self.snapshot().stats()),
                     Signal::CpuLimit => self.leave_realtime(),
                     // Handled inside `step`, which also runs during shutdown.
                     Signal::Child => {}

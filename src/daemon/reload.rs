@@ -4,7 +4,7 @@
 //! on the way (file, script, interface) is logged and leaves the running configuration
 //! as it was.
 
-use super::Commands;
+use super::commands::Commands;
 use super::io::Io;
 use super::links::VipLinks;
 use super::notify::Notifier;
@@ -101,7 +101,7 @@ pub fn apply(
     let releasing: Vec<String> = plan
         .remove
         .iter()
-        .filter_map(|&i| routers.iter().nth(i)?.vmac_name().map(str::to_string))
+        .filter_map(|&i| routers.iter().nth(i)?.at().vmac_name().map(str::to_string))
         .collect();
     let releasing: Vec<&str> = releasing.iter().map(String::as_str).collect();
     let mut fresh = Vec::new();

@@ -1,32 +1,33 @@
-//! One virtual router at runtime: its configuration, its state machine, the address it
-//! advertises from and its virtual MAC. It feeds the machine and carries out what the
-//! machine decides — adverts (sealed in IPsec AH with `auth_type AH`), VIPs and the
-//! routes and rules that follow them, gratuitous ARP/NA, notify scripts and FIFO lines,
-//! the no_accept rule — through `Io`, the daemon's components it acts on.
+//! One virtual router at runtime: its configuration and its state machine, with where
+//! it is attached to the host (`attach`), its IPsec AH state (`ah`), what its
+//! transitions run (`hooks`) and its virtual routes and rules (`routes`). It feeds the
+//! machine — adverts after their TTL check and the base/vmac duplicate window — and
+//! carries out what the machine decides — adverts, VIPs and the routes and rules that
+//! follow them, gratuitous ARP/NA, notify scripts and FIFO lines, the no_accept rule —
+//! through `Io`, the daemon's components it acts on.
 
-use super::children::QueueId;
+use super::ah::Ah;
+use super::attach::Attachment;
 use super::error::StartError;
-use super::firewall::{self, FIREWALL_TIMEOUT};
+use super::firewall;
+use super::hooks::Hooks;
 use super::io::Io;
-use super::links::{self, LinkId, Links, Seal, VipLinks};
-use super::notify::{self, NOTIFY_TIMEOUT, Notifier};
+use super::links::{LinkId, Links, VipLinks};
+use super::notify::{self, Notifier};
 use super::params;
 use super::routes::Entries;
 use super::source::Source;
+pub use super::transition::Transition;
 use super::vips::Vips;
-use super::vmac::Vmac;
 use crate::config::model::{Instance, Route, Rule};
 use crate::os::netlink::{AddrEntry, AddrOp, Outcome};
 use crate::os::route::Notice;
-use crate::vrrp::advaddr;
-use crate::vrrp::ah::Sequence;
 use crate::vrrp::duplicate::DuplicateFilter;
 use crate::vrrp::machine::{Action, Advert, Discard, Machine, Reason, State};
-use crate::vrrp::notify::{Subject, fifo_line};
-use crate::vrrp::ready::{Blocker, SendWatch};
+use crate::vrrp::ready::Blocker;
 use crate::vrrp::reload::Identity;
 use crate::vrrp::routes::follow;
-use crate::vrrp::timers::{Instant, master_down_interval};
+use crate::vrrp::timers::Instant;
 use crate::vrrp::track::Verdict;
 use crate::vrrp::ttl::{self, TtlError};
 use crate::wire::packet;
@@ -38,59 +39,16 @@ pub type Move = (State, State, Reason);
 /// As many as one drain can carry (the machine queues at most eight actions).
 pub type Moves = heapless::Vec<Move, 8>;
 
-/// A state change as the status reports it: when (the wall clock's milliseconds since
-/// the epoch, and the monotonic clock for how long ago), from, to, why.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Transition {
-    pub wall_ms: u64,
-    pub at: Instant,
-    pub from: State,
-    pub to: State,
-    pub why: Reason,
-}
-
-impl Transition {
-    pub fn new(at: Instant, from: State, to: State, why: Reason) -> Transition {
-        let wall_ms = crate::os::clock::wall_ms();
-        Transition {
-            wall_ms,
-            at,
-            from,
-            to,
-            why,
-        }
-    }
-}
-
 pub struct Router {
     cfg: Instance,
     m: Machine,
-    link: LinkId,
-    /// A second link adverts for this router arrive on (the virtual MAC interface).
-    rx_link: Option<LinkId>,
-    /// The links of the interfaces its VIPs name (`dev IF`), and whether it tracks each
-    /// (not `no_track`).
-    vip_links: VipLinks,
-    /// Source of our adverts (`source::pick`), picked again when addresses change.
-    src: Source,
+    /// Its links, virtual MAC and source, and whether its adverts get out.
+    at: Attachment,
     /// The VIPs in advert wire form, built once per (re)configuration.
     wire_addrs: Vec<u8>,
-    /// `use_vmac`: where the VIPs without `dev` live, and the index of the base it was
-    /// made on (the kernel deletes it with its base). Made when the base exists.
-    vmac: Option<(Vmac, u32)>,
-    /// Why the virtual MAC could not be made, when its base exists.
-    vmac_problem: Option<String>,
-    /// Its adverts' fate: a Master whose adverts all fail is mute (`vrrp::ready`).
-    sends: SendWatch,
-    /// It just became mute: its verdict must be looked at again.
-    went_mute: bool,
-    /// What it lacks to take part in the election, as last logged.
-    blocked: Option<(Blocker, String)>,
     copies: DuplicateFilter<LinkId>,
-    notify: Notifier,
-    notify_q: QueueId,
-    /// no_accept's nft changes, in order.
-    firewall_q: QueueId,
+    /// Its notify commands, FIFO lines, hotplug events and no_accept rule.
+    hooks: Hooks,
     /// What tracking said last (Pending until a weight-0 check has reported).
     verdict: Verdict,
     /// Which of its addresses (`Instance::addresses`) were seen on their interface
@@ -104,24 +62,6 @@ pub struct Router {
     routes: Entries,
     /// `auth_type AH`: the key and the sequence numbers.
     ah: Option<Ah>,
-}
-
-/// keepalived's IPsec AH state of one virtual router.
-struct Ah {
-    key: [u8; 8],
-    seq: Sequence,
-    /// The IPv4 identification of its adverts (keepalived counts them; never 0).
-    id: u16,
-}
-
-impl Ah {
-    fn new(inst: &Instance) -> Option<Ah> {
-        inst.auth_ah.then(|| Ah {
-            key: inst.auth_pass.unwrap_or_default(),
-            seq: Sequence::default(),
-            id: 0,
-        })
-    }
 }
 
 impl Router {
@@ -144,35 +84,13 @@ impl Router {
             instance: inst.name.clone(),
             source,
         })?;
-        // The virtual MAC needs its base: made now if it is there (a failure then is the
-        // start's, or the reload's), else when it appears (`attach`).
-        let vmac = match io.links.index(link) {
-            Some(base) => io
-                .vmacs
-                .create(&inst, &io.netlink, releasing)?
-                .map(|v| (v, base)),
-            None => None,
-        };
-        let mut r = Router {
+        let at = Attachment::new(&inst, (link, vip_links), io, releasing)?;
+        Ok(Router {
             m: Machine::new(params::params(&inst), IpAddr::V6(Ipv6Addr::UNSPECIFIED)),
-            link,
-            rx_link: None,
-            vip_links,
-            src: Source::Missing,
+            at,
             wire_addrs,
-            vmac,
-            vmac_problem: None,
-            sends: SendWatch::default(),
-            went_mute: false,
-            blocked: None,
             copies: DuplicateFilter::default(),
-            notify,
-            notify_q: io
-                .children
-                .queue(&inst.name, NOTIFY_TIMEOUT, notify::report),
-            firewall_q: io
-                .children
-                .queue(&inst.name, FIREWALL_TIMEOUT, firewall::report),
+            hooks: Hooks::new(&inst.name, notify, io),
             verdict: Verdict::Pending,
             routes: Entries::new(routes.0, routes.1),
             ah: Ah::new(&inst),
@@ -180,90 +98,25 @@ impl Router {
             last: None,
             removed: false,
             cfg: inst,
-        };
-        r.open_rx(io);
-        Ok(r)
-    }
-
-    /// Adverts go out on the base interface; an IPv4 instance also reads them on its
-    /// virtual MAC interface, where the kernel delivers frames a peer sends from the same
-    /// virtual MAC (keepalived does that) instead of to the base.
-    fn open_rx(&mut self, io: &mut Io) {
-        if let Some((v, _)) = self.vmac.as_ref().filter(|_| !self.cfg.is_ipv6()) {
-            self.rx_link = Some(io.links.open(&v.name, false, self.cfg.auth_ah));
-            // (Again, if that name was a link already: the interface is a new one.)
-            io.links.interface_changed(&v.name, Some(v.index));
-        }
-    }
-
-    /// `use_vmac` follows its base interface: the macvlan is made when the base appears,
-    /// and forgotten when it goes (or comes back as another interface: the kernel deletes
-    /// a macvlan with its base). Returns whether anything changed.
-    pub fn attach(&mut self, io: &mut Io) -> bool {
-        if self.cfg.vmac.is_none() {
-            return false;
-        }
-        let base = io.links.index(self.link);
-        if let Some((v, on)) = &self.vmac {
-            if base == Some(*on) {
-                return false;
-            }
-            io.vmacs.remove(v, &io.netlink);
-            self.vmac = None;
-        }
-        let Some(base) = base else {
-            return true;
-        };
-        match io.vmacs.create(&self.cfg, &io.netlink, &[]) {
-            Ok(v) => {
-                self.vmac = v.map(|v| (v, base));
-                self.vmac_problem = None;
-                self.open_rx(io);
-            }
-            Err(e) => {
-                let why = e.to_string();
-                if self.vmac_problem.as_ref() != Some(&why) {
-                    log::error!("{why}");
-                }
-                self.vmac_problem = Some(why);
-            }
-        }
-        true
+        })
     }
 
     /// Undo what `build` created outside the process (the virtual MAC); commands still
     /// queued run to their end without it.
     pub fn discard(mut self, io: &mut Io) {
-        if let Some((v, _)) = self.vmac.take() {
-            io.vmacs.remove(&v, &io.netlink);
-        }
-        io.children.retire(self.notify_q);
-        io.children.retire(self.firewall_q);
+        self.at.remove_vmac(io);
+        self.hooks.retire(io);
     }
 
     pub fn cfg(&self) -> &Instance {
         &self.cfg
     }
-    /// Its virtual MAC interface's name, while it has one.
-    pub fn vmac_name(&self) -> Option<&str> {
-        self.vmac.as_ref().map(|(v, _)| v.name.as_str())
-    }
     /// Its VIPs in advert wire form.
     pub fn wire_addrs(&self) -> &[u8] {
         &self.wire_addrs
     }
-    pub fn link(&self) -> LinkId {
-        self.link
-    }
     pub fn machine(&self) -> &Machine {
         &self.m
-    }
-    pub fn src(&self) -> Option<IpAddr> {
-        self.src.addr()
-    }
-    /// What it lacks to take part in the election, and why (status).
-    pub fn blocked(&self) -> Option<&str> {
-        self.blocked.as_ref().map(|b| b.1.as_str())
     }
     pub fn verdict(&self) -> Verdict {
         self.verdict
@@ -277,132 +130,45 @@ impl Router {
     }
 
     fn vips(&self) -> Vips<'_> {
-        Vips {
-            inst: &self.cfg,
-            vmac: self.vmac.as_ref().map(|v| &v.0),
-            src: self.src.addr(),
-        }
+        self.at.vips(&self.cfg)
     }
 
-    /// Whether adverts for this router arrive on link `id`.
-    pub fn listens_on(&self, id: LinkId) -> bool {
-        self.link == id || self.rx_link == Some(id)
+    /// Where it is attached to the host (links, virtual MAC, source, sends).
+    pub fn at(&self) -> &Attachment {
+        &self.at
     }
 
-    /// Whether `peer` is one of its unicast peers on link `id` (a misconfigured peer then
-    /// deserves a warning, where an unknown VRID on a shared LAN is normal).
-    pub fn has_peer_on(&self, id: LinkId, peer: IpAddr) -> bool {
-        self.link == id && self.cfg.unicast_peers.contains(&peer)
+    /// Its virtual MAC follows its base interface (`Attachment::attach`).
+    pub fn attach(&mut self, io: &mut Io) -> bool {
+        self.at.attach(&self.cfg, io)
     }
 
-    /// The multicast group it listens and sends to; None in unicast mode.
-    fn group(&self) -> Option<IpAddr> {
-        let c = &self.cfg;
-        let default = || links::default_group(c.is_ipv6());
-        (!c.is_unicast()).then(|| c.mcast_group.unwrap_or_else(default))
-    }
-
-    /// Every link it holds, and the multicast group it listens to there, if any.
-    pub fn link_uses(&self, uses: &mut Vec<(LinkId, Option<IpAddr>)>) {
-        let group = self.group();
-        uses.push((self.link, group));
-        uses.extend(self.rx_link.map(|l| (l, group)));
-        uses.extend(self.vip_links.iter().map(|&(l, _)| (l, None)));
-    }
-
-    /// What it lacks to take part in the election, and why: a unicast peer (with
-    /// `unicast_fault_no_peer`), its interface, socket, group membership, the virtual
-    /// MAC, a tracked VIP interface, an address to send from, or its adverts going out.
-    pub fn blocker(&self, links: &Links) -> Option<(Blocker, String)> {
-        if self.cfg.fault_no_peer {
-            // keepalived's words.
-            let why = "Cannot use unicast without any peers (unicast_fault_no_peer)";
-            return Some((Blocker::NoPeer, why.to_string()));
-        }
-        let group = self.group();
-        if let Some(b) = links.problem(self.link, group) {
-            return Some(b);
-        }
-        if let Some(name) = &self.cfg.vmac {
-            if self.vmac.is_none() {
-                let why = self.vmac_problem.clone();
-                let why = why.unwrap_or_else(|| format!("use_vmac {name} is not made yet"));
-                return Some((Blocker::NoInterface, why));
-            }
-        }
-        let rx = self.rx_link.and_then(|l| links.problem(l, group));
-        let mut vips = self.vip_links.iter().filter(|l| l.1);
-        if let Some(b) = rx.or_else(|| vips.find_map(|&(l, _)| links.problem(l, None))) {
-            return Some(b);
-        }
-        let c = &self.cfg;
-        match (self.src, c.unicast_src) {
-            (Source::Ready(_), _) => {}
-            (Source::Tentative, _) => {
-                let why = format!("{}'s IPv6 link-local address is in DAD", c.interface);
-                return Some((Blocker::Tentative, why));
-            }
-            (Source::Missing, Some(a)) => {
-                let why = format!("{a} (unicast_src_ip) is not an address of this host");
-                return Some((Blocker::NoSource, why));
-            }
-            (Source::Missing, None) => {
-                let family = if c.is_ipv6() {
-                    "IPv6 link-local"
-                } else {
-                    "IPv4"
-                };
-                let why = format!(
-                    "{} has no {family} address to send adverts from",
-                    c.interface
-                );
-                return Some((Blocker::NoSource, why));
-            }
-        }
-        if self.sends.is_mute() {
-            let why = "its adverts could not be sent for a Master_Down_Interval".to_string();
-            return Some((Blocker::Mute, why));
-        }
-        None
-    }
-
-    /// Say once when what it lacks changes.
-    pub fn note_blocker(&mut self, b: Option<(Blocker, String)>) {
-        if self.blocked == b {
-            return;
-        }
-        let name = &self.cfg.name;
-        match (&self.blocked, &b) {
-            // DAD at boot is a second's wait, said by `set_source` when done.
-            (_, Some((Blocker::Tentative, _))) => {}
-            (_, Some((_, why))) => warn!("({name}) {why}: waiting in FAULT"),
-            (Some((Blocker::Tentative, _)), None) | (None, None) => {}
-            (Some(_), None) => info!("({name}) has what it needs to run again"),
-        }
-        self.blocked = b;
+    /// What it lacks to take part in the election (`Attachment::blocker`), said once
+    /// when it changes.
+    pub fn note_blocker(&mut self, links: &Links) -> Option<Blocker> {
+        self.at.note_blocker(&self.cfg, links)
     }
 
     /// The address its adverts leave from, picked again (`source::pick`). Returns
     /// whether it changed.
     pub fn set_source(&mut self, src: Source) -> bool {
-        if src == self.src {
+        if !self.at.set_source(&self.cfg.name, src) {
             return false;
-        }
-        let name = &self.cfg.name;
-        match (self.src, src) {
-            (Source::Ready(old), Source::Ready(new)) => {
-                info!("({name}) advertising from {new} (was {old})")
-            }
-            (_, Source::Ready(new)) => info!("({name}) advertising from {new}"),
-            _ => {}
         }
         if let Source::Ready(a) = src {
             self.m.set_local_addr(a);
         }
-        self.src = src;
-        // Adverts from another address may go out: try.
-        self.sends.clear();
         true
+    }
+
+    /// Try sending again (`Attachment::unmute`).
+    pub fn unmute(&mut self) -> bool {
+        self.at.unmute()
+    }
+
+    /// Whether it became mute since the last call.
+    pub fn take_went_mute(&mut self) -> bool {
+        self.at.take_went_mute()
     }
 
     /// keepalived's rule for a Master one of whose addresses (without `no_track`) was
@@ -430,24 +196,6 @@ impl Router {
         );
         self.m.vip_lost(now);
         true
-    }
-
-    /// When it tries again after being mute.
-    pub fn retry_at(&self) -> Option<Instant> {
-        self.sends.retry_at()
-    }
-
-    /// Try sending again (the retry time came, or its interface or addresses changed).
-    /// Returns whether it was mute.
-    pub fn unmute(&mut self) -> bool {
-        let was = self.sends.is_mute();
-        self.sends.clear();
-        was
-    }
-
-    /// Whether it became mute since the last call.
-    pub fn take_went_mute(&mut self) -> bool {
-        core::mem::take(&mut self.went_mute)
     }
 
     /// The daemon starts with this router: a node that starts is a Backup, so VIPs left
@@ -486,39 +234,17 @@ impl Router {
         }
     }
 
-    /// An IPsec AH advert for this router waiting on `via` (`Rx::Sealed`): checked with
-    /// its key and against replays (keepalived's sequence rule), then taken as any
-    /// advert. Returns whether the machine took it (the caller then drains).
+    /// An IPsec AH advert for this router waiting on `via` (`Rx::Sealed`): opened
+    /// (`Ah::open`), then taken as any advert. Returns whether the machine took it (the
+    /// caller then drains).
     pub fn receive_sealed(&mut self, via: LinkId, src: IpAddr, now: Instant, io: &mut Io) -> bool {
         let Some(ah) = &mut self.ah else {
             io.links.count_drop(via, "auth");
             return false;
         };
-        let name = &self.cfg.name;
-        let res = io.links.unseal(via, &ah.key, self.cfg.is_unicast());
-        let (adv, ttl) = match res {
-            Ok((mut adv, ttl, seq)) if ah.seq.accept(seq) => {
-                let theirs = io.links.received_addrs();
-                adv.mismatch = advaddr::check(adv.vrid, false, &self.wire_addrs, theirs).err();
-                (adv, ttl)
-            }
-            Ok((_, _, seq)) => {
-                io.links.count_drop(via, "auth");
-                if io.limiter.admit(now, src, "ah_seq").is_some() {
-                    let local = ah.seq.last();
-                    // keepalived's words.
-                    info!(
-                        "({name}) IPSEC-AH : sequence number {seq} already processed. Packet dropped. Local({local})"
-                    );
-                }
-                return false;
-            }
-            Err(e) => {
-                if io.limiter.admit(now, src, e.kind()).is_some() {
-                    warn!("({name}) dropped advert from {src}: {e}");
-                }
-                return false;
-            }
+        let got = ah.open(via, src, (&self.cfg, &self.wire_addrs), now, io);
+        let Some((adv, ttl)) = got else {
+            return false;
         };
         self.receive(via, &adv, ttl, now, io)
     }
@@ -554,7 +280,7 @@ impl Router {
             return false;
         }
         let m = &mut self.m;
-        let handled = if self.rx_link.is_some() {
+        let handled = if self.at.has_rx_link() {
             let copy = self.copies.admit(adv.src, adv.priority, via, now, || {
                 m.handle_advert(now, adv)
             });
@@ -632,11 +358,8 @@ impl Router {
 
     /// The daemon exits: whatever is still queued starts now, and the virtual MAC goes.
     pub fn finish(&mut self, io: &mut Io) {
-        io.children.abandon(self.notify_q);
-        io.children.abandon(self.firewall_q);
-        if let Some((v, _)) = self.vmac.take() {
-            io.vmacs.remove(&v, &io.netlink);
-        }
+        self.hooks.abandon(io);
+        self.at.remove_vmac(io);
     }
 
     /// Apply what tracking says: FAULT in, FAULT out, the effective priority, and the
@@ -677,10 +400,8 @@ impl Router {
         now: Instant,
         io: &mut Io,
     ) -> bool {
-        self.notify = notify;
-        self.vip_links = vip_links;
-        // A reload is a reason to try sending again.
-        self.sends.clear();
+        self.hooks.set_notifier(notify);
+        self.at.reloaded(vip_links);
         let (routes, rules) = take_routes(&mut inst);
         let moved = self.routes.replace(routes, rules, &inst.name, &io.netlink);
         if self.cfg == inst {
@@ -692,7 +413,7 @@ impl Router {
             self.wire_addrs = w;
         }
         if let (Some(ah), Some(key)) = (&mut self.ah, self.cfg.auth_pass) {
-            ah.key = key;
+            ah.rekey(key);
         }
         let (dropped, drops) = (
             firewall::drops_vip_traffic(&old),
@@ -708,9 +429,9 @@ impl Router {
             // The drop rule follows: installed (or rewritten for the new VIPs) under
             // no_accept, removed when the instance accepts now.
             if drops && (!dropped || old.vips != self.cfg.vips) {
-                self.nft(true, now, io);
+                self.hooks.nft(&self.cfg, true, now, io);
             } else if dropped && !drops {
-                self.nft(false, now, io);
+                self.hooks.nft(&self.cfg, false, now, io);
             }
         }
         let mut p = params::params(&self.cfg);
@@ -761,13 +482,13 @@ impl Router {
             } => {
                 info!("({name}) stopped, was {from}");
                 if let Some(to) = notify::stop_as(from, self.removed) {
-                    self.notify(to, now, io);
+                    self.hooks.notify(&self.cfg, to, self.m.priority(), now, io);
                 }
             }
             Action::Transition { from, to, why } => {
                 info!("({name}) Entering {to} STATE");
                 debug!("({name}) reason: {}", why.as_str());
-                self.notify(to, now, io);
+                self.hooks.notify(&self.cfg, to, self.m.priority(), now, io);
                 return Some((from, to, why));
             }
             Action::SendAdvert { priority } => self.send_advert(priority, now, io),
@@ -779,7 +500,7 @@ impl Router {
                 for vip in self.cfg.addresses() {
                     vips.change(op, vip, &io.links, &io.netlink);
                 }
-                self.firewall(add, now, io);
+                self.hooks.firewall(&self.cfg, add, now, io);
             }
             Action::SendGarp { count } => self.vips().announce(None, count, &io.links, &io.frames),
             // keepalived's words; rate-limited, since the other owner repeats every advert.
@@ -811,24 +532,6 @@ impl Router {
         None
     }
 
-    fn notify(&self, to: State, now: Instant, io: &mut Io) {
-        let (prio, q) = (self.m.priority(), self.notify_q);
-        if !io.fifos.is_empty() {
-            let line = fifo_line(Subject::Instance, &self.cfg.name, to, prio);
-            io.fifos.line(line, now);
-        }
-        let children = &mut io.children;
-        let run = |job| children.push(q, job, now);
-        self.notify.jobs(
-            Subject::Instance,
-            &self.cfg.name,
-            to,
-            prio,
-            io.hotplug.as_ref(),
-            run,
-        );
-    }
-
     /// The kernel reports a route or rule deleted: a Master whose tracked entry it was
     /// steps down, as keepalived's does. Returns whether it did (the caller then drains).
     pub fn route_notice(&mut self, n: &Notice, now: Instant) -> bool {
@@ -857,28 +560,10 @@ impl Router {
         self.m.step_down(now);
     }
 
-    /// The no_accept drop rule (`install`) or its removal, for a no_accept instance.
-    fn firewall(&self, install: bool, now: Instant, io: &mut Io) {
-        if firewall::drops_vip_traffic(&self.cfg) {
-            self.nft(install, now, io);
-        }
-    }
-
-    /// Queue an nft change of this instance's chain.
-    fn nft(&self, install: bool, now: Instant, io: &mut Io) {
-        let job = io
-            .nft
-            .as_ref()
-            .and_then(|nft| firewall::job(nft, &self.cfg, install));
-        if let Some(job) = job {
-            io.children.push(self.firewall_q, job, now);
-        }
-    }
-
     fn send_advert(&mut self, priority: u8, now: Instant, io: &mut Io) {
-        let Some(src) = self.src.addr() else {
+        if self.at.src().is_none() {
             return; // no address to send from: the instance is on its way to FAULT
-        };
+        }
         let c = &self.cfg;
         let repr = packet::Repr {
             version: c.version,
@@ -891,38 +576,8 @@ impl Router {
             },
             addrs: &self.wire_addrs,
         };
-        let group = self.group();
-        let seal = self.ah.as_mut().map(|ah| {
-            ah.id = ah.id.checked_add(1).unwrap_or(1);
-            Seal {
-                key: &ah.key,
-                seq: ah.seq.next_sent(),
-                id: ah.id,
-            }
-        });
-        let (sent, failures) = io.links.send(
-            self.link,
-            &c.name,
-            &repr,
-            src,
-            (&c.unicast_peers, c.unicast_ttl, group),
-            seal.as_ref(),
-        );
-        for &(dst, kind) in &failures {
-            if io.limiter.admit(now, dst, "send").is_some() {
-                warn!("({}) cannot send advert to {dst}: {kind}", c.name);
-            }
-        }
-        // By the slowest Backup's Master_Down_Interval every Backup has taken over.
-        let interval = c.advert_interval.as_duration();
-        let mdi = master_down_interval(c.version, 1, interval);
-        if self.sends.sent(now, sent > 0, mdi) {
-            warn!(
-                "({}) no advert could be sent for a Master_Down_Interval: the others cannot hear this node",
-                c.name
-            );
-            self.went_mute = true;
-        }
+        let seal = self.ah.as_mut().map(Ah::seal);
+        self.at.send(c, &repr, seal.as_ref(), now, io);
     }
 }
 

@@ -1,14 +1,13 @@
-//! The virtual routers together: which one an advert is for, their timers, and their sync
-//! groups — who follows whose transition, how tracking verdicts combine within a group
-//! (the rules are `vrrp::group`'s), and the group's own state, told to its notify
-//! scripts, the FIFOs and hotplug once per transition of the group as a whole.
+//! The virtual routers together: which one an advert is for, their timers, and every
+//! change that reaches them, each router's actions carried out and followed by its sync
+//! group (`groups`).
 
-use super::children::QueueId;
 use super::error::StartError;
+use super::groups::Groups;
 use super::io::Io;
 use super::links::{LinkId, Links, VipLinks};
-use super::notify::{self, NOTIFY_TIMEOUT, Notifier};
-use super::router::{Router, Transition};
+use super::notify::Notifier;
+use super::router::Router;
 use super::source;
 use super::tracking::Tracking;
 use crate::config::model::{Instance, SyncGroup};
@@ -16,34 +15,18 @@ use crate::config::params;
 use crate::os::netlink::AddrEntry;
 use crate::os::route::Notice;
 use crate::vrrp::advaddr::{self, Mismatch};
-use crate::vrrp::group;
 use crate::vrrp::machine::{Advert, Discard, Reason, State};
 use crate::vrrp::notify::{Subject, fifo_line};
 use crate::vrrp::ready;
 use crate::vrrp::reload::Identity;
 use crate::vrrp::timers::Instant;
-use crate::vrrp::track::Verdict;
 use log::{debug, info, warn};
 use std::net::IpAddr;
 
 #[derive(Default)]
 pub struct Routers {
     list: Vec<Router>,
-    groups: Vec<SyncGroup>,
-    /// Per group, by index in `groups`: its state, last transition and notify commands.
-    runs: Vec<GroupRun>,
-}
-
-struct GroupRun {
-    /// keepalived's sgroup->state (`group::after`).
-    state: State,
-    /// Its last state change (status), None before the first.
-    last: Option<Transition>,
-    notify: Notifier,
-    /// The queue its notify commands run on.
-    queue: QueueId,
-    /// Its state changed and is still to be told (`tell_groups`).
-    untold: bool,
+    groups: Groups,
 }
 
 impl Routers {
@@ -103,79 +86,17 @@ impl Routers {
         now: Instant,
         io: &mut Io,
     ) {
-        let mut old: Vec<(String, GroupRun)> = self
-            .groups
-            .drain(..)
-            .map(|g| g.name)
-            .zip(self.runs.drain(..))
-            .collect();
-        for (g, notify) in groups.iter().zip(notifiers) {
-            // A group kept by name keeps its state; a new one starts from its members'.
-            let run = match old.iter().position(|(n, _)| *n == g.name) {
-                Some(k) => GroupRun {
-                    notify,
-                    ..old.swap_remove(k).1
-                },
-                None => {
-                    let members = self
-                        .list
-                        .iter()
-                        .filter(|r| g.members.contains(&r.cfg().name));
-                    GroupRun {
-                        state: group::initial(members.map(|r| r.machine().state())),
-                        last: None,
-                        notify,
-                        queue: io.children.queue(&g.name, NOTIFY_TIMEOUT, notify::report),
-                        untold: false,
-                    }
-                }
-            };
-            self.runs.push(run);
-        }
-        for (_, run) in old {
-            io.children.retire(run.queue);
-        }
-        self.groups = groups;
+        self.groups.set(groups, notifiers, &self.list, io);
         for i in 0..self.list.len() {
-            let grouped = self.group(i).is_some();
+            let grouped = self.groups.index_of(&self.list[i].cfg().name).is_some();
             self.list[i].set_grouped(grouped);
         }
         self.settle_groups(now, io);
     }
 
-    /// Every sync group with its state and last transition.
-    pub fn groups(&self) -> impl Iterator<Item = (&SyncGroup, State, Option<&Transition>)> {
-        let runs = self.runs.iter();
-        self.groups
-            .iter()
-            .zip(runs)
-            .map(|(g, r)| (g, r.state, r.last.as_ref()))
-    }
-
-    /// The sync group instance `name` belongs to (an instance is in one at most).
-    pub fn group_of(&self, name: &str) -> Option<&SyncGroup> {
-        self.groups.get(self.group_index(name)?)
-    }
-
-    fn group_index(&self, name: &str) -> Option<usize> {
-        self.groups
-            .iter()
-            .position(|g| g.members.iter().any(|m| m == name))
-    }
-
-    /// The sync group of router `i`.
-    fn group(&self, i: usize) -> Option<usize> {
-        self.group_index(&self.list[i].cfg().name)
-    }
-
-    /// Indices of the routers in group `g` (the asking router included).
-    fn members(&self, g: usize) -> Vec<usize> {
-        let m = &self.groups[g].members;
-        let names = (0..self.list.len()).map(|j| (j, &self.list[j].cfg().name));
-        names
-            .filter(|(_, n)| m.contains(n))
-            .map(|(j, _)| j)
-            .collect()
+    /// The sync groups (status).
+    pub fn groups(&self) -> &Groups {
+        &self.groups
     }
 
     pub fn identities(&self) -> Vec<Identity<'_>> {
@@ -187,7 +108,7 @@ impl Routers {
     pub fn link_uses(&self) -> Vec<(LinkId, Option<std::net::IpAddr>)> {
         let mut uses = Vec::new();
         for r in &self.list {
-            r.link_uses(&mut uses);
+            r.at().link_uses(r.cfg(), &mut uses);
         }
         uses
     }
@@ -199,9 +120,7 @@ impl Routers {
         for c in self.list.iter().map(Router::cfg) {
             names.extend(params::tracked_interfaces(c).into_iter().map(|t| t.0));
         }
-        for g in &self.groups {
-            names.extend(g.track_interfaces.iter().map(|t| t.name.as_str()));
-        }
+        names.extend(self.groups.track_interfaces());
         names
     }
 
@@ -226,30 +145,16 @@ impl Routers {
         self.settle_groups(now, io);
     }
 
-    /// Sync group members whose Master_Down_Timer expired take over once their whole
-    /// group wants to (`group::may_become_master`), all at the same instant.
+    /// Backups whose Master_Down_Timer expired take over — in a sync group, once their
+    /// whole group wants to (`Groups::may_take_over`).
     fn settle_groups(&mut self, now: Instant, io: &mut Io) {
         for i in 0..self.list.len() {
             let m = self.list[i].machine();
             if m.state() != State::Backup || !m.wants_master() {
                 continue;
             }
-            if let Some(g) = self.group(i) {
-                let members = self.members(g);
-                let others = members.iter().filter(|&&j| j != i);
-                let wants = others.map(|&j| self.list[j].machine().wants_master());
-                if !group::may_become_master(wants) {
-                    continue;
-                }
-                let first = members
-                    .iter()
-                    .all(|&j| self.list[j].machine().state() != State::Master);
-                if first {
-                    info!(
-                        "VRRP_Group({}) Syncing instances to MASTER state",
-                        self.groups[g].name
-                    );
-                }
+            if !self.groups.may_take_over(i, &self.list) {
+                continue;
             }
             self.list[i].release_hold(now);
             self.drain(i, now, io);
@@ -261,55 +166,25 @@ impl Routers {
     /// the group as a whole is in a new state.
     fn drain(&mut self, i: usize, now: Instant, io: &mut Io) {
         for (from, to, why) in self.list[i].drain(now, io) {
-            let Some(g) = self.group(i) else {
+            let Some((g, members)) = self.groups.members_of(i, &self.list) else {
                 continue;
             };
-            let run = &mut self.runs[g];
-            if let Some(next) = group::after(run.state, to) {
-                run.last = Some(Transition::new(now, run.state, next, why));
-                run.state = next;
-                run.untold = true;
-            }
+            self.groups.member_entered(g, to, why, now);
             if why == Reason::SyncGroup {
                 continue;
             }
-            for j in self.members(g) {
-                let Some(follow) = group::follow(from, to, self.list[j].machine().state()) else {
-                    continue;
-                };
-                let (name, group) = (&self.list[j].cfg().name, &self.groups[g].name);
-                info!("({name}) following sync group {group} to {follow}");
-                self.list[j].sync_to(now, follow);
-                self.drain(j, now, io);
+            for j in members {
+                if self.groups.follow(g, (from, to), &mut self.list[j], now) {
+                    self.drain(j, now, io);
+                }
             }
         }
     }
 
-    /// Groups whose state changed are told, once the members have all moved (keepalived
-    /// notifies a group after syncing its instances): their notify scripts run (`GROUP
-    /// NAME STATE 0`), the FIFOs get their line and OpenWrt their hotplug event
-    /// (TYPE=GROUP). The loop calls it when a pass is over.
+    /// Sync groups whose state changed are told (`Groups::tell`); the loop calls it when
+    /// a pass is over.
     pub fn tell_groups(&mut self, now: Instant, io: &mut Io) {
-        for g in 0..self.runs.len() {
-            if core::mem::take(&mut self.runs[g].untold) {
-                self.tell_group(g, now, io);
-            }
-        }
-    }
-
-    fn tell_group(&self, g: usize, now: Instant, io: &mut Io) {
-        let (run, name) = (&self.runs[g], &self.groups[g].name);
-        let to = run.state;
-        debug!("VRRP_Group({name}) is {to}");
-        if !io.fifos.is_empty() {
-            io.fifos.line(fifo_line(Subject::Group, name, to, 0), now);
-        }
-        let (children, q) = (&mut io.children, run.queue);
-        let hotplug = io.hotplug.as_ref();
-        run.notify
-            .jobs(Subject::Group, name, to, 0, hotplug, |job| {
-                children.push(q, job, now)
-            });
+        self.groups.tell(now, io);
     }
 
     /// Every instance's and group's state to the FIFOs again
@@ -320,12 +195,7 @@ impl Routers {
             let line = fifo_line(Subject::Instance, &r.cfg().name, m.state(), m.priority());
             io.fifos.line(line, now);
         }
-        for (g, run) in self.groups.iter().zip(&self.runs) {
-            if run.state != State::Initialize {
-                io.fifos
-                    .line(fifo_line(Subject::Group, &g.name, run.state, 0), now);
-            }
-        }
+        self.groups.fifo_states(now, io);
     }
 
     /// An IPsec AH advert for `vrid` waiting on `via`: to the router serving it there,
@@ -355,14 +225,7 @@ impl Routers {
                 continue;
             }
             let mut down = vec![i];
-            if let Some(g) = self.group(i) {
-                for j in self.members(g) {
-                    if j != i && self.list[j].machine().state() == State::Master {
-                        self.list[j].step_down(now);
-                        down.push(j);
-                    }
-                }
-            }
+            down.extend(self.groups.step_down_partners(i, &mut self.list, now));
             for j in down {
                 self.drain(j, now, io);
             }
@@ -384,7 +247,7 @@ impl Routers {
 
     /// The router serving `vrid` on link `via`.
     fn serving(&self, via: LinkId, vrid: u8) -> Option<usize> {
-        let serves = |r: &Router| r.listens_on(via) && r.cfg().vrid == vrid;
+        let serves = |r: &Router| r.at().listens_on(via) && r.cfg().vrid == vrid;
         self.list.iter().position(serves)
     }
 
@@ -405,7 +268,11 @@ impl Routers {
             if io.limiter.admit(now, adv.src, "vrid").is_none() {
                 return;
             }
-            match self.list.iter().find(|r| r.has_peer_on(via, adv.src)) {
+            match self
+                .list
+                .iter()
+                .find(|r| r.at().has_peer_on(r.cfg(), via, adv.src))
+            {
                 Some(r) => warn!(
                     "({}) dropped advert from {}: {} (ours is {})",
                     r.cfg().name,
@@ -428,31 +295,18 @@ impl Routers {
     }
 
     /// Recompute every router's verdict and apply the changes. A router that lacks
-    /// what it needs to take part in the election (`Router::blocker`) waits in FAULT —
+    /// what it needs to take part in the election (`Attachment::blocker`) waits in FAULT —
     /// Pending only for an IPv6 link-local address in DAD; a sync group is as faulty, or
     /// as pending, as its worst member.
     pub fn apply_tracking(&mut self, tracking: &Tracking, now: Instant, io: &mut Io) {
         let mut own = Vec::with_capacity(self.list.len());
         for r in &mut self.list {
-            let b = r.blocker(&io.links);
-            let name = &r.cfg().name;
-            let group = self.groups.iter().find(|g| g.members.contains(name));
-            own.push(ready::verdict(
-                b.as_ref().map(|b| b.0),
-                tracking.verdict(r.cfg(), group),
-            ));
-            r.note_blocker(b);
+            let b = r.note_blocker(&io.links);
+            let group = self.groups.of(&r.cfg().name);
+            own.push(ready::verdict(b, tracking.verdict(r.cfg(), group)));
         }
         for i in 0..self.list.len() {
-            let mut v = own[i];
-            if let Some(g) = self.group(i) {
-                v = group::verdict(v, self.members(g).into_iter().map(|j| own[j]));
-                let r = &self.list[i];
-                if v == Verdict::Fault && own[i] != Verdict::Fault && r.verdict() != v {
-                    let (name, group) = (&r.cfg().name, &self.groups[g].name);
-                    info!("({name}) sync group {group}: another member is in FAULT");
-                }
-            }
+            let v = self.groups.verdict(i, &own, &self.list);
             self.list[i].set_verdict(v, now);
             self.drain(i, now, io);
         }
@@ -463,7 +317,7 @@ impl Routers {
     pub fn set_sources(&mut self, table: &[AddrEntry], links: &Links) -> bool {
         let mut changed = false;
         for r in &mut self.list {
-            let index = links.index(r.link());
+            let index = links.index(r.at().link());
             changed |= r.set_source(source::pick(r.cfg(), index, table));
         }
         changed
@@ -491,7 +345,7 @@ impl Routers {
 
     /// When a mute router tries again.
     pub fn next_retry(&self) -> Option<Instant> {
-        self.list.iter().filter_map(Router::retry_at).min()
+        self.list.iter().filter_map(|r| r.at().retry_at()).min()
     }
 
     /// Mute routers try again: those whose retry time came, and those on interface
@@ -499,7 +353,7 @@ impl Routers {
     pub fn unmute(&mut self, now: Instant, changed: Option<&str>) -> bool {
         let mut any = false;
         for r in &mut self.list {
-            let due = r.retry_at().is_some_and(|t| t <= now);
+            let due = r.at().retry_at().is_some_and(|t| t <= now);
             if due || changed.is_none_or(|n| n == r.cfg().interface) {
                 any |= r.unmute();
             }
@@ -523,17 +377,7 @@ impl Routers {
             self.list[i].resign(now);
             self.drain(i, now, io);
         }
-        // Its members stopped: a group that had a state stops too (notify_stop).
-        for g in 0..self.runs.len() {
-            let run = &mut self.runs[g];
-            if run.state != State::Initialize {
-                let stop = State::Initialize;
-                run.last = Some(Transition::new(now, run.state, stop, Reason::Shutdown));
-                run.state = stop;
-                run.untold = true;
-            }
-        }
-        self.tell_groups(now, io);
+        self.groups.stop(now, io);
     }
 
     /// The end: VIPs go now, queued commands start, virtual MACs go.
@@ -543,10 +387,8 @@ impl Routers {
             self.drain(i, now, io);
             self.list[i].finish(io);
         }
-        self.tell_groups(now, io);
-        for run in &self.runs {
-            io.children.abandon(run.queue);
-        }
+        self.groups.tell(now, io);
+        self.groups.abandon(io);
     }
 
     /// A reload keeps router `i` as `inst`.

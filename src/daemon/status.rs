@@ -1,24 +1,19 @@
 //! What `tinyvrrpd status` prints and SIGUSR1 writes: one snapshot of every instance,
 //! taken from the values the daemon acts on (the tracking views are the ones verdicts
 //! are computed from), rendered as text (the dump) or JSON (`--json`) — two renderings
-//! of one snapshot, so they cannot disagree. Also the status socket that answers.
+//! of one snapshot, so they cannot disagree. The status socket and the dump files that
+//! carry it out are `control`'s.
 
+use super::json::{json_counters, json_str, json_transition};
 use super::links::Links;
 use super::router::Transition;
 use super::routers::Routers;
 use super::tracking::{TrackView, Tracking};
 use crate::config::model::Instance;
-use crate::os::control::ControlSocket;
 use crate::vrrp::machine::{Counters, Discard, State};
 use crate::vrrp::timers::Instant;
-use log::{error, info, warn};
 use std::fmt::Write as _;
 use std::net::IpAddr;
-use std::os::fd::RawFd;
-use std::path::Path;
-
-/// Most requests are a few bytes; anything longer is not ours.
-const REQUEST_MAX: usize = 64;
 
 /// Who the instance hears as Master.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,21 +71,21 @@ impl<'a> Snapshot<'a> {
                     cfg: r.cfg(),
                     state: m.state(),
                     priority: m.priority(),
-                    source: r.src(),
-                    cannot_run: r.blocked(),
+                    source: r.at().src(),
+                    cannot_run: r.at().blocked(),
                     master: match (m.master_seen(), m.state()) {
                         (Some((a, p)), _) => MasterSeen::Peer(a, p),
                         (None, State::Master) => MasterSeen::Me(m.local_addr(), m.priority()),
                         (None, _) => MasterSeen::Nobody,
                     },
-                    group: routers.group_of(&r.cfg().name).map(|g| g.name.as_str()),
-                    tracking: tracking.views(r.cfg(), routers.group_of(&r.cfg().name)),
+                    group: routers.groups().of(&r.cfg().name).map(|g| g.name.as_str()),
+                    tracking: tracking.views(r.cfg(), routers.groups().of(&r.cfg().name)),
                     counters: *m.counters(),
                     last: r.last_transition().copied(),
                 }
             })
             .collect();
-        let groups = routers.groups().map(|(g, state, last)| GroupView {
+        let groups = routers.groups().iter().map(|(g, state, last)| GroupView {
             name: &g.name,
             state,
             members: &g.members,
@@ -348,135 +343,6 @@ impl<'a> Snapshot<'a> {
         s.push_str("}}\n");
         s
     }
-}
-
-/// The status socket beside the pid file; absent (with a warning) if it cannot be bound.
-pub struct StatusSocket(Option<ControlSocket>);
-
-impl StatusSocket {
-    pub fn bind(path: &Path) -> StatusSocket {
-        match ControlSocket::bind(path) {
-            Ok(c) => StatusSocket(Some(c)),
-            Err(e) => {
-                warn!(
-                    "cannot open the status socket {}: {e}; `tinyvrrpd status` will not answer",
-                    path.display()
-                );
-                StatusSocket(None)
-            }
-        }
-    }
-
-    /// For the poll set: poll ignores a negative descriptor, so the slot stays even
-    /// without a socket.
-    pub fn raw_fd(&self) -> RawFd {
-        self.0.as_ref().map_or(-1, ControlSocket::raw_fd)
-    }
-
-    /// Answer the requests waiting, each from a fresh snapshot. Returns whether more
-    /// are waiting than one call answers.
-    pub fn serve<'a>(&self, snapshot: impl Fn() -> Snapshot<'a>) -> bool {
-        let Some(ctl) = &self.0 else {
-            return false;
-        };
-        let mut buf = [0u8; REQUEST_MAX];
-        // Bounded: a flood of requests cannot keep the loop from its timers.
-        for _ in 0..16 {
-            let (n, from) = match ctl.recv(&mut buf) {
-                Ok(Some(x)) => x,
-                Ok(None) => return false,
-                Err(e) => {
-                    warn!("status socket: {e}");
-                    return false;
-                }
-            };
-            let answer = match core::str::from_utf8(&buf[..n]).map(str::trim) {
-                Ok("status") => snapshot().text(),
-                Ok("status json") => snapshot().json(),
-                _ => "error: unknown request (expected \"status\" or \"status json\")\n".into(),
-            };
-            if let Err(e) = ctl.reply(&from, answer.as_bytes()) {
-                log::debug!("status reply: {e}");
-            }
-        }
-        true
-    }
-}
-
-/// SIGUSR1 (the text snapshot) and SIGUSR2 (the counters): `text` to `path`, replaced
-/// in one rename. The temporary file is created anew, never opened through what is
-/// there: the directory may be one others can write (keepalived's /tmp), where a planted
-/// symlink would have root write through it. (The rename replaces a symlink at `path`
-/// itself, not its target.)
-pub fn dump(path: &Path, text: &str) {
-    use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = path.with_extension("tmp");
-    // A stale one, or a planted link: unlink never follows.
-    let _ = std::fs::remove_file(&tmp);
-    let res = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .mode(0o644)
-        .open(&tmp)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
-        .and_then(|_| std::fs::rename(&tmp, path));
-    match res {
-        Ok(()) => info!("state written to {}", path.display()),
-        Err(e) => error!("cannot write state to {}: {e}", path.display()),
-    }
-}
-
-fn json_counters(s: &mut String, c: &Counters) {
-    s.push('{');
-    for (kind, n) in c.named() {
-        let _ = write!(s, "\"{kind}\":{n},");
-    }
-    s.push_str("\"discarded\":{");
-    for (n, (kind, count)) in Discard::KINDS.iter().zip(c.discarded).enumerate() {
-        let sep = if n > 0 { "," } else { "" };
-        let _ = write!(s, "{sep}\"{kind}\":{count}");
-    }
-    s.push_str("}}");
-}
-
-/// `,"last_transition":…`: when (seconds since the epoch, to the millisecond), from, to
-/// and why, or null before the first.
-fn json_transition(s: &mut String, t: Option<&Transition>) {
-    match t {
-        Some(t) => {
-            let _ = write!(
-                s,
-                ",\"last_transition\":{{\"time\":{}.{:03},\"from\":\"{}\",\"to\":\"{}\",\"reason\":\"{}\"}}",
-                t.wall_ms / 1000,
-                t.wall_ms % 1000,
-                t.from,
-                t.to,
-                t.why.as_str()
-            );
-        }
-        None => s.push_str(",\"last_transition\":null"),
-    }
-}
-
-/// A JSON string literal (RFC 8259 escaping).
-fn json_str(s: &mut String, v: &str) {
-    s.push('"');
-    for c in v.chars() {
-        match c {
-            '"' => s.push_str("\\\""),
-            '\\' => s.push_str("\\\\"),
-            '\n' => s.push_str("\\n"),
-            '\r' => s.push_str("\\r"),
-            '\t' => s.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(s, "\\u{:04x}", c as u32);
-            }
-            c => s.push(c),
-        }
-    }
-    s.push('"');
 }
 
 #[cfg(test)]

@@ -7,19 +7,17 @@
 use super::children::{CheckId, Children};
 use super::error::StartError;
 use super::files::Files;
+use super::ifaces::Interfaces;
 use super::procs::Procs;
 use crate::config::model::{
     Config, Instance, LinkDelay, SyncGroup, TrackFile, TrackProcess, TrackScript, Tracked,
 };
 use crate::config::params;
-use crate::os::iface;
 use crate::os::process::{self, Cred, Exit, Prepared};
-use crate::vrrp::debounce::{Change, Debounce};
 use crate::vrrp::timers::Instant;
 use crate::vrrp::track::{
     Check, CheckAction, Health, Tracker, Verdict, file_effect, verdict_with_files,
 };
-use core::time::Duration;
 use log::{error, info, warn};
 
 /// One `vrrp_script` at runtime.
@@ -28,48 +26,6 @@ struct CheckRun {
     cfg: TrackScript,
     cmd: Prepared,
     check: Check,
-}
-
-/// A tracked interface (an instance's own, a `track_interface`, a VIP's).
-struct IfState {
-    name: String,
-    /// Its link state as it counts (`interface_up_down_delays`).
-    link: Debounce,
-    /// Its (down, up) delays.
-    delays: (Duration, Duration),
-}
-
-impl IfState {
-    /// The kernel says it is `up` at `now`. Returns whether the state that counts
-    /// changed.
-    fn changed(&mut self, up: bool, now: Instant) -> bool {
-        let name = &self.name;
-        match self.link.event(now, up, self.delays) {
-            Change::Now(up) => {
-                log_link(name, up);
-                true
-            }
-            Change::Delayed { up, .. } => {
-                let (word, d) = match up {
-                    true => ("up", self.delays.1),
-                    false => ("down", self.delays.0),
-                };
-                let ms = d.as_millis() as u64;
-                info!("{name}: link {word}, counted after {ms} ms (interface_up_down_delays)");
-                false
-            }
-            // keepalived's words.
-            Change::Cancelled => {
-                info!("Delay timer for {name} cancelled");
-                false
-            }
-            Change::Same => false,
-        }
-    }
-}
-
-fn log_link(name: &str, up: bool) {
-    info!("Netlink reports {name} {}", if up { "up" } else { "down" });
 }
 
 /// The `vrrp_track_process` and `track_file` blocks an instance or a sync group tracks
@@ -114,7 +70,7 @@ pub struct TrackView<'a> {
 #[derive(Default)]
 pub struct Tracking {
     checks: Vec<CheckRun>,
-    ifaces: Vec<IfState>,
+    ifaces: Interfaces,
     next_id: u32,
     pub procs: Procs,
     pub files: Files,
@@ -170,26 +126,9 @@ impl Tracking {
         }
     }
 
-    /// Follow these interfaces (`params::tracked_interfaces` of every instance), with
-    /// their `interface_up_down_delays`; the state of those already followed is kept,
-    /// the others are read now.
+    /// Follow these interfaces (see `Interfaces::set`).
     pub fn set_interfaces(&mut self, names: &[&str], delays: &[LinkDelay]) {
-        let old = core::mem::take(&mut self.ifaces);
-        for &name in names {
-            if self.ifaces.iter().any(|i| i.name == name) {
-                continue;
-            }
-            let link = match old.iter().find(|i| i.name == name) {
-                Some(i) => i.link,
-                None => Debounce::new(iface::is_up(name).unwrap_or(false)),
-            };
-            let delays = delays
-                .iter()
-                .find(|d| d.interface == name)
-                .map_or(Default::default(), |d| (d.down, d.up));
-            let name = name.to_string();
-            self.ifaces.push(IfState { name, link, delays });
-        }
+        self.ifaces.set(names, delays);
     }
 
     /// Watch these process and file blocks from now on (start and reload;
@@ -197,14 +136,6 @@ impl Tracking {
     pub fn set_watched(&mut self, w: Watched, now: Instant, reload: bool) {
         self.procs.set(w.procs, now);
         self.files.set(w.files, reload);
-    }
-
-    fn iface_health(&self, name: &str) -> Health {
-        if self.ifaces.iter().any(|i| i.name == name && i.link.is_up()) {
-            Health::Good
-        } else {
-            Health::Failed
-        }
     }
 
     /// What `inst` tracks, as it bears on it: its interfaces (`params::
@@ -264,7 +195,7 @@ impl Tracking {
         reverse: bool,
     ) -> TrackView<'a> {
         let (health, value) = match kind {
-            "interface" => (self.iface_health(name), None),
+            "interface" => (self.ifaces.health(name), None),
             "script" => {
                 let c = self.checks.iter().find(|c| c.cfg.name == name);
                 (c.map_or(Health::Pending, |c| c.check.health()), None)
@@ -310,7 +241,7 @@ impl Tracking {
     pub fn next_deadline(&self) -> Option<Instant> {
         let checks = self.checks.iter().map(|c| c.check.poll_timeout());
         checks
-            .chain(self.ifaces.iter().filter_map(|i| i.link.deadline()))
+            .chain(self.ifaces.next_deadline())
             .chain(self.procs.next_deadline())
             .min()
     }
@@ -321,12 +252,7 @@ impl Tracking {
     pub fn run_due(&mut self, now: Instant, children: &mut Children) -> bool {
         let mut changed =
             self.procs.next_deadline().is_some_and(|t| t <= now) && self.procs.fire(now);
-        for s in &mut self.ifaces {
-            if let Some(up) = s.link.fire(now) {
-                log_link(&s.name, up);
-                changed = true;
-            }
-        }
+        changed |= self.ifaces.fire(now);
         for c in &mut self.checks {
             if c.check.poll_timeout() > now {
                 continue;
@@ -367,24 +293,14 @@ impl Tracking {
         true
     }
 
-    /// Netlink says interface `name` is `up` or not at `now`. Returns whether a tracked
-    /// state changed (a change its `interface_up_down_delays` holds back counts later,
-    /// `run_due`).
+    /// Netlink says interface `name` is `up` or not at `now` (see `Interfaces::changed`).
     pub fn link_changed(&mut self, name: &str, up: bool, now: Instant) -> bool {
-        let Some(s) = self.ifaces.iter_mut().find(|s| s.name == name) else {
-            return false;
-        };
-        s.changed(up, now)
+        self.ifaces.changed(name, up, now)
     }
 
     /// Netlink lost events: read every tracked interface's state again.
     pub fn relearn(&mut self, now: Instant) -> bool {
-        let mut changed = false;
-        for s in &mut self.ifaces {
-            let up = iface::is_up(&s.name).unwrap_or(false);
-            changed |= s.changed(up, now);
-        }
-        changed
+        self.ifaces.relearn(now)
     }
 
     /// Shutting down: runs in progress are killed and their results forgotten.
