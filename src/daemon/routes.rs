@@ -11,7 +11,7 @@
 use crate::config::model::{AddrOptions, Route, RouteMode, Rule, Vip};
 use crate::os::iface;
 use crate::os::netlink::{AddrOp, Netlink, Outcome};
-use crate::os::route::{Notice, RouteMonitor, is_route, is_rule};
+use crate::os::route::{self, Notice, RouteMonitor, is_route, is_rule};
 use crate::vrrp::routes::{Held, Op};
 use log::{debug, info, warn};
 use std::io;
@@ -37,12 +37,12 @@ fn oif(r: &Route) -> io::Result<Option<u32>> {
 /// Send one route request; log its outcome. Returns whether the kernel holds the route
 /// as asked (added, or found there; removed, or found gone).
 fn route(netlink: &Netlink, op: Op, r: &Route, who: &str) -> bool {
-    let res = oif(r).and_then(|oif| netlink.route(op, r, oif));
+    let res = oif(r).and_then(|oif| route::change_route(netlink, op, r, oif));
     outcome(res, op, "route", &r.text, who)
 }
 
 fn rule(netlink: &Netlink, op: Op, r: &Rule, who: &str) -> bool {
-    outcome(netlink.rule(op, r), op, "rule", &r.text, who)
+    outcome(route::change_rule(netlink, op, r), op, "rule", &r.text, who)
 }
 
 fn outcome(res: io::Result<Outcome>, op: Op, what: &str, text: &str, who: &str) -> bool {
@@ -201,7 +201,7 @@ impl Entries {
     /// goes (this node starts as a Backup), as a stale VIP does.
     pub fn remove_stale(&self, who: &str, netlink: &Netlink) {
         for r in &self.rules {
-            if let Ok(Outcome::Done) = netlink.rule(Op::Del, r) {
+            if let Ok(Outcome::Done) = route::change_rule(netlink, Op::Del, r) {
                 info!(
                     "({who}) removed stale rule {} left by a previous run",
                     r.text
@@ -209,7 +209,7 @@ impl Entries {
             }
         }
         for r in &self.routes {
-            let res = oif(r).and_then(|oif| netlink.route(Op::Del, r, oif));
+            let res = oif(r).and_then(|oif| route::change_route(netlink, Op::Del, r, oif));
             if let Ok(Outcome::Done) = res {
                 info!(
                     "({who}) removed stale route {} left by a previous run",

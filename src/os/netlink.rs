@@ -232,14 +232,21 @@ impl Netlink {
         }
     }
 
-    pub(super) fn next_seq(&self) -> u32 {
+    /// The one way os/route.rs talks through this socket: one request, built for the
+    /// next sequence number, and the errno its ACK carries (0 = success).
+    pub(super) fn request_with(&self, msg: impl FnOnce(u32) -> Vec<u8>) -> io::Result<i32> {
+        let seq = self.next_seq();
+        self.request(&msg(seq), seq)
+    }
+
+    fn next_seq(&self) -> u32 {
         let seq = self.seq.get().wrapping_add(1);
         self.seq.set(seq);
         seq
     }
 
     /// Send one request and wait for its ACK; the errno it carries (0 = success).
-    pub(super) fn request(&self, msg: &[u8], seq: u32) -> io::Result<i32> {
+    fn request(&self, msg: &[u8], seq: u32) -> io::Result<i32> {
         let mut reply = [0u8; 1024];
         let n = self.exchange(msg, seq, &mut reply)?;
         ack_errno(&reply[..n], seq)

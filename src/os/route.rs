@@ -173,19 +173,16 @@ pub fn rule_message(op: Op, seq: u32, r: &Rule) -> Vec<u8> {
     buf
 }
 
-impl Netlink {
-    /// Add or remove a route (`oif`: its dev's index) and wait for the kernel's answer.
-    /// Adding one that is there already, or removing one already gone, is `Unchanged`.
-    pub fn route(&self, op: Op, r: &Route, oif: Option<u32>) -> io::Result<Outcome> {
-        let seq = self.next_seq();
-        answer(op, self.request(&route_message(op, seq, r, oif), seq)?)
-    }
+/// Add or remove a route (`oif`: its dev's index) and wait for the kernel's answer.
+/// Adding one that is there already, or removing one already gone, is `Unchanged`.
+pub fn change_route(nl: &Netlink, op: Op, r: &Route, oif: Option<u32>) -> io::Result<Outcome> {
+    let errno = nl.request_with(|seq| route_message(op, seq, r, oif))?;
+    answer(op, errno)
+}
 
-    /// Add or remove a rule, as `route`.
-    pub fn rule(&self, op: Op, r: &Rule) -> io::Result<Outcome> {
-        let seq = self.next_seq();
-        answer(op, self.request(&rule_message(op, seq, r), seq)?)
-    }
+/// Add or remove a rule, as `change_route`.
+pub fn change_rule(nl: &Netlink, op: Op, r: &Rule) -> io::Result<Outcome> {
+    answer(op, nl.request_with(|seq| rule_message(op, seq, r))?)
 }
 
 /// The kernel's errno for a route or rule request: an add that finds the entry there
