@@ -25,6 +25,17 @@ pub fn drops_vip_traffic(inst: &Instance) -> bool {
     !inst.accept && inst.priority != 255
 }
 
+/// For a no_accept instance (at start, or when a reload makes it one): say what it
+/// means, it surprises people.
+pub fn warn_no_accept(inst: &Instance) {
+    if drops_vip_traffic(inst) {
+        warn!(
+            "({}) no_accept: while Master, this node drops all traffic addressed to the VIPs (RFC 5798 Accept_Mode off; only an address owner, priority 255, accepts it). Services listening on the VIPs are unreachable; use accept if they must answer",
+            inst.name
+        );
+    }
+}
+
 fn nft_command() -> Command {
     Command {
         text: NFT.into(),

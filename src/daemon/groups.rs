@@ -146,7 +146,7 @@ impl Groups {
         };
         let (name, group) = (&r.cfg().name, &self.list[g].name);
         info!("({name}) following sync group {group} to {follow}");
-        r.sync_to(now, follow);
+        r.machine_mut().sync_to(now, follow);
         true
     }
 
@@ -158,7 +158,7 @@ impl Groups {
         if let Some((_, members)) = self.members_of(i, routers) {
             for j in members {
                 if j != i && routers[j].machine().state() == State::Master {
-                    routers[j].step_down(now);
+                    routers[j].machine_mut().step_down(now);
                     down.push(j);
                 }
             }

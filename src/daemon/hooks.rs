@@ -71,8 +71,21 @@ impl Hooks {
         }
     }
 
+    /// A reload changed a Master's instance from `old` to `new`: its drop rule follows —
+    /// installed (or rewritten for the new VIPs) under no_accept, removed when the
+    /// instance accepts now.
+    pub fn reconfigured(&self, old: &Instance, new: &Instance, now: Instant, io: &mut Io) {
+        let dropped = firewall::drops_vip_traffic(old);
+        let drops = firewall::drops_vip_traffic(new);
+        if drops && (!dropped || old.vips != new.vips) {
+            self.nft(new, true, now, io);
+        } else if dropped && !drops {
+            self.nft(new, false, now, io);
+        }
+    }
+
     /// Queue an nft change of this instance's chain.
-    pub fn nft(&self, cfg: &Instance, install: bool, now: Instant, io: &mut Io) {
+    fn nft(&self, cfg: &Instance, install: bool, now: Instant, io: &mut Io) {
         let job = io
             .nft
             .as_ref()

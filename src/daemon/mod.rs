@@ -24,6 +24,8 @@ mod firewall;
 mod groups;
 mod hooks;
 mod ifaces;
+mod installed;
+mod intake;
 mod io;
 mod json;
 mod lifecycle;
@@ -213,7 +215,7 @@ impl Daemon {
         d.statics.start(addrs, routes, rules, &d.io.netlink);
         let now = clock::now();
         for r in d.routers.iter() {
-            r.warn_no_accept();
+            firewall::warn_no_accept(r.cfg());
         }
         tracking::warn_if_unguarded(&config, &c.scripts);
         d.io.fifos.set(&config, c.fifo_scripts, &mut d.io.children);

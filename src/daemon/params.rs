@@ -1,9 +1,11 @@
 //! What the core needs from an instance's configuration, in the core's own types (the
 //! core never imports the configuration): the identity a reload matches on, the VIPs in
-//! advert wire form, and (from `config::params`) the machine's parameters.
+//! advert wire form, the advert it sends, and (from `config::params`) the machine's
+//! parameters.
 
 use crate::config::model::Instance;
 use crate::vrrp::reload::Identity;
+use crate::wire::packet::{Auth, Repr};
 use std::net::IpAddr;
 
 /// What makes an instance the same virtual router across a reload.
@@ -23,6 +25,22 @@ pub fn identity(i: &Instance) -> Identity<'_> {
 /// The machine's parameters and the VIPs in wire form: built beside the model, where
 /// the cluster simulator builds its machines too.
 pub use crate::config::params::{params, wire_addrs};
+
+/// The advert `inst` sends at `priority` (inside IPsec AH with `ah`), over its VIPs in
+/// wire form (`wire_addrs`).
+pub fn advert<'a>(inst: &Instance, priority: u8, ah: bool, wire_addrs: &'a [u8]) -> Repr<'a> {
+    Repr {
+        version: inst.version,
+        vrid: inst.vrid,
+        priority,
+        interval_cs: inst.advert_interval.0,
+        auth: match (ah, inst.auth_pass) {
+            (true, _) => Auth::Ah,
+            (false, p) => p.map_or(Auth::None, Auth::Pass),
+        },
+        addrs: wire_addrs,
+    }
+}
 
 /// The TTL range adverts from `peer` must arrive in (`min_ttl`/`max_ttl`), if it has
 /// one.

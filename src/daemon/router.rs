@@ -11,27 +11,25 @@ use super::attach::Attachment;
 use super::error::StartError;
 use super::firewall;
 use super::hooks::Hooks;
+use super::installed::Installed;
+use super::intake::{self, Intake};
 use super::io::Io;
 use super::links::{LinkId, Links, VipLinks};
 use super::notify::{self, Notifier};
 use super::params;
-use super::routes::Entries;
 use super::source::Source;
 pub use super::transition::Transition;
 use super::vips::Vips;
-use crate::config::model::{Instance, Route, Rule};
-use crate::os::netlink::{AddrEntry, AddrOp, Outcome};
+use crate::config::model::Instance;
+use crate::os::netlink::AddrEntry;
 use crate::os::route::Notice;
-use crate::vrrp::duplicate::DuplicateFilter;
-use crate::vrrp::machine::{Action, Advert, Discard, Machine, Reason, State};
+use crate::vrrp::machine::{Action, Advert, Machine, Reason, State};
 use crate::vrrp::ready::Blocker;
 use crate::vrrp::reload::Identity;
 use crate::vrrp::routes::follow;
 use crate::vrrp::timers::Instant;
 use crate::vrrp::track::Verdict;
-use crate::vrrp::ttl::{self, TtlError};
-use crate::wire::packet;
-use log::{debug, info, warn};
+use log::{debug, info};
 use std::net::{IpAddr, Ipv6Addr};
 
 /// A state change the machine made: from, to, why. Sync groups follow these.
@@ -46,20 +44,18 @@ pub struct Router {
     at: Attachment,
     /// The VIPs in advert wire form, built once per (re)configuration.
     wire_addrs: Vec<u8>,
-    copies: DuplicateFilter<LinkId>,
+    /// Its adverts' TTL check and duplicate window.
+    intake: Intake,
     /// Its notify commands, FIFO lines, hotplug events and no_accept rule.
     hooks: Hooks,
     /// What tracking said last (Pending until a weight-0 check has reported).
     verdict: Verdict,
-    /// Which of its addresses (`Instance::addresses`) were seen on their interface
-    /// since it last added them: only those can be deleted from under it.
-    seen: Vec<bool>,
+    /// Its VIPs and virtual routes and rules in the kernel.
+    installed: Installed,
     /// Its last state change (status), None before the first.
     last: Option<Transition>,
     /// A reload removed it: its stop notifies as keepalived's does then.
     removed: bool,
-    /// `virtual_routes`, `virtual_rules`: set while Master.
-    routes: Entries,
     /// `auth_type AH`: the key and the sequence numbers.
     ah: Option<Ah>,
 }
@@ -76,8 +72,7 @@ impl Router {
         io: &mut Io,
         releasing: &[&str],
     ) -> Result<Router, StartError> {
-        // Its routes and rules live in `routes` (out of `cfg`: not copied).
-        let routes = take_routes(&mut inst);
+        let installed = Installed::new(&mut inst);
         let link = io.links.open(&inst.interface, inst.is_ipv6(), inst.auth_ah);
         let vip_links = io.links.open_vip_devices(&inst);
         let wire_addrs = params::wire_addrs(&inst).map_err(|source| StartError::Vips {
@@ -89,12 +84,11 @@ impl Router {
             m: Machine::new(params::params(&inst), IpAddr::V6(Ipv6Addr::UNSPECIFIED)),
             at,
             wire_addrs,
-            copies: DuplicateFilter::default(),
+            intake: Intake::default(),
             hooks: Hooks::new(&inst.name, notify, io),
             verdict: Verdict::Pending,
-            routes: Entries::new(routes.0, routes.1),
+            installed,
             ah: Ah::new(&inst),
-            seen: Vec::new(),
             last: None,
             removed: false,
             cfg: inst,
@@ -179,38 +173,17 @@ impl Router {
         if self.m.state() != State::Master {
             return false;
         }
-        let mut seen = core::mem::take(&mut self.seen);
-        let lost = self
-            .vips()
-            .lost(table, &io.links, &mut seen)
-            .map(|(a, d)| (a, d.to_string()));
-        self.seen = seen;
-        let Some((addr, dev)) = lost else {
+        if !self.installed.lost(&self.at.vips(&self.cfg), table, io) {
             return false;
-        };
-        // keepalived's words (its detail log), then what follows.
-        info!("Netlink reflector reports IP {addr} removed from {dev}");
-        info!(
-            "({}) a VIP was removed by someone else: adding them again after Skew_Time",
-            self.cfg.name
-        );
+        }
         self.m.vip_lost(now);
         true
     }
 
     /// The daemon starts with this router: a node that starts is a Backup, so VIPs left
     /// by a crashed predecessor (SIGKILL) must go before anyone sees two owners.
-    pub fn start_up(&self, io: &mut Io) {
-        self.routes.remove_stale(&self.cfg.name, &io.netlink);
-        for vip in self.cfg.addresses() {
-            if let Ok(Outcome::Done) = self.vips().op(AddrOp::Del, vip, &io.links, &io.netlink) {
-                let vip = vip.0;
-                info!(
-                    "({}) removed stale VIP {}/{} left by a previous run",
-                    self.cfg.name, vip.addr, vip.prefix_len
-                );
-            }
-        }
+    pub fn start_up(&self, io: &Io) {
+        self.installed.remove_stale(&self.vips(), io);
         let c = &self.cfg;
         let mode = if c.is_unicast() {
             "unicast"
@@ -221,17 +194,6 @@ impl Router {
             "({}) starting: interface {}, VRID {}, priority {}, VRRPv{}, {mode}",
             c.name, c.interface, c.vrid, c.priority, c.version as u8
         );
-    }
-
-    /// For a no_accept instance (at start, or when a reload makes it one): say what it
-    /// means, it surprises people.
-    pub fn warn_no_accept(&self) {
-        if firewall::drops_vip_traffic(&self.cfg) {
-            warn!(
-                "({}) no_accept: while Master, this node drops all traffic addressed to the VIPs (RFC 5798 Accept_Mode off; only an address owner, priority 255, accepts it). Services listening on the VIPs are unreachable; use accept if they must answer",
-                self.cfg.name
-            );
-        }
     }
 
     /// An IPsec AH advert for this router waiting on `via` (`Rx::Sealed`): opened
@@ -259,56 +221,10 @@ impl Router {
         now: Instant,
         io: &mut Io,
     ) -> bool {
-        let range = params::peer_ttl(&self.cfg, adv.src);
-        if let Err(e) = ttl::check(ttl, self.cfg.is_unicast(), range) {
-            io.links.count_drop(via, "ttl");
-            if io.limiter.admit(now, adv.src, "ttl").is_some() {
-                let (name, src) = (&self.cfg.name, adv.src);
-                match e {
-                    // keepalived's words for a peer's range.
-                    TtlError::OutOfRange { ttl, min, max } => {
-                        warn!("({name}) TTL/HL {ttl} from {src} not in range [{min}, {max}]")
-                    }
-                    TtlError::Not255(_) => {
-                        warn!(
-                            "{}: dropped VRRP packet from {src}: {e}",
-                            io.links.name(via)
-                        )
-                    }
-                }
-            }
-            return false;
-        }
-        let m = &mut self.m;
-        let handled = if self.at.has_rx_link() {
-            let copy = self.copies.admit(adv.src, adv.priority, via, now, || {
-                m.handle_advert(now, adv)
-            });
-            let Some(handled) = copy else {
-                return false;
-            };
-            handled
-        } else {
-            m.handle_advert(now, adv)
-        };
-        match handled {
-            Ok(()) => true,
-            Err(Discard::OwnAdvert) => false,
-            Err(d) => {
-                if let Some(suppressed) = io.limiter.admit(now, adv.src, d.kind()) {
-                    let more = if suppressed > 0 {
-                        format!(" ({suppressed} more since last report)")
-                    } else {
-                        String::new()
-                    };
-                    warn!(
-                        "({}) dropped advert from {}: {d}{more}",
-                        self.cfg.name, adv.src
-                    );
-                }
-                false
-            }
-        }
+        let (m, twice) = (&mut self.m, self.at.has_rx_link());
+        let take = || m.handle_advert(now, adv);
+        self.intake
+            .admit(&self.cfg, twice, (via, adv, ttl), (now, io), take)
     }
 
     /// Fire the machine's due timers (the caller then drains).
@@ -320,33 +236,11 @@ impl Router {
         due
     }
 
-    /// keepalived's `vrrp_startup_delay` (`Machine::delay_start`).
-    pub fn delay_start(&mut self, until: Instant) {
-        self.m.delay_start(until);
-    }
-
-    /// Follow a sync group partner into `to` (the caller then drains).
-    pub fn sync_to(&mut self, now: Instant, to: State) {
-        self.m.sync_to(now, to);
-    }
-
-    /// Join or leave a sync group (see `Machine::set_grouped`).
-    pub fn set_grouped(&mut self, grouped: bool) {
-        self.m.set_grouped(grouped);
-    }
-
-    /// Its sync group lets it take over (the caller then drains).
-    pub fn release_hold(&mut self, now: Instant) {
-        self.m.release_hold(now);
-    }
-
-    /// SIGTERM: resign (see `Machine::shutdown`); `release_now` cuts the wait short.
-    pub fn resign(&mut self, now: Instant) {
-        self.m.shutdown(now);
-    }
-
-    pub fn release_now(&mut self) {
-        self.m.release_now();
+    /// Its machine, for what concerns the machine alone (the startup delay, its sync
+    /// group's holds and moves, the stop): what that queues is carried out by the next
+    /// `drain`.
+    pub fn machine_mut(&mut self) -> &mut Machine {
+        &mut self.m
     }
 
     /// A reload removes it: it resigns and releases at once (the caller then drains).
@@ -402,37 +296,26 @@ impl Router {
     ) -> bool {
         self.hooks.set_notifier(notify);
         self.at.reloaded(vip_links);
-        let (routes, rules) = take_routes(&mut inst);
-        let moved = self.routes.replace(routes, rules, &inst.name, &io.netlink);
+        let moved = self.installed.reload_routes(&mut inst, io);
         if self.cfg == inst {
             return moved;
         }
         let old = core::mem::replace(&mut self.cfg, inst);
-        self.seen.clear();
         if let Ok(w) = params::wire_addrs(&self.cfg) {
             self.wire_addrs = w;
         }
         if let (Some(ah), Some(key)) = (&mut self.ah, self.cfg.auth_pass) {
             ah.rekey(key);
         }
-        let (dropped, drops) = (
-            firewall::drops_vip_traffic(&old),
-            firewall::drops_vip_traffic(&self.cfg),
-        );
-        if drops && !dropped {
-            self.warn_no_accept();
+        if !firewall::drops_vip_traffic(&old) {
+            firewall::warn_no_accept(&self.cfg);
         }
-        if self.m.state() == State::Master {
-            let (links, netlink, frames) = (&io.links, &io.netlink, &io.frames);
-            let repeat = self.cfg.garp_master_repeat;
-            self.vips().replace(&old, repeat, links, netlink, frames);
-            // The drop rule follows: installed (or rewritten for the new VIPs) under
-            // no_accept, removed when the instance accepts now.
-            if drops && (!dropped || old.vips != self.cfg.vips) {
-                self.hooks.nft(&self.cfg, true, now, io);
-            } else if dropped && !drops {
-                self.hooks.nft(&self.cfg, false, now, io);
-            }
+        let master = self.m.state() == State::Master;
+        let (vips, repeat) = (self.at.vips(&self.cfg), self.cfg.garp_master_repeat);
+        let replace = master.then_some((&vips, &old, repeat));
+        self.installed.reload_vips(replace, io);
+        if master {
+            self.hooks.reconfigured(&old, &self.cfg, now, io);
         }
         let mut p = params::params(&self.cfg);
         p.priority = self.m.priority();
@@ -462,11 +345,11 @@ impl Router {
         // VIPs of a resigning Master a moment, never its routes: not on two nodes).
         let routes = follow(&a, self.m.state());
         if routes == Some(false) {
-            self.routes.want(false, name, &io.netlink);
+            self.installed.want_routes(false, name, io);
         }
         let moved = self.carry_out(a, now, io);
         if routes == Some(true) {
-            self.routes.want(true, &self.cfg.name, &io.netlink);
+            self.installed.want_routes(true, &self.cfg.name, io);
         }
         moved
     }
@@ -494,39 +377,13 @@ impl Router {
             Action::SendAdvert { priority } => self.send_advert(priority, now, io),
             Action::AddVips | Action::RemoveVips => {
                 let add = a == Action::AddVips;
-                self.seen.clear();
-                let op = if add { AddrOp::Add } else { AddrOp::Del };
-                let vips = self.vips();
-                for vip in self.cfg.addresses() {
-                    vips.change(op, vip, &io.links, &io.netlink);
-                }
+                self.installed.set_vips(add, &self.at.vips(&self.cfg), io);
                 self.hooks.firewall(&self.cfg, add, now, io);
             }
             Action::SendGarp { count } => self.vips().announce(None, count, &io.links, &io.frames),
-            // keepalived's words; rate-limited, since the other owner repeats every advert.
-            Action::OwnerConflict { src } => {
-                if io.limiter.admit(now, src, "owner").is_some() {
-                    warn!(
-                        "({name}) CONFIGURATION ERROR: local instance and {src} are both configured as address owner, please resolve"
-                    );
-                }
-            }
-            Action::LowerPriorityMaster { src, priority } => {
-                // The machine answers at most once a second; forged sources are each
-                // new, so the log's global budget holds them too.
-                if io.limiter.admit(now, src, "lower_prio").is_some() {
-                    let own = self.m.priority();
-                    // keepalived's words, with or without its answer.
-                    if self.m.params().lower_prio.no_advert {
-                        info!(
-                            "({name}) Received advert from {src} with lower priority {priority}, ours {own}"
-                        );
-                    } else {
-                        info!(
-                            "({name}) Received advert from {src} with lower priority {priority}, ours {own}, forcing new election"
-                        );
-                    }
-                }
+            Action::OwnerConflict { .. } | Action::LowerPriorityMaster { .. } => {
+                let quiet = self.m.params().lower_prio.no_advert;
+                intake::report(name, a, (self.m.priority(), quiet), now, io);
             }
         }
         None
@@ -536,7 +393,7 @@ impl Router {
     /// steps down, as keepalived's does. Returns whether it did (the caller then drains).
     pub fn route_notice(&mut self, n: &Notice, now: Instant) -> bool {
         let name = &self.cfg.name;
-        if !self.routes.notice(n, name) || self.m.state() != State::Master {
+        if !self.installed.route_deleted(n, name) || self.m.state() != State::Master {
             return false;
         }
         info!("({name}) a tracked route or rule was deleted: leaving MASTER");
@@ -547,17 +404,12 @@ impl Router {
     /// A link or an address changed: what the kernel refused is tried again (see
     /// `Entries::retry`).
     pub fn retry_routes(&mut self, link_up: bool, io: &Io) {
-        self.routes.retry(link_up, &self.cfg.name, &io.netlink);
+        self.installed.retry_routes(link_up, &self.cfg.name, io);
     }
 
     /// Whether it follows its routes and rules (the daemon then listens to route news).
     pub fn tracks_routes(&self) -> bool {
-        self.routes.tracks()
-    }
-
-    /// Follow a sync group partner that stepped down (see `route_notice`).
-    pub fn step_down(&mut self, now: Instant) {
-        self.m.step_down(now);
+        self.installed.tracks_routes()
     }
 
     fn send_advert(&mut self, priority: u8, now: Instant, io: &mut Io) {
@@ -565,24 +417,8 @@ impl Router {
             return; // no address to send from: the instance is on its way to FAULT
         }
         let c = &self.cfg;
-        let repr = packet::Repr {
-            version: c.version,
-            vrid: c.vrid,
-            priority,
-            interval_cs: c.advert_interval.0,
-            auth: match (&self.ah, c.auth_pass) {
-                (Some(_), _) => packet::Auth::Ah,
-                (None, p) => p.map_or(packet::Auth::None, packet::Auth::Pass),
-            },
-            addrs: &self.wire_addrs,
-        };
+        let repr = params::advert(c, priority, self.ah.is_some(), &self.wire_addrs);
         let seal = self.ah.as_mut().map(Ah::seal);
         self.at.send(c, &repr, seal.as_ref(), now, io);
     }
-}
-
-/// An instance's virtual routes and rules, taken out of it.
-fn take_routes(inst: &mut Instance) -> (Vec<Route>, Vec<Rule>) {
-    let routes = core::mem::take(&mut inst.virtual_routes);
-    (routes, core::mem::take(&mut inst.virtual_rules))
 }

@@ -66,7 +66,7 @@ impl Routers {
     /// (`Machine::delay_start`).
     pub fn delay_start(&mut self, until: Instant) {
         for r in &mut self.list {
-            r.delay_start(until);
+            r.machine_mut().delay_start(until);
         }
     }
 
@@ -89,7 +89,7 @@ impl Routers {
         self.groups.set(groups, notifiers, &self.list, io);
         for i in 0..self.list.len() {
             let grouped = self.groups.index_of(&self.list[i].cfg().name).is_some();
-            self.list[i].set_grouped(grouped);
+            self.list[i].machine_mut().set_grouped(grouped);
         }
         self.settle_groups(now, io);
     }
@@ -156,7 +156,7 @@ impl Routers {
             if !self.groups.may_take_over(i, &self.list) {
                 continue;
             }
-            self.list[i].release_hold(now);
+            self.list[i].machine_mut().release_hold(now);
             self.drain(i, now, io);
         }
     }
@@ -374,7 +374,7 @@ impl Routers {
     /// is heard (make before break).
     pub fn resign(&mut self, now: Instant, io: &mut Io) {
         for i in 0..self.list.len() {
-            self.list[i].resign(now);
+            self.list[i].machine_mut().shutdown(now);
             self.drain(i, now, io);
         }
         self.groups.stop(now, io);
@@ -383,7 +383,7 @@ impl Routers {
     /// The end: VIPs go now, queued commands start, virtual MACs go.
     pub fn finish(&mut self, now: Instant, io: &mut Io) {
         for i in 0..self.list.len() {
-            self.list[i].release_now();
+            self.list[i].machine_mut().release_now();
             self.drain(i, now, io);
             self.list[i].finish(io);
         }

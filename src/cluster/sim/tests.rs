@@ -23,6 +23,7 @@ fn texts(sim: &Sim, node: usize) -> Vec<String> {
 fn log_lines_use_the_daemons_wording() {
     let daemon = [
         include_str!("../../daemon/router.rs"),
+        include_str!("../../daemon/intake.rs"),
         include_str!("../../daemon/ah.rs"),
         include_str!("../../daemon/hooks.rs"),
         include_str!("../../daemon/routers.rs"),
