@@ -14,7 +14,7 @@ use crate::vrrp::duplicate::DuplicateFilter;
 use crate::vrrp::machine::{Action, Advert, Discard};
 use crate::vrrp::timers::Instant;
 use crate::vrrp::ttl::{self, TtlError};
-use log::{info, warn};
+use log::{debug, info, warn};
 
 /// One router's duplicate window: the last advert it took, and where from.
 #[derive(Default)]
@@ -105,6 +105,37 @@ pub fn report(name: &str, a: Action, (own, quiet): (u8, bool), now: Instant, io:
         ),
         _ => warn!(
             "({name}) CONFIGURATION ERROR: local instance and {src} are both configured as address owner, please resolve"
+        ),
+    }
+}
+
+/// An advert read on `via` that no router here serves: counted and, from a unicast peer
+/// of one of ours (`peer_of`: its name and VRID), reported as the misconfiguration it is
+/// (other VRIDs on a shared multicast LAN are normal).
+pub fn unserved<'a>(
+    adv: &Advert,
+    via: LinkId,
+    peer_of: impl FnOnce() -> Option<(&'a str, u8)>,
+    now: Instant,
+    io: &mut Io,
+) {
+    io.links.count_drop(via, "vrid");
+    if io.limiter.admit(now, adv.src, "vrid").is_none() {
+        return;
+    }
+    match peer_of() {
+        Some((name, vrid)) => warn!(
+            "({}) dropped advert from {}: {} (ours is {})",
+            name,
+            adv.src,
+            Discard::Vrid { got: adv.vrid },
+            vrid
+        ),
+        None => debug!(
+            "{}: advert from {} for VRID {} that no instance here serves",
+            io.links.name(via),
+            adv.src,
+            adv.vrid
         ),
     }
 }

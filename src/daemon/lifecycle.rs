@@ -4,7 +4,10 @@
 //! waits for it), each killed at its `_timeout` (keepalived's default 10 s); on OpenWrt
 //! also the hotplug events `ACTION=startup` and `ACTION=shutdown` right after them, which
 //! OpenWrt's keepalived package has keepalived run as these very scripts. Each runs on a
-//! queue of the child table: the loop never waits for one.
+//! queue of the child table: the loop never waits for one. And so where the daemon is in
+//! its life (`Phase`), which decides what runs: no instance starts and no check runs
+//! while the startup script does, tracking stops with the stop; and keepalived's
+//! `vrrp_startup_delay`, from when the instances start.
 
 use super::children::{Children, Job, QueueId};
 use super::error::StartError;
@@ -12,7 +15,7 @@ use crate::config::model::{Command, Config};
 use crate::os::process::{self, Cred, Exit, Prepared};
 use crate::vrrp::timers::Instant;
 use core::time::Duration;
-use log::warn;
+use log::{info, warn};
 
 /// OpenWrt's keepalived package gives its startup and shutdown events this long.
 pub const HOTPLUG_TIMEOUT: Duration = Duration::from_secs(10);
@@ -50,7 +53,20 @@ impl Scripts {
     }
 }
 
+/// Where the daemon is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// The startup script and event run: every instance waits in INIT.
+    Starting,
+    Running,
+    /// Shutting down: tracking no longer starts or restarts instances.
+    Stopping,
+}
+
 pub struct Lifecycle {
+    phase: Phase,
+    /// `vrrp_startup_delay`, applied when the instances start.
+    startup_delay: Duration,
     scripts: Scripts,
     /// OpenWrt's hotplug-call, when present.
     hotplug: Option<Prepared>,
@@ -59,8 +75,10 @@ pub struct Lifecycle {
 }
 
 impl Lifecycle {
-    pub fn new(scripts: Scripts, hotplug: Option<Prepared>) -> Lifecycle {
+    pub fn new(scripts: Scripts, hotplug: Option<Prepared>, delay: Duration) -> Lifecycle {
         Lifecycle {
+            phase: Phase::Running,
+            startup_delay: delay,
             scripts,
             hotplug,
             queue: None,
@@ -74,10 +92,59 @@ impl Lifecycle {
     }
 
     /// The start: the startup script, then the startup event. Returns whether anything
-    /// runs (the instances wait until `is_done`).
+    /// runs (the instances wait until `startup_ends`).
     pub fn start(&mut self, now: Instant, children: &mut Children) -> bool {
         let script = self.scripts.startup.take();
-        self.run("startup", script, now, children)
+        let runs = self.run("startup", script, now, children);
+        if runs {
+            self.phase = Phase::Starting;
+        }
+        runs
+    }
+
+    /// Whether the start is done and the stop not begun: instances follow tracking.
+    pub fn is_running(&self) -> bool {
+        self.phase == Phase::Running
+    }
+
+    /// Whether the startup script and event still run: no check runs yet.
+    pub fn is_starting(&self) -> bool {
+        self.phase == Phase::Starting
+    }
+
+    /// Whether what the start ran has ended now: once, then the instances start, as
+    /// keepalived's do once its startup script is done.
+    pub fn startup_ends(&mut self, children: &Children) -> bool {
+        let ends = self.is_starting() && self.is_done(children);
+        if ends {
+            self.phase = Phase::Running;
+        }
+        ends
+    }
+
+    /// keepalived's `vrrp_startup_delay`, when the instances start `now`: none takes
+    /// over before the time returned (None: no delay).
+    pub fn startup_delay(&self, now: Instant) -> Option<Instant> {
+        let delay = self.startup_delay;
+        if delay.is_zero() {
+            return None;
+        }
+        let ms = delay.as_millis() as u64;
+        let frac = format!(".{:03}", ms % 1000);
+        // keepalived's words (its %g).
+        info!(
+            "Delaying startup for {}{} seconds",
+            ms / 1000,
+            frac.trim_end_matches(['0', '.'])
+        );
+        Some(now + delay)
+    }
+
+    /// The stop begins: tracking no longer starts or restarts instances, and a start
+    /// still running is cut short (`cancel`).
+    pub fn stopping(&mut self, children: &mut Children) {
+        self.phase = Phase::Stopping;
+        self.cancel(children);
     }
 
     /// The stop, once the instances are gone: the shutdown script, then the shutdown

@@ -1,5 +1,6 @@
 //! The poll set: every descriptor the loop waits on, with the slot it belongs to, so a
-//! ready descriptor goes straight to its owner; and how long the next wait may be.
+//! ready descriptor goes straight to its owner; the timers it wakes up for besides; and
+//! how long the next wait may be.
 //!
 //! Every pass of the loop must end in a real sleep. Real-time scheduling comes with
 //! RLIMIT_RTTIME (`os::sched`), which counts CPU time since the task last slept: a poll
@@ -23,6 +24,29 @@ pub const BREATHER: Duration = Duration::from_millis(1);
 /// Shortest such sleep when a timer is due sooner: still a real sleep (an RT task's
 /// timers have no slack), short enough for a due advert.
 pub const MIN_SLEEP: Duration = Duration::from_micros(200);
+
+/// What the loop wakes up for besides descriptors: one deadline per component, served
+/// in this order when due.
+#[derive(Debug, Clone, Copy)]
+pub enum Timer {
+    /// The machines' timers (adverts, Master_Down, GARP bursts, release).
+    Routers,
+    /// Checks due to start, runs due to be killed.
+    Checks,
+    /// Mute instances trying again (`vrrp::ready`).
+    Retry,
+    /// Queued commands over their time.
+    Children,
+    /// FIFO lines a slow reader left waiting.
+    Fifo,
+}
+pub const TIMERS: [Timer; 5] = [
+    Timer::Routers,
+    Timer::Checks,
+    Timer::Retry,
+    Timer::Children,
+    Timer::Fifo,
+];
 
 /// What the next wait listens to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

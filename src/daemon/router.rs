@@ -1,10 +1,11 @@
 //! One virtual router at runtime: its configuration and its state machine, with where
-//! it is attached to the host (`attach`), its IPsec AH state (`ah`), what its
-//! transitions run (`hooks`) and its virtual routes and rules (`routes`). It feeds the
-//! machine — adverts after their TTL check and the base/vmac duplicate window — and
-//! carries out what the machine decides — adverts, VIPs and the routes and rules that
-//! follow them, gratuitous ARP/NA, notify scripts and FIFO lines, the no_accept rule —
-//! through `Io`, the daemon's components it acts on.
+//! it is attached to the host (`attach`), what its adverts go through before the machine
+//! (`intake`: TTL, base/vmac duplicates), its IPsec AH state (`ah`), what its
+//! transitions run (`hooks`) and what it holds in the kernel (`installed`: VIPs, virtual
+//! routes and rules). It feeds the machine and carries out what the machine decides —
+//! adverts, VIPs and the routes and rules that follow them, gratuitous ARP/NA, notify
+//! scripts and FIFO lines, the no_accept rule — through `Io`, the daemon's components it
+//! acts on.
 
 use super::ah::Ah;
 use super::attach::Attachment;
@@ -14,7 +15,7 @@ use super::hooks::Hooks;
 use super::installed::Installed;
 use super::intake::{self, Intake};
 use super::io::Io;
-use super::links::{LinkId, Links, VipLinks};
+use super::links::{LinkId, VipLinks};
 use super::notify::{self, Notifier};
 use super::params;
 use super::source::Source;
@@ -24,7 +25,6 @@ use crate::config::model::Instance;
 use crate::os::netlink::AddrEntry;
 use crate::os::route::Notice;
 use crate::vrrp::machine::{Action, Advert, Machine, Reason, State};
-use crate::vrrp::ready::Blocker;
 use crate::vrrp::reload::Identity;
 use crate::vrrp::routes::follow;
 use crate::vrrp::timers::Instant;
@@ -132,15 +132,10 @@ impl Router {
         &self.at
     }
 
-    /// Its virtual MAC follows its base interface (`Attachment::attach`).
-    pub fn attach(&mut self, io: &mut Io) -> bool {
-        self.at.attach(&self.cfg, io)
-    }
-
-    /// What it lacks to take part in the election (`Attachment::blocker`), said once
-    /// when it changes.
-    pub fn note_blocker(&mut self, links: &Links) -> Option<Blocker> {
-        self.at.note_blocker(&self.cfg, links)
+    /// Its configuration and where it is attached, to change the attachment (virtual
+    /// MAC, what it lacks, whether it is mute): nothing there concerns the machine.
+    pub fn at_mut(&mut self) -> (&Instance, &mut Attachment) {
+        (&self.cfg, &mut self.at)
     }
 
     /// The address its adverts leave from, picked again (`source::pick`). Returns
@@ -153,16 +148,6 @@ impl Router {
             self.m.set_local_addr(a);
         }
         true
-    }
-
-    /// Try sending again (`Attachment::unmute`).
-    pub fn unmute(&mut self) -> bool {
-        self.at.unmute()
-    }
-
-    /// Whether it became mute since the last call.
-    pub fn take_went_mute(&mut self) -> bool {
-        self.at.take_went_mute()
     }
 
     /// keepalived's rule for a Master one of whose addresses (without `no_track`) was
@@ -260,25 +245,12 @@ impl Router {
     /// first start once no weight-0 check is pending (the caller then drains).
     pub fn set_verdict(&mut self, v: Verdict, now: Instant) {
         self.verdict = v;
-        let m = &mut self.m;
-        match v {
-            Verdict::Pending => {}
-            Verdict::Fault => m.set_fault(now, true),
-            Verdict::Priority(p) => {
-                if m.priority() != p {
-                    info!(
-                        "({}) Changing effective priority from {} to {p}",
-                        self.cfg.name,
-                        m.priority()
-                    );
-                    m.set_priority(now, p);
-                }
-                match m.state() {
-                    State::Initialize => m.start(now),
-                    State::Fault => m.set_fault(now, false),
-                    State::Backup | State::Master => {}
-                }
-            }
+        if let Some(old) = self.m.apply_verdict(now, v) {
+            let p = self.m.priority();
+            info!(
+                "({}) Changing effective priority from {} to {p}",
+                self.cfg.name, old
+            );
         }
     }
 

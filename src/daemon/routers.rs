@@ -4,6 +4,7 @@
 
 use super::error::StartError;
 use super::groups::Groups;
+use super::intake;
 use super::io::Io;
 use super::links::{LinkId, Links, VipLinks};
 use super::notify::Notifier;
@@ -15,12 +16,12 @@ use crate::config::params;
 use crate::os::netlink::AddrEntry;
 use crate::os::route::Notice;
 use crate::vrrp::advaddr::{self, Mismatch};
-use crate::vrrp::machine::{Advert, Discard, Reason, State};
+use crate::vrrp::machine::{Advert, Reason, State};
 use crate::vrrp::notify::{Subject, fifo_line};
 use crate::vrrp::ready;
 use crate::vrrp::reload::Identity;
 use crate::vrrp::timers::Instant;
-use log::{debug, info, warn};
+use log::info;
 use std::net::IpAddr;
 
 #[derive(Default)]
@@ -39,7 +40,7 @@ impl Routers {
     }
 
     /// The daemon starts: every instance is built, or none (nothing of a failed start
-    /// stays behind). Once their sources are known, `start_up`.
+    /// stays behind). Once their sources are known, each `Router::start_up`.
     pub fn start(
         &mut self,
         instances: Vec<Instance>,
@@ -67,13 +68,6 @@ impl Routers {
     pub fn delay_start(&mut self, until: Instant) {
         for r in &mut self.list {
             r.machine_mut().delay_start(until);
-        }
-    }
-
-    /// Each router clears what a crashed run may have left.
-    pub fn start_up(&self, io: &mut Io) {
-        for r in &self.list {
-            r.start_up(io);
         }
     }
 
@@ -259,34 +253,18 @@ impl Routers {
         advaddr::check(adv.vrid, adv.src.is_ipv6(), r.wire_addrs(), theirs).err()
     }
 
-    /// An advert read on `via`: to the router serving its VRID there, else counted and,
-    /// from one of our unicast peers, reported as the misconfiguration it is (other
-    /// VRIDs on a shared multicast LAN are normal).
+    /// An advert read on `via`: to the router serving its VRID there (else
+    /// `intake::unserved`, with the router whose unicast peer sent it, if any).
     pub fn receive(&mut self, via: LinkId, adv: Advert, ttl: u8, now: Instant, io: &mut Io) {
         let Some(i) = self.serving(via, adv.vrid) else {
-            io.links.count_drop(via, "vrid");
-            if io.limiter.admit(now, adv.src, "vrid").is_none() {
-                return;
-            }
-            match self
-                .list
-                .iter()
-                .find(|r| r.at().has_peer_on(r.cfg(), via, adv.src))
-            {
-                Some(r) => warn!(
-                    "({}) dropped advert from {}: {} (ours is {})",
-                    r.cfg().name,
-                    adv.src,
-                    Discard::Vrid { got: adv.vrid },
-                    r.cfg().vrid
-                ),
-                None => debug!(
-                    "{}: advert from {} for VRID {} that no instance here serves",
-                    io.links.name(via),
-                    adv.src,
-                    adv.vrid
-                ),
-            }
+            let peer_of = || {
+                let r = self
+                    .list
+                    .iter()
+                    .find(|r| r.at().has_peer_on(r.cfg(), via, adv.src))?;
+                Some((r.cfg().name.as_str(), r.cfg().vrid))
+            };
+            intake::unserved(&adv, via, peer_of, now, io);
             return;
         };
         if self.list[i].receive(via, &adv, ttl, now, io) {
@@ -301,9 +279,10 @@ impl Routers {
     pub fn apply_tracking(&mut self, tracking: &Tracking, now: Instant, io: &mut Io) {
         let mut own = Vec::with_capacity(self.list.len());
         for r in &mut self.list {
-            let b = r.note_blocker(&io.links);
-            let group = self.groups.of(&r.cfg().name);
-            own.push(ready::verdict(b, tracking.verdict(r.cfg(), group)));
+            let (cfg, at) = r.at_mut();
+            let b = at.note_blocker(cfg, &io.links);
+            let group = self.groups.of(&cfg.name);
+            own.push(ready::verdict(b, tracking.verdict(cfg, group)));
         }
         for i in 0..self.list.len() {
             let v = self.groups.verdict(i, &own, &self.list);
@@ -333,12 +312,13 @@ impl Routers {
         }
     }
 
-    /// Virtual MACs follow their base interfaces (`Router::attach`). Returns whether any
+    /// Virtual MACs follow their base interfaces (`Attachment::attach`). Returns whether any
     /// changed.
     pub fn attach(&mut self, io: &mut Io) -> bool {
         let mut changed = false;
         for r in &mut self.list {
-            changed |= r.attach(io);
+            let (cfg, at) = r.at_mut();
+            changed |= at.attach(cfg, io);
         }
         changed
     }
@@ -355,7 +335,7 @@ impl Routers {
         for r in &mut self.list {
             let due = r.at().retry_at().is_some_and(|t| t <= now);
             if due || changed.is_none_or(|n| n == r.cfg().interface) {
-                any |= r.unmute();
+                any |= r.at_mut().1.unmute();
             }
         }
         any
@@ -365,7 +345,7 @@ impl Routers {
     pub fn take_went_mute(&mut self) -> bool {
         let mut any = false;
         for r in &mut self.list {
-            any |= r.take_went_mute();
+            any |= r.at_mut().1.take_went_mute();
         }
         any
     }

@@ -8,7 +8,7 @@
 //! set again (static), as keepalived does; a reload changes only what changed; an entry
 //! a killed run left behind is removed (virtual) or taken over (static) at start.
 
-use crate::config::model::{AddrOptions, Route, RouteMode, Rule, Vip};
+use crate::config::model::{AddrOptions, Config, Route, RouteMode, Rule, Vip};
 use crate::os::iface;
 use crate::os::netlink::{AddrOp, Netlink, Outcome};
 use crate::os::route::{self, Notice, RouteMonitor, is_route, is_rule};
@@ -230,6 +230,15 @@ pub struct Statics {
     monitor: Option<RouteMonitor>,
 }
 
+/// The configuration's static addresses, routes and rules, taken out of it.
+fn take_statics(c: &mut Config) -> (Vec<(Vip, AddrOptions)>, Vec<Route>, Vec<Rule>) {
+    (
+        core::mem::take(&mut c.static_addresses),
+        core::mem::take(&mut c.static_routes),
+        core::mem::take(&mut c.static_rules),
+    )
+}
+
 /// What the node's static entries are called in log lines.
 const STATIC: &str = "static";
 
@@ -250,13 +259,8 @@ fn address(netlink: &Netlink, op: Op, (v, o): &(Vip, AddrOptions)) -> bool {
 impl Statics {
     /// At start: the configuration's static entries are set (one a killed run left is
     /// found there, and taken over).
-    pub fn start(
-        &mut self,
-        addrs: Vec<(Vip, AddrOptions)>,
-        routes: Vec<Route>,
-        rules: Vec<Rule>,
-        netlink: &Netlink,
-    ) {
+    pub fn start(&mut self, config: &mut Config, netlink: &Netlink) {
+        let (addrs, routes, rules) = take_statics(config);
         self.addrs_held = Held::new(addrs.len());
         self.addrs = addrs;
         for (op, i) in self.addrs_held.want(true) {
@@ -268,13 +272,8 @@ impl Statics {
     }
 
     /// A reload: only what changed is removed or added.
-    pub fn reload(
-        &mut self,
-        addrs: Vec<(Vip, AddrOptions)>,
-        routes: Vec<Route>,
-        rules: Vec<Rule>,
-        netlink: &Netlink,
-    ) {
+    pub fn reload(&mut self, config: &mut Config, netlink: &Netlink) {
+        let (addrs, routes, rules) = take_statics(config);
         let old = core::mem::take(&mut self.addrs);
         let (gone, added) = self
             .addrs_held

@@ -10,6 +10,7 @@
 use super::advaddr::{self, Mismatch};
 use super::lowprio::{Answers, LowerPrio};
 use super::timers::{Centis, Instant, master_down_interval, skew_time};
+use super::track::Verdict;
 use crate::wire::{Version, packet};
 use core::fmt;
 use core::time::Duration;
@@ -448,6 +449,29 @@ impl Machine {
         if self.state == State::Initialize {
             self.begin(now, Reason::Startup);
         }
+    }
+
+    /// What the instance's trackers amount to (`track::Verdict`), applied: FAULT in,
+    /// FAULT out, the effective priority, and the first start once no weight-0 check is
+    /// pending. Returns the priority it had when the verdict changed it (keepalived logs
+    /// the change).
+    pub fn apply_verdict(&mut self, now: Instant, v: Verdict) -> Option<u8> {
+        let Verdict::Priority(p) = v else {
+            if v == Verdict::Fault {
+                self.set_fault(now, true);
+            }
+            return None;
+        };
+        let old = self.priority();
+        if old != p {
+            self.set_priority(now, p);
+        }
+        match self.state {
+            State::Initialize => self.start(now),
+            State::Fault => self.set_fault(now, false),
+            State::Backup | State::Master => {}
+        }
+        (old != p).then_some(old)
     }
 
     fn begin(&mut self, now: Instant, why: Reason) {

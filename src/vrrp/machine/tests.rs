@@ -1614,3 +1614,21 @@ fn a_delayed_start_takes_over_no_earlier_than_the_delay_plus_the_timer() {
     m.start(t(3000));
     assert_eq!(m.poll_timeout(), Some(us(6_609_375)));
 }
+
+/// Tracking's verdicts as the daemon applies them: Pending keeps the instance in
+/// Initialize, a priority starts it (and is its effective priority), FAULT holds it and
+/// a priority again brings it back.
+#[test]
+fn a_verdict_starts_faults_and_reprioritises_the_instance() {
+    let mut m = Machine::new(params(100), N1);
+    assert_eq!(m.apply_verdict(t(0), Verdict::Pending), None);
+    assert_eq!(m.state(), State::Initialize);
+    assert_eq!(m.apply_verdict(t(0), Verdict::Priority(100)), None);
+    assert_eq!(m.state(), State::Backup);
+    assert_eq!(m.apply_verdict(t(10), Verdict::Priority(90)), Some(100));
+    assert_eq!((m.priority(), m.state()), (90, State::Backup));
+    assert_eq!(m.apply_verdict(t(20), Verdict::Fault), None);
+    assert_eq!(m.state(), State::Fault);
+    assert_eq!(m.apply_verdict(t(30), Verdict::Priority(90)), None);
+    assert_eq!(m.state(), State::Backup);
+}
