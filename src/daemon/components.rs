@@ -64,7 +64,7 @@ impl Components {
         let watched = Watched::of(&config);
         let instances = core::mem::take(&mut config.instances);
         d.routers.start(instances, c.notifiers, &mut d.io)?;
-        d.io.links.sync(&d.routers.link_uses());
+        d.sync_links();
         // Before the stale-VIP clean-up, which must never take the source address.
         d.refresh_sources();
         d.routers.iter().for_each(|r| r.start_up(&d.io));
@@ -103,11 +103,16 @@ impl Components {
         self.tracking.set_interfaces(&names, &config.link_delays);
         let tracks = self.statics.tracks() || self.routers.tracks_routes();
         self.statics.monitor(tracks);
-        self.io.links.sync(&self.routers.link_uses());
+        self.sync_links();
         self.refresh_sources();
         self.router_id = config.router_id.unwrap_or_else(os::hostname);
         self.run_checks(now);
         self.refresh_health(now);
+    }
+
+    /// Close the links no router holds, set group memberships (`Links::sync`).
+    fn sync_links(&mut self) {
+        self.io.links.sync(&self.routers.link_uses());
     }
 
     /// The interface monitor's (served before the status socket).
@@ -252,7 +257,7 @@ impl Components {
         }
         if links {
             self.routers.attach(&mut self.io);
-            self.io.links.sync(&self.routers.link_uses());
+            self.sync_links();
         }
         let mut table = None;
         if links || addresses {
@@ -359,7 +364,7 @@ impl Components {
                 }
                 info!("reloaded {}: {done}", path.display());
             }
-            None => self.io.links.sync(&self.routers.link_uses()),
+            None => self.sync_links(),
         }
         self.routers.tell_groups(now, &mut self.io);
     }

@@ -241,20 +241,20 @@ impl Daemon {
     /// shutdown script too); a start still running is cut short first.
     pub fn shutdown(&mut self) {
         let now = self.parts.resign();
-        let handing_over = |d: &Self| d.parts.handing_over();
+        let handing_over = Components::handing_over;
         self.serve_until(now + SHUTDOWN_GRACE, handing_over, "removing VIPs now");
         if let Some(until) = self.parts.finish() {
-            let running = |d: &Self| d.parts.shutdown_running();
+            let running = Components::shutdown_running;
             self.serve_until(until, running, "not waiting for the shutdown script");
             self.parts.cancel_shutdown();
         }
         info!("stopped");
     }
 
-    /// While stopping: run the loop while `busy`, until `deadline`, a second stop request
-    /// or an error (logged with `cut`: what happens then).
-    fn serve_until(&mut self, deadline: Instant, busy: fn(&Self) -> bool, cut: &str) {
-        while busy(self) {
+    /// While stopping: run the loop while the components are `busy`, until `deadline`, a
+    /// second stop request or an error (logged with `cut`: what happens then).
+    fn serve_until(&mut self, deadline: Instant, busy: fn(&Components) -> bool, cut: &str) {
+        while busy(&self.parts) {
             let left = deadline.saturating_since(clock::now());
             if left.is_zero() {
                 break;
