@@ -565,29 +565,15 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// The daemon's `Router::set_verdict`.
+    /// The daemon's `Router::set_verdict`: the machine applies it (`Machine::apply_verdict`).
     fn set_verdict(&mut self, n: usize, k: usize, v: Verdict) {
         let (c, now) = (self.c, self.now);
-        let name = &c.nodes[n].config.instances[k].name;
         let r = &mut self.nodes[n].routers[k];
         r.verdict = v;
-        match v {
-            Verdict::Pending => {}
-            Verdict::Fault => r.m.set_fault(now, true),
-            Verdict::Priority(p) => {
-                let old = r.m.priority();
-                if old != p {
-                    r.m.set_priority(now, p);
-                    let text = format!("({name}) Changing effective priority from {old} to {p}");
-                    self.log(n, text);
-                }
-                let m = &mut self.nodes[n].routers[k].m;
-                match m.state() {
-                    State::Initialize => m.start(now),
-                    State::Fault => m.set_fault(now, false),
-                    State::Backup | State::Master => {}
-                }
-            }
+        if let Some(old) = r.m.apply_verdict(now, v) {
+            let (name, p) = (&c.nodes[n].config.instances[k].name, r.m.priority());
+            let text = format!("({name}) Changing effective priority from {old} to {p}");
+            self.log(n, text);
         }
     }
 
