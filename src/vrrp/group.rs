@@ -68,7 +68,7 @@ pub fn verdict(own: Verdict, members: impl IntoIterator<Item = Verdict>) -> Verd
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vrrp::machine::{Action, Advert, InitialState, Machine, Params, Reason};
+    use crate::vrrp::machine::{Action, Advert, Machine, Params, Reason};
     use crate::vrrp::timers::{Centis, Instant};
     use crate::wire::Version;
     use core::time::Duration;
@@ -84,24 +84,11 @@ mod tests {
     fn machine(vrid: u8, priority: u8) -> Machine {
         let p = Params {
             vrid,
-            priority,
             version: Version::V3,
-            advert_interval: Centis(100),
-            preempt: true,
-            preempt_delay: Duration::ZERO,
-            initial_state: InitialState::Backup,
             auth: None,
-            unicast_peers: vec![],
             garp_master_delay: Duration::ZERO,
             garp_master_repeat: 1,
-            garp_master_refresh: Duration::ZERO,
-            garp_master_refresh_repeat: 1,
-            garp_interval: Duration::ZERO,
-            garp_follow_up: false,
-            hold_vips_on_stop: true,
-            lower_prio: Default::default(),
-            higher_prio_send_advert: false,
-            skip_check_adv_addr: false,
+            ..crate::vrrp::machine::tests::params(priority)
         };
         Machine::new(p, US)
     }

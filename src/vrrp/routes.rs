@@ -149,11 +149,9 @@ impl Held {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vrrp::lowprio::LowerPrio;
-    use crate::vrrp::machine::{Advert, InitialState, Machine, Params};
+    use crate::vrrp::machine::{Advert, Machine, Params};
     use crate::vrrp::timers::{Centis, Instant};
     use crate::wire::Version;
-    use core::time::Duration;
     use std::net::{IpAddr, Ipv4Addr};
 
     fn ms(n: u64) -> Instant {
@@ -163,25 +161,8 @@ mod tests {
     /// keepalived's defaults for one IPv4 instance (v2, 1 s adverts) at `priority`.
     fn params(priority: u8) -> Params {
         Params {
-            vrid: 1,
-            priority,
-            version: Version::V2,
-            advert_interval: Centis(100),
-            preempt: true,
-            preempt_delay: Duration::ZERO,
-            initial_state: InitialState::Backup,
             auth: None,
-            unicast_peers: vec![],
-            garp_master_delay: Duration::from_secs(5),
-            garp_master_repeat: 5,
-            garp_master_refresh: Duration::ZERO,
-            garp_master_refresh_repeat: 1,
-            garp_interval: Duration::ZERO,
-            garp_follow_up: false,
-            hold_vips_on_stop: true,
-            lower_prio: LowerPrio::default(),
-            higher_prio_send_advert: false,
-            skip_check_adv_addr: false,
+            ..crate::vrrp::machine::tests::params(priority)
         }
     }
 

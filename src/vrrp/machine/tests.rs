@@ -13,7 +13,9 @@ fn us(us: u64) -> Instant {
     Instant::from_micros(us)
 }
 
-fn params(priority: u8) -> Params {
+/// keepalived's defaults for one IPv4 instance (VRID 1, v2, 1 s adverts, PASS) at
+/// `priority`; the other core tests start from it too.
+pub(crate) fn params(priority: u8) -> Params {
     Params {
         vrid: 1,
         priority,
