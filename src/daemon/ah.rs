@@ -5,7 +5,6 @@
 use super::io::Io;
 use super::links::{LinkId, Seal};
 use crate::config::model::Instance;
-use crate::vrrp::advaddr;
 use crate::vrrp::ah::Sequence;
 use crate::vrrp::machine::Advert;
 use crate::vrrp::timers::Instant;
@@ -44,26 +43,21 @@ impl Ah {
         }
     }
 
-    /// The AH datagram from `src` waiting on `via` for `cfg`'s router (its VIPs in wire
-    /// form `ours`): checked with its key and against replays (keepalived's sequence
-    /// rule), its address list against ours. The advert and its TTL; None if dropped
-    /// (counted and logged).
+    /// The AH datagram from `src` waiting on `via` for `cfg`'s router: checked with its
+    /// key and against replays (keepalived's sequence rule). The advert and its TTL; None
+    /// if dropped (counted and logged).
     pub fn open(
         &mut self,
         via: LinkId,
         src: IpAddr,
-        (cfg, ours): (&Instance, &[u8]),
+        cfg: &Instance,
         now: Instant,
         io: &mut Io,
     ) -> Option<(Advert, u8)> {
         let name = &cfg.name;
         let res = io.links.unseal(via, &self.key, cfg.is_unicast());
         match res {
-            Ok((mut adv, ttl, seq)) if self.seq.accept(seq) => {
-                let theirs = io.links.received_addrs();
-                adv.mismatch = advaddr::check(adv.vrid, false, ours, theirs).err();
-                Some((adv, ttl))
-            }
+            Ok((adv, ttl, seq)) if self.seq.accept(seq) => Some((adv, ttl)),
             Ok((_, _, seq)) => {
                 io.links.count_drop(via, "auth");
                 if io.limiter.admit(now, src, "ah_seq").is_some() {

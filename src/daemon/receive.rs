@@ -65,11 +65,7 @@ fn receive_from(id: LinkId, max: usize, routers: &mut Routers, io: &mut Io) -> u
         };
         let now = clock::now();
         match rx {
-            Rx::Advert { mut adv, ttl } => {
-                let theirs = io.links.received_addrs();
-                adv.mismatch = routers.addr_mismatch(id, &adv, theirs);
-                routers.receive(id, adv, ttl, now, io)
-            }
+            Rx::Advert { adv, ttl } => routers.receive(id, adv, ttl, now, io),
             Rx::Sealed { src, vrid } => routers.receive_sealed(id, src, vrid, now, io),
             Rx::Dropped { src, error } => {
                 if io.limiter.admit(now, src, error.kind()).is_some() {

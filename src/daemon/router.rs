@@ -24,6 +24,7 @@ use super::vips::Vips;
 use crate::config::model::Instance;
 use crate::os::netlink::AddrEntry;
 use crate::os::route::Notice;
+use crate::vrrp::advaddr;
 use crate::vrrp::machine::{Action, Advert, Machine, Reason, State};
 use crate::vrrp::reload::Identity;
 use crate::vrrp::routes::follow;
@@ -105,10 +106,6 @@ impl Router {
     pub fn cfg(&self) -> &Instance {
         &self.cfg
     }
-    /// Its VIPs in advert wire form.
-    pub fn wire_addrs(&self) -> &[u8] {
-        &self.wire_addrs
-    }
     pub fn machine(&self) -> &Machine {
         &self.m
     }
@@ -189,27 +186,30 @@ impl Router {
             io.links.count_drop(via, "auth");
             return false;
         };
-        let got = ah.open(via, src, (&self.cfg, &self.wire_addrs), now, io);
-        let Some((adv, ttl)) = got else {
+        let Some((adv, ttl)) = ah.open(via, src, &self.cfg, now, io) else {
             return false;
         };
-        self.receive(via, &adv, ttl, now, io)
+        self.receive(via, adv, ttl, now, io)
     }
 
-    /// An advert for this router read on `via`, with the TTL it arrived with. Returns
-    /// whether the machine took it (the caller then drains).
+    /// An advert for this router read on `via`, with the TTL it arrived with, its address
+    /// list (`Links::received_addrs`) compared with ours (keepalived's check; the machine
+    /// decides whether it counts). Returns whether the machine took it (the caller then
+    /// drains).
     pub fn receive(
         &mut self,
         via: LinkId,
-        adv: &Advert,
+        mut adv: Advert,
         ttl: u8,
         now: Instant,
         io: &mut Io,
     ) -> bool {
+        let theirs = io.links.received_addrs();
+        adv.mismatch = advaddr::check(adv.vrid, adv.src.is_ipv6(), &self.wire_addrs, theirs).err();
         let (m, twice) = (&mut self.m, self.at.has_rx_link());
-        let take = || m.handle_advert(now, adv);
+        let take = || m.handle_advert(now, &adv);
         self.intake
-            .admit(&self.cfg, twice, (via, adv, ttl), (now, io), take)
+            .admit(&self.cfg, twice, (via, &adv, ttl), (now, io), take)
     }
 
     /// Fire the machine's due timers (the caller then drains).

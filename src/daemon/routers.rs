@@ -15,7 +15,6 @@ use crate::config::model::{Instance, SyncGroup};
 use crate::config::params;
 use crate::os::netlink::AddrEntry;
 use crate::os::route::Notice;
-use crate::vrrp::advaddr::{self, Mismatch};
 use crate::vrrp::machine::{Advert, Reason, State};
 use crate::vrrp::notify::{Subject, fifo_line};
 use crate::vrrp::ready;
@@ -245,14 +244,6 @@ impl Routers {
         self.list.iter().position(serves)
     }
 
-    /// How the address list of an advert read on `via` (`theirs`, in wire form) differs
-    /// from the VIPs of the router serving its VRID there (keepalived's check; the
-    /// machine decides whether it counts).
-    pub fn addr_mismatch(&self, via: LinkId, adv: &Advert, theirs: &[u8]) -> Option<Mismatch> {
-        let r = &self.list[self.serving(via, adv.vrid)?];
-        advaddr::check(adv.vrid, adv.src.is_ipv6(), r.wire_addrs(), theirs).err()
-    }
-
     /// An advert read on `via`: to the router serving its VRID there (else
     /// `intake::unserved`, with the router whose unicast peer sent it, if any).
     pub fn receive(&mut self, via: LinkId, adv: Advert, ttl: u8, now: Instant, io: &mut Io) {
@@ -267,7 +258,7 @@ impl Routers {
             intake::unserved(&adv, via, peer_of, now, io);
             return;
         };
-        if self.list[i].receive(via, &adv, ttl, now, io) {
+        if self.list[i].receive(via, adv, ttl, now, io) {
             self.drain(i, now, io);
         }
     }
